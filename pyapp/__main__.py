@@ -1,0 +1,103 @@
+"""Command line: ``python -m pyapp classify [--model PATH] [--json] [--top K] IMAGE...``.
+
+``IMAGE`` may be a file or a directory (its image files, sorted, not recursive).  Each image's
+top classes are printed; with ``--json``, a JSON list of ``{"image", "classes", "probs"}``
+(all classes, in the model's order) goes to stdout.  An unreadable image is reported on
+stderr and left out; the others are still classified and the exit status is then 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from PIL import Image
+
+DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "weights" / "tinyvgg-cifar10.npz"
+
+
+def _image_files(args: Sequence[str]) -> list[Path]:
+    exts = {e.lower() for e in Image.registered_extensions()}
+    files: list[Path] = []
+    for arg in args:
+        p = Path(arg)
+        if p.is_dir():
+            files += sorted(f for f in p.iterdir()
+                            if f.is_file() and not f.name.startswith(".")
+                            and f.suffix.lower() in exts)
+        else:
+            files.append(p)
+    return files
+
+
+def _classify(ns: argparse.Namespace) -> int:
+    from .cnn.formats import ModelFormatError, load_model
+    from .cnn.preprocess import ImageError, preprocess
+
+    model_path = Path(ns.model) if ns.model else DEFAULT_MODEL
+    if not model_path.exists():
+        hint = "" if ns.model else " (no default model is shipped yet: pass --model PATH)"
+        print(f"error: model not found: {model_path}{hint}", file=sys.stderr)
+        return 2
+    classes = None
+    if ns.classes:
+        text = Path(ns.classes).read_text("utf-8") if Path(ns.classes).is_file() else ns.classes
+        sep = "\n" if "\n" in text.strip() else ","
+        classes = [c.strip() for c in text.strip().split(sep)]
+    try:
+        model = load_model(model_path, classes)
+    except (ModelFormatError, ValueError) as exc:
+        print(f"error: cannot load model {model_path}: {exc}", file=sys.stderr)
+        return 2
+    files = _image_files(ns.images)
+    if not files:
+        print("error: no images given (or the directories hold none)", file=sys.stderr)
+        return 2
+    results, failed = [], 0
+    for f in files:
+        try:
+            x = preprocess(f, model.input_shape, model.preprocessing)
+        except (ImageError, OSError) as exc:
+            failed += 1
+            print(f"error: {f}: {exc}", file=sys.stderr)
+            continue
+        probs = model.predict(x)
+        results.append({"image": str(f), "classes": list(model.class_names),
+                        "probs": [float(p) for p in probs]})
+        if not ns.json:
+            order = probs.argsort()[::-1][: max(1, ns.top)]
+            width = max(len(model.class_names[i]) for i in order)
+            print(f)
+            for i in order:
+                print(f"  {model.class_names[i]:<{width}}  {probs[i]:.4f}")
+    if ns.json:
+        json.dump(results, sys.stdout, indent=1)
+        print()
+    return 1 if failed else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pyapp",
+                                     description="CNN explainer core: classify images.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    c = sub.add_parser("classify", help="print each image's top classes")
+    c.add_argument("images", nargs="+", metavar="IMAGE", help="image files or directories")
+    c.add_argument("--model", help=f"native .npz or TF.js model.json (default {DEFAULT_MODEL})")
+    c.add_argument("--json", action="store_true", help="JSON list of {image, classes, probs}")
+    c.add_argument("--top", type=int, default=3, help="classes shown per image (default 3)")
+    c.add_argument("--classes", help="class names: a file (one per line) or a comma list, "
+                   "for models that carry none (e.g. a TF.js model.json)")
+    c.set_defaults(func=_classify)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ns = build_parser().parse_args(argv)
+    return int(ns.func(ns))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,290 @@
+"""The playground's HTML, built from the maths' records.  The page inserts these strings and
+toggles classes; it computes nothing itself.
+
+Element ids all start with ``pg-``.  Input cells are ``pg-in-<row>-<col>`` (padded
+coordinates), kernel cells ``pg-k-<u>-<v>``, output cells ``pg-out-<row>-<col>``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+import numpy as np
+
+from pyapp.article.formulas import output_size_filled
+
+from .compute import PlaygroundResult, Window
+from .geometry import CONTROL_NAMES, ControlRange, Settings, control_ranges
+from .inputs import CHANNEL_NAMES
+from .kernels import CLASSIC_KERNELS
+from .validity import ERROR
+
+#: Above this many cells per side the numbers are hidden in a grid (they stay in each cell's
+#: label and in the detail read-out): (whole numbers, decimals) for the input and output
+#: grids, and for the smaller kernel grid.
+DENSE_SIDE = (16, 12)
+DENSE_SIDE_KERNEL = (10, 6)
+#: Windows with more terms than this show the first ones, then the rest summed.
+MAX_TERMS = 25
+
+
+def fmt(value: float, integer: bool) -> str:
+    """A number as the page shows it: whole numbers plainly, others with 2 decimals; the
+    minus sign is a real minus."""
+    if integer:
+        text = f"{int(round(value))}"
+    else:
+        text = f"{value:.2f}"
+        if text in ("-0.00",):
+            text = "0.00"
+    return text.replace("-", "\u2212")
+
+
+def _is_integer(values: np.ndarray | Sequence[float]) -> bool:
+    arr = np.asarray(values, dtype=np.float64)
+    return bool(np.all(arr == np.round(arr)))
+
+
+def _rgb(r: float, g: float, b: float) -> str:
+    return f"rgb({round(r)}, {round(g)}, {round(b)})"
+
+
+def cell_colours(value: float, vmax: float, diverging: bool) -> tuple[str, str]:
+    """(background, text colour) of a cell: grey levels from black (0) to white (``vmax``)
+    for the input, or blue (negative) - white (0) - red (positive) for kernels and outputs."""
+    t = 0.0 if vmax <= 0 else max(-1.0, min(1.0, value / vmax))
+    if diverging:
+        if t >= 0:
+            bg = (255, 255 - 150 * t, 255 - 170 * t)
+        else:
+            bg = (255 + 175 * t, 255 + 120 * t, 255)
+        return _rgb(*bg), "#111"
+    level = 40 + 215 * max(t, 0.0)
+    return _rgb(level, level, level), ("#111" if level > 140 else "#fff")
+
+
+def _number_control(rng: ControlRange, value: int) -> str:
+    name = rng.name
+    label = escape(rng.label)
+    return (
+        f'<div class="pg-control" data-control="{name}">'
+        f'<label for="pg-{name}-box">{label}</label>'
+        f'<input type="range" id="pg-{name}-range" data-control="{name}" '
+        f'min="{rng.minimum}" max="{rng.maximum}" step="1" value="{value}" '
+        f'aria-label="{label} slider">'
+        f'<input type="number" id="pg-{name}-box" data-control="{name}" '
+        f'min="{rng.minimum}" max="{rng.maximum}" step="1" value="{value}" inputmode="numeric">'
+        f"</div>"
+    )
+
+
+def controls_html(settings: Settings) -> str:
+    """The five slider + number-box pairs."""
+    ranges = control_ranges(settings)
+    return "".join(_number_control(ranges[name], getattr(settings, name))
+                   for name in CONTROL_NAMES)
+
+
+def _options(options: Sequence[tuple[str, str]], selected: str) -> str:
+    return "".join(
+        f'<option value="{escape(v)}"{" selected" if v == selected else ""}>{escape(t)}</option>'
+        for v, t in options
+    )
+
+
+def source_options(has_image: bool) -> list[tuple[str, str]]:
+    """The input choices: a channel of the current image (when there is one) or integers."""
+    options = [("integers", "Whole numbers 0\u20139 (by hand)")]
+    if has_image:
+        options = [(f"image-{i}", f"Image, {name} channel (downscaled)")
+                   for i, name in enumerate(CHANNEL_NAMES)] + options
+    return options
+
+
+def kernel_options(network_filters: int, layer: str) -> list[tuple[str, str]]:
+    """The kernel choices: each filter of the network's first conv layer, then the classics."""
+    options = [(f"network-{o}", f"{layer} filter {o + 1} (trained)")
+               for o in range(network_filters)]
+    labels = {"edge": "Edge (Laplacian)", "blur": "Blur (box mean)", "sharpen": "Sharpen"}
+    return options + [(name, labels[name]) for name in CLASSIC_KERNELS]
+
+
+def sources_html(source_opts: Sequence[tuple[str, str]], source: str,
+                 kernel_opts: Sequence[tuple[str, str]], kernel: str) -> str:
+    """The input and kernel pickers, and the button that draws new whole numbers."""
+    return (
+        '<div class="pg-sources">'
+        '<label for="pg-source">Input</label>'
+        f'<select id="pg-source">{_options(source_opts, source)}</select>'
+        '<label for="pg-kernel-choice">Kernel</label>'
+        f'<select id="pg-kernel-choice">{_options(kernel_opts, kernel)}</select>'
+        '<button type="button" id="pg-reroll"'
+        f'{"" if source == "integers" else " hidden"}>New numbers</button>'
+        "</div>"
+    )
+
+
+def _grid(matrix: np.ndarray, prefix: str, kind: str, integer: bool, vmax: float,
+          diverging: bool, classes: np.ndarray | None = None, focusable: bool = False,
+          describe: str = "") -> str:
+    rows, cols = matrix.shape
+    limits = DENSE_SIDE_KERNEL if kind == "kernel" else DENSE_SIDE
+    dense = max(rows, cols) > limits[0 if integer else 1]
+    out = [f'<div class="pg-grid pg-grid-{kind}{" pg-dense" if dense else ""}" '
+           f'role="grid" aria-label="{escape(describe, quote=True)}" '
+           f'style="--pg-cols: {cols}">']
+    for r in range(rows):
+        out.append('<div class="pg-row" role="row">')
+        for c in range(cols):
+            value = float(matrix[r, c])
+            text = fmt(value, integer)
+            bg, fg = cell_colours(value, vmax, diverging)
+            extra = "" if classes is None else str(classes[r, c])
+            tab = ' tabindex="0"' if focusable else ""
+            label = f"row {r + 1}, column {c + 1}: {text}"
+            if extra:
+                label += ", " + extra.replace("pg-", "").replace(" ", ", ")
+            style = "" if "pg-padding" in extra else f' style="background: {bg}; color: {fg}"'
+            out.append(
+                f'<div class="pg-cell {extra}" role="gridcell" id="{prefix}-{r}-{c}" '
+                f'data-row="{r}" data-col="{c}"{tab}{style} '
+                f'aria-label="{label}" title="{label}"><span>{text}</span></div>'
+            )
+        out.append("</div>")
+    out.append("</div>")
+    return "".join(out)
+
+
+def _input_classes(result: PlaygroundResult) -> np.ndarray:
+    pad, used = result.is_padding, result.used
+    classes = np.full(pad.shape, "", dtype=object)
+    classes[pad] = "pg-padding"
+    if result.output is not None:  # nothing is read when nothing is computed
+        classes[~pad & ~used] = "pg-unused"
+    return classes
+
+
+def stage_html(result: PlaygroundResult) -> str:
+    """Input (padded, padding greyed, unused cells marked), kernel, and output with titles."""
+    st = result.settings
+    integer_in = _is_integer(result.input)
+    integer_k = _is_integer(result.kernel)
+    in_max = float(np.abs(result.input).max()) if result.input.size else 0.0
+    k_max = float(np.abs(result.kernel).max())
+    n, p, side = st.input_size, st.padding, st.padded_size
+    padded_note = f"after padding ({side}, {side})" if p else "no padding"
+    parts = [
+        '<figure class="pg-panel pg-panel-input">',
+        f"<figcaption>Input ({n}, {n})<small>{padded_note}</small></figcaption>",
+        _grid(result.padded, "pg-in", "input", integer_in, in_max, False,
+              _input_classes(result), describe=f"input {n} by {n}, {padded_note}"),
+        "</figure>",
+        '<figure class="pg-panel pg-panel-kernel">',
+        f"<figcaption>Kernel ({st.kernel_size}, {st.kernel_size})"
+        f"<small>dilation {st.dilation}, stride {st.stride}</small></figcaption>",
+        _grid(result.kernel, "pg-k", "kernel", integer_k, k_max, True,
+              describe=f"kernel {st.kernel_size} by {st.kernel_size}"),
+        "</figure>",
+        '<figure class="pg-panel pg-panel-output">',
+    ]
+    if result.output is None:
+        parts += [
+            "<figcaption>Output (none)<small>the kernel does not fit</small></figcaption>",
+            '<div class="pg-nooutput" aria-hidden="true">\u2205</div>',
+        ]
+    else:
+        o = result.output_side
+        integer_out = integer_in and integer_k
+        o_max = float(np.abs(result.output).max())
+        parts += [
+            f"<figcaption>Output ({o}, {o})<small>hover, tap or focus a cell</small>"
+            "</figcaption>",
+            _grid(result.output, "pg-out", "output", integer_out, o_max, True, focusable=True,
+                  describe=f"output {o} by {o}; focus a cell to see its window"),
+        ]
+    parts.append("</figure>")
+    return "".join(parts)
+
+
+def formula_html(result: PlaygroundResult) -> str:
+    """The output size, worked out with this setting's numbers (native MathML)."""
+    w = result.working
+    return output_size_filled(w.n, w.p, w.k, w.s, w.d, w.numerator, w.floored, w.result)
+
+
+def issues_html(result: PlaygroundResult) -> str:
+    """The validity findings, in words (empty list: says everything is used)."""
+    issues = result.validity.issues
+    if not issues:
+        return ('<p class="pg-issue pg-ok"><span aria-hidden="true">\u2714</span> '
+                "The kernel fits and every input cell is read.</p>")
+    items = []
+    for issue in issues:
+        icon = "\u2716" if issue.severity == ERROR else "\u26a0"
+        if issue.severity == "note":
+            icon = "\u2139"
+        items.append(
+            f'<p class="pg-issue pg-{issue.severity}" data-kind="{issue.kind}">'
+            f'<span aria-hidden="true">{icon}</span> '
+            f"<strong>{issue.severity.capitalize()}:</strong> {escape(issue.message)}</p>"
+        )
+    return "".join(items)
+
+
+def _paren(text: str) -> str:
+    return f"({text})" if text.startswith("\u2212") else text
+
+
+def _ordinal(number: int) -> str:
+    return {2: "2nd", 3: "3rd"}.get(number, f"{number}th")
+
+
+def window_html(result: PlaygroundResult, window: Window) -> str:
+    """The dot product of one output cell: every value times its weight, added up."""
+    integer = _is_integer(result.input) and _is_integer(result.kernel)
+    iv, ik = _is_integer(result.input), _is_integer(result.kernel)
+    terms = [
+        f'<span class="pg-term">{_paren(fmt(v, iv))}\u00d7{_paren(fmt(w, ik))}</span>'
+        for v, w in zip(window.values, window.weights, strict=True)
+    ]
+    shown = terms[:MAX_TERMS]
+    rest = ""
+    if len(terms) > MAX_TERMS:
+        rest_sum = sum(window.products[MAX_TERMS:])
+        rest = (f' + <span class="pg-term">({len(terms) - MAX_TERMS} more products, '
+                f"together {fmt(rest_sum, integer)})</span>")
+    d = result.settings.dilation
+    step = f" (every {_ordinal(d)} cell)" if d > 1 else ""
+    r0, c0 = window.cells[0]
+    r1, c1 = window.cells[-1]
+    return (
+        f'<p class="pg-where">Output cell (row {window.row + 1}, column {window.col + 1}) '
+        f"reads padded rows {r0 + 1}\u2013{r1 + 1}, columns {c0 + 1}\u2013{c1 + 1}"
+        f"{step}:"
+        "</p>"
+        f'<p class="pg-dot">{" + ".join(shown)}{rest} = '
+        f'<strong class="pg-total">{fmt(window.total, integer)}</strong></p>'
+    )
+
+
+def shell_html() -> str:
+    """The playground's fixed frame; the parts above fill its regions."""
+    return (
+        '<div class="pg" id="pg-root">'
+        '<div class="pg-side">'
+        '<form class="pg-controls" id="pg-controls" aria-label="Hyperparameters" '
+        'onsubmit="return false"></form>'
+        '<div id="pg-sources-slot"></div>'
+        '<p id="pg-kernel-note" class="pg-kernel-note"></p>'
+        '<button type="button" id="pg-play" class="pg-play" aria-pressed="true">'
+        "Pause</button>"
+        "</div>"
+        '<div class="pg-main">'
+        '<div class="pg-stage" id="pg-stage"></div>'
+        '<div class="pg-formula" id="pg-formula" aria-label="Output size"></div>'
+        '<div class="pg-issues" id="pg-issues" role="status" aria-live="polite"></div>'
+        '<div class="pg-detail" id="pg-detail" aria-live="polite"></div>'
+        "</div>"
+        "</div>"
+    )

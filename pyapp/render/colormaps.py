@@ -1,0 +1,97 @@
+"""Colour maps: numpy arrays -> RGBA ``uint8`` images, in one vectorised step.
+
+All maps are 256-entry lookup tables interpolated from ColorBrewer schemes, which are designed
+to be perceptually ordered and readable by colour-blind viewers:
+
+- ``ACTIVATION`` (RdBu): diverging, centred on 0; negative red, positive blue (as the
+  reference CNN Explainer).
+- ``WEIGHT`` (PuOr): diverging, for kernel weights; negative orange, positive purple.
+- ``LOGIT`` (BrBG): diverging, for logits; negative brown, positive teal.
+- ``INPUT`` (greys): 0 black -> 1 white, for the input channels.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+_RDBU = ["#67001f", "#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7",
+         "#d1e5f0", "#92c5de", "#4393c3", "#2166ac", "#053061"]
+_PUOR = ["#7f3b08", "#b35806", "#e08214", "#fdb863", "#fee0b6", "#f7f7f7",
+         "#d8daeb", "#b2abd2", "#8073ac", "#542788", "#2d004b"]
+_BRBG = ["#543005", "#8c510a", "#bf812d", "#dfc27d", "#f6e8c3", "#f5f5f5",
+         "#c7eae5", "#80cdc1", "#35978f", "#01665e", "#003c30"]
+_GREYS = ["#000000", "#ffffff"]
+
+
+def _hex_to_rgb(h: str) -> tuple[int, int, int]:
+    h = h.lstrip("#")
+    return int(h[0:2], 16), int(h[2:4], 16), int(h[4:6], 16)
+
+
+def _lut(stops: list[str], n: int = 256) -> np.ndarray:
+    """``(n, 4)`` uint8 table interpolated linearly (in sRGB) between evenly spaced stops."""
+    rgb = np.array([_hex_to_rgb(s) for s in stops], dtype=np.float64)
+    pos = np.linspace(0.0, 1.0, len(stops))
+    t = np.linspace(0.0, 1.0, n)
+    out = np.empty((n, 4), dtype=np.uint8)
+    for ch in range(3):
+        out[:, ch] = np.round(np.interp(t, pos, rgb[:, ch])).astype(np.uint8)
+    out[:, 3] = 255
+    return out
+
+
+@dataclass(frozen=True)
+class ColorMap:
+    """A named lookup table with its value semantics (``diverging``: centred on 0)."""
+
+    name: str
+    lut: np.ndarray  # (256, 4) uint8
+    diverging: bool
+
+    def rgba(self, values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+        """Map ``values`` (any shape) linearly from ``[lo, hi]`` onto the table (clipped):
+        returns ``values.shape + (4,)`` uint8 (C-contiguous, ready for an ``ImageData``)."""
+        v = np.asarray(values, dtype=np.float32)
+        span = float(hi) - float(lo)
+        if not np.isfinite(span) or span <= 0:
+            idx = np.full(v.shape, (len(self.lut) - 1) // 2 if self.diverging else 0, np.intp)
+        else:
+            scaled = (v - np.float32(lo)) * np.float32((len(self.lut) - 1) / span)
+            idx = np.clip(np.rint(np.nan_to_num(scaled, nan=0.0)), 0, len(self.lut) - 1)
+            idx = idx.astype(np.intp)
+        return np.ascontiguousarray(self.lut[idx])
+
+    def rgba_symmetric(self, values: np.ndarray, limit: float) -> np.ndarray:
+        """Diverging use: ``[-limit, limit]`` with 0 at the centre of the table."""
+        lim = float(limit) if limit and np.isfinite(limit) and limit > 0 else 1.0
+        return self.rgba(values, -lim, lim)
+
+    def css_gradient(self, stops: int = 11, direction: str = "to right") -> str:
+        """A CSS ``linear-gradient`` drawing this map (for legends)."""
+        idx = np.linspace(0, len(self.lut) - 1, stops).round().astype(int)
+        cols = ", ".join(self.hex(int(i)) for i in idx)
+        return f"linear-gradient({direction}, {cols})"
+
+    def hex(self, index: int) -> str:
+        r, g, b, _ = (int(c) for c in self.lut[index])
+        return f"#{r:02x}{g:02x}{b:02x}"
+
+    def color_of(self, value: float, lo: float, hi: float) -> str:
+        """The CSS hex colour of one value (e.g. a kernel cell's background)."""
+        rgba = self.rgba(np.array([value], dtype=np.float32), lo, hi)[0]
+        return f"#{int(rgba[0]):02x}{int(rgba[1]):02x}{int(rgba[2]):02x}"
+
+
+ACTIVATION = ColorMap("activation", _lut(_RDBU), True)
+WEIGHT = ColorMap("weight", _lut(_PUOR), True)
+LOGIT = ColorMap("logit", _lut(_BRBG), True)
+INPUT = ColorMap("input", _lut(_GREYS), False)
+
+
+def text_color_on(rgb_hex: str) -> str:
+    """Black or white, whichever reads better on the background ``rgb_hex``."""
+    r, g, b = _hex_to_rgb(rgb_hex)
+    lum = 0.2126 * r + 0.7152 * g + 0.0722 * b
+    return "#000000" if lum > 140 else "#ffffff"

@@ -1,0 +1,175 @@
+"""Overview layout maths: columns, neuron boxes and curved edges in one logical coordinate
+space (``VIEW_W`` x ``height``).  The page scales that space uniformly (the network box keeps
+the aspect ratio, the edges' SVG uses the same ``viewBox``), so the HTML boxes (positioned in
+percent) and the SVG edges line up at every size without measuring the DOM.
+
+Columns: the input's channels, every conv / relu / max-pool layer's maps (``flatten`` is not
+drawn: the output column's edges come from the last maps directly, as in the reference), and
+the output (one row per class).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from .ranges import MAP_TYPES
+
+VIEW_W = 1000.0
+TOP = 40.0  # heading band
+NODE = 28.0  # neuron (map) side
+PITCH = 38.0  # row pitch
+BOTTOM = 36.0  # legend band
+LEFT = 18.0
+OUT_W = 96.0  # output column width (label + bar)
+RIGHT = 8.0
+GAP_RATIO = 2.3  # space between modules relative to space inside a module
+
+KIND_SHORT = {"input": "input", "conv2d": "conv", "relu": "relu", "max_pool2d": "max_pool",
+              "dense": "output"}
+INPUT_CHANNEL_NAMES = ("Red", "Green", "Blue")
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """What the layout needs to know about one layer."""
+
+    name: str
+    kind: str
+    shape: tuple[int, ...]
+
+
+@dataclass
+class Column:
+    name: str  # activation name: "input", a layer name, or the output layer's name
+    kind: str  # "input", "conv2d", "relu", "max_pool2d", "dense"
+    shape: tuple[int, ...]
+    x: float  # left edge
+    width: float
+    count: int  # number of neurons
+    ys: list[float] = field(default_factory=list)  # top of each neuron's box
+    sources: str = "none"  # "all" (conv/dense: every neuron of the previous column) | "one"
+    module_start: bool = False
+
+    @property
+    def long_label(self) -> str:
+        return f"{self.name} {format_shape(self.shape)}"
+
+    @property
+    def short_label(self) -> str:
+        return KIND_SHORT.get(self.kind, self.kind)
+
+    def neuron_name(self, index: int) -> str:
+        """Accessible name, e.g. ``"conv_1_1, neuron 4 of 10"``."""
+        if self.kind == "input":
+            ch = INPUT_CHANNEL_NAMES[index] if index < 3 and self.count == 3 else str(index + 1)
+            return f"input, {ch} channel ({index + 1} of {self.count})"
+        return f"{self.name}, neuron {index + 1} of {self.count}"
+
+
+@dataclass(frozen=True)
+class Edge:
+    src: tuple[str, int]
+    dst: tuple[str, int]
+    d: str  # SVG path
+
+
+@dataclass
+class OverviewLayout:
+    columns: list[Column]
+    width: float
+    height: float
+    node: float
+    pitch: float
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    def index_of(self, name: str) -> int:
+        return [c.name for c in self.columns].index(name)
+
+    def sources_of(self, name: str, index: int) -> list[tuple[str, int]]:
+        """The neurons an edge joins to ``(name, index)``."""
+        i = self.index_of(name)
+        col = self.columns[i]
+        if i == 0:
+            return []
+        prev = self.columns[i - 1]
+        if col.sources == "all":
+            return [(prev.name, j) for j in range(prev.count)]
+        return [(prev.name, index)] if index < prev.count else []
+
+
+def format_shape(shape: Sequence[int]) -> str:
+    """``(62, 62, 10)``; a vector as ``(10)`` (as the reference labels it)."""
+    return "(" + ", ".join(str(int(s)) for s in shape) + ")"
+
+
+def layer_infos(model: object) -> list[LayerInfo]:
+    """``LayerInfo`` for each layer of a ``pyapp.cnn.model.Model``."""
+    return [LayerInfo(layer.name, layer.type, tuple(model.shapes[layer.name]))  # type: ignore[attr-defined]
+            for layer in model.layers]  # type: ignore[attr-defined]
+
+
+def build_layout(input_shape: Sequence[int], layers: Sequence[LayerInfo]) -> OverviewLayout:
+    """Place every column and neuron.  The output column is the last dense layer."""
+    cols: list[Column] = [Column("input", "input", tuple(input_shape), 0, NODE,
+                                 int(input_shape[-1]))]
+    prev_kind = "input"
+    for info in layers:
+        if info.kind in MAP_TYPES:
+            start = info.kind == "conv2d" and prev_kind != "conv2d"
+            start = start or (info.kind == "conv2d" and prev_kind == "input")
+            cols.append(Column(info.name, info.kind, info.shape, 0, NODE, int(info.shape[-1]),
+                               sources="all" if info.kind == "conv2d" else "one",
+                               module_start=info.kind == "conv2d"))
+            prev_kind = info.kind
+    dense = [i for i in layers if i.kind == "dense"]
+    if not dense:
+        raise ValueError("the model has no dense output layer")
+    out = dense[-1]
+    cols.append(Column(out.name, "dense", out.shape, 0, OUT_W, int(out.shape[-1]),
+                       sources="all", module_start=True))
+
+    rows = max(c.count for c in cols)
+    height = TOP + rows * PITCH + BOTTOM
+    # horizontal: gaps between columns; a module start gets GAP_RATIO times the base gap
+    weights = [GAP_RATIO if c.module_start else 1.0 for c in cols[1:]]
+    fixed = LEFT + RIGHT + sum(c.width for c in cols)
+    base = (VIEW_W - fixed) / sum(weights)
+    x = LEFT
+    for i, c in enumerate(cols):
+        if i > 0:
+            x += weights[i - 1] * base
+        c.x = x
+        x += c.width
+        band = rows * PITCH
+        c.ys = [TOP + (j + 0.5) * band / c.count - NODE / 2 for j in range(c.count)]
+    return OverviewLayout(cols, VIEW_W, height, NODE, PITCH)
+
+
+def _path(x1: float, y1: float, x2: float, y2: float) -> str:
+    xm = (x1 + x2) / 2
+    return (f"M{x1:.1f} {y1:.1f}C{xm:.1f} {y1:.1f} {xm:.1f} {y2:.1f} {x2:.1f} {y2:.1f}")
+
+
+def edges(layout: OverviewLayout) -> list[Edge]:
+    """Every edge of the overview, as cubic Bezier curves (source right -> target left)."""
+    out: list[Edge] = []
+    half = layout.node / 2
+    for col in layout.columns[1:]:
+        for j in range(col.count):
+            x2, y2 = col.x, col.ys[j] + half
+            for sname, si in layout.sources_of(col.name, j):
+                s = layout.column(sname)
+                out.append(Edge((sname, si), (col.name, j),
+                                _path(s.x + s.width, s.ys[si] + half, x2, y2)))
+    return out
+
+
+def pct(v: float, total: float) -> str:
+    """A CSS percentage of ``total`` (4 decimals)."""
+    return f"{100.0 * v / total:.4f}%"

@@ -1,0 +1,36 @@
+"""Every neuron's picture for the overview: activations -> RGBA ``uint8`` arrays, one
+vectorised colour-mapping per layer (no per-pixel Python loops)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from .colormaps import ACTIVATION, INPUT
+from .layout import OverviewLayout
+from .ranges import layer_limits
+
+
+def layer_rgba(acts: np.ndarray, kind: str, limit: float) -> np.ndarray:
+    """``(C, H, W, 4)`` uint8 for an ``(H, W, C)`` activation: greys on ``[0, 1]`` for the
+    input, the diverging map on ``[-limit, limit]`` otherwise."""
+    a = np.asarray(acts, dtype=np.float32)
+    rgba = INPUT.rgba(a, 0.0, 1.0) if kind == "input" else ACTIVATION.rgba_symmetric(a, limit)
+    return np.ascontiguousarray(np.moveaxis(rgba, 2, 0))
+
+
+def overview_rgba(
+    acts: Mapping[str, np.ndarray],
+    layout: OverviewLayout,
+    mode: str,
+) -> dict[str, np.ndarray]:
+    """``{column name: (C, H, W, 4) uint8}`` for the input and every feature-map column."""
+    kinds = [(c.name, c.kind) for c in layout.columns if c.kind not in ("input", "dense")]
+    limits = layer_limits(acts, kinds, mode)
+    out: dict[str, np.ndarray] = {}
+    for col in layout.columns:
+        if col.kind == "dense":
+            continue
+        out[col.name] = layer_rgba(acts[col.name], col.kind, limits.get(col.name, 1.0))
+    return out

@@ -1,0 +1,217 @@
+"""The overview's HTML, as a string: the same markup is written by the build's pre-render
+(with every map as a PNG data URI) and by the page when no pre-render is present, so the
+live app takes over the DOM the visitor already sees.
+
+Structure (semantic): the tool is a ``<div id="ov-tool">``; each column a ``<section>`` with a
+heading; each neuron a focusable ``role="button"`` element holding a ``<canvas>``; the edges
+one ``<svg>`` (a ``<g>`` per target neuron); the output rows hold the class name, a bar and
+the probability in text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from html import escape
+
+from .colormaps import ACTIVATION, INPUT
+from .layout import BOTTOM, Column, OverviewLayout, edges, pct
+from .ranges import LegendSpec, format_limit
+
+RANGE_LABELS = {"unit": "Unit", "module": "Module", "global": "Global"}
+
+
+def _a(v: object) -> str:
+    return escape(str(v), quote=True)
+
+
+def neuron_id(layer: str, index: int) -> str:
+    return f"ov-n-{layer}-{index}"
+
+
+def format_prob(p: float) -> str:
+    """How a probability is printed in the output column."""
+    return f"{100.0 * float(p):.1f}%"
+
+
+def _style(**props: str) -> str:
+    return ";".join(f"{k.replace('_', '-')}:{v}" for k, v in props.items())
+
+
+def _neuron(col: Column, j: int, layout: OverviewLayout, tabindex: int,
+            background: str | None) -> str:
+    h, w = (col.shape[0], col.shape[1]) if len(col.shape) == 3 else (1, 1)
+    style = _style(top=pct(col.ys[j], layout.height), height=pct(layout.node, layout.height))
+    bg = f' style="background-image:url({background})"' if background else ""
+    label = ""
+    if col.kind == "input":
+        name = col.neuron_name(j).split(", ")[1].split(" (")[0]
+        label = f'<span class="ov-chan ov-chan-{j}" aria-hidden="true">{_a(name)}</span>'
+    return (f'<div class="ov-n" role="button" tabindex="{tabindex}" id="{neuron_id(col.name, j)}"'
+            f' data-l="{_a(col.name)}" data-i="{j}" aria-label="{_a(col.neuron_name(j))}"'
+            f' style="{style}"><canvas width="{w}" height="{h}"{bg}></canvas>{label}</div>')
+
+
+def _output_row(col: Column, j: int, layout: OverviewLayout, name: str,
+                prob: float | None, predicted: bool) -> str:
+    style = _style(top=pct(col.ys[j], layout.height), height=pct(layout.node, layout.height))
+    width = f"{100.0 * prob:.2f}%" if prob is not None else "0%"
+    text = format_prob(prob) if prob is not None else ""
+    cls = "ov-n ov-out" + (" ov-pred" if predicted else "")
+    return (f'<div class="{cls}" role="button" tabindex="-1" id="{neuron_id(col.name, j)}"'
+            f' data-l="{_a(col.name)}" data-i="{j}"'
+            f' aria-label="{_a(output_label(col, j, name, prob, predicted))}" style="{style}">'
+            f'<span class="ov-cls">{_a(name)}</span>'
+            f'<span class="ov-barbox"><span class="ov-barfill" style="width:{width}"></span></span>'
+            f'<span class="ov-prob">{text}</span></div>')
+
+
+def output_label(col: Column, j: int, name: str, prob: float | None, predicted: bool) -> str:
+    """Accessible name of an output row."""
+    s = f"{col.name}, class {j + 1} of {col.count}: {name}"
+    if prob is not None:
+        s += f", probability {format_prob(prob)}"
+    return s + (", predicted" if predicted else "")
+
+
+def _heading(col: Column) -> str:
+    shape = col.long_label[len(col.name) + 1:]
+    return (f'<h3 class="ov-head" id="ov-h-{_a(col.name)}">'
+            f'<span class="ov-long">{_a(col.name)} <small>{_a(shape)}</small></span>'
+            f'<span class="ov-short" aria-hidden="true">{_a(col.short_label)}</span></h3>')
+
+
+def edges_svg(layout: OverviewLayout) -> str:
+    """All edges, grouped by target neuron (``<g data-t="layer:index">``)."""
+    groups: dict[tuple[str, int], list[str]] = {}
+    for e in edges(layout):
+        groups.setdefault(e.dst, []).append(
+            f'<path d="{e.d}" data-s="{_a(e.src[0])}:{e.src[1]}"/>')
+    body = "".join(f'<g data-t="{_a(t[0])}:{t[1]}">{"".join(ps)}</g>'
+                   for t, ps in groups.items())
+    return (f'<svg class="ov-edges" viewBox="0 0 {layout.width:g} {layout.height:g}"'
+            f' preserveAspectRatio="none" aria-hidden="true" focusable="false">{body}</svg>')
+
+
+def legends_html(layout: OverviewLayout, specs: Sequence[LegendSpec]) -> str:
+    """The legend band: the input's greys (0..1) and one diverging legend per spec."""
+    top = pct(layout.height - BOTTOM + 8, layout.height)
+    parts = []
+    inp = layout.columns[0]
+    wide = 2.2 * layout.node
+    parts.append(_legend(max(0.0, inp.x + (inp.width - wide) / 2), wide, layout, top,
+                         INPUT.css_gradient(3), ("0", "0.5", "1"), "input",
+                         "input pixel values from 0 (black) to 1 (white)"))
+    for spec in specs:
+        first, last = layout.column(spec.layers[0]), layout.column(spec.layers[-1])
+        lim = format_limit(spec.limit)
+        desc = f"{', '.join(spec.layers)}: from -{lim} (red) through 0 (white) to {lim} (blue)"
+        parts.append(_legend(first.x, last.x + last.width - first.x, layout, top,
+                             ACTIVATION.css_gradient(), (f"-{lim}", "0.00", lim),
+                             " ".join(spec.layers), desc))
+    return "".join(parts)
+
+
+def _legend(x: float, w: float, layout: OverviewLayout, top: str, gradient: str,
+            ticks: tuple[str, str, str], layers: str, desc: str) -> str:
+    # a single-column legend is too narrow for three numbers: show "±lim" under it
+    narrow = w < 2 * layout.node
+    tick_html = (f'<span class="ov-tick">&#177;{_a(ticks[2])}</span>' if narrow and
+                 ticks[0].startswith("-") else
+                 "".join(f'<span class="ov-tick">{_a(t)}</span>' for t in ticks))
+    style = _style(left=pct(x, layout.width), width=pct(w, layout.width), top=top)
+    return (f'<div class="ov-legend{" ov-narrow" if narrow else ""}" data-layers="{_a(layers)}"'
+            f' style="{style}" role="img" aria-label="Colour scale, {_a(desc)}">'
+            f'<span class="ov-lbar" style="background:{gradient}"></span>'
+            f'<span class="ov-ticks">{tick_html}</span></div>')
+
+
+def network_html(
+    layout: OverviewLayout,
+    class_names: Sequence[str],
+    probabilities: Sequence[float] | None,
+    legend_specs: Sequence[LegendSpec],
+    images: Mapping[tuple[str, int], str] | None = None,
+) -> str:
+    """The network panel: edges, one ``<section>`` per column, legends.
+    ``images``: optional ``{(layer, index): data URI}`` painted behind each canvas."""
+    images = images or {}
+    pred = (max(range(len(probabilities)), key=lambda k: probabilities[k])
+            if probabilities is not None and len(probabilities) else -1)
+    out = [f'<div class="ov-net" style="aspect-ratio:{layout.width:g} / {layout.height:g}">',
+           edges_svg(layout)]
+    for ci, col in enumerate(layout.columns):
+        style = _style(left=pct(col.x, layout.width), width=pct(col.width, layout.width))
+        out.append(f'<section class="ov-col ov-k-{col.kind}" data-l="{_a(col.name)}"'
+                   f' aria-labelledby="ov-h-{_a(col.name)}" style="{style}">{_heading(col)}')
+        for j in range(col.count):
+            if col.kind == "dense":
+                p = float(probabilities[j]) if probabilities is not None else None
+                out.append(_output_row(col, j, layout, class_names[j], p, j == pred))
+            else:
+                tab = 0 if ci == 0 and j == 0 else -1
+                out.append(_neuron(col, j, layout, tab, images.get((col.name, j))))
+        out.append("</section>")
+    out.append(f'<div class="ov-legends">{legends_html(layout, legend_specs)}</div></div>')
+    return "".join(out)
+
+
+def gallery_html(entries: Sequence[Mapping[str, str]], selected: int, base: str = "gallery/"
+                 ) -> str:
+    """The example thumbnails (buttons; the chosen one has ``aria-pressed="true"``)."""
+    items = []
+    for i, e in enumerate(entries):
+        label = f"Example {i + 1}: {e['label']}"
+        items.append(
+            f'<li><button type="button" class="ov-thumb" data-index="{i}"'
+            f' aria-pressed="{"true" if i == selected else "false"}" aria-label="{_a(label)}"'
+            f' title="{_a(e["label"] + " — " + e.get("credit", ""))}">'
+            f'<img src="{_a(base + e["file"])}" alt="" width="44" height="44"'
+            f' decoding="async"></button></li>')
+    return f'<ul class="ov-gallery" aria-label="Example images">{"".join(items)}</ul>'
+
+
+def tool_html(
+    layout: OverviewLayout,
+    class_names: Sequence[str],
+    probabilities: Sequence[float] | None,
+    legend_specs: Sequence[LegendSpec],
+    gallery: Sequence[Mapping[str, str]],
+    selected: int = 0,
+    mode: str = "unit",
+    images: Mapping[tuple[str, int], str] | None = None,
+    original_src: str = "",
+    processed_src: str = "",
+    gallery_base: str = "gallery/",
+) -> str:
+    """The whole tool: controls (gallery, upload, input preview, detail toggle, scale
+    selector), the message line, the network and the read-out."""
+    opts = "".join(f'<option value="{m}"{" selected" if m == mode else ""}>{label}</option>'
+                   for m, label in RANGE_LABELS.items())
+    proc_bg = f' style="background-image:url({processed_src})"' if processed_src else ""
+    orig = f' src="{_a(original_src)}"' if original_src else ""
+    return (
+        f'<div id="ov-tool" class="ov-tool" data-detail="on" data-range="{_a(mode)}">'
+        '<div class="ov-controls">'
+        f'{gallery_html(gallery, selected, gallery_base)}'
+        '<div class="ov-upload">'
+        '<button type="button" id="ov-upload-btn" class="ov-btn">Upload image</button>'
+        '<input type="file" id="ov-file" accept="image/*" hidden>'
+        '<span class="ov-hint">or drop / paste an image</span></div>'
+        '<figure class="ov-preview"><img id="ov-original" alt="Original image"'
+        f' width="48" height="48"{orig}>'
+        '<span class="ov-arrow" aria-hidden="true">&#8594;</span>'
+        '<canvas id="ov-processed" width="64" height="64" role="img"'
+        f' aria-label="The 64 by 64 input the model sees"{proc_bg}></canvas>'
+        '<figcaption>original &#8594; model input (64&#215;64)</figcaption></figure>'
+        '<div class="ov-options">'
+        '<button type="button" id="ov-detail" class="ov-btn" aria-pressed="true">'
+        'Show detail</button>'
+        f'<label class="ov-range">Scale <select id="ov-range">{opts}</select></label>'
+        '</div></div>'
+        '<p id="ov-message" class="ov-message" role="status" aria-live="polite"></p>'
+        '<div class="ov-scroll">'
+        f'{network_html(layout, class_names, probabilities, legend_specs, images)}</div>'
+        '<div id="ov-readout" class="ov-readout" aria-live="polite">'
+        'Hover, tap or focus a neuron (Tab, then arrow keys) to see its values.</div>'
+        '</div>'
+    )

@@ -1,0 +1,98 @@
+"""Pre-render the default example's complete overview under CPython, with the same core and
+drawing code as the page, so a visitor sees the real network before Pyodide has started.
+
+``python -m pyapp.render.prerender dist/index.html`` (``build.py`` calls :func:`inject`) puts
+the tool's HTML, with every map as a PNG data URI painted behind its canvas and the real bars,
+into ``<main id="app">``.  The page's Python then takes over the same DOM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image
+
+from .layout import build_layout, layer_infos
+from .maps import overview_rgba
+from .overview_html import tool_html
+from .ranges import legends
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_MODEL = ROOT / "weights" / "tinyvgg-cifar10.npz"
+DEFAULT_GALLERY = ROOT / "www" / "gallery" / "gallery.json"
+MAIN_RE = re.compile(r'(<main id="app"[^>]*>)(.*?)(</main>)', re.S)
+MARK_SCRIPT = ('<script>requestAnimationFrame(function(){requestAnimationFrame(function(){'
+               'performance.mark("app:first-overview-paint")})})</script>')
+
+
+def png_data_uri(rgba: np.ndarray) -> str:
+    """An ``(H, W, 4)`` uint8 image (opaque) as a ``data:image/png;base64,`` URI."""
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgba[..., :3]), "RGB").save(buf, "PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def render_tool(model: Any, image: np.ndarray, gallery: Sequence[Mapping[str, str]],
+                selected: int = 0, mode: str = "unit", original_src: str = "") -> str:
+    """The complete tool's HTML for ``image`` (model input, ``(H, W, 3)`` in [0, 1])."""
+    acts = model.forward(image)
+    layout = build_layout(model.input_shape, layer_infos(model))
+    kinds = [(c.name, c.kind) for c in layout.columns]
+    images: dict[tuple[str, int], str] = {}
+    for name, stack in overview_rgba(acts, layout, mode).items():
+        for j, rgba in enumerate(stack):
+            images[(name, j)] = png_data_uri(rgba)
+    pixels = np.clip(np.rint(acts["input"] * 255.0), 0, 255).astype(np.uint8)
+    rgba = np.concatenate([pixels, np.full(pixels.shape[:2] + (1,), 255, np.uint8)], axis=-1)
+    return tool_html(layout, model.class_names, [float(p) for p in acts["probabilities"]],
+                     legends(acts, kinds, mode), gallery, selected, mode, images,
+                     original_src=original_src, processed_src=png_data_uri(rgba))
+
+
+def prerender(model_path: Path = DEFAULT_MODEL, gallery_json: Path = DEFAULT_GALLERY) -> str:
+    """The fragment for the default example (gallery entry 0) and the default model."""
+    from pyapp.cnn.formats import load_native
+    from pyapp.cnn.preprocess import preprocess
+
+    model = load_native(str(model_path))
+    gallery = json.loads(gallery_json.read_text(encoding="utf-8"))
+    first = gallery_json.parent / gallery[0]["file"]
+    x = preprocess(str(first), model.input_shape, model.preprocessing)
+    html = render_tool(model, x, gallery, 0, "unit", original_src=f"gallery/{gallery[0]['file']}")
+    return html + MARK_SCRIPT
+
+
+def inject(index_html: Path, fragment: str) -> None:
+    """Put ``fragment`` inside ``<main id="app">`` of ``index_html`` (in place)."""
+    text = index_html.read_text(encoding="utf-8")
+    if not MAIN_RE.search(text):
+        raise ValueError(f'{index_html}: no <main id="app"> element to pre-render into')
+    text = MAIN_RE.sub(lambda m: m.group(1) + fragment + m.group(3), text, count=1)
+    index_html.write_text(text, encoding="utf-8")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("index_html", type=Path, help="the built index.html to fill")
+    ap.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    ap.add_argument("--gallery", type=Path, default=DEFAULT_GALLERY)
+    args = ap.parse_args(argv)
+    if not args.model.exists():
+        print(f"prerender: {args.model} not found; the page will draw the overview live",
+              file=sys.stderr)
+        return 0
+    inject(args.index_html, prerender(args.model, args.gallery))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,97 @@
+"""Colour ranges for the hidden layers' feature maps: per unit, per module, global.
+
+- ``unit``: each layer is coloured on its own symmetric range ``[-m, m]``, ``m = max |a|``
+  over that layer's maps (the reference app's "Unit" scale).
+- ``module``: the layers of one module share the largest of their ranges.  A module starts at
+  each conv layer and takes the non-conv layers that follow it (TinyVGG: conv+relu,
+  conv+relu+pool, conv+relu, conv+relu+pool), as the reference app groups its legends.
+- ``global``: every hidden layer shares one range.
+
+The input is always ``[0, 1]`` (greys) and the output's probabilities ``[0, 1]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+RANGE_MODES = ("unit", "module", "global")
+MAP_TYPES = ("conv2d", "relu", "max_pool2d")
+
+
+@dataclass(frozen=True)
+class LegendSpec:
+    """One legend: the layers it covers and the symmetric limit it shows."""
+
+    layers: tuple[str, ...]
+    limit: float
+
+
+def hidden_layers(layer_types: Sequence[tuple[str, str]]) -> list[str]:
+    """Names of the layers drawn as feature maps (conv / relu / pool), in order."""
+    return [name for name, kind in layer_types if kind in MAP_TYPES]
+
+
+def modules(layer_types: Sequence[tuple[str, str]]) -> list[list[str]]:
+    """Group the feature-map layers into modules: a new module starts at every conv."""
+    groups: list[list[str]] = []
+    for name, kind in layer_types:
+        if kind not in MAP_TYPES:
+            continue
+        if kind == "conv2d" or not groups:
+            groups.append([name])
+        else:
+            groups[-1].append(name)
+    return groups
+
+
+def _abs_max(a: np.ndarray) -> float:
+    a = np.asarray(a)
+    if a.size == 0:
+        return 0.0
+    m = float(np.nanmax(np.abs(a)))
+    return m if np.isfinite(m) else 0.0
+
+
+def layer_limits(
+    acts: Mapping[str, np.ndarray],
+    layer_types: Sequence[tuple[str, str]],
+    mode: str,
+) -> dict[str, float]:
+    """Symmetric colour limit for every feature-map layer under ``mode``."""
+    if mode not in RANGE_MODES:
+        raise ValueError(f"unknown range mode {mode!r}; choose one of {RANGE_MODES}")
+    own = {name: _abs_max(acts[name]) for name in hidden_layers(layer_types)}
+    if mode == "unit":
+        return own
+    if mode == "module":
+        out: dict[str, float] = {}
+        for group in modules(layer_types):
+            m = max(own[n] for n in group)
+            out.update({n: m for n in group})
+        return out
+    g = max(own.values(), default=0.0)
+    return {n: g for n in own}
+
+
+def legends(
+    acts: Mapping[str, np.ndarray],
+    layer_types: Sequence[tuple[str, str]],
+    mode: str,
+) -> list[LegendSpec]:
+    """The legends to draw: one per layer (unit), per module, or one for all (global)."""
+    limits = layer_limits(acts, layer_types, mode)
+    if mode == "unit":
+        groups = [[n] for n in hidden_layers(layer_types)]
+    elif mode == "module":
+        groups = modules(layer_types)
+    else:
+        groups = [hidden_layers(layer_types)]
+    return [LegendSpec(tuple(g), limits[g[0]]) for g in groups if g]
+
+
+def format_limit(v: float) -> str:
+    """How a legend prints a limit (two decimals, as the reference)."""
+    return f"{v:.2f}"

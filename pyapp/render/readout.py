@@ -1,0 +1,70 @@
+"""The read-out for the neuron under the pointer or focus: layer, index, shape, value range;
+a conv neuron's 3x3 kernel (first input channel) and bias; an output's logit and probability.
+Pure functions of the model and the activations, returning HTML (the page shows it as is)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from html import escape
+from typing import Any
+
+import numpy as np
+
+from .colormaps import LOGIT, WEIGHT, text_color_on
+from .layout import Column, OverviewLayout, format_shape
+from .overview_html import format_prob
+
+
+def fmt(v: float, digits: int = 3) -> str:
+    """A number as the read-out prints it (fixed decimals, ASCII minus)."""
+    return f"{float(v):.{digits}f}"
+
+
+def _kernel_table(kernel: np.ndarray, limit: float) -> str:
+    rows = []
+    for r in range(kernel.shape[0]):
+        cells = []
+        for c in range(kernel.shape[1]):
+            v = float(kernel[r, c])
+            bg = WEIGHT.color_of(v, -limit, limit)
+            cells.append(f'<td style="background:{bg};color:{text_color_on(bg)}">{fmt(v, 3)}</td>')
+        rows.append("<tr>" + "".join(cells) + "</tr>")
+    return '<table class="ov-kernel" aria-label="kernel weights">' + "".join(rows) + "</table>"
+
+
+def readout_html(model: Any, acts: Mapping[str, np.ndarray], layout: OverviewLayout,
+                 layer: str, index: int) -> str:
+    """The read-out for neuron ``index`` of column ``layer``."""
+    col: Column = layout.column(layer)
+    head = f"<b>{escape(col.neuron_name(index))}</b>"
+    if col.kind == "dense":
+        logits = np.asarray(acts[layer], dtype=np.float64)
+        probs = np.asarray(acts["probabilities"], dtype=np.float64)
+        lim = float(np.max(np.abs(logits))) or 1.0
+        chip = LOGIT.color_of(float(logits[index]), -lim, lim)
+        name = escape(model.class_names[index])
+        return (f"{head}<span>class <b>{name}</b></span>"
+                f'<span>logit <span class="ov-chip" style="background:{chip};'
+                f'color:{text_color_on(chip)};padding:0 4px">{fmt(logits[index])}</span></span>'
+                f"<span>probability <b>{format_prob(probs[index])}</b>"
+                f" ({fmt(probs[index], 4)})</span>")
+    a = np.asarray(acts[layer])[..., index]
+    parts = [head, f"<span>map {escape(format_shape(a.shape))}</span>",
+             f"<span>min {fmt(a.min())}, max {fmt(a.max())}</span>"]
+    if col.kind == "conv2d":
+        spec = model.layer(layer)
+        k = np.asarray(spec.weights["kernel"])  # HWIO
+        b = float(spec.weights["bias"][index])
+        lim = float(np.max(np.abs(k))) or 1.0
+        src = model.input_of(layer)
+        parts.append(f'<span class="ov-kcap">kernel {k.shape[0]}&#215;{k.shape[1]}, '
+                     f"input channel 1 of {k.shape[2]} ({escape(src)})</span>"
+                     + _kernel_table(k[:, :, 0, index], lim))
+        parts.append(f"<span>bias <b>{fmt(b, 4)}</b></span>")
+    elif col.kind == "relu":
+        parts.append(f"<span>= max(0, {escape(model.input_of(layer))} neuron {index + 1})</span>")
+    elif col.kind == "max_pool2d":
+        pool = model.layer(layer).config["pool_size"]
+        parts.append(f"<span>= max over {pool[0]}&#215;{pool[1]} windows of "
+                     f"{escape(model.input_of(layer))} neuron {index + 1}</span>")
+    return "".join(parts)

@@ -1,0 +1,121 @@
+"""``python -m pyapp.train``: train TinyVGG on CIFAR-10 and export it to the native format.
+
+Examples::
+
+    python -m pyapp.train --data ../shared/datasets/cifar10-jpg.tar.gz          # full run
+    python -m pyapp.train --data cifar-10-python.tar.gz --quick --out /tmp/m.npz # smoke run
+    python -m pyapp.train --from-checkpoint runs/tinyvgg.pt --data ...           # export only
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from pyapp.train.data import Split, load_cifar10
+
+DEFAULT_DATA = "../shared/datasets/cifar10-jpg.tar.gz"
+DEFAULT_OUT = "weights/tinyvgg-cifar10.npz"
+DEFAULT_CHECKPOINT = "runs/tinyvgg-cifar10.pt"
+
+
+def _parser() -> argparse.ArgumentParser:
+    from pyapp.train.fit import Recipe
+
+    r = Recipe()
+    p = argparse.ArgumentParser(prog="python -m pyapp.train", description=__doc__,
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--data", default=DEFAULT_DATA,
+                   help="CIFAR-10 JPEG tar, official python-version archive, or a directory "
+                        f"holding either (default {DEFAULT_DATA})")
+    p.add_argument("--out", default=DEFAULT_OUT, help=f"native .npz to write ({DEFAULT_OUT})")
+    p.add_argument("--checkpoint", default=DEFAULT_CHECKPOINT,
+                   help="torch checkpoint, saved after every epoch")
+    p.add_argument("--from-checkpoint", default=None,
+                   help="skip training: export this checkpoint")
+    p.add_argument("--cache-dir", default=".cache", help="decoded-dataset cache ('' = none)")
+    p.add_argument("--epochs", type=int, default=r.epochs)
+    p.add_argument("--batch-size", type=int, default=r.batch_size)
+    p.add_argument("--lr", type=float, default=r.lr)
+    p.add_argument("--weight-decay", type=float, default=r.weight_decay)
+    p.add_argument("--label-smoothing", type=float, default=r.label_smoothing)
+    p.add_argument("--crop-pad", type=int, default=r.crop_pad)
+    p.add_argument("--jitter", type=float, default=r.jitter)
+    p.add_argument("--ema-decay", type=float, default=r.ema_decay)
+    p.add_argument("--no-batch-norm", action="store_true")
+    p.add_argument("--seed", type=int, default=r.seed)
+    p.add_argument("--threads", type=int, default=r.threads)
+    p.add_argument("--limit-train", type=int, default=0,
+                   help="use a seeded random subset of this many training images")
+    p.add_argument("--eval-every", type=int, default=5)
+    p.add_argument("--quick", action="store_true",
+                   help="smoke run: 1 epoch on 512 training images, eval on 1000 test images")
+    p.add_argument("--skip-eval", action="store_true",
+                   help="do not evaluate the exported model through the numpy core")
+    return p
+
+
+def _subset(split: Split, n: int, seed: int) -> Split:
+    if n <= 0 or n >= len(split):
+        return split
+    idx = np.sort(np.random.default_rng(seed).permutation(len(split))[:n])
+    return Split(split.images[idx], split.labels[idx])
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Train (or load a checkpoint), export to ``--out``, evaluate through the numpy core."""
+    args = _parser().parse_args(argv)
+    from pyapp.train.checkpoint import load_checkpoint, save_checkpoint
+    from pyapp.train.fit import Recipe, train
+
+    command = "python -m pyapp.train " + shlex.join(sys.argv[1:] if argv is None else argv)
+    if args.quick:
+        args.epochs = min(args.epochs, 1)
+        args.limit_train = args.limit_train or 512
+    t0 = time.perf_counter()
+    data = load_cifar10(args.data, args.cache_dir or None)
+    print(f"data: {data.layout} {args.data}: {len(data.train)} train, {len(data.test)} test "
+          f"({time.perf_counter() - t0:.1f}s)", flush=True)
+    train_split = _subset(data.train, args.limit_train, args.seed)
+    monitor = _subset(data.test, 1000 if args.quick else 0, args.seed)
+    if args.from_checkpoint:
+        model, meta = load_checkpoint(args.from_checkpoint)
+    else:
+        recipe = Recipe(
+            epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+            weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
+            crop_pad=args.crop_pad, jitter=args.jitter, ema_decay=args.ema_decay,
+            batch_norm=not args.no_batch_norm, seed=args.seed, threads=args.threads,
+        )
+        print(f"recipe: {recipe.as_dict()}", flush=True)
+        meta: dict[str, object] = {"recipe": recipe.as_dict(), "command": command,
+                                   "train_images": len(train_split), "data": args.data,
+                                   "layout": data.layout}
+
+        def on_epoch(epoch: int, ema_model: object) -> None:
+            if args.checkpoint:
+                save_checkpoint(args.checkpoint, ema_model, {**meta, "epoch": epoch})  # type: ignore[arg-type]
+
+        model, history = train(recipe, train_split, monitor,
+                               log=lambda s: print(s, flush=True),
+                               eval_every=args.eval_every, on_epoch=on_epoch)
+        meta["history"] = history
+        meta["train_seconds"] = history["seconds"]
+        if args.checkpoint:
+            save_checkpoint(args.checkpoint, model, meta)
+    from pyapp.train.export import export_model
+
+    out = Path(args.out)
+    export_model(model, out, meta, test=None if args.skip_eval else monitor)
+    print(f"wrote {out}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,131 @@
+"""The overview app in the page: loads the model and the gallery, takes over (or writes) the
+overview, and switches images (gallery click / Enter, upload, drop, paste).
+
+``await start_overview(container)`` returns the :class:`OverviewApp`; its ``view`` has the
+``on_neuron_activate`` hook and ``state`` (also ``pyapp.ui.state.STATE``) the current image,
+activations and range mode.  User Timing marks: ``app:overview-drawn`` (the live network is
+drawn), and per image change ``app:image-start`` / ``app:image-drawn``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+import js  # type: ignore[import-not-found]
+import numpy as np
+from pyodide.http import pyfetch  # type: ignore[import-not-found]
+
+from pyapp.cnn.formats import load_native
+from pyapp.cnn.preprocess import ImageError, preprocess
+from pyapp.ui import errors
+from pyapp.ui import state as state_mod
+from pyapp.ui.imageinput import ImageInput
+from pyapp.ui.overview import OverviewView
+from pyapp.ui.state import OverviewState
+
+MODEL_URL = "weights/tinyvgg-cifar10.npz"
+GALLERY_DIR = "gallery/"
+GALLERY_URL = GALLERY_DIR + "gallery.json"
+
+
+async def fetch_bytes(url: str) -> bytes:
+    resp = await pyfetch(url)
+    if not resp.ok:
+        raise OSError(f"{url}: HTTP {resp.status}")
+    return bytes(await resp.bytes())
+
+
+class OverviewApp:
+    def __init__(self, model: Any, gallery: list[dict], container: Any) -> None:
+        self.model = model
+        self.gallery = gallery
+        self.state = OverviewState.for_model(model)
+        state_mod.STATE = self.state
+        self.view = OverviewView(self.state, gallery, container)
+        self._inputs: dict[int, np.ndarray] = {}
+        self._seq = 0
+        self._object_url: str | None = None
+
+    async def gallery_input(self, index: int) -> np.ndarray:
+        """The model input for gallery entry ``index`` (cached after the first load)."""
+        if index not in self._inputs:
+            data = await fetch_bytes(GALLERY_DIR + self.gallery[index]["file"])
+            self._inputs[index] = preprocess(data, self.model.input_shape,
+                                             self.model.preprocessing)
+        return self._inputs[index]
+
+    async def start(self) -> None:
+        image = await self.gallery_input(0)
+        self.state.set_image(image, "gallery:0", 0)
+        self.view.mount()
+        self.view.draw()
+        js.performance.mark("app:overview-drawn")
+        errors.listen(self.view.root.querySelector(".ov-gallery"), "click", self._on_thumb)
+        self.image_input = ImageInput(self.view.root, self.model, self.load_upload, self.fail)
+        self.image_input.bind()
+        errors.spawn(self._preload(), "preloading the example images")
+
+    async def _preload(self) -> None:
+        """Warm the gallery cache in the background (makes clicks instant)."""
+        for i in range(1, len(self.gallery)):
+            try:
+                await self.gallery_input(i)
+            except (OSError, ImageError):
+                pass
+            await asyncio.sleep(0)
+
+    def _on_thumb(self, event: Any) -> None:
+        button = event.target.closest(".ov-thumb")
+        if button is not None:
+            errors.spawn(self.select(int(button.dataset.index)), "showing an example")
+
+    async def select(self, index: int) -> None:
+        """Show gallery entry ``index``."""
+        js.performance.mark("app:image-start")
+        self._seq += 1
+        seq = self._seq
+        try:
+            image = await self.gallery_input(index)
+        except (OSError, ImageError) as exc:
+            self.fail(f"Example {index + 1} could not be loaded ({exc}).")
+            return
+        if seq != self._seq:
+            return
+        self.state.set_image(image, f"gallery:{index}", index)
+        self._set_original(GALLERY_DIR + self.gallery[index]["file"])
+        self._redraw()
+
+    async def load_upload(self, image: np.ndarray, name: str, file: Any) -> None:
+        """Show the user's decoded image (``file`` is the JS File / Blob, for the preview)."""
+        self._seq += 1
+        self.state.set_image(image, f"upload:{name}", None)
+        url = str(js.URL.createObjectURL(file))
+        self._set_original(url)
+        if self._object_url:
+            js.URL.revokeObjectURL(self._object_url)
+        self._object_url = url
+        self._redraw()
+
+    def _set_original(self, src: str) -> None:
+        img = self.view.root.querySelector("#ov-original")
+        img.src = src
+
+    def _redraw(self) -> None:
+        self.view.message("")
+        self.view.set_selected(self.state.selected)
+        self.view.draw(transition=True)
+        js.performance.mark("app:image-drawn")
+
+    def fail(self, text: str) -> None:
+        self.view.message(text)
+
+
+async def start_overview(container: Any) -> OverviewApp:
+    """Load model + gallery, take over the overview in ``container`` and draw it."""
+    model = load_native(await fetch_bytes(MODEL_URL))
+    gallery = json.loads((await fetch_bytes(GALLERY_URL)).decode("utf-8"))
+    app = OverviewApp(model, gallery, container)
+    await app.start()
+    return app

@@ -1,0 +1,180 @@
+"""The convolution panels: elastic (all input channels of one output channel) and formula
+(one input channel's window times its kernel, then all channels plus the bias)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyapp.views.conv import ConvElastic, ConvFormula
+from pyapp.views.route import ViewRef
+
+from .markup import a, grid_html, map_html, shape_text
+from .panel import Panel, rect_vars
+
+
+class ElasticPanel(Panel):
+    kind = "conv"
+    interval_ms = 40.0
+
+    def __init__(self, vm: ConvElastic, start: int = 0) -> None:
+        super().__init__(vm, start)
+        self.vm: ConvElastic = vm
+
+    def html(self) -> str:
+        vm = self.vm
+        n = vm.in_c
+        rows = []
+        src = a(vm.input_layer)
+        for ch in range(n):
+            opens = ViewRef("formula", vm.layer, vm.out_channel, ch).to_hash()
+            rows.append(
+                f'<div class="dv-el-row" style="--i:{ch}">'
+                + map_html("input", vm.in_h, vm.in_w,
+                           f"{vm.input_layer} channel {ch + 1}", f"{src} {ch + 1}",
+                           channel=ch, extra="dv-col-in")
+                + '<div class="dv-col-k">'
+                + grid_html(vm.kernels[ch], "dv-grid dv-kernel",
+                            f"kernel for input channel {ch + 1}") + "</div>"
+                + '<span class="dv-arrow" aria-hidden="true">\u2192</span>'
+                + map_html("inter", vm.h, vm.w,
+                           f"intermediate map {ch + 1}: open its convolution formula",
+                           f"intermediate {ch + 1}", channel=ch, covers=True, opens=opens,
+                           extra="dv-col-mid")
+                + f'<span class="dv-partial" data-ch="{ch}">0</span></div>')
+        notes = "".join(f"<li>{a(c)}</li>" for c in vm.captions)
+        return (f'<div class="dv-elastic" style="--rows:{n}">'
+                f'<ol class="dv-notes">{notes}</ol>'
+                f'<div class="dv-el-grid"><div class="dv-el-rows">{"".join(rows)}</div>'
+                '<div class="dv-el-sum dv-col-sum">'
+                '<div class="dv-sumbox" aria-hidden="true">'
+                '<div>\u03a3 partial sums <b class="dv-total">0</b></div>'
+                f'<div>+ bias <b class="dv-bias">{a(vm.bias)}</b></div>'
+                '<div>= <b class="dv-result">0</b></div></div>'
+                '<span class="dv-arrow" aria-hidden="true">\u2192</span>'
+                + map_html("output", vm.h, vm.w, f"{vm.layer} neuron {vm.out_channel + 1}",
+                           f"{a(vm.layer)} {vm.out_channel + 1} {shape_text(vm.h, vm.w)}",
+                           covers=True, extra="dv-col-out")
+                + "</div></div></div>")
+
+    def mounted(self) -> None:
+        vm = self.vm
+        for ch in range(vm.in_c):
+            self.paint_map("input", vm.input_rgba[ch], ch)
+            self.paint_map("inter", vm.inter_rgba[ch], ch)
+        self.paint_map("output", vm.output_rgba)
+        self.partials = self.qa(".dv-partial")
+        self.total = self.q(".dv-total")
+        self.result = self.q(".dv-result")
+        self.base_style = f"--rows:{vm.in_c};"
+
+    def draw(self, index: int) -> tuple[str, str]:
+        f = self.vm.frame(index)
+        ch0 = f.channels[0]
+        self.root.style.cssText = (self.base_style + rect_vars("w", ch0.window)
+                                   + rect_vars("c", f.cell) + rect_vars("a", f.covers[0])
+                                   + rect_vars("b", f.covers[1]))
+        for node, text in zip(self.partials, f.partials, strict=True):
+            node.textContent = text
+        self.total.textContent = f.total
+        self.result.textContent = f.result
+        return f.caption, f.a11y
+
+    def index_at(self, node: Any, x: float, y: float, width: float,
+                 height: float) -> int | None:
+        name = str(node.dataset.map)
+        if name == "input":
+            return self.vm.index_at_input(x, y, width, height)
+        return self.vm.index_at_output(x, y, width, height)
+
+
+class FormulaPanel(Panel):
+    kind = "formula"
+    interval_ms = 120.0
+
+    def __init__(self, vm: ConvFormula, start: int = 0) -> None:
+        super().__init__(vm, start)
+        self.vm: ConvFormula = vm
+
+    def html(self) -> str:
+        vm = self.vm
+        kh, kw = vm.kernel_size
+        terms = []
+        for u in range(kh):
+            for v in range(kw):
+                op = "=" if (u, v) == (kh - 1, kw - 1) else "+"
+                terms.append('<span class="dv-term"><span class="dv-v">0</span>'
+                             '<span class="dv-w">0</span></span>'
+                             f'<span class="dv-op" aria-hidden="true">{op}</span>')
+        chans = "".join(
+            f'<span class="dv-pt{" is-cur" if c == vm.in_channel else ""}" data-ch="{c}">0</span>'
+            + ('<span class="dv-op">+</span>' if c < vm.in_c - 1 else "")
+            for c in range(vm.in_c))
+        src = a(vm.input_layer)
+        return (
+            '<div class="dv-formula">'
+            '<div class="dv-frow">'
+            + map_html("input", vm.in_h, vm.in_w, f"{vm.input_layer} channel "
+                       f"{vm.in_channel + 1}: arrow keys move the window",
+                       f"Input: {src} channel {vm.in_channel + 1} "
+                       f"{shape_text(vm.in_h, vm.in_w)}", channel=vm.in_channel)
+            + f'<div class="dv-fx" aria-hidden="true"><div class="dv-fgrid" style="--n:{kw}">'
+            + "".join(terms) + '</div><span class="dv-partial dv-big">0</span>'
+            '<p class="dv-hint">window values \u00d7 kernel weights, added up</p></div>'
+            + map_html("inter", vm.h, vm.w, f"intermediate map {vm.in_channel + 1}: arrow "
+                       "keys move the window", f"Intermediate {shape_text(vm.h, vm.w)}",
+                       covers=True)
+            + '</div><div class="dv-frow dv-final">'
+            f'<div class="dv-finalfx" aria-hidden="true"><p>All {vm.in_c} channels\u2019 '
+            'partial sums, plus the bias, give the output value:</p>'
+            f'<div class="dv-pts">{chans}<span class="dv-op">+ bias</span>'
+            '<b class="dv-bias">0</b><span class="dv-op">=</span><b class="dv-result">0</b>'
+            '</div><p class="dv-check">value in the output map: <b class="dv-value">0</b>'
+            '</p></div>'
+            + map_html("output", vm.h, vm.w, f"{vm.layer} neuron {vm.out_channel + 1}",
+                       f"Output: {a(vm.layer)} {vm.out_channel + 1} "
+                       f"{shape_text(vm.h, vm.w)}")
+            + "</div></div>")
+
+    def mounted(self) -> None:
+        vm = self.vm
+        self.paint_map("input", vm.channel_rgba, vm.in_channel)
+        self.paint_map("inter", vm.inter_rgba)
+        self.paint_map("output", vm.output_rgba)
+        self.vs = self.qa(".dv-v")
+        self.ws = self.qa(".dv-w")
+        self.partial = self.q(".dv-partial")
+        self.pts = self.qa(".dv-pt")
+        self.bias = self.q(".dv-bias")
+        self.result = self.q(".dv-result")
+        self.value = self.q(".dv-value")
+
+    def draw(self, index: int) -> tuple[str, str]:
+        f = self.vm.frame(index)
+        self.root.style.cssText = (rect_vars("w", f.window) + rect_vars("c", f.cell)
+                                   + rect_vars("a", f.covers[0]) + rect_vars("b", f.covers[1]))
+        k = 0
+        for vrow, wrow in zip(f.values, f.weights, strict=True):
+            for vc, wc in zip(vrow, wrow, strict=True):
+                node = self.vs[k]
+                node.textContent = vc.text
+                node.style.cssText = f"background:{vc.bg};color:{vc.fg}"
+                node = self.ws[k]
+                node.textContent = "\u00d7 " + wc.text
+                node.style.cssText = f"background:{wc.bg};color:{wc.fg}"
+                k += 1
+        self.partial.textContent = f.partial
+        for node, t in zip(self.pts, f.terms, strict=True):
+            node.textContent = t.partial
+        self.bias.textContent = f.bias
+        self.result.textContent = f.result
+        self.value.textContent = f.value
+        caption = (f"Row {f.row}, column {f.col}: the window's {len(self.vs)} products add up "
+                   f"to {f.partial}; all channels {' + '.join(t.partial for t in f.terms)} "
+                   f"+ bias {f.bias} = {f.result}.")
+        return caption, f.a11y
+
+    def index_at(self, node: Any, x: float, y: float, width: float,
+                 height: float) -> int | None:
+        if str(node.dataset.map) == "input":
+            return self.vm.index_at_input(x, y, width, height)
+        return self.vm.index_at_output(x, y, width, height)

@@ -1,0 +1,167 @@
+"""Flatten and softmax panels."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyapp.views.dense import EDGE_H, EDGE_W, FlattenView, SoftmaxView
+from pyapp.views.route import ViewRef
+
+from .markup import a, map_html, shape_text
+from .panel import Panel, rect_vars
+
+
+class FlattenPanel(Panel):
+    kind = "flatten"
+    interval_ms = 40.0
+
+    def __init__(self, vm: FlattenView, start: int = 0) -> None:
+        super().__init__(vm, start)
+        self.vm: FlattenView = vm
+        self._cur: int | None = None
+
+    def html(self) -> str:
+        vm = self.vm
+        src = a(vm.source)
+        maps = "".join(map_html("map", vm.h, vm.w, f"{vm.source} channel {ch + 1}",
+                                f"{ch + 1}", channel=ch) for ch in range(vm.c))
+        strip = map_html("strip", vm.h * vm.w, vm.c,
+                         f"{vm.flatten_layer}: the {vm.count} values in order, {vm.c} a row; "
+                         "arrow keys move along it",
+                         f"{a(vm.flatten_layer)} ({vm.count})")
+        ym = EDGE_H / 2
+        edges = (f'<svg class="dv-edges" viewBox="0 0 {EDGE_W:g} {EDGE_H:g}" '
+                 'preserveAspectRatio="none" aria-hidden="true">'
+                 f'<g class="dv-edge-all">{vm.edges_svg}</g>'
+                 f'<line class="dv-edge-hl" x1="0" y1="0" x2="{EDGE_W:g}" y2="{ym:g}"/></svg>')
+        soft = ViewRef("softmax", vm.layer, vm.unit).to_hash()
+        return (
+            '<div class="dv-flatten"><p class="dv-notes1">'
+            f'{src} {shape_text(vm.h, vm.w)[:-1]}, {vm.c}) is unrolled row by row, column by '
+            f'column, channel by channel into {vm.count} numbers (the strip: {vm.c} a row). '
+            'Each number is multiplied by its weight into the class (edge colour: weight).</p>'
+            '<div class="dv-fl">'
+            f'<div class="dv-fl-maps" aria-label="{src}" role="group">{maps}'
+            f'<p class="dv-cap">{src}</p></div>'
+            f'<div class="dv-fl-strip">{strip}</div>{edges}'
+            '<div class="dv-fl-sum">'
+            '<p class="dv-eq" aria-hidden="true"><b class="dv-x dv-chip">0</b> \u00d7 '
+            '<b class="dv-wt dv-chip">0</b> = <b class="dv-prod">0</b></p>'
+            '<p class="dv-from" aria-hidden="true"></p>'
+            '<p class="dv-note">Add up all products and the bias:</p>'
+            f'<p class="dv-eq" aria-hidden="true">\u03a3 {vm.count} products = '
+            f'<b>{a(vm.total)}</b></p>'
+            f'<p class="dv-eq" aria-hidden="true">+ bias <b>{a(vm.bias)}</b></p>'
+            f'<p class="dv-eq dv-logit" aria-hidden="true">= logit <b>{a(vm.result)}</b> '
+            f'<span class="dv-cls">{a(vm.class_name)}</span></p>'
+            f'<button type="button" class="dv-btn dv-soft" data-opens="{a(soft)}">'
+            'softmax \u2192</button></div></div></div>')
+
+    def mounted(self) -> None:
+        vm = self.vm
+        for ch in range(vm.c):
+            self.paint_map("map", vm.maps_rgba[ch], ch)
+        self.paint_map("strip", vm.strip_rgba)
+        self.maps = self.qa('.dv-map[data-map="map"]')
+        self.x = self.q(".dv-x")
+        self.wt = self.q(".dv-wt")
+        self.prod = self.q(".dv-prod")
+        self.src = self.q(".dv-from")
+        self.hl = self.q(".dv-edge-hl")
+
+    def draw(self, index: int) -> tuple[str, str]:
+        f = self.vm.frame(index)
+        self.root.style.cssText = rect_vars("c", f.map_cell) + rect_vars("s", f.strip_cell)
+        if f.channel != self._cur:
+            if self._cur is not None:
+                self.maps[self._cur].classList.remove("is-cur")
+            self.maps[f.channel].classList.add("is-cur")
+            self._cur = f.channel
+        self.x.textContent = f.input.text
+        self.x.style.cssText = f"background:{f.input.bg};color:{f.input.fg}"
+        self.wt.textContent = f.weight.text
+        self.wt.style.cssText = f"background:{f.weight.bg};color:{f.weight.fg}"
+        self.prod.textContent = f.product
+        self.src.textContent = (f"element {f.index} = {self.vm.source}[row {f.row}, column "
+                                f"{f.col}, channel {f.channel + 1}]")
+        self.hl.setAttribute("y1", f.edge_y)
+        caption = (f"Element {f.index} of {self.vm.count} came from row {f.row}, column "
+                   f"{f.col}, channel {f.channel + 1}: {f.input.text} \u00d7 weight "
+                   f"{f.weight.text} = {f.product}.")
+        return caption, f.a11y
+
+    def index_at(self, node: Any, x: float, y: float, width: float,
+                 height: float) -> int | None:
+        if str(node.dataset.map) == "strip":
+            return self.vm.index_at_strip(x, y, width, height)
+        return self.vm.index_at_map(int(node.dataset.ch), x, y, width, height)
+
+    def position_text(self, index: int) -> str:
+        return f"element {index + 1} / {self.count}"
+
+
+class SoftmaxPanel(Panel):
+    kind = "softmax"
+    interval_ms = 1500.0
+
+    def __init__(self, vm: SoftmaxView, start: int = 0) -> None:
+        super().__init__(vm, start)
+        self.vm: SoftmaxView = vm
+
+    def html(self) -> str:
+        vm = self.vm
+        terms = []
+        rows = []
+        for t in vm.terms:
+            chip = f"background:{t.color};color:{t.fg}"
+            terms.append(f'<span class="dv-sm-t" data-i="{t.index}" title="{a(t.name)}">'
+                         f'exp(<b style="{chip}">{a(t.logit)}</b>)</span>')
+            rows.append(f'<tr data-i="{t.index}"><th scope="row">{a(t.name)}</th>'
+                        f'<td><b class="dv-chip" style="{chip}">{a(t.logit)}</b></td>'
+                        f"<td>{a(t.exp)}</td><td>{a(t.prob)}</td></tr>")
+        shift = (f'<p class="dv-note">The logits are large, so every exponent is shifted by '
+                 f'the largest logit ({a(vm.shift)}); the probabilities do not change.</p>'
+                 if vm.shift else "")
+        return (
+            '<div class="dv-softmax">'
+            '<div class="dv-sm-eq" aria-hidden="true">'
+            '<div class="dv-frac"><span class="dv-num">exp(z)</span>'
+            '<span class="dv-den">' + " + ".join(terms) + "</span></div>"
+            '<span class="dv-op">=</span><div class="dv-frac"><span class="dv-num2">0</span>'
+            f'<span class="dv-den">{a(vm.total)}</span></div>'
+            '<span class="dv-op">=</span><b class="dv-p dv-big">0</b>'
+            '<span class="dv-cls"></span></div>' + shift +
+            '<table class="dv-sm-table"><caption>Every class: logit z, exp(z), probability '
+            'exp(z) / sum</caption><thead><tr><th scope="col">class</th>'
+            '<th scope="col">logit z</th><th scope="col">exp(z)</th>'
+            '<th scope="col">probability</th></tr></thead><tbody>'
+            + "".join(rows) + f'</tbody><tfoot><tr><th scope="row">sum</th><td></td>'
+            f'<td>{a(vm.total)}</td><td></td></tr></tfoot></table></div>')
+
+    def mounted(self) -> None:
+        self.num = self.q(".dv-num")
+        self.num2 = self.q(".dv-num2")
+        self.p = self.q(".dv-p")
+        self.cls = self.q(".dv-cls")
+        self.items = self.qa("[data-i]")
+        self._cur: int | None = None
+
+    def draw(self, index: int) -> tuple[str, str]:
+        f = self.vm.frame(index)
+        self.num.textContent = f.numerator
+        self.num2.textContent = f.exp
+        self.p.textContent = f.prob
+        self.cls.textContent = f"p({self.vm.terms[index].name})"
+        if self._cur != index:
+            for node in self.items:
+                node.classList.toggle("is-cur", int(node.dataset.i) == index)
+            self._cur = index
+        caption = (f"{self.vm.terms[index].name}: {f.numerator} = {f.exp}, divided by the sum "
+                   f"of all exponentials {f.total}, is its probability {f.prob}.")
+        return caption, f.a11y
+
+    def move(self, index: int, d_row: int, d_col: int) -> int:
+        return self.vm.move(index, d_row, d_col)
+
+    def position_text(self, index: int) -> str:
+        return f"class {index + 1} / {self.count}"

@@ -1,0 +1,130 @@
+"""ReLU and max-pool panels: input map -> operation -> output map."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyapp.views.elementwise import PoolView, ReluView
+
+from .markup import a, empty_grid_html, map_html, shape_text
+from .panel import Panel, rect_vars
+
+
+class ReluPanel(Panel):
+    kind = "relu"
+    interval_ms = 90.0
+
+    def __init__(self, vm: ReluView, start: int = 0) -> None:
+        super().__init__(vm, start)
+        self.vm: ReluView = vm
+
+    def html(self) -> str:
+        vm = self.vm
+        gw, gh = vm.graph_size
+        ax, ay = vm.axis_x, vm.axis_y
+        lo, hi = vm.graph_labels
+        graph = (f'<svg class="dv-graph" viewBox="0 0 {gw:g} {gh:g}" role="img" '
+                 'aria-label="The ReLU function: 0 for negative inputs, the input itself '
+                 'otherwise">'
+                 f'<line class="dv-axis" x1="{ax[0]}" y1="{ax[1]:.2f}" x2="{ax[2]}" '
+                 f'y2="{ax[1]:.2f}"/>'
+                 f'<line class="dv-axis" x1="{ay[0]:.2f}" y1="{ay[1]}" x2="{ay[0]:.2f}" '
+                 f'y2="{ay[2]}"/>'
+                 f'<path class="dv-curve" d="{vm.graph_path}"/>'
+                 f'<text x="{ax[0]}" y="{gh - 1:g}" class="dv-tick">{lo}</text>'
+                 f'<text x="{ax[2]}" y="{gh - 1:g}" class="dv-tick" '
+                 f'text-anchor="end">{hi}</text>'
+                 '<circle class="dv-dot" r="4" cx="0" cy="0"/></svg>')
+        src = a(vm.input_layer)
+        return ('<div class="dv-relu"><div class="dv-frow">'
+                + map_html("input", vm.in_h, vm.in_w, f"{vm.input_layer} channel "
+                           f"{vm.channel + 1}: arrow keys move the cursor",
+                           f"Input: {src} {vm.channel + 1} {shape_text(vm.in_h, vm.in_w)}")
+                + '<div class="dv-fx"><p class="dv-eq" aria-hidden="true">max(0, '
+                '<b class="dv-x dv-chip">0</b>) = <b class="dv-y dv-chip">0</b></p>'
+                + graph + "</div>"
+                + map_html("output", vm.h, vm.w, f"{vm.layer} channel {vm.channel + 1}: arrow "
+                           "keys move the cursor",
+                           f"Output: {a(vm.layer)} {vm.channel + 1} {shape_text(vm.h, vm.w)}")
+                + "</div></div>")
+
+    def mounted(self) -> None:
+        self.paint_map("input", self.vm.input_rgba)
+        self.paint_map("output", self.vm.output_rgba)
+        self.x = self.q(".dv-x")
+        self.y = self.q(".dv-y")
+        self.dot = self.q(".dv-dot")
+
+    def draw(self, index: int) -> tuple[str, str]:
+        f = self.vm.frame(index)
+        self.root.style.cssText = rect_vars("w", f.cell) + rect_vars("c", f.cell)
+        self.x.textContent = f.input.text
+        self.x.style.cssText = f"background:{f.input.bg};color:{f.input.fg}"
+        self.y.textContent = f.output.text
+        self.y.style.cssText = f"background:{f.output.bg};color:{f.output.fg}"
+        self.dot.setAttribute("cx", f.point[0])
+        self.dot.setAttribute("cy", f.point[1])
+        caption = (f"Row {f.row}, column {f.col}: max(0, {f.input.text}) = {f.output.text}"
+                   + (" (negative inputs become 0)." if f.output.text != f.input.text
+                      else "."))
+        return caption, f.a11y
+
+    def index_at(self, node: Any, x: float, y: float, width: float,
+                 height: float) -> int | None:
+        return self.vm.index_at_output(x, y, width, height)
+
+
+class PoolPanel(Panel):
+    kind = "pool"
+    interval_ms = 90.0
+
+    def __init__(self, vm: PoolView, start: int = 0) -> None:
+        super().__init__(vm, start)
+        self.vm: PoolView = vm
+
+    def html(self) -> str:
+        vm = self.vm
+        ph, pw = vm.pool_size
+        src = a(vm.input_layer)
+        return ('<div class="dv-pool"><div class="dv-frow">'
+                + map_html("input", vm.in_h, vm.in_w, f"{vm.input_layer} channel "
+                           f"{vm.channel + 1}: arrow keys move the window",
+                           f"Input: {src} {vm.channel + 1} {shape_text(vm.in_h, vm.in_w)}")
+                + '<div class="dv-fx" aria-hidden="true"><p class="dv-eq">'
+                f'max({ph}\u00d7{pw})</p><div class="dv-eq">max('
+                + empty_grid_html(ph, pw, "dv-grid dv-win") + ') = '
+                '<b class="dv-y dv-chip">0</b></div></div>'
+                + map_html("output", vm.h, vm.w, f"{vm.layer} channel {vm.channel + 1}: arrow "
+                           "keys move the window",
+                           f"Output: {a(vm.layer)} {vm.channel + 1} {shape_text(vm.h, vm.w)}")
+                + "</div></div>")
+
+    def mounted(self) -> None:
+        self.paint_map("input", self.vm.input_rgba)
+        self.paint_map("output", self.vm.output_rgba)
+        self.cells = self.qa(".dv-win .dv-c")
+        self.y = self.q(".dv-y")
+
+    def draw(self, index: int) -> tuple[str, str]:
+        f = self.vm.frame(index)
+        self.root.style.cssText = rect_vars("w", f.window) + rect_vars("c", f.cell)
+        k = 0
+        for row, flags in zip(f.values, f.is_max, strict=True):
+            for cell, is_max in zip(row, flags, strict=True):
+                node = self.cells[k]
+                node.textContent = cell.text
+                node.style.cssText = f"background:{cell.bg};color:{cell.fg}"
+                node.classList.toggle("is-max", is_max)
+                k += 1
+        self.y.textContent = f.output.text
+        self.y.style.cssText = f"background:{f.output.bg};color:{f.output.fg}"
+        caption = (f"Output row {f.row}, column {f.col}: the largest of the window's "
+                   f"{len(self.cells)} values is {f.output.text} (outlined, from row "
+                   f"{f.argmax_row}, column {f.argmax_col}).")
+        return caption, f.a11y
+
+    def index_at(self, node: Any, x: float, y: float, width: float,
+                 height: float) -> int | None:
+        if str(node.dataset.map) == "input":
+            return self.vm.index_at_input(x, y, width, height)
+        return self.vm.index_at_output(x, y, width, height)

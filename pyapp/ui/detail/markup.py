@@ -1,0 +1,80 @@
+"""HTML of the detail views, as strings (no ``js``: CPython-testable).  The page writes a
+panel's markup once with ``innerHTML``, then updates only text and box positions per frame."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+
+from pyapp.views.maps import Cell
+
+
+def a(v: object) -> str:
+    return escape(str(v), quote=True)
+
+
+def map_html(name: str, h: int, w: int, label: str, caption: str, *, channel: int | None = None,
+             covers: bool = False, box: bool = True, opens: str = "", extra: str = "",
+             size: str = "") -> str:
+    """A heat map: a ``<canvas>`` of the map's own size scaled up (pixelated), the window
+    box, and optionally the two covers that hide what has not been computed yet.  ``opens``:
+    the hash this map opens when activated (then it is a button)."""
+    ch = f' data-ch="{channel}"' if channel is not None else ""
+    cov = '<div class="dv-cover"></div><div class="dv-cover"></div>' if covers else ""
+    bx = '<div class="dv-box"></div>' if box else ""
+    role = (f'role="button" data-opens="{a(opens)}"' if opens else 'role="group"')
+    style = f' style="{size}"' if size else ""
+    return (f'<figure class="dv-fig {extra}"><div class="dv-map" data-map="{a(name)}"{ch} '
+            f'tabindex="0" {role} aria-label="{a(label)}"{style}>'
+            f'<canvas width="{w}" height="{h}"></canvas>{cov}{bx}</div>'
+            f'<figcaption>{caption}</figcaption></figure>')
+
+
+def grid_html(cells: Sequence[Sequence[Cell]], cls: str = "dv-grid", label: str = "") -> str:
+    """A small table of coloured numbers (a kernel, a window)."""
+    rows = []
+    for row in cells:
+        tds = "".join(f'<span class="dv-c" style="background:{c.bg};color:{c.fg}">'
+                      f"{a(c.text)}</span>" for c in row)
+        rows.append(tds)
+    n = len(cells[0]) if cells else 1
+    lab = f' role="img" aria-label="{a(label)}"' if label else ""
+    return f'<div class="{cls}" style="--n:{n}"{lab}>{"".join(rows)}</div>'
+
+
+def empty_grid_html(rows: int, cols: int, cls: str = "dv-grid", inner: str = "") -> str:
+    cells = "".join(f'<span class="dv-c">{inner}</span>' for _ in range(rows * cols))
+    return f'<div class="{cls}" style="--n:{cols}">{cells}</div>'
+
+
+def shape_text(h: int, w: int) -> str:
+    return f"({h}, {w})"
+
+
+def controls_html() -> str:
+    """Play / pause, step back, step forward, replay, speed; the position read-out."""
+    from pyapp.views.stepper import SPEEDS
+
+    opts = "".join(f'<option value="{s}"{" selected" if s == 1.0 else ""}>{s:g}\u00d7</option>'
+                   for s in SPEEDS)
+    return ('<div class="dv-controls" role="toolbar" aria-label="Animation controls">'
+            '<button type="button" class="dv-btn" data-act="back" '
+            'aria-label="Step back" title="Step back (left arrow)">\u23ee</button>'
+            '<button type="button" class="dv-btn dv-play" data-act="play" '
+            'aria-label="Pause" title="Play / pause (Space)">\u23f8</button>'
+            '<button type="button" class="dv-btn" data-act="fwd" '
+            'aria-label="Step forward" title="Step forward (right arrow)">\u23ed</button>'
+            '<button type="button" class="dv-btn" data-act="replay" '
+            'aria-label="Replay from the start" title="Replay">\u21ba</button>'
+            f'<label class="dv-speed">Speed <select data-act="speed">{opts}</select></label>'
+            '<span class="dv-pos" aria-hidden="true"></span></div>')
+
+
+def dialog_html() -> str:
+    return ('<div class="dv-head"><h2 id="dv-title" class="dv-title"></h2>'
+            '<button type="button" class="dv-close" aria-label="Close (Esc)" title="Close (Esc)">'
+            '\u00d7</button></div>'
+            '<div class="dv-body"></div>'
+            '<p class="dv-caption"></p>'
+            '<p class="dv-record" id="dv-record" aria-live="off"></p>'
+            + controls_html())

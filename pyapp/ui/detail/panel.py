@@ -1,0 +1,90 @@
+"""The base of a detail panel: mounts its markup, paints its maps, draws frames.
+
+A panel turns the view model's frames into DOM updates and nothing else: geometry goes into
+CSS custom properties on the panel's root (one ``cssText`` write a frame), numbers into
+``textContent``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from pyapp.views.geometry import Rect
+
+
+def paint(canvas: Any, rgba: np.ndarray) -> None:
+    """Put an ``(H, W, 4)`` uint8 image into ``canvas`` in one ``ImageData``."""
+    from pyapp.ui.overview import paint as overview_paint
+
+    overview_paint(canvas.getContext("2d"), rgba)
+
+
+def rect_vars(prefix: str, r: Rect) -> str:
+    return (f"--{prefix}l:{r.left};--{prefix}t:{r.top};--{prefix}w:{r.width};"
+            f"--{prefix}h:{r.height};")
+
+
+class Panel:
+    """Subclasses set ``vm`` and implement ``html``, ``mounted`` and ``draw``."""
+
+    interval_ms = 60.0
+    kind = ""
+
+    def __init__(self, vm: Any, start: int = 0) -> None:
+        self.vm = vm
+        self.start = start
+        self.root: Any = None
+
+    @property
+    def title(self) -> str:
+        return str(self.vm.title)
+
+    @property
+    def count(self) -> int:
+        return int(self.vm.count)
+
+    def html(self) -> str:
+        raise NotImplementedError
+
+    def mount(self, body: Any) -> None:
+        body.innerHTML = self.html()
+        self.root = body.firstElementChild
+        self.mounted()
+
+    def mounted(self) -> None:
+        """Collect element references, paint the static maps."""
+
+    def q(self, selector: str) -> Any:
+        return self.root.querySelector(selector)
+
+    def qa(self, selector: str) -> list[Any]:
+        return list(self.root.querySelectorAll(selector))
+
+    def paint_map(self, name: str, rgba: np.ndarray, channel: int | None = None) -> None:
+        sel = f'.dv-map[data-map="{name}"]' + (f'[data-ch="{channel}"]' if channel is not None
+                                               else "")
+        paint(self.q(sel + " canvas"), rgba)
+
+    def draw(self, index: int) -> tuple[str, str]:
+        """Draw position ``index``; return (caption, accessible record text)."""
+        raise NotImplementedError
+
+    def index_at(self, node: Any, x: float, y: float, width: float,
+                 height: float) -> int | None:
+        """The position under the pointer on map ``node`` (None: not a pinnable map)."""
+        return None
+
+    def move(self, index: int, d_row: int, d_col: int) -> int:
+        return int(self.vm.move(index, d_row, d_col))
+
+    def position_text(self, index: int) -> str:
+        return f"{index + 1} / {self.count}"
+
+    def item_at(self, target: Any) -> int | None:
+        """The position a hovered term / row stands for (``data-i``), if any."""
+        node = target.closest("[data-i]") if hasattr(target, "closest") else None
+        if node is None or not self.root.contains(node):
+            return None
+        return int(node.dataset.i)

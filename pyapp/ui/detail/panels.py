@@ -1,0 +1,35 @@
+"""Which panel shows which view."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from pyapp.views.conv import ConvElastic, ConvFormula
+from pyapp.views.dense import FlattenView, SoftmaxView
+from pyapp.views.elementwise import PoolView, ReluView
+from pyapp.views.route import ViewRef
+
+from .conv_panels import ElasticPanel, FormulaPanel
+from .dense_panels import FlattenPanel, SoftmaxPanel
+from .map_panels import PoolPanel, ReluPanel
+from .panel import Panel
+
+
+def make_panel(ref: ViewRef, model: Any, acts: Mapping[str, np.ndarray], mode: str) -> Panel:
+    if ref.kind == "conv":
+        return ElasticPanel(ConvElastic(model, acts, ref.layer, ref.index, mode))
+    if ref.kind == "formula":
+        assert ref.channel is not None
+        return FormulaPanel(ConvFormula(model, acts, ref.layer, ref.index, ref.channel, mode))
+    if ref.kind == "relu":
+        return ReluPanel(ReluView(model, acts, ref.layer, ref.index, mode))
+    if ref.kind == "pool":
+        return PoolPanel(PoolView(model, acts, ref.layer, ref.index, mode))
+    if ref.kind == "flatten":
+        return FlattenPanel(FlattenView(model, acts, ref.layer, ref.index, mode))
+    if ref.kind == "softmax":
+        return SoftmaxPanel(SoftmaxView(model, acts, ref.layer, ref.index, mode), ref.index)
+    raise ValueError(f"no detail view of kind {ref.kind!r}")

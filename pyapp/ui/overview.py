@@ -1,0 +1,301 @@
+"""The overview in the page: takes over the pre-rendered DOM (or writes it with the same
+HTML generator), paints every map from numpy in one ``ImageData`` each, and handles hover,
+focus, keyboard and touch.
+
+Hook for detail views: ``view.on_neuron_activate(callback)``; ``callback(layer, index)`` runs
+when a neuron is clicked, tapped a second time, or activated with Enter / Space.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import js  # type: ignore[import-not-found]
+import numpy as np
+
+from pyapp.render.maps import overview_rgba
+from pyapp.render.overview_html import format_prob, legends_html, output_label, tool_html
+from pyapp.render.ranges import legends
+from pyapp.render.readout import readout_html
+from pyapp.ui import errors
+from pyapp.ui.state import OverviewState
+
+Key = tuple[str, int]
+ActivateHook = Callable[[str, int], Any]
+
+
+def paint(ctx: Any, rgba: np.ndarray) -> None:
+    """Put an ``(H, W, 4)`` uint8 image into a 2D context in one step."""
+    h, w = rgba.shape[:2]
+    img = ctx.createImageData(w, h)
+    img.data.assign(np.ascontiguousarray(rgba, dtype=np.uint8).reshape(-1))
+    ctx.putImageData(img, 0, 0)
+
+
+class OverviewView:
+    """The network view bound to ``state``; ``container`` is where the tool lives."""
+
+    def __init__(self, state: OverviewState, gallery: Sequence[dict], container: Any) -> None:
+        self.state = state
+        self.gallery = list(gallery)
+        self.container = container
+        self._hooks: list[ActivateHook] = []
+        self._shown: Key | None = None
+        self._focused: Key | None = None
+        self._pointer_type = "mouse"
+        self._armed: Key | None = None  # touch: the neuron a first tap highlighted
+        self.root: Any = None
+
+    # --- public API -------------------------------------------------------------------
+    def on_neuron_activate(self, callback: ActivateHook) -> None:
+        """Register ``callback(layer, index)`` for clicks / Enter on a neuron."""
+        self._hooks.append(callback)
+
+    def mount(self) -> bool:
+        """Bind to ``#ov-tool`` (pre-rendered) or write it; returns True if it was there."""
+        doc = js.document
+        self.root = doc.getElementById("ov-tool")
+        prerendered = self.root is not None
+        if not prerendered:
+            st = self.state
+            specs = legends(st.acts, self._kinds(), st.range_mode) if st.acts else []
+            probs = [float(p) for p in st.probabilities] if st.acts else None
+            self.container.innerHTML = tool_html(
+                st.layout, st.model.class_names, probs, specs, self.gallery,
+                st.selected if st.selected is not None else -1, st.range_mode)
+            self.root = doc.getElementById("ov-tool")
+        self._collect()
+        self._bind()
+        return prerendered
+
+    def draw(self, transition: bool = False) -> None:
+        """Paint every map, bar, legend and the input preview from ``state``."""
+        st = self.state
+        rgba = overview_rgba(st.acts, st.layout, st.range_mode)
+        for name, stack in rgba.items():
+            for j, img in enumerate(stack):
+                paint(self._ctx[(name, j)], img)
+        for key, canvas in self._canvas.items():
+            if key in self._bg:
+                canvas.style.backgroundImage = "none"
+        self._bg.clear()
+        self._draw_outputs()
+        self.legends_el.innerHTML = legends_html(st.layout, legends(st.acts, self._kinds(),
+                                                                    st.range_mode))
+        self._draw_preview()
+        if self._shown is not None:
+            self._readout(self._shown)
+        if transition:
+            net = self.net
+            net.classList.remove("is-updating")
+            _ = net.offsetWidth  # restart the animation
+            net.classList.add("is-updating")
+
+    def set_selected(self, index: int | None) -> None:
+        for b in self.root.querySelectorAll(".ov-thumb"):
+            b.setAttribute("aria-pressed", "true" if index is not None and
+                           int(b.dataset.index) == index else "false")
+
+    def message(self, text: str) -> None:
+        self.root.querySelector("#ov-message").textContent = text
+
+    # --- DOM --------------------------------------------------------------------------
+    def _kinds(self) -> list[tuple[str, str]]:
+        return [(c.name, c.kind) for c in self.state.layout.columns]
+
+    def _collect(self) -> None:
+        r = self.root
+        self.net = r.querySelector(".ov-net")
+        self.svg = r.querySelector(".ov-edges")
+        self.legends_el = r.querySelector(".ov-legends")
+        self.readout_el = r.querySelector("#ov-readout")
+        self.processed = r.querySelector("#ov-processed")
+        self._el: dict[Key, Any] = {}
+        self._canvas: dict[Key, Any] = {}
+        self._ctx: dict[Key, Any] = {}
+        self._bg: set[Key] = set()
+        for node in r.querySelectorAll(".ov-n"):
+            key = (str(node.dataset.l), int(node.dataset.i))
+            self._el[key] = node
+            canvas = node.querySelector("canvas")
+            if canvas is not None:
+                self._canvas[key] = canvas
+                self._ctx[key] = canvas.getContext("2d")
+                if canvas.style.backgroundImage:
+                    self._bg.add(key)
+        self._edges: dict[Key, Any] = {}
+        for g in self.svg.querySelectorAll("g[data-t]"):
+            name, idx = str(g.dataset.t).rsplit(":", 1)
+            self._edges[(name, int(idx))] = g
+        self._order = [c.name for c in self.state.layout.columns]
+
+    def _listen(self, target: Any, event: str, fn: Callable[[Any], Any]) -> None:
+        errors.listen(target, event, fn, where=f"the overview ({event})")
+
+    def _bind(self) -> None:
+        net = self.net
+        self._listen(net, "pointerover", self._on_over)
+        self._listen(net, "pointerleave", self._on_leave)
+        self._listen(net, "pointerdown", self._on_pointerdown)
+        self._listen(net, "focusin", self._on_focusin)
+        self._listen(net, "keydown", self._on_keydown)
+        self._listen(net, "click", self._on_click)
+        self._listen(self.root.querySelector("#ov-detail"), "click", self._on_detail)
+        self._listen(self.root.querySelector("#ov-range"), "change", self._on_range)
+
+    def _key_of(self, event: Any) -> Key | None:
+        target = event.target
+        node = target.closest(".ov-n") if hasattr(target, "closest") else None
+        if node is None:
+            return None
+        return (str(node.dataset.l), int(node.dataset.i))
+
+    # --- highlight + read-out -----------------------------------------------------------
+    def show(self, key: Key | None) -> None:
+        """Highlight ``key``'s incoming edges and sources and show its read-out."""
+        if key == self._shown:
+            return
+        if self._shown is not None:
+            self._set_hl(self._shown, False)
+        self._shown = key
+        if key is None:
+            return
+        self._set_hl(key, True)
+        self._readout(key)
+
+    def _set_hl(self, key: Key, on: bool) -> None:
+        node = self._el.get(key)
+        if node is not None:
+            node.classList.toggle("is-active", on)
+        g = self._edges.get(key)
+        if g is not None:
+            g.classList.toggle("is-hl", on)
+            if on:
+                self.svg.appendChild(g)  # draw on top of the faint edges
+        for src in self.state.layout.sources_of(*key):
+            s = self._el.get(src)
+            if s is not None:
+                s.classList.toggle("is-src", on)
+
+    def _readout(self, key: Key) -> None:
+        st = self.state
+        self.readout_el.innerHTML = readout_html(st.model, st.acts, st.layout, *key)
+
+    # --- events -----------------------------------------------------------------------
+    def _on_over(self, event: Any) -> None:
+        key = self._key_of(event)
+        if key is not None and event.pointerType != "touch":
+            self.show(key)
+
+    def _on_leave(self, event: Any) -> None:
+        if event.pointerType != "touch":
+            self.show(self._focused)
+
+    def _on_pointerdown(self, event: Any) -> None:
+        self._pointer_type = str(event.pointerType or "mouse")
+
+    def _on_focusin(self, event: Any) -> None:
+        key = self._key_of(event)
+        if key is None:
+            return
+        if self._focused is not None and self._focused != key:
+            old = self._el.get(self._focused)
+            if old is not None:
+                old.setAttribute("tabindex", "-1")
+        self._focused = key
+        self._el[key].setAttribute("tabindex", "0")
+        self.show(key)
+
+    def _on_click(self, event: Any) -> None:
+        key = self._key_of(event)
+        if key is None:
+            return
+        if self._pointer_type == "touch" and self._armed != key:
+            # first tap: behave like hover (highlight + read-out); a second tap activates
+            self._armed = key
+            self._el[key].focus()
+            self.show(key)
+            return
+        self._armed = None
+        self._activate(key)
+
+    def _activate(self, key: Key) -> None:
+        self.show(key)
+        for hook in list(self._hooks):
+            hook(*key)
+
+    def _on_keydown(self, event: Any) -> None:
+        key = self._key_of(event)
+        if key is None:
+            return
+        k = str(event.key)
+        if k in ("Enter", " "):
+            event.preventDefault()
+            self._activate(key)
+            return
+        target = self._neighbour(key, k)
+        if target is None:
+            return
+        event.preventDefault()
+        self._el[target].focus()
+
+    def _neighbour(self, key: Key, k: str) -> Key | None:
+        """The neuron an arrow / Home / End key moves to from ``key``."""
+        layout = self.state.layout
+        ci = self._order.index(key[0])
+        col = layout.columns[ci]
+        if k == "ArrowUp":
+            return (key[0], max(0, key[1] - 1))
+        if k == "ArrowDown":
+            return (key[0], min(col.count - 1, key[1] + 1))
+        if k == "Home":
+            return (key[0], 0)
+        if k == "End":
+            return (key[0], col.count - 1)
+        if k in ("ArrowLeft", "ArrowRight"):
+            cj = ci + (1 if k == "ArrowRight" else -1)
+            if not 0 <= cj < len(layout.columns):
+                return None
+            other = layout.columns[cj]
+            if other.count == col.count:
+                return (other.name, key[1])
+            # nearest row by position
+            y = col.ys[key[1]]
+            j = int(np.argmin([abs(oy - y) for oy in other.ys]))
+            return (other.name, j)
+        return None
+
+    def _on_detail(self, event: Any) -> None:
+        st = self.state
+        st.detail = not st.detail
+        self.root.dataset.detail = "on" if st.detail else "off"
+        event.currentTarget.setAttribute("aria-pressed", "true" if st.detail else "false")
+
+    def _on_range(self, event: Any) -> None:
+        self.state.set_range_mode(str(event.target.value))
+        self.root.dataset.range = self.state.range_mode
+        self.draw()
+
+    # --- outputs and preview ----------------------------------------------------------
+    def _draw_outputs(self) -> None:
+        st = self.state
+        out = st.layout.columns[-1]
+        probs = st.probabilities
+        pred = st.predicted
+        for j in range(out.count):
+            node = self._el[(out.name, j)]
+            p = float(probs[j])
+            node.querySelector(".ov-barfill").style.width = f"{100.0 * p:.2f}%"
+            node.querySelector(".ov-prob").textContent = format_prob(p)
+            node.classList.toggle("ov-pred", j == pred)
+            node.setAttribute("aria-label", output_label(out, j, st.model.class_names[j], p,
+                                                          j == pred))
+
+    def _draw_preview(self) -> None:
+        img = self.state.acts["input"]
+        pixels = np.clip(np.rint(img * 255.0), 0, 255).astype(np.uint8)
+        rgba = np.concatenate([pixels, np.full(pixels.shape[:2] + (1,), 255, np.uint8)], -1)
+        self.processed.width, self.processed.height = rgba.shape[1], rgba.shape[0]
+        paint(self.processed.getContext("2d"), rgba)
+        self.processed.style.backgroundImage = "none"

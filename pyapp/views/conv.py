@@ -1,0 +1,226 @@
+"""Convolution views: the elastic view (one output channel, all input channels) and the
+formula view (one input channel's window times its kernel, then all channels plus the bias).
+
+Every number comes from ``explain_conv`` (the window, kernel, products, partial sums, sum,
+bias, result) and ``intermediate_maps`` (each channel's map without bias) of the core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from pyapp.cnn import ops
+from pyapp.cnn.explain import ConvExplanation, explain_conv, intermediate_maps
+
+from .geometry import Rect, cell_at, cell_rect, raster, raster_index, reveal_covers
+from .maps import Cell, Palette, abs_max, diverging_rgba, weight_cell
+from .numbers import fmt
+
+SUM_DIGITS = 3
+
+ELASTIC_CAPTIONS = (
+    "Each input channel gets its own 3\u00d73 kernel (the weights beside it).",
+    "The kernel slides over its channel; at each position the nine products "
+    "window \u00d7 weight add up to one value of the channel's intermediate map.",
+    "The intermediate values of all channels are added, then the bias: "
+    "that is the output map's value at this position.",
+)
+
+
+def _window_rect(rec: ConvExplanation, h: int, w: int) -> Rect:
+    rows, cols = rec.window_rows, rec.window_cols
+    return cell_rect(int(rows[0]), int(cols[0]), int(rows[-1] - rows[0]) + 1,
+                     int(cols[-1] - cols[0]) + 1, h, w)
+
+
+def _sum_sentence(rec: ConvExplanation) -> str:
+    return (f"sum {fmt(rec.channel_sum, SUM_DIGITS)}; bias {fmt(rec.bias, SUM_DIGITS)}; "
+            f"result {fmt(rec.result, SUM_DIGITS)}")
+
+
+class _ConvBase:
+    """What both convolution views share: the layer, its maps and the position <-> window."""
+
+    def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str,
+                 out_channel: int, mode: str = "unit") -> None:
+        self.model, self.acts, self.layer, self.out_channel = model, acts, layer, out_channel
+        self.mode = mode
+        self.input_layer = model.input_of(layer)
+        self.h, self.w = model.shapes[layer][:2]
+        self.in_h, self.in_w, self.in_c = model.shapes[self.input_layer]
+        self.count = self.h * self.w
+        spec = model.layer(layer)
+        c = spec.config
+        self.kernel_size = tuple(c["kernel_size"])
+        self.strides, self.dilation = tuple(c["strides"]), tuple(c["dilation"])
+        self.pads = ops.resolve_padding(c["padding"], (self.in_h, self.in_w), self.kernel_size,
+                                        self.strides, self.dilation)
+        self.inter = intermediate_maps(model, acts, layer, out_channel)
+        self.inter_limit = abs_max(self.inter.maps)
+        self.weight_limit = abs_max(spec.weights["kernel"])
+        self.palette = Palette(model, acts, mode)
+        self.input_rgba = [self.palette.channel_rgba(self.input_layer, ch)
+                           for ch in range(self.in_c)]
+        self.output_rgba = self.palette.channel_rgba(layer, out_channel)
+
+    def record(self, index: int) -> ConvExplanation:
+        r, c = raster(index, self.w)
+        return explain_conv(self.model, self.acts, self.layer, self.out_channel, r, c)
+
+    def position(self, index: int) -> tuple[int, int]:
+        return raster(index, self.w)
+
+    def index_of(self, row: int, col: int) -> int:
+        return raster_index(row, col, self.h, self.w)
+
+    def move(self, index: int, d_row: int, d_col: int) -> int:
+        r, c = raster(index, self.w)
+        return raster_index(r + d_row, c + d_col, self.h, self.w)
+
+    def index_at_output(self, x: float, y: float, width: float, height: float) -> int:
+        """Position under the pointer on an output-sized map (intermediate or output)."""
+        return self.index_of(*cell_at(x, y, width, height, self.h, self.w))
+
+    def index_at_input(self, x: float, y: float, width: float, height: float) -> int:
+        """Position whose window is centred (as near as it can be) on the input cell under
+        the pointer."""
+        r, c = cell_at(x, y, width, height, self.in_h, self.in_w)
+        (kh, kw), (sh, sw), (dh, dw) = self.kernel_size, self.strides, self.dilation
+        row = round((r + self.pads[0][0] - (kh - 1) * dh / 2) / sh)
+        col = round((c + self.pads[1][0] - (kw - 1) * dw / 2) / sw)
+        return self.index_of(int(row), int(col))
+
+
+@dataclass(frozen=True)
+class ElasticChannel:
+    channel: int
+    window: Rect  # on the input channel
+    cell: Rect  # on the intermediate map
+    covers: tuple[Rect, Rect]  # hide the intermediate map after this position
+    partial: str
+
+
+@dataclass(frozen=True)
+class ElasticFrame:
+    index: int
+    row: int
+    col: int
+    channels: list[ElasticChannel]
+    partials: list[str]
+    total: str
+    bias: str
+    result: str
+    value: str
+    cell: Rect  # on the output map
+    covers: tuple[Rect, Rect]
+    caption: str
+    a11y: str
+
+
+class ConvElastic(_ConvBase):
+    """The elastic view of output channel ``out_channel`` of conv ``layer``."""
+
+    def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str,
+                 out_channel: int, mode: str = "unit") -> None:
+        super().__init__(model, acts, layer, out_channel, mode)
+        self.title = f"Convolution: {layer}, neuron {out_channel + 1}"
+        self.inter_rgba = [diverging_rgba(self.inter.maps[ch], self.inter_limit)
+                           for ch in range(self.in_c)]
+        k = model.layer(layer).weights["kernel"][:, :, :, out_channel]
+        self.kernels: list[list[list[Cell]]] = [
+            [[weight_cell(k[u, v, ch], self.weight_limit) for v in range(k.shape[1])]
+             for u in range(k.shape[0])] for ch in range(self.in_c)]
+        self.bias = fmt(self.inter.bias, SUM_DIGITS)
+        self.captions = ELASTIC_CAPTIONS
+
+    def frame(self, index: int) -> ElasticFrame:
+        rec = self.record(index)
+        r, c = rec.row, rec.col
+        covers = reveal_covers(r, c, self.h, self.w)
+        cell = cell_rect(r, c, 1, 1, self.h, self.w)
+        window = _window_rect(rec, self.in_h, self.in_w)
+        chans = [ElasticChannel(t.input_channel, window, cell, covers,
+                                fmt(t.partial_sum, SUM_DIGITS)) for t in rec.terms]
+        partials = [ch.partial for ch in chans]
+        total, bias, result = (fmt(v, SUM_DIGITS) for v in (rec.channel_sum, rec.bias,
+                                                            rec.result))
+        caption = (f"Row {r}, column {c}: {len(partials)} partial sums "
+                   f"{' + '.join(partials)} = {total}; plus bias {bias} = {result}.")
+        kh, kw = self.kernel_size
+        a11y = (f"{self.layer} neuron {self.out_channel + 1}: window {kh} by {kw} at row {r}, "
+                f"column {c}; partial sums {', '.join(partials)}; {_sum_sentence(rec)}")
+        return ElasticFrame(index, r, c, chans, partials, total, bias, result,
+                            fmt(rec.value, SUM_DIGITS), cell, covers, caption, a11y)
+
+
+@dataclass(frozen=True)
+class FormulaTerm:
+    channel: int
+    partial: str
+    current: bool
+
+
+@dataclass(frozen=True)
+class FormulaFrame:
+    index: int
+    row: int
+    col: int
+    window: Rect  # on the input channel
+    cell: Rect  # on the intermediate and the output map
+    covers: tuple[Rect, Rect]  # hide the intermediate map after this position
+    values: list[list[Cell]]  # the window's input values
+    weights: list[list[Cell]]
+    products: list[list[str]]
+    partial: str  # this channel's sum of products
+    terms: list[FormulaTerm]  # every channel's partial sum
+    total: str
+    bias: str
+    result: str
+    value: str  # the output feature map's value (the forward pass)
+    a11y: str
+
+
+class ConvFormula(_ConvBase):
+    """The formula view of input channel ``in_channel`` feeding output ``out_channel``."""
+
+    def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str,
+                 out_channel: int, in_channel: int, mode: str = "unit") -> None:
+        super().__init__(model, acts, layer, out_channel, mode)
+        if not 0 <= in_channel < self.in_c:
+            raise IndexError(f"input channel {in_channel} outside {self.input_layer}")
+        self.in_channel = in_channel
+        self.title = (f"Convolution: {layer}, neuron {out_channel + 1}, "
+                      f"input channel {in_channel + 1} of {self.in_c}")
+        self.channel_rgba = self.input_rgba[in_channel]
+        self.inter_rgba = diverging_rgba(self.inter.maps[in_channel], self.inter_limit)
+
+    def frame(self, index: int) -> FormulaFrame:
+        rec = self.record(index)
+        t = rec.terms[self.in_channel]
+        r, c = rec.row, rec.col
+        kh, kw = t.window.shape
+        values = [[self.palette.value_cell(self.input_layer, float(t.window[u, v]))
+                   for v in range(kw)] for u in range(kh)]
+        weights = [[weight_cell(float(t.kernel[u, v]), self.weight_limit) for v in range(kw)]
+                   for u in range(kh)]
+        products = [[fmt(t.products[u, v], SUM_DIGITS) for v in range(kw)] for u in range(kh)]
+        partial = fmt(t.partial_sum, SUM_DIGITS)
+        terms = [FormulaTerm(x.input_channel, fmt(x.partial_sum, SUM_DIGITS),
+                             x.input_channel == self.in_channel) for x in rec.terms]
+        total, bias, result = (fmt(v, SUM_DIGITS) for v in (rec.channel_sum, rec.bias,
+                                                            rec.result))
+        flat = [f"{values[u][v].text} times {weights[u][v].text}"
+                for u in range(kh) for v in range(kw)]
+        a11y = (f"{self.layer} neuron {self.out_channel + 1}, input channel "
+                f"{self.in_channel + 1}: window {kh} by {kw} at row {r}, column {c}; "
+                f"{', '.join(flat)}; partial sum {partial}; all channels "
+                f"{' + '.join(x.partial for x in terms)}; {_sum_sentence(rec)}")
+        return FormulaFrame(index, r, c, _window_rect(rec, self.in_h, self.in_w),
+                            cell_rect(r, c, 1, 1, self.h, self.w),
+                            reveal_covers(r, c, self.h, self.w), values, weights, products,
+                            partial, terms, total, bias, result, fmt(rec.value, SUM_DIGITS),
+                            a11y)

@@ -1,0 +1,172 @@
+"""Flatten and softmax views: the last pooling layer unrolled into the flat vector, every
+element times its weight into the chosen class, the sum and bias giving the logit
+(``explain_flatten`` + ``explain_dense``); then the softmax of all logits
+(``explain_softmax``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+import numpy as np
+
+from pyapp.cnn.explain import explain_dense, explain_flatten, explain_softmax
+from pyapp.render.colormaps import LOGIT, WEIGHT, text_color_on
+
+from .geometry import Rect, cell_at, cell_rect
+from .maps import Cell, Palette, abs_max, diverging_rgba, weight_cell
+from .numbers import fmt, fmt_sci
+
+DIGITS = 3
+# The edges' SVG: strip elements on the left edge (x = 0), the class node at (EDGE_W, EDGE_H/2)
+EDGE_W, EDGE_H = 100.0, 1000.0
+
+
+@dataclass(frozen=True)
+class FlattenFrame:
+    index: int
+    row: int
+    col: int
+    channel: int
+    map_cell: Rect  # on max_pool_2's channel ``channel``
+    strip_cell: Rect  # on the strip (rows = positions, columns = channels)
+    edge_y: str  # the highlighted edge's start (SVG units)
+    input: Cell
+    weight: Cell
+    product: str
+    a11y: str
+
+
+class FlattenView:
+    """Class ``unit`` of the last dense layer, fed by a flatten of an (H, W, C) map."""
+
+    def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str, unit: int,
+                 mode: str = "unit") -> None:
+        self.model, self.acts, self.layer, self.unit, self.mode = model, acts, layer, unit, mode
+        self.flatten_layer = model.input_of(layer)
+        self.source = model.input_of(self.flatten_layer)
+        self.h, self.w, self.c = model.shapes[self.source]
+        self.count = self.h * self.w * self.c
+        self.dense = explain_dense(model, acts, layer, unit)
+        self.class_name = self.dense.class_name or f"unit {unit + 1}"
+        self.title = f"Flatten and output: class \u201c{self.class_name}\u201d"
+        self.palette = Palette(model, acts, mode)
+        self.maps_rgba = [self.palette.channel_rgba(self.source, ch) for ch in range(self.c)]
+        self.limit = self.palette.limit(self.source)
+        # the strip: the flat vector, drawn row by row, ``c`` elements (one per channel) a row
+        self.strip_rgba = diverging_rgba(
+            np.asarray(acts[self.flatten_layer]).reshape(self.h * self.w, self.c), self.limit)
+        self.weight_limit = abs_max(self.dense.weights)
+        self.total = fmt(self.dense.total, DIGITS)
+        self.bias = fmt(self.dense.bias, DIGITS)
+        self.result = fmt(self.dense.result, DIGITS)
+        self.value = fmt(self.dense.value, DIGITS)
+        self.edges_svg = self._edges()
+
+    def edge_y(self, index: int) -> float:
+        return (index + 0.5) / self.count * EDGE_H
+
+    def _edges(self) -> str:
+        """One ``<path>`` per weight colour (an edge per element, coloured by its weight)."""
+        lim = self.weight_limit
+        rgba = WEIGHT.rgba(np.asarray(self.dense.weights, dtype=np.float32), -lim, lim)
+        groups: dict[str, list[str]] = {}
+        ym = EDGE_H / 2
+        for i, (r, g, b, _) in enumerate(rgba.tolist()):
+            colour = f"#{r:02x}{g:02x}{b:02x}"
+            groups.setdefault(colour, []).append(f"M0 {self.edge_y(i):.1f}L{EDGE_W} {ym}")
+        return "".join(f'<path stroke="{c}" d="{"".join(d)}"/>' for c, d in groups.items())
+
+    def position(self, index: int) -> tuple[int, int, int]:
+        rec = explain_flatten(self.model, self.acts, self.flatten_layer, index)
+        return rec.row, rec.col, rec.channel
+
+    def index_at_strip(self, x: float, y: float, width: float, height: float) -> int:
+        r, c = cell_at(x, y, width, height, self.h * self.w, self.c)
+        return r * self.c + c
+
+    def index_at_map(self, channel: int, x: float, y: float, width: float,
+                     height: float) -> int:
+        r, c = cell_at(x, y, width, height, self.h, self.w)
+        return (r * self.w + c) * self.c + channel
+
+    def move(self, index: int, d_row: int, d_col: int) -> int:
+        """Arrow keys on the strip: left / right one element, up / down one strip row."""
+        i = index + d_col + d_row * self.c
+        return min(max(i, 0), self.count - 1)
+
+    def frame(self, index: int) -> FlattenFrame:
+        rec = explain_flatten(self.model, self.acts, self.flatten_layer, index)
+        w = float(self.dense.weights[index])
+        x = float(self.dense.inputs[index])
+        inp = self.palette.value_cell(self.source, rec.input, DIGITS)
+        wcell = weight_cell(w, self.weight_limit, DIGITS)
+        product = fmt(self.dense.products[index], DIGITS)
+        a11y = (f"element {index} of {self.count} = {self.source} row {rec.row}, column "
+                f"{rec.col}, channel {rec.channel + 1}: value {fmt(x, DIGITS)}; weight "
+                f"{wcell.text}; product {product}; sum of all products {self.total}; bias "
+                f"{self.bias}; logit of {self.class_name} {self.result}")
+        srow = index // self.c
+        return FlattenFrame(index, rec.row, rec.col, rec.channel,
+                            cell_rect(rec.row, rec.col, 1, 1, self.h, self.w),
+                            cell_rect(srow, rec.channel, 1, 1, self.h * self.w, self.c),
+                            f"{self.edge_y(index):.1f}", inp, wcell, product, a11y)
+
+
+@dataclass(frozen=True)
+class SoftmaxTerm:
+    index: int
+    name: str
+    logit: str
+    exp: str
+    prob: str
+    color: str  # the logit's colour
+    fg: str
+
+
+@dataclass(frozen=True)
+class SoftmaxFrame:
+    index: int
+    name: str
+    numerator: str
+    logit: str
+    exp: str
+    total: str
+    prob: str
+    a11y: str
+
+
+class SoftmaxView:
+    def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str, unit: int,
+                 mode: str = "unit") -> None:
+        self.model, self.acts, self.layer = model, acts, layer
+        self.rec = explain_softmax(model, acts)
+        self.count = len(self.rec.class_names)
+        self.start = unit
+        lim = abs_max(self.rec.logits)
+        self.shift = fmt(self.rec.shift, DIGITS) if self.rec.shift else ""
+        self.terms = []
+        for i, name in enumerate(self.rec.class_names):
+            bg = LOGIT.color_of(float(self.rec.logits[i]), -lim, lim)
+            self.terms.append(SoftmaxTerm(i, name, fmt(self.rec.logits[i], DIGITS),
+                                          fmt_sci(self.rec.exponentials[i], DIGITS),
+                                          fmt(self.rec.probabilities[i], 4), bg,
+                                          text_color_on(bg)))
+        self.total = fmt_sci(self.rec.total, DIGITS)
+        self.title = "Softmax: from logits to probabilities"
+
+    def exp_text(self, term: SoftmaxTerm) -> str:
+        return f"exp({term.logit} \u2212 {self.shift})" if self.shift else f"exp({term.logit})"
+
+    def move(self, index: int, d_row: int, d_col: int) -> int:
+        return min(max(index + d_row + d_col, 0), self.count - 1)
+
+    def frame(self, index: int) -> SoftmaxFrame:
+        t = self.terms[index]
+        a11y = (f"class {t.name}: {self.exp_text(t)} = {t.exp}; sum of all "
+                f"{self.count} exponentials {self.total}; probability {t.exp} / "
+                f"{self.total} = {t.prob}")
+        return SoftmaxFrame(index, escape(t.name), self.exp_text(t), t.logit, t.exp,
+                            self.total, t.prob, a11y)

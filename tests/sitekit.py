@@ -1,0 +1,210 @@
+"""Helpers for the robustness / offline / privacy / accessibility browser tests.
+
+* :func:`serve_dir`: an in-process server (``build.SiteHandler``: the right MIME types and the
+  Content-Security-Policy header) of any built directory, which the test may rebuild in place;
+* :func:`new_context`: a fresh Chromium context with service workers allowed, that records
+  console errors, page errors, CSP violations and every request's host;
+* small page helpers: marks, image switches, uploads (chooser or synthetic drop), messages;
+* :func:`need`: skip with a precise reason when an element the test needs is not on the page
+  (pieces that are not integrated yet), instead of failing.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import functools
+import http.server
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT_MS = 120_000
+
+THUMBS = ".ov-thumb"
+FILE_INPUT = "#ov-file"
+MESSAGE = "#ov-message"
+NOTICES = "#notices"
+UPDATE_NOTICE = "#update-notice"
+UPDATE_RELOAD = "#update-reload"
+
+# Records CSP violations (the page's own listener would be too late for early ones).
+INIT_SCRIPT = """
+window.__cspViolations = [];
+document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push({
+  directive: e.effectiveDirective, blocked: e.blockedURI, source: e.sourceFile,
+  line: e.lineNumber, sample: e.sample}));
+"""
+
+
+@contextlib.contextmanager
+def serve_dir(root: Path) -> Iterator[str]:
+    """Serve ``root`` on a free port of 127.0.0.1 (in this process); yields the base URL."""
+    import build  # the repository's build.py: MIME types and security headers
+
+    class Quiet(build.SiteHandler):
+        verbose = False
+
+    handler = functools.partial(Quiet, directory=str(root))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
+
+
+@dataclass
+class Watched:
+    """A context + page and what they reported."""
+
+    context: Any
+    page: Any
+    base_url: str
+    console_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+
+    @property
+    def outside_requests(self) -> list[str]:
+        host = urlparse(self.base_url).netloc
+        out = []
+        for url in self.requests:
+            parsed = urlparse(url)
+            if parsed.scheme in ("data", "blob", "about", "chrome-extension"):
+                continue
+            if parsed.netloc != host:
+                out.append(url)
+        return out
+
+    def csp_violations(self) -> list[dict]:
+        return self.page.evaluate("() => window.__cspViolations || []")
+
+
+def new_context(browser: Any, base_url: str, **options: Any) -> Watched:
+    """A fresh context (service workers allowed) and page, watched."""
+    options.setdefault("viewport", {"width": 1280, "height": 800})
+    context = browser.new_context(service_workers="allow", **options)
+    context.add_init_script(INIT_SCRIPT)
+    page = context.new_page()
+    watched = Watched(context, page, base_url)
+    context.on("request", lambda request: watched.requests.append(request.url))
+    page.on("console", lambda msg: watched.console_errors.append(msg.text)
+            if msg.type == "error" else None)
+    page.on("pageerror", lambda exc: watched.console_errors.append(f"pageerror: {exc}"))
+    return watched
+
+
+def mark_count(page: Any, name: str) -> int:
+    return page.evaluate("(n) => performance.getEntriesByName(n, 'mark').length", name)
+
+
+def wait_mark(page: Any, name: str, more_than: int = 0, timeout_ms: int = TIMEOUT_MS) -> None:
+    """Wait until mark ``name`` was recorded more than ``more_than`` times (or start-up failed)."""
+    page.wait_for_function(
+        "([n, k]) => performance.getEntriesByName(n, 'mark').length > k"
+        " || performance.getEntriesByName('app:failed', 'mark').length > 0",
+        arg=[name, more_than], timeout=timeout_ms)
+    if mark_count(page, "app:failed"):
+        pytest.fail(f"the page failed to start: {page.inner_text('#status')}")
+
+
+def open_app(watched: Watched, path: str = "") -> Any:
+    page = watched.page
+    page.goto(watched.base_url + path)
+    wait_mark(page, "app:interactive")
+    return page
+
+
+def need(page: Any, selector: str, what: str) -> None:
+    """Skip (not fail) when ``selector`` is absent: the piece is not integrated yet."""
+    if page.locator(selector).count() == 0:
+        pytest.skip(f"not integrated yet: {what} ({selector!r} is not on the page)")
+
+
+def click_gallery(page: Any, index: int, timeout_ms: int = 30_000) -> None:
+    """Click example ``index`` and wait until it is drawn (``app:image-drawn``)."""
+    before = mark_count(page, "app:image-drawn")
+    page.locator(THUMBS).nth(index).click()
+    wait_mark(page, "app:image-drawn", before, timeout_ms)
+
+
+def upload(page: Any, name: str, mime: str, data: bytes) -> None:
+    """Choose a file with the upload button's file input (no disk file needed)."""
+    page.set_input_files(FILE_INPUT, files=[{"name": name, "mimeType": mime, "buffer": data}])
+
+
+def drop(page: Any, files: list[tuple[str, str, bytes]], target: str = "body") -> None:
+    """Drop ``files`` (name, mime, bytes) on ``target`` with a synthetic drop event."""
+    payload = [[name, mime, base64.b64encode(data).decode()] for name, mime, data in files]
+    page.evaluate("""([files, target]) => {
+        const dt = new DataTransfer();
+        for (const [name, mime, b64] of files) {
+          const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+          dt.items.add(new File([bytes], name, {type: mime}));
+        }
+        const el = document.querySelector(target) || document.body;
+        const init = {dataTransfer: dt, bubbles: true, cancelable: true};
+        el.dispatchEvent(new DragEvent('dragover', init));
+        el.dispatchEvent(new DragEvent('drop', init));
+    }""", [payload, target])
+
+
+def messages(page: Any) -> str:
+    """Every message currently shown to the user (the tool's message line and the notices)."""
+    return page.evaluate("""([a, b]) => [a, b].map((s) => document.querySelector(s))
+        .filter(Boolean).map((el) => el.innerText).join('\\n').trim()""", [MESSAGE, NOTICES])
+
+
+def clear_messages(page: Any) -> None:
+    page.evaluate("""([a, b]) => {
+        const m = document.querySelector(a); if (m) m.textContent = '';
+        const n = document.querySelector(b); if (n) n.replaceChildren();
+    }""", [MESSAGE, NOTICES])
+
+
+def wait_message(page: Any, timeout_ms: int = 30_000) -> str:
+    page.wait_for_function("""([a, b]) => [a, b].map((s) => document.querySelector(s))
+        .some((el) => el && el.innerText.trim().length > 0)""", arg=[MESSAGE, NOTICES],
+        timeout=timeout_ms)
+    return messages(page)
+
+
+def canvas_rgba(page: Any, selector: str) -> Any:
+    import numpy as np
+
+    w, h, px = page.evaluate("""(sel) => { const c = document.querySelector(sel);
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height);
+        return [c.width, c.height, Array.from(d.data)]; }""", selector)
+    return np.array(px, dtype=np.uint8).reshape(h, w, 4)
+
+
+# Test / benchmark only: remembers every WebAssembly.Memory so its size can be read.
+MEMORY_PROBE = """
+(() => {
+  const Original = WebAssembly.Memory;
+  const seen = (window.__wasmMemories = []);
+  WebAssembly.Memory = new Proxy(Original, {construct(target, args, newTarget) {
+    const memory = Reflect.construct(target, args, newTarget);
+    seen.push(memory);
+    return memory;
+  }});
+})();
+"""
+
+
+def memory(page: Any) -> dict[str, float]:
+    """JS heap used and the largest WebAssembly memory (Pyodide's heap), in bytes
+    (needs :data:`MEMORY_PROBE` as an init script)."""
+    return page.evaluate("""() => ({
+        heap: performance.memory ? performance.memory.usedJSHeapSize : NaN,
+        wasm: Math.max(0, ...(window.__wasmMemories || []).map((m) => m.buffer.byteLength)),
+    })""")

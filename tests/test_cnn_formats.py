@@ -1,0 +1,183 @@
+"""Native .npz round trip and the TF.js layers reader on synthetic models."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import numpy as np
+import pytest
+
+from pyapp.cnn.formats import (
+    ModelFormatError,
+    load_model,
+    load_native,
+    load_tfjs,
+    load_tfjs_path,
+    save_native,
+)
+from pyapp.cnn.model import LayerSpec, Model, sequential_cnn, tinyvgg
+
+
+def test_native_round_trip(tmp_path) -> None:
+    model = tinyvgg(class_names=list("abcdefghij"), rng=3)
+    model.provenance = {"data": "random", "date": "2026-11-28", "test_accuracy": 0.1}
+    model.preprocessing["via_size"] = 32
+    path = tmp_path / "m.npz"
+    save_native(model, path)
+    with zipfile.ZipFile(path) as zf:  # plain arrays only: loadable without pickles
+        assert "spec.json.npy" in zf.namelist() and "conv_1_1/kernel.npy" in zf.namelist()
+    for loaded in (load_native(path), load_native(path.read_bytes()), load_model(path)):
+        assert loaded.spec() == json.loads(json.dumps(model.spec()))
+        x = np.random.default_rng(0).random((64, 64, 3), dtype=np.float32)
+        a, b = model.forward(x), loaded.forward(x)
+        assert all(np.array_equal(a[k], b[k]) for k in a)
+    spec = load_native(path).spec()
+    assert spec["format"] == "cnn-explainer-native" and spec["input_shape"] == [64, 64, 3]
+    assert spec["layers"][0] == {"name": "conv_1_1", "type": "conv2d", "filters": 10,
+                                 "kernel_size": [3, 3], "strides": [1, 1],
+                                 "padding": "valid", "dilation": [1, 1]}
+
+
+def test_native_round_trip_other_architecture() -> None:
+    model = sequential_cnn((32, 40, 3), blocks=((4, 6),), num_classes=3, rng=1)
+    buf = io.BytesIO()
+    save_native(model, buf)
+    loaded = load_native(buf.getvalue())
+    assert loaded.shapes == model.shapes and loaded.class_names == model.class_names
+
+
+def test_native_errors(tmp_path) -> None:
+    with pytest.raises(ModelFormatError, match="not a readable"):
+        load_native(b"PK\x03\x04 garbage")
+    buf = io.BytesIO()
+    np.savez(buf, x=np.zeros(3))
+    with pytest.raises(ModelFormatError, match="spec.json"):
+        load_native(buf.getvalue())
+    bad = tmp_path / "bad.bin"
+    bad.write_bytes(b"\x00\x01 nothing")
+    with pytest.raises(ModelFormatError, match="neither"):
+        load_model(bad)
+    with pytest.raises(ModelFormatError, match="cannot read"):
+        load_model(tmp_path / "missing.npz")
+
+
+def keras(cls: str, **cfg) -> dict:
+    return {"class_name": cls, "config": cfg}
+
+
+def write_tfjs(tmp_path, layers: list[dict], weights: list[tuple[str, np.ndarray]],
+               quantize: set[str] = frozenset(), shards: int = 2, **top) -> tuple:
+    """Write model.json + shards; returns (path, the float32 values the reader must get)."""
+    manifest, blob, expect = [], b"", {}
+    for name, w in weights:
+        w = np.asarray(w, np.float32)
+        entry = {"name": name, "shape": list(w.shape), "dtype": "float32"}
+        if name in quantize:
+            lo, hi = float(w.min()), float(w.max())
+            scale = (hi - lo) / 255
+            q = np.round((w - lo) / scale).astype(np.uint8)
+            entry["quantization"] = {"dtype": "uint8", "scale": scale, "min": lo}
+            blob += q.tobytes()
+            expect[name] = q.astype(np.float32) * np.float32(scale) + np.float32(lo)
+        else:
+            blob += w.astype("<f4").tobytes()
+            expect[name] = w
+        manifest.append(entry)
+    cut = [len(blob) * i // shards for i in range(shards + 1)]
+    paths = []
+    for i in range(shards):
+        p = f"group1-shard{i + 1}of{shards}.bin"
+        (tmp_path / p).write_bytes(blob[cut[i]:cut[i + 1]])
+        paths.append(p)
+    doc = {"format": "layers-model", "modelTopology": {"model_config": {
+        "class_name": "Sequential", "config": {"name": "seq", "layers": layers}}},
+        "weightsManifest": [{"paths": paths, "weights": manifest}], **top}
+    path = tmp_path / "model.json"
+    path.write_text(json.dumps(doc))
+    return path, expect
+
+
+def test_tfjs_reader_fused_activations_padding_and_quantisation(tmp_path) -> None:
+    g = np.random.default_rng(2)
+    k1, b1 = g.standard_normal((3, 3, 3, 4)), g.standard_normal(4)
+    k2 = g.standard_normal((2, 2, 4, 5))
+    kd, bd = g.standard_normal((2 * 2 * 5, 6)), g.standard_normal(6)
+    ko, bo = g.standard_normal((6, 3)), g.standard_normal(3)
+    layers = [
+        keras("InputLayer", name="in", batch_input_shape=[None, 12, 10, 3]),
+        keras("Conv2D", name="c1", filters=4, kernel_size=[3, 3], strides=[2, 2],
+              padding="same", dilation_rate=[1, 1], activation="relu", use_bias=True),
+        keras("Conv2D", name="c2", filters=5, kernel_size=[2, 2], strides=[1, 1],
+              padding="valid", dilation_rate=[2, 2], activation="linear", use_bias=False),
+        keras("ReLU", name="r2"),
+        keras("MaxPooling2D", name="p", pool_size=[2, 2], strides=None, padding="same"),
+        keras("Flatten", name="f"),
+        keras("Dense", name="d", units=6, activation="relu"),
+        keras("Dense", name="out", units=3, activation="linear"),
+        keras("Activation", name="sm", activation="softmax"),
+    ]
+    path, w = write_tfjs(tmp_path, layers, [("c1/kernel", k1), ("c1/bias", b1),
+                                            ("c2/kernel", k2), ("d/kernel", kd),
+                                            ("d/bias", bd), ("out/kernel", ko),
+                                            ("out/bias", bo)],
+                         quantize={"d/kernel"}, userDefinedMetadata={"class_names": list("uvw")})
+    model = load_tfjs_path(path)
+    assert [(x.name, x.type) for x in model.layers] == [
+        ("c1", "conv2d"), ("c1_relu", "relu"), ("c2", "conv2d"), ("r2", "relu"),
+        ("p", "max_pool2d"), ("f", "flatten"), ("d", "dense"), ("d_relu", "relu"),
+        ("out", "dense")]
+    assert model.class_names == ["u", "v", "w"]
+    assert model.shapes["c1"] == (6, 5, 4) and model.shapes["p"] == (2, 2, 5)
+    same = Model([
+        LayerSpec("c1", "conv2d", {"filters": 4, "kernel_size": 3, "strides": 2,
+                                   "padding": "same"}, {"kernel": w["c1/kernel"], "bias": b1}),
+        LayerSpec("r1", "relu"),
+        LayerSpec("c2", "conv2d", {"filters": 5, "kernel_size": 2, "dilation": 2},
+                  {"kernel": k2, "bias": np.zeros(5)}),
+        LayerSpec("r2", "relu"),
+        LayerSpec("p", "max_pool2d", {"pool_size": 2, "padding": "same"}),
+        LayerSpec("f", "flatten"),
+        LayerSpec("d", "dense", {"units": 6}, {"kernel": w["d/kernel"], "bias": bd}),
+        LayerSpec("dr", "relu"),
+        LayerSpec("out", "dense", {"units": 3}, {"kernel": ko, "bias": bo})], (12, 10, 3))
+    x = g.random((12, 10, 3), dtype=np.float32)
+    assert np.array_equal(model.predict(x), same.predict(x))
+    assert not np.array_equal(w["d/kernel"], kd.astype(np.float32))  # really quantised
+
+
+@pytest.mark.parametrize("cls,cfg", [("BatchNormalization", {}), ("Dropout", {"rate": 0.5}),
+                                     ("Conv2DTranspose", {"filters": 2})])
+def test_tfjs_unsupported_layer_is_named(tmp_path, cls, cfg) -> None:
+    layers = [keras("Conv2D", name="c", filters=2, kernel_size=[1, 1], padding="valid",
+                    batch_input_shape=[None, 4, 4, 3], activation="linear"),
+              keras(cls, name="weird", **cfg), keras("Flatten", name="f")]
+    path, _ = write_tfjs(tmp_path, layers, [("c/kernel", np.ones((1, 1, 3, 2))),
+                                            ("c/bias", np.zeros(2))], shards=1)
+    with pytest.raises(ModelFormatError, match=f"unsupported layer type '{cls}'.*weird"):
+        load_tfjs_path(path)
+
+
+def test_tfjs_other_errors(tmp_path) -> None:
+    with pytest.raises(ModelFormatError, match="not a TF.js"):
+        load_tfjs(b"{}", lambda p: b"")
+    doc = {"modelTopology": {"class_name": "Model", "config": {}}}
+    with pytest.raises(ModelFormatError, match="Sequential"):
+        load_tfjs(json.dumps(doc), lambda p: b"")
+    layers = [keras("Dense", name="d", units=2, activation="tanh",
+                    batch_input_shape=[None, 3, 3, 1])]
+    path, _ = write_tfjs(tmp_path, layers, [("d/kernel", np.ones((9, 2))),
+                                            ("d/bias", np.zeros(2))], shards=1)
+    with pytest.raises(ModelFormatError, match="activation 'tanh'"):
+        load_tfjs_path(path)
+    layers = [keras("Flatten", name="f", batch_input_shape=[None, 3, 3, 1]),
+              keras("Dense", name="d", units=2)]
+    path, _ = write_tfjs(tmp_path, layers, [("d/kernel", np.ones((9, 2)))], shards=1)
+    with pytest.raises(ModelFormatError, match="'d/bias' not found"):
+        load_tfjs_path(path)
+    path, _ = write_tfjs(tmp_path, layers, [("d/kernel", np.ones((9, 2))),
+                                            ("d/bias", np.zeros(2))], shards=1)
+    (tmp_path / "group1-shard1of1.bin").write_bytes(b"\x00" * 8)
+    with pytest.raises(ModelFormatError, match="past the end"):
+        load_tfjs_path(path)

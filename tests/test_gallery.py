@@ -1,0 +1,50 @@
+"""The example gallery: files, sizes, licences and credits beside them."""
+
+import json
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+GALLERY = Path(__file__).resolve().parents[1] / "www" / "gallery"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "demo-photos"
+CLASSES = {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
+           "truck"}
+ALLOWED = ("CC0", "Public domain", "CC-BY", "GPL", "GFDL", "LGPL")
+
+
+def entries():
+    return json.loads((GALLERY / "gallery.json").read_text(encoding="utf-8"))
+
+
+def test_every_class_has_a_photo():
+    assert {e["label"] for e in entries()} == CLASSES
+
+
+@pytest.mark.parametrize("entry", entries(), ids=lambda e: e["file"])
+def test_entry_file_size_licence_credit(entry):
+    assert set(entry) == {"file", "label", "credit", "licence"}
+    path = GALLERY / entry["file"]
+    with Image.open(path) as im:
+        assert max(im.size) <= 256 and im.mode == "RGB"
+    assert path.stat().st_size < 40_000
+    assert entry["licence"].startswith(ALLOWED) and entry["credit"]
+    credits = (GALLERY / "CREDITS.md").read_text(encoding="utf-8")
+    row = next(line for line in credits.splitlines() if line.startswith(f"| {entry['file']} |"))
+    assert entry["licence"] in row and entry["credit"] in row
+
+
+@pytest.mark.shared
+def test_credits_match_the_shared_attribution():
+    if not SHARED.is_dir():
+        pytest.skip("../shared/demo-photos is absent")
+    tsv = (SHARED / "SOURCES.tsv").read_text(encoding="utf-8").splitlines()
+    src = {line.split("\t")[0].rsplit(".", 1)[0]: line.split("\t") for line in tsv[1:]}
+    credits = (GALLERY / "CREDITS.md").read_text(encoding="utf-8")
+    for e in entries():
+        stem = e["file"].rsplit(".", 1)[0]
+        assert stem in src, f"{e['file']} does not come from ../shared/demo-photos"
+        assert src[stem][1] == e["label"]
+        package = src[stem][5].split(" ")[1]  # e.g. "tuxpaint-stamps-default"
+        row = next(line for line in credits.splitlines() if line.startswith(f"| {e['file']} |"))
+        assert package in row

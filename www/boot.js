@@ -1,0 +1,115 @@
+// Start-up glue (JavaScript is glue only; the app itself is Python).
+// - records the `app:shell` User Timing mark once the HTML is painted;
+// - shows which start-up stage is running (Python, numpy and Pillow, the app);
+// - turns any start-up failure into a plain message instead of a blank or frozen page.
+// Python (pyapp/ui/main.py) takes over through window.cnnBoot: setStage(), fail(), ready().
+
+const statusEl = document.getElementById("status");
+const textEl = document.getElementById("status-text");
+const STAGES = {
+  python: "Loading Python\u2026",
+  packages: "Loading numpy and Pillow\u2026",
+  app: "Starting the app\u2026",
+};
+const ORDER = Object.keys(STAGES);
+let state = "loading";
+
+function setStage(stage) {
+  if (state !== "loading" || !(stage in STAGES)) return;
+  const index = ORDER.indexOf(stage);
+  const current = ORDER.indexOf(statusEl.dataset.stage || "python");
+  if (index < current) return;  // stages only move forward
+  statusEl.dataset.stage = stage;
+  textEl.textContent = STAGES[stage];
+  for (const li of statusEl.querySelectorAll(".stages li")) {
+    const i = ORDER.indexOf(li.dataset.stage);
+    li.className = i < index ? "done" : i === index ? "current" : "";
+  }
+}
+
+const failedFiles = [];  // same-origin files answered with an HTTP error (Resource Timing)
+
+function plainReason(message) {
+  if (failedFiles.length) {
+    return `A file of the app could not be loaded: ${failedFiles.join(", ")}.`;
+  }
+  const lines = String(message || "").split("\n").map((l) => l.trim()).filter(Boolean);
+  return lines.length ? lines[lines.length - 1] : "Unknown error.";
+}
+
+function fail(message) {
+  if (state === "failed") return;
+  state = "failed";
+  statusEl.dataset.state = "error";
+  statusEl.setAttribute("role", "alert");
+  textEl.textContent = "The app could not start. " + plainReason(message);
+  const help = document.createElement("p");
+  help.className = "error-help";
+  help.textContent = "Reload the page to try again. If it keeps failing, the site may be " +
+    "incomplete: ask whoever hosts it to rebuild it.";
+  const reload = document.createElement("button");
+  reload.type = "button";
+  reload.textContent = "Reload";
+  reload.addEventListener("click", () => location.reload());
+  help.append(" ", reload);
+  statusEl.append(help);
+  if (message && String(message).includes("\n")) {
+    const details = document.createElement("details");
+    const summary = document.createElement("summary");
+    summary.textContent = "Technical details";
+    const pre = document.createElement("pre");
+    pre.textContent = String(message);
+    details.append(summary, pre);
+    statusEl.append(details);
+  }
+  document.getElementById("app")?.setAttribute("aria-busy", "false");
+  performance.mark("app:failed");
+}
+
+function ready() {
+  if (state !== "loading") return;
+  state = "ready";
+  statusEl.dataset.state = "ready";
+  statusEl.hidden = true;
+  document.getElementById("app")?.setAttribute("aria-busy", "false");
+}
+
+window.cnnBoot = { setStage, fail, ready, get state() { return state; } };
+
+// HTML painted: the frame after the first one that contains the shell.
+requestAnimationFrame(() => setTimeout(() => performance.mark("app:shell"), 0));
+
+// PyScript reports "Loading Pyodide" ... "Loaded Pyodide" (after packages are installed).
+addEventListener("py:progress", ({ detail }) => {
+  if (detail === "Loaded Pyodide") setStage("app");
+});
+
+// The app archive is fetched right after the interpreter is up, before the packages.
+try {
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (entry.responseStatus >= 400 && entry.name.startsWith(location.origin)) {
+        failedFiles.push(`${entry.name.slice(location.origin.length + 1)} (HTTP ${entry.responseStatus})`);
+      }
+      if (entry.name.endsWith("/app/pyapp.zip")) setStage("packages");
+    }
+  }).observe({ type: "resource", buffered: true });
+} catch (_) { /* no PerformanceObserver: the stage text simply moves on later */ }
+
+// Failures before Python has taken over: a missing file, a failed import, an exception.
+addEventListener("error", (event) => {
+  if (state === "loading") fail(event.message || `Could not load ${event.target?.src || event.target?.href || "a file"}.`);
+}, true);
+addEventListener("unhandledrejection", (event) => {
+  if (state === "loading") fail(event.reason?.message || event.reason);
+});
+// PyScript shows its own error box for Python exceptions; surface them in the status, too.
+addEventListener("py:error", (event) => {
+  if (state === "loading") fail(event.detail?.message || "Python raised an exception.");
+});
+
+// Watchdog: a start-up that stalls is reported, not left spinning forever.
+const STALL_MS = 120000;
+setTimeout(() => {
+  if (state === "loading") fail(`Start-up did not finish within ${STALL_MS / 1000} s (stage: ${statusEl.dataset.stage || "python"}).`);
+}, STALL_MS);
