@@ -302,7 +302,9 @@ def pyscript_config(wheel_names: dict[str, str]) -> dict:
         # numpy / Pillow come from the local pyodide-lock.json index (sha256-checked by
         # Pyodide); pyodide-http is the PyPI wheel, installed from its local URL.
         "packages": ["numpy", "pillow", f"./{RUNTIME_WHEELS}/{wheel_names['pyodide-http']}"],
-        "packages_cache": "never",
+        # "passthrough": PyScript hands the list to loadPyodide(), which fetches the wheels
+        # while the interpreter starts (no micropip round, no IndexedDB lock cache).
+        "packages_cache": "passthrough",
         "files": {f"./{APP_ARCHIVE}": "./*"},
     }
 
@@ -379,6 +381,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     """Static files with the right MIME types (``.wasm``, ``.mjs``); quiet unless verbose."""
 
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
+    protocol_version = "HTTP/1.1"  # keep-alive: the page makes ~30 requests
     verbose = False
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002

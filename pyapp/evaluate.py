@@ -25,8 +25,9 @@ from pyapp.cnn.formats import load_model
 from pyapp.cnn.model import Model
 from pyapp.cnn.preprocess import ImageError, preprocess
 
-DEFAULT_MODEL = "weights/tinyvgg-cifar10.npz"
-DEFAULT_DATA = "../shared/datasets/cifar10-jpg.tar.gz"
+_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_MODEL = str(_ROOT / "weights" / "tinyvgg-cifar10.npz")
+DEFAULT_DATA = str(_ROOT.parent / "shared" / "datasets" / "cifar10-jpg.tar.gz")
 PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp")
 
 
@@ -81,14 +82,21 @@ def predict_images(model: Model, images: np.ndarray,
     return out
 
 
+def result_from_predictions(class_names: Sequence[str], labels: np.ndarray,
+                            predictions: np.ndarray) -> EvalResult:
+    """The confusion matrix of ``predictions`` against ``labels``."""
+    k = len(class_names)
+    confusion = np.zeros((k, k), dtype=np.int64)
+    np.add.at(confusion, (np.asarray(labels, dtype=np.int64),
+                          np.asarray(predictions, dtype=np.int64)), 1)
+    return EvalResult(list(class_names), confusion)
+
+
 def evaluate_arrays(model: Model, images: np.ndarray, labels: np.ndarray,
                     progress: Callable[[int], None] | None = None) -> EvalResult:
     """Evaluate ``model`` on uint8 images with integer labels."""
     pred = predict_images(model, images, progress)
-    k = model.num_classes
-    confusion = np.zeros((k, k), dtype=np.int64)
-    np.add.at(confusion, (np.asarray(labels, dtype=np.int64), pred), 1)
-    return EvalResult(list(model.class_names), confusion)
+    return result_from_predictions(model.class_names, labels, pred)
 
 
 def fixed_slice(n_images: int, step: int) -> np.ndarray:

@@ -208,3 +208,53 @@ def memory(page: Any) -> dict[str, float]:
         heap: performance.memory ? performance.memory.usedJSHeapSize : NaN,
         wasm: Math.max(0, ...(window.__wasmMemories || []).map((m) => m.buffer.byteLength)),
     })""")
+
+
+def site_root(request: Any) -> Path:
+    """The built site the tests use: ``$FE_SITE_DIR`` if set (an existing build, for
+    development), else the session's fresh build (conftest's ``built_site``)."""
+    import os
+
+    dev = os.environ.get("FE_SITE_DIR")
+    if dev:
+        return Path(dev)
+    return Path(request.getfixturevalue("built_site"))
+
+
+def require_service_worker(root: Path) -> None:
+    """Skip with a precise reason when the build lacks a piece the offline tests need."""
+    if not (root / "sw.js").exists():
+        pytest.skip("not integrated yet: the build has no sw.js (www/sw.js)")
+    if "registerServiceWorker" not in (root / "boot.js").read_text(encoding="utf-8"):
+        pytest.skip("not integrated yet: www/boot.js does not register the service worker")
+    if '"build_id"' not in (root / "build-manifest.json").read_text(encoding="utf-8"):
+        pytest.skip("not integrated yet: build.py does not stamp a build id into sw.js and "
+                    "build-manifest.json")
+
+
+def wait_service_worker(page: Any, timeout_ms: int = 90_000) -> dict:
+    """Wait until the service worker is active with its cache complete; return its details."""
+    import time
+
+    deadline = time.monotonic() + timeout_ms / 1000
+    state = ""
+    while time.monotonic() < deadline:
+        state = page.evaluate("""async () => {
+            const r = await navigator.serviceWorker.getRegistration();
+            return r && r.active ? r.active.state : '';
+        }""")
+        if state == "activated":
+            break
+        page.wait_for_timeout(250)
+    else:
+        pytest.fail(f"the service worker did not activate within {timeout_ms} ms ({state!r})")
+    return page.evaluate("""async () => {
+        const names = await caches.keys();
+        const out = {caches: names, entries: {}};
+        for (const name of names) {
+          const cache = await caches.open(name);
+          out.entries[name] = (await cache.keys()).map((r) => new URL(r.url).pathname);
+        }
+        out.controlled = !!navigator.serviceWorker.controller;
+        return out;
+    }""")

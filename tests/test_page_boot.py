@@ -97,7 +97,8 @@ def test_loading_stages_move_forward(app_page):
           .observe(s, {attributes: true, attributeFilter: ['data-stage']});
       });""")
     app_page.open()
-    assert seen[:2] == ["packages", "app"]
+    app_page.page.wait_for_timeout(200)  # exposed-function calls are delivered asynchronously
+    assert seen == ["packages", "app"]
 
 
 def test_missing_file_shows_a_plain_message(app_page):
@@ -121,5 +122,5 @@ def test_python_exception_at_start_shows_a_plain_message(app_page):
     assert text.startswith("The app could not start.")
     assert "JSONDecodeError" in text
     assert "Traceback" not in text  # the traceback is under "Technical details"
-    assert "load_example" in app_page.page.inner_text("#status details pre")
+    assert "load_example" in app_page.page.text_content("#status details pre")
     assert app_page.outside_requests == []

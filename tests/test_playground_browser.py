@@ -86,9 +86,9 @@ def set_all(page: Any, n: int, p: int, k: int, s: int, d: int) -> None:
 
 
 def pause(page: Any) -> None:
-    if page.get_attribute("#pg-play", "aria-pressed") == "true":
+    if page.get_attribute("#pg-play", "data-playing") == "true":
         page.click("#pg-play")
-    assert page.get_attribute("#pg-play", "aria-pressed") == "false"
+    assert page.get_attribute("#pg-play", "data-playing") == "false"
 
 
 def test_article_is_in_the_static_html(base_url: str) -> None:
@@ -154,6 +154,11 @@ def test_hovering_an_output_cell_shows_its_window(page: Any) -> None:
     lit = sorted(page.locator(".pg-grid-input .pg-win").evaluate_all(
         "els => els.map(e => e.id)"))
     assert lit == sorted(f"pg-in-{r}-{c}" for r, c in result.window_cells(0, 1))
+    page.keyboard.press(" ")  # Space plays / pauses the sliding window
+    assert page.get_attribute("#pg-play", "data-playing") == "true"
+    page.keyboard.press(" ")
+    assert page.get_attribute("#pg-play", "data-playing") == "false"
+    assert page.errors == []
 
 
 def test_every_mathml_formula_renders(page: Any) -> None:

@@ -16,7 +16,7 @@ import io
 import sys
 from pathlib import Path
 
-from PIL import Image, ImageDraw
+from PIL import Image, ImageChops, ImageDraw
 
 OUT = Path(__file__).resolve().parent.parent / "www" / "icons"
 BACKGROUND = (23, 42, 74)
@@ -83,6 +83,14 @@ def encode(im: Image.Image) -> bytes:
     return buf.getvalue()
 
 
+def same_pixels(a: Image.Image, b: Image.Image, tolerance: int = 2) -> bool:
+    """Equal size and every channel within ``tolerance`` (resampling may differ slightly)."""
+    if a.size != b.size:
+        return False
+    diff = ImageChops.difference(a.convert("RGBA"), b.convert("RGBA"))
+    return max(high for _low, high in diff.getextrema()) <= tolerance
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="compare, do not write")
@@ -90,12 +98,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     stale = []
     for name, size, maskable in ICONS:
-        data = encode(draw_icon(size, maskable))
+        icon = draw_icon(size, maskable)
         path = args.out / name
-        if args.check:
-            if not path.exists() or path.read_bytes() != data:
+        if args.check:  # compare pixels, not bytes (PNG encoders differ between zlib versions)
+            if not path.exists() or not same_pixels(Image.open(path), icon):
                 stale.append(name)
         else:
+            data = encode(icon)
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
             print(f"wrote {path} ({len(data)} bytes)")

@@ -18,7 +18,7 @@ function setStage(stage) {
   if (state !== "loading" || !(stage in STAGES)) return;
   const index = ORDER.indexOf(stage);
   const current = ORDER.indexOf(statusEl.dataset.stage || "python");
-  if (index < current) return;  // stages only move forward
+  if (index <= current && statusEl.dataset.stage) return;  // stages only move forward
   statusEl.dataset.stage = stage;
   textEl.textContent = STAGES[stage];
   for (const li of statusEl.querySelectorAll(".stages li")) {
@@ -79,19 +79,21 @@ window.cnnBoot = { setStage, fail, ready, get state() { return state; } };
 // HTML painted: the frame after the first one that contains the shell.
 requestAnimationFrame(() => setTimeout(() => performance.mark("app:shell"), 0));
 
-// PyScript reports "Loading Pyodide" ... "Loaded Pyodide" (after packages are installed).
+// PyScript reports "Loading Pyodide", then "Loading files" once the interpreter is up and the
+// packages are installed (it then fetches the app archive and runs app/main.py).
 addEventListener("py:progress", ({ detail }) => {
-  if (detail === "Loaded Pyodide") setStage("app");
+  if (detail === "Loading files" || detail === "Loaded Pyodide") setStage("app");
 });
 
-// The app archive is fetched right after the interpreter is up, before the packages.
+// Pyodide fetches the numpy / Pillow wheels while the interpreter starts; once they have
+// arrived, what remains before the app is installing them.
 try {
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       if (entry.responseStatus >= 400 && entry.name.startsWith(location.origin)) {
         failedFiles.push(`${entry.name.slice(location.origin.length + 1)} (HTTP ${entry.responseStatus})`);
       }
-      if (entry.name.endsWith("/app/pyapp.zip")) setStage("packages");
+      if (/\/(numpy|pillow)-[^/]*\.whl$/.test(entry.name)) setStage("packages");
     }
   }).observe({ type: "resource", buffered: true });
 } catch (_) { /* no PerformanceObserver: the stage text simply moves on later */ }

@@ -309,9 +309,9 @@ neurons it reads and to see its value. Click it or press Enter to open its detai
 (convolution, ReLU, pooling, flatten or softmax); Esc closes it.</li>
 <li><strong>Move around.</strong> The arrow keys move between neurons, and inside a detail view
 move the highlighted window. Space plays or pauses an animation.</li>
-<li><strong>Read the colours.</strong> Each layer has a legend; the colour-scale setting compares
-maps by unit, by layer or across the whole network. Colour is never the only cue: values are
-also given as numbers.</li>
+<li><strong>Read the colours.</strong> Each layer has a legend. The Scale menu sets what the
+colours are relative to: each map on its own (Unit), all maps of a layer (Module) or the whole
+network (Global). Colour is never the only cue: the read-outs give the numbers.</li>
 <li><strong>Play with hyperparameters.</strong> In the playground, drag a slider or type in the
 box beside it. Pick the input (a channel of the current image, or whole numbers you can
 check by hand) and the kernel (one of the network's own, or edge, blur or sharpen). Hover,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import os
+import struct
 from collections.abc import Mapping
 from typing import Any
 
@@ -126,7 +127,10 @@ def prepare_image(source: ImageSource, size: tuple[int, int] = (64, 64),
     background = tuple(pre.get("background", (255, 255, 255)))
     via = pre.get("via_size")
     im = _decode(open_image(source), max(size))
-    im = ImageOps.exif_transpose(im) or im
+    try:
+        im = ImageOps.exif_transpose(im) or im
+    except (ValueError, OSError, SyntaxError, KeyError, TypeError, struct.error):
+        pass  # unreadable EXIF: keep the stored orientation rather than refuse the photo
     im = to_rgb(im, background)  # type: ignore[arg-type]
     if pre.get("crop", "center-square") == "center-square":
         box = center_crop_box(*im.size)

@@ -128,30 +128,40 @@ def sources_html(source_opts: Sequence[tuple[str, str]], source: str,
 def _grid(matrix: np.ndarray, prefix: str, kind: str, integer: bool, vmax: float,
           diverging: bool, classes: np.ndarray | None = None, focusable: bool = False,
           describe: str = "") -> str:
+    """One grid of cells.  Readable grids are an ARIA grid whose cells say their value;
+    dense ones (numbers hidden) are a picture with one label, and lighter markup, except for
+    the focusable output cells, which always say their value."""
     rows, cols = matrix.shape
     limits = DENSE_SIDE_KERNEL if kind == "kernel" else DENSE_SIDE
     dense = max(rows, cols) > limits[0 if integer else 1]
+    plain = dense and not focusable
+    role = "img" if plain else "grid"
     out = [f'<div class="pg-grid pg-grid-{kind}{" pg-dense" if dense else ""}" '
-           f'role="grid" aria-label="{escape(describe, quote=True)}" '
+           f'role="{role}" aria-label="{escape(describe, quote=True)}" '
            f'style="--pg-cols: {cols}">']
+    tab = ' tabindex="0"' if focusable else ""
     for r in range(rows):
-        out.append('<div class="pg-row" role="row">')
+        if not plain:
+            out.append('<div class="pg-row" role="row">')
         for c in range(cols):
             value = float(matrix[r, c])
-            text = fmt(value, integer)
-            bg, fg = cell_colours(value, vmax, diverging)
             extra = "" if classes is None else str(classes[r, c])
-            tab = ' tabindex="0"' if focusable else ""
+            bg, fg = cell_colours(value, vmax, diverging)
+            style = "" if "pg-padding" in extra else f' style="background: {bg}; color: {fg}"'
+            if plain:
+                out.append(f'<div class="pg-cell {extra}" id="{prefix}-{r}-{c}"{style}></div>')
+                continue
+            text = fmt(value, integer)
             label = f"row {r + 1}, column {c + 1}: {text}"
             if extra:
                 label += ", " + extra.replace("pg-", "").replace(" ", ", ")
-            style = "" if "pg-padding" in extra else f' style="background: {bg}; color: {fg}"'
             out.append(
                 f'<div class="pg-cell {extra}" role="gridcell" id="{prefix}-{r}-{c}" '
-                f'data-row="{r}" data-col="{c}"{tab}{style} '
-                f'aria-label="{label}" title="{label}"><span>{text}</span></div>'
+                f'data-row="{r}" data-col="{c}"{tab}{style} aria-label="{label}">'
+                f'{"" if dense else f"<span>{text}</span>"}</div>'
             )
-        out.append("</div>")
+        if not plain:
+            out.append("</div>")
     out.append("</div>")
     return "".join(out)
 
@@ -277,8 +287,7 @@ def shell_html() -> str:
         'onsubmit="return false"></form>'
         '<div id="pg-sources-slot"></div>'
         '<p id="pg-kernel-note" class="pg-kernel-note"></p>'
-        '<button type="button" id="pg-play" class="pg-play" aria-pressed="true">'
-        "Pause</button>"
+        '<button type="button" id="pg-play" class="pg-play">Pause</button>'
         "</div>"
         '<div class="pg-main">'
         '<div class="pg-stage" id="pg-stage"></div>'

@@ -50,18 +50,25 @@ class ColorMap:
     lut: np.ndarray  # (256, 4) uint8
     diverging: bool
 
+    def indices(self, values: np.ndarray, lo: float, hi: float) -> np.ndarray:
+        """Table index (uint8) of each value: ``rint((v - lo) / (hi - lo) * 255)``, clipped;
+        NaN -> 0; an empty or invalid range -> the table's centre (diverging) or start."""
+        v = np.asarray(values, dtype=np.float32)
+        top = len(self.lut) - 1
+        span = float(hi) - float(lo)
+        if not np.isfinite(span) or span <= 0:
+            return np.full(v.shape, top // 2 if self.diverging else 0, np.uint8)
+        scaled = (v - np.float32(lo)) * np.float32(top / span)
+        np.nan_to_num(scaled, copy=False, nan=0.0)
+        np.clip(scaled, 0, top, out=scaled)
+        return np.rint(scaled, out=scaled).astype(np.uint8)
+
     def rgba(self, values: np.ndarray, lo: float, hi: float) -> np.ndarray:
         """Map ``values`` (any shape) linearly from ``[lo, hi]`` onto the table (clipped):
         returns ``values.shape + (4,)`` uint8 (C-contiguous, ready for an ``ImageData``)."""
-        v = np.asarray(values, dtype=np.float32)
-        span = float(hi) - float(lo)
-        if not np.isfinite(span) or span <= 0:
-            idx = np.full(v.shape, (len(self.lut) - 1) // 2 if self.diverging else 0, np.intp)
-        else:
-            scaled = (v - np.float32(lo)) * np.float32((len(self.lut) - 1) / span)
-            idx = np.clip(np.rint(np.nan_to_num(scaled, nan=0.0)), 0, len(self.lut) - 1)
-            idx = idx.astype(np.intp)
-        return np.ascontiguousarray(self.lut[idx])
+        idx = self.indices(values, lo, hi)
+        packed = np.take(self.lut.view(np.uint32).reshape(-1), idx)  # one 4-byte gather
+        return packed.view(np.uint8).reshape(idx.shape + (4,))
 
     def rgba_symmetric(self, values: np.ndarray, limit: float) -> np.ndarray:
         """Diverging use: ``[-limit, limit]`` with 0 at the centre of the table."""

@@ -23,7 +23,7 @@ BOTTOM = 36.0  # legend band
 LEFT = 18.0
 OUT_W = 96.0  # output column width (label + bar)
 RIGHT = 8.0
-GAP_RATIO = 2.3  # space between modules relative to space inside a module
+GAP_RATIO = 2.0  # space between modules relative to space inside a module
 
 KIND_SHORT = {"input": "input", "conv2d": "conv", "relu": "relu", "max_pool2d": "max_pool",
               "dense": "output"}

@@ -15,9 +15,8 @@ from .ranges import layer_limits
 def layer_rgba(acts: np.ndarray, kind: str, limit: float) -> np.ndarray:
     """``(C, H, W, 4)`` uint8 for an ``(H, W, C)`` activation: greys on ``[0, 1]`` for the
     input, the diverging map on ``[-limit, limit]`` otherwise."""
-    a = np.asarray(acts, dtype=np.float32)
-    rgba = INPUT.rgba(a, 0.0, 1.0) if kind == "input" else ACTIVATION.rgba_symmetric(a, limit)
-    return np.ascontiguousarray(np.moveaxis(rgba, 2, 0))
+    a = np.ascontiguousarray(np.moveaxis(np.asarray(acts, dtype=np.float32), 2, 0))
+    return INPUT.rgba(a, 0.0, 1.0) if kind == "input" else ACTIVATION.rgba_symmetric(a, limit)
 
 
 def overview_rgba(

@@ -50,10 +50,19 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--ema-decay", type=float, default=r.ema_decay)
     p.add_argument("--no-batch-norm", action="store_true")
     p.add_argument("--seed", type=int, default=r.seed)
-    p.add_argument("--threads", type=int, default=r.threads)
+    p.add_argument("--threads", type=int, default=r.threads,
+                   help="torch threads (1 is the most CPU-efficient on a busy 2-core machine)")
+    p.add_argument("--no-channels-last", action="store_true")
     p.add_argument("--limit-train", type=int, default=0,
                    help="use a seeded random subset of this many training images")
-    p.add_argument("--eval-every", type=int, default=5)
+    p.add_argument("--time-budget", type=float, default=0.0, metavar="MINUTES",
+                   help="train for this wall-clock time: the one-cycle schedule follows the "
+                        "clock instead of --epochs (the LR trace is saved in the checkpoint "
+                        "and --replay-lr-from reproduces the run exactly)")
+    p.add_argument("--replay-lr-from", default=None, metavar="CHECKPOINT",
+                   help="replay the exact per-step LR trace of an earlier (time-budgeted) run")
+    p.add_argument("--eval-every", type=int, default=1)
+    p.add_argument("--log-every", type=int, default=50, help="print progress every N steps")
     p.add_argument("--quick", action="store_true",
                    help="smoke run: 1 epoch on 512 training images, eval on 1000 test images")
     p.add_argument("--skip-eval", action="store_true",
@@ -83,15 +92,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"data: {data.layout} {args.data}: {len(data.train)} train, {len(data.test)} test "
           f"({time.perf_counter() - t0:.1f}s)", flush=True)
     train_split = _subset(data.train, args.limit_train, args.seed)
-    monitor = _subset(data.test, 1000 if args.quick else 0, args.seed)
+    monitor = _subset(data.test, 1000 if args.quick else 2000, args.seed)
     if args.from_checkpoint:
         model, meta = load_checkpoint(args.from_checkpoint)
     else:
+        trace = None
+        if args.replay_lr_from:
+            trace = list(load_checkpoint(args.replay_lr_from)[1]["history"]["lr"])  # type: ignore[index]
         recipe = Recipe(
             epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
             weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
             crop_pad=args.crop_pad, jitter=args.jitter, ema_decay=args.ema_decay,
             batch_norm=not args.no_batch_norm, seed=args.seed, threads=args.threads,
+            channels_last=not args.no_channels_last, time_budget_s=args.time_budget * 60,
+            lr_trace=trace,
         )
         print(f"recipe: {recipe.as_dict()}", flush=True)
         meta: dict[str, object] = {"recipe": recipe.as_dict(), "command": command,
@@ -104,7 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         model, history = train(recipe, train_split, monitor,
                                log=lambda s: print(s, flush=True),
-                               eval_every=args.eval_every, on_epoch=on_epoch)
+                               eval_every=args.eval_every, on_epoch=on_epoch,
+                               log_every=args.log_every)
         meta["history"] = history
         meta["train_seconds"] = history["seconds"]
         if args.checkpoint:
@@ -112,7 +127,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from pyapp.train.export import export_model
 
     out = Path(args.out)
-    export_model(model, out, meta, test=None if args.skip_eval else monitor)
+    evaluation = monitor if args.quick else data.test
+    export_model(model, out, meta, test=None if args.skip_eval else evaluation)
     print(f"wrote {out}", flush=True)
     return 0
 

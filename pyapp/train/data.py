@@ -112,31 +112,42 @@ def _decode_32(data: bytes, name: str) -> np.ndarray:
     with Image.open(io.BytesIO(data)) as im:
         arr = np.asarray(im.convert("RGB"), dtype=np.uint8)
     if arr.shape != (32, 32, 3):
-        raise DatasetLayoutError(f"{name}: expected a 32x32 image, got {arr.shape[1]}x{arr.shape[0]}")
+        raise DatasetLayoutError(
+            f"{name}: expected a 32x32 image, got {arr.shape[1]}x{arr.shape[0]}"
+        )
     return arr
 
 
-def read_jpg_layout(path: str | os.PathLike[str]) -> Cifar10:
-    """Read the ``train/<class>/*.jpg`` + ``test/<class>/*.jpg`` layout (tar or directory)."""
+def _empty_split() -> Split:
+    return Split(np.zeros((0, 32, 32, 3), np.uint8), np.zeros(0, np.int64))
+
+
+def read_jpg_layout(
+    path: str | os.PathLike[str], splits: tuple[str, ...] = ("train", "test")
+) -> Cifar10:
+    """Read the ``train/<class>/*.jpg`` + ``test/<class>/*.jpg`` layout (tar or directory).
+
+    Splits not named in ``splits`` are not decoded and come back empty.
+    """
     p = Path(path)
-    found: dict[str, list[tuple[str, int, np.ndarray]]] = {"train": [], "test": []}
+    found: dict[str, list[tuple[str, int, np.ndarray]]] = {s: [] for s in splits}
     for name, read in _iter_members(p):
         m = _IMAGE_RE.search(name)
-        if not m:
+        if not m or m.group(1).lower() not in found:
             continue
         split, cls = m.group(1).lower(), m.group(2)
         if cls not in CIFAR10_CLASSES:
             raise DatasetLayoutError(f"{name}: unknown class {cls!r}")
         found[split].append((name, CIFAR10_CLASSES.index(cls), _decode_32(read(), name)))
-    splits = {}
+    out = {"train": _empty_split(), "test": _empty_split()}
     for split, items in found.items():
         if not items:
             raise DatasetLayoutError(f"{p}: no {split}/ images")
         items.sort(key=lambda t: t[0])  # deterministic order whatever the tar order
-        splits[split] = Split(
+        out[split] = Split(
             np.stack([t[2] for t in items]), np.array([t[1] for t in items], dtype=np.int64)
         )
-    return Cifar10(splits["train"], splits["test"], CIFAR10_CLASSES, "jpg-tar", str(p))
+    return Cifar10(out["train"], out["test"], CIFAR10_CLASSES, "jpg-tar", str(p))
 
 
 # --------------------------------------------------------------------------- pickled batches
@@ -245,3 +256,15 @@ def load_cifar10(
                  test_x=data.test.images, test_y=data.test.labels, layout=np.array(layout))
         tmp.replace(cache)
     return data
+
+
+def load_test_split(path: str | os.PathLike[str]) -> Split:
+    """Only the 10,000 test images (either layout), without decoding the training set."""
+    p = Path(path)
+    if detect_layout(p) == "jpg-tar":
+        return read_jpg_layout(p, splits=("test",)).test
+    raw = {}
+    for name, read in _iter_members(p):
+        if name.rsplit("/", 1)[-1] == TEST_BATCH:
+            raw[TEST_BATCH] = read()
+    return _batch_to_split([_unpickle(raw[TEST_BATCH])], str(p))

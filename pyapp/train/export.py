@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import os
 import platform
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -62,9 +63,12 @@ def export_model(
     ``test``: if given, accuracy through the core on all of it and on its fixed slice
     (every ``slice_step``-th image) is recorded in the provenance.
     """
-    from pyapp.evaluate import evaluate_arrays, fixed_slice
+    from pyapp.evaluate import fixed_slice, predict_images, result_from_predictions
 
     recipe = dict(meta.get("recipe", {}))  # type: ignore[arg-type]
+    history = dict(meta.get("history", {}))  # type: ignore[arg-type]
+    if recipe.get("time_budget_s"):
+        recipe["epochs"] = None  # the clock, not an epoch count, set the schedule
     provenance: dict[str, Any] = {
         "data": DATA_DESCRIPTION,
         "data_source": str(meta.get("data", "")),
@@ -74,6 +78,8 @@ def export_model(
         "recipe": recipe,
         "train_images": meta.get("train_images"),
         "train_seconds": round(float(meta.get("train_seconds", 0.0)), 1),
+        "steps": history.get("steps"),
+        "epochs_done": round(float(history.get("epochs_done") or 0.0), 2),
         "trainer": f"PyTorch {torch.__version__} CPU, Python {platform.python_version()}",
         "batch_norm_folded": bool(model.batch_norm),
         "test_accuracy": None,
@@ -85,9 +91,13 @@ def export_model(
         raise RuntimeError(f"exported model differs from torch by {diff:.2e} > {TOLERANCE}")
     provenance["export_max_logit_difference"] = diff
     if test is not None and len(test):
-        full = evaluate_arrays(core, test.images, test.labels)
+        t0 = time.perf_counter()
+        pred = predict_images(core, test.images, progress=lambda k: print(
+            f"  evaluated {k}/{len(test)} through the numpy core "
+            f"({time.perf_counter() - t0:.0f}s)", flush=True))
+        full = result_from_predictions(core.class_names, test.labels, pred)
         idx = fixed_slice(len(test), slice_step)
-        part = evaluate_arrays(core, test.images[idx], test.labels[idx])
+        part = result_from_predictions(core.class_names, test.labels[idx], pred[idx])
         provenance.update(
             test_images=full.total, test_accuracy=round(full.accuracy, 4),
             test_per_class={k: round(v, 4) for k, v in full.per_class.items()},

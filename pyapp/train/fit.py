@@ -32,11 +32,28 @@ class Recipe:
     ema_decay: float = 0.999
     batch_norm: bool = True
     seed: int = 0
-    threads: int = 2
+    threads: int = 1
+    time_budget_s: float = 0.0
+    lr_trace: list[float] | None = None
+    channels_last: bool = True
 
     def as_dict(self) -> dict[str, object]:
-        """A JSON-friendly copy."""
-        return asdict(self)
+        """A JSON-friendly copy (a replayed LR trace is summarised by its length)."""
+        d = asdict(self)
+        if self.lr_trace is not None:
+            d["lr_trace"] = f"{len(self.lr_trace)} steps replayed"
+        return d
+
+
+def one_cycle_lr(progress: float, max_lr: float, warmup: float = 0.15) -> float:
+    """One-cycle: cosine from max_lr/25 up to max_lr over ``warmup``, then cosine down to
+    max_lr/25e4 (torch's OneCycleLR defaults); ``progress`` in [0, 1]."""
+    start, end = max_lr / 25, max_lr / 25e4
+    if progress < warmup:
+        t = progress / warmup
+        return start + (max_lr - start) * (1 - math.cos(math.pi * t)) / 2
+    t = (progress - warmup) / (1 - warmup)
+    return end + (max_lr - end) * (1 + math.cos(math.pi * t)) / 2
 
 
 def seed_everything(seed: int) -> torch.Generator:
@@ -94,8 +111,9 @@ def train(
     train_split: Split,
     test_split: Split | None = None,
     log: Callable[[str], None] = print,
-    eval_every: int = 5,
+    eval_every: int = 1,
     on_epoch: Callable[[int, TinyVGG], None] | None = None,
+    log_every: int = 50,
 ) -> tuple[TinyVGG, dict[str, object]]:
     """Train TinyVGG; return the EMA model (eval mode) and a history dict.
 
@@ -105,51 +123,79 @@ def train(
     torch.set_num_threads(recipe.threads)
     gen = seed_everything(recipe.seed)
     model = TinyVGG(batch_norm=recipe.batch_norm)
+    fmt = torch.channels_last if recipe.channels_last else torch.contiguous_format
+    model = model.to(memory_format=fmt)
     ema = Ema(model, recipe.ema_decay)
     opt = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
     n = len(train_split)
     steps_per_epoch = math.ceil(n / recipe.batch_size)
-    sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=recipe.lr, epochs=recipe.epochs, steps_per_epoch=steps_per_epoch,
-        pct_start=0.15,
-    )
+    trace = list(recipe.lr_trace or [])
+    total_steps = len(trace) if trace else recipe.epochs * steps_per_epoch
+    budget = recipe.time_budget_s if not trace else 0.0
     images = torch.from_numpy(train_split.images)
     labels = torch.from_numpy(train_split.labels)
-    history: dict[str, list[float]] = {"loss": [], "train_acc": [], "test_acc": [], "epoch_s": []}
+    history: dict[str, list[float]] = {"loss": [], "train_acc": [], "test_acc": [], "epoch_s": [],
+                                       "lr": []}
     start = time.perf_counter()
-    for epoch in range(1, recipe.epochs + 1):
+    step, epoch, done = 0, 0, False
+    while not done:
+        epoch += 1
         t0 = time.perf_counter()
         model.train()
         perm = torch.randperm(n, generator=gen)
-        loss_sum, correct = 0.0, 0
+        loss_sum, correct, seen = 0.0, 0, 0
         for i in range(0, n, recipe.batch_size):
+            elapsed = time.perf_counter() - start
+            if trace:
+                lr = trace[step]
+            else:
+                progress = elapsed / budget if budget > 0 else step / total_steps
+                lr = one_cycle_lr(min(progress, 1.0), recipe.lr)
+            for group in opt.param_groups:
+                group["lr"] = lr
             idx = perm[i:i + recipe.batch_size]
             x = train_batch(images[idx], INPUT_SIZE, gen, recipe.crop_pad, recipe.jitter)
+            x = x.contiguous(memory_format=fmt)
             y = labels[idx]
             logits = model(x)
             loss = F.cross_entropy(logits, y, label_smoothing=recipe.label_smoothing)
             opt.zero_grad(set_to_none=True)
             loss.backward()
             opt.step()
-            sched.step()
             ema.update(model)
+            step += 1
+            history["lr"].append(lr)
             loss_sum += float(loss.detach()) * len(idx)
             correct += int((logits.argmax(1) == y).sum())
+            seen += len(idx)
+            elapsed = time.perf_counter() - start
+            if budget > 0:
+                done = elapsed >= budget
+                left = max(0.0, budget - elapsed)
+            else:
+                done = step >= total_steps
+                left = elapsed / step * (total_steps - step)
+            if log_every and step % log_every == 0:
+                log(f"  step {step} (epoch {epoch}, {seen}/{n}) loss {loss_sum / seen:.4f} "
+                    f"acc {correct / seen:.4f} lr {lr:.2e} | elapsed {_fmt_time(elapsed)}, "
+                    f"left ~{_fmt_time(left)}")
+            if done:
+                break
         dt = time.perf_counter() - t0
-        history["loss"].append(loss_sum / n)
-        history["train_acc"].append(correct / n)
+        history["loss"].append(loss_sum / seen)
+        history["train_acc"].append(correct / seen)
         history["epoch_s"].append(dt)
-        msg = (f"epoch {epoch}/{recipe.epochs} loss {loss_sum / n:.4f} "
-               f"train_acc {correct / n:.4f}")
-        if test_split is not None and (epoch % eval_every == 0 or epoch == recipe.epochs):
+        msg = (f"epoch {epoch} ({seen} images, step {step}) loss {loss_sum / seen:.4f} "
+               f"train_acc {correct / seen:.4f}")
+        if test_split is not None and (epoch % eval_every == 0 or done):
             acc = accuracy(ema.model, test_split)
             history["test_acc"].append(acc)
-            msg += f" test_acc(ema) {acc:.4f}"
-        elapsed = time.perf_counter() - start
-        left = elapsed / epoch * (recipe.epochs - epoch)
-        log(f"{msg} | {dt:.1f}s/epoch, elapsed {_fmt_time(elapsed)}, left ~{_fmt_time(left)}")
+            msg += f" monitor_acc(ema) {acc:.4f}"
+        log(f"{msg} | {dt:.1f}s/epoch, elapsed {_fmt_time(time.perf_counter() - start)}")
         if on_epoch is not None:
             on_epoch(epoch, ema.model)
     history_out: dict[str, object] = dict(history)
     history_out["seconds"] = time.perf_counter() - start
+    history_out["steps"] = step
+    history_out["epochs_done"] = step / steps_per_epoch
     return ema.model.eval(), history_out

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import js  # type: ignore[import-not-found]
-from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
+from pyodide.ffi import create_proxy, to_js  # type: ignore[import-not-found]
 
 from pyapp.ui import errors
 
@@ -33,6 +33,13 @@ class Scheduler:
         self._handle: int | None = None
         self._last: float | None = None
         self.stats: deque[float] = deque(maxlen=600)
+        self._stats_proxy: Any = None
+
+    def expose_stats(self) -> None:
+        """``window.dvFrameWork()`` -> the last frames' Python work times in ms (benchmark)."""
+        if self._stats_proxy is None:
+            self._stats_proxy = create_proxy(lambda: to_js(list(self.stats)))
+            js.window.dvFrameWork = self._stats_proxy
 
     @property
     def running(self) -> bool:

@@ -54,6 +54,11 @@ async def decode(data: bytes, mime: str, model: Any) -> np.ndarray:
     return preprocess(im, model.input_shape, model.preprocessing)
 
 
+def js_array(files: Any) -> Any:
+    """A JS array copy of a ``FileList`` (``None`` -> empty), as :mod:`intake` takes."""
+    return getattr(js.Array, "from")(files) if files is not None else js.Array.new()
+
+
 class ImageInput:
     """Wires the upload button, drop and paste to ``load(image, name, file)`` through the
     intake policy (:mod:`pyapp.ui.intake`); ``fail(message)`` reports what could not be used
@@ -91,7 +96,7 @@ class ImageInput:
         await self.load(image, upload.name, upload.file)
 
     def _on_change(self, event: Any) -> None:
-        files = event.target.files
+        files = js_array(event.target.files)  # a copy: the FileList is cleared below
         if files.length:
             errors.spawn(self.take(files), "reading the chosen file")
         event.target.value = ""
@@ -107,7 +112,7 @@ class ImageInput:
     def _on_drop(self, event: Any) -> None:
         event.preventDefault()
         self.root.classList.remove("is-dragover")
-        files = event.dataTransfer.files if event.dataTransfer else None
+        files = js_array(event.dataTransfer.files if event.dataTransfer else None)
         errors.spawn(self.take(files), "reading the dropped file")
 
     def _on_paste(self, event: Any) -> None:
@@ -117,9 +122,8 @@ class ImageInput:
         data = event.clipboardData
         if data is None:
             return
-        files = [data.items[i].getAsFile() for i in range(int(data.items.length))
-                 if str(data.items[i].kind) == "file"]
-        if not files:
+        files = js_array(data.files)
+        if not files.length:
             self.fail("The clipboard holds no image. The previous image is kept.")
             return
         event.preventDefault()

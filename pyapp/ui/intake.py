@@ -47,9 +47,12 @@ class Upload:
 
 
 def as_list(files: Any) -> list[Any]:
-    """A JS ``FileList``, array of ``File`` or a single ``File`` as a Python list."""
+    """A JS ``FileList``, array of ``File``, a Python list of them or a single ``File`` as a
+    Python list."""
     if files is None:
         return []
+    if isinstance(files, (list, tuple)):
+        return list(files)
     length = getattr(files, "length", None)
     if length is None:  # a single File / Blob
         return [files]

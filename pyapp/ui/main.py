@@ -1,33 +1,42 @@
-"""The PyScript entry point: ``start()`` loads the example, renders the app, marks timings.
+"""The PyScript entry point: ``start()`` prepares Python, renders the app, marks timings.
 
 The page runs this file as ``__main__`` (``<script type="py" src="./app/main.py">``); the
-``pyapp`` package is unpacked from ``app/pyapp.zip`` beside it. numpy, Pillow and pyodide-http
-are already installed by the PyScript config when this runs.
+``pyapp`` package is unpacked from ``app/pyapp.zip`` beside it, and numpy, Pillow and
+pyodide-http are already installed by the PyScript config when this runs.
 
-Hooking in: ``start(render)`` takes any ``render(example) -> element``; the element replaces the
-contents of ``<main id="app">``. Later views pass their own renderer (or extend
-``render_app``). User Timing marks: ``app:python-ready`` (Python runs), ``app:interactive``
-(the app is drawn and usable); ``app:failed`` when start-up fails.
+Hooking in: ``await start(render)`` takes any ``render(app_element)`` (plain or async, e.g.
+``pyapp.ui.app.start_overview``) that fills ``<main id="app">``. The default, ``render_input``,
+loads the first example image and draws its red, green and blue channels.
+
+User Timing marks: ``app:python-ready`` (Python runs), ``app:interactive`` (the app is drawn
+and usable); ``app:failed`` when start-up fails (the page then shows a plain message).
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import traceback
 from collections.abc import Callable
+from typing import Any
 
-Renderer = Callable[..., object]
+Renderer = Callable[[Any], Any]
 
 
-def render_app(example: object) -> object:
-    """The default app view: the network's input column."""
+def render_input(app: Any) -> None:
+    """The default app view: the first example image and the network's input column."""
+    import js  # type: ignore[import-not-found]
+
+    from pyapp.ui import dom
+    from pyapp.ui.example import load_example
     from pyapp.ui.input_column import render_input_column
 
-    return render_input_column(example)
+    example = load_example(str(js.location.href))
+    dom.replace_children(app, render_input_column(example))
 
 
 async def start(render: Renderer | None = None) -> None:
-    """Load the example image, draw the app into ``<main id="app">``, report failures."""
+    """Patch urllib for the page, run ``render`` on ``<main id="app">``, report failures."""
     import js  # type: ignore[import-not-found]
 
     from pyapp.ui import dom
@@ -39,12 +48,10 @@ async def start(render: Renderer | None = None) -> None:
 
         import pyodide_http  # type: ignore[import-not-found]
 
-        from pyapp.ui.example import load_example
-
-        pyodide_http.patch_all()
-        example = load_example(str(js.location.href))
-        view = (render or render_app)(example)
-        dom.replace_children(js.document.getElementById("app"), view)
+        pyodide_http.patch_all()  # urllib.request / requests work inside the page
+        result = (render or render_input)(js.document.getElementById("app"))
+        if inspect.isawaitable(result):
+            await result
         dom.show_ready()
         dom.mark("app:interactive")
     except Exception as exc:  # noqa: BLE001 - any start-up failure becomes a message

@@ -3,7 +3,9 @@ HTML generator), paints every map from numpy in one ``ImageData`` each, and hand
 focus, keyboard and touch.
 
 Hook for detail views: ``view.on_neuron_activate(callback)``; ``callback(layer, index)`` runs
-when a neuron is clicked, tapped a second time, or activated with Enter / Space.
+when a neuron is clicked, tapped a second time, or activated with Enter / Space (the tool
+element also dispatches an ``ov:activate`` DOM event, ``detail = {layer, index}``).  Touch:
+the first tap on a neuron highlights it like hover; a second tap activates it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 import js  # type: ignore[import-not-found]
 import numpy as np
+from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
 from pyapp.render.maps import overview_rgba
 from pyapp.render.overview_html import format_prob, legends_html, output_label, tool_html
@@ -222,6 +225,9 @@ class OverviewView:
 
     def _activate(self, key: Key) -> None:
         self.show(key)
+        detail = to_js({"layer": key[0], "index": key[1]}, dict_converter=js.Object.fromEntries)
+        self.root.dispatchEvent(js.CustomEvent.new("ov:activate", to_js(
+            {"detail": detail, "bubbles": True}, dict_converter=js.Object.fromEntries)))
         for hook in list(self._hooks):
             hook(*key)
 

@@ -59,8 +59,10 @@ class Playground:
     """One mounted playground."""
 
     def __init__(self, root: object, image: np.ndarray | None,
-                 network: NetworkKernels | None) -> None:
+                 network: NetworkKernels | None, state: object = None) -> None:
         self.root = root
+        self.state = state
+        self._seen = self._state_refs()
         self.image = image
         self.network = network
         self.settings = Settings()
@@ -179,9 +181,9 @@ class Playground:
     def _show_play(self) -> None:
         button = self._q("#pg-play")
         button.textContent = "Pause" if self.playing else "Play"
-        button.setAttribute("aria-pressed", "true" if self.playing else "false")
-        button.setAttribute("aria-label", "Pause the sliding window" if self.playing
-                            else "Play the sliding window")
+        button.setAttribute("data-playing", "true" if self.playing else "false")
+        button.setAttribute("aria-label", "Pause the sliding window (Space)" if self.playing
+                            else "Play the sliding window (Space)")
 
     def toggle_play(self) -> None:
         """Start or stop the window's walk over the input."""
@@ -272,7 +274,26 @@ class Playground:
             row, col = neighbour(cell, key, self.result.output_side)
             self._q(f"#pg-out-{row}-{col}").focus()
 
+    def _state_refs(self) -> tuple[int, int]:
+        state = self.state
+        return (id(getattr(state, "image", None)), id(getattr(state, "model", None)))
+
+    def follow_state(self) -> None:
+        """Pick up a new image or model in the app's state (checked on every tick)."""
+        if self.state is None:
+            return
+        refs = self._state_refs()
+        if refs == self._seen:
+            return
+        image_changed, model_changed = refs[0] != self._seen[0], refs[1] != self._seen[1]
+        self._seen = refs
+        if model_changed:
+            self.set_model(getattr(self.state, "model", None))
+        if image_changed:
+            self.set_image(_image_of(self.state))
+
     def _tick(self, *_: object) -> None:
+        self.follow_state()
         result = self.result
         if (not self.playing or self.pinned is not None or result is None
                 or result.output is None or str(js.document.visibilityState) != "visible"):
@@ -286,11 +307,13 @@ def mount(container_element_id: str, state: object = None) -> Playground:
     """Draw the playground into the element with id ``container_element_id``.
 
     ``state`` is the app's state (anything with ``image`` / ``pixels`` / ``example.pixels``
-    and ``model``), or ``None`` for whole numbers and classic kernels only."""
+    and ``model``, e.g. ``pyapp.ui.state.OverviewState``), or ``None`` for whole numbers and
+    classic kernels only.  The playground follows later changes of ``state.image`` and
+    ``state.model`` by itself."""
     root = js.document.getElementById(container_element_id)
     if root is None:
         raise ValueError(f"no element with id {container_element_id!r}")
     controller = Playground(root, _image_of(state),
-                            first_conv_kernels(getattr(state, "model", None)))
+                            first_conv_kernels(getattr(state, "model", None)), state)
     _CONTROLLERS.append(controller)
     return controller

@@ -18,7 +18,7 @@ from pyapp.cnn.explain import ConvExplanation, explain_conv, intermediate_maps
 
 from .geometry import Rect, cell_at, cell_rect, raster, raster_index, reveal_covers
 from .maps import Cell, Palette, abs_max, diverging_rgba, weight_cell
-from .numbers import fmt
+from .numbers import fmt, sum_expr
 
 SUM_DIGITS = 3
 
@@ -149,7 +149,7 @@ class ConvElastic(_ConvBase):
         total, bias, result = (fmt(v, SUM_DIGITS) for v in (rec.channel_sum, rec.bias,
                                                             rec.result))
         caption = (f"Row {r}, column {c}: {len(partials)} partial sums "
-                   f"{' + '.join(partials)} = {total}; plus bias {bias} = {result}.")
+                   f"{sum_expr(partials)} = {total}; plus bias {bias} = {result}.")
         kh, kw = self.kernel_size
         a11y = (f"{self.layer} neuron {self.out_channel + 1}: window {kh} by {kw} at row {r}, "
                 f"column {c}; partial sums {', '.join(partials)}; {_sum_sentence(rec)}")
@@ -217,8 +217,8 @@ class ConvFormula(_ConvBase):
                 for u in range(kh) for v in range(kw)]
         a11y = (f"{self.layer} neuron {self.out_channel + 1}, input channel "
                 f"{self.in_channel + 1}: window {kh} by {kw} at row {r}, column {c}; "
-                f"{', '.join(flat)}; partial sum {partial}; all channels "
-                f"{' + '.join(x.partial for x in terms)}; {_sum_sentence(rec)}")
+                f"{', '.join(flat)}; partial sum {partial}; all channels' partial sums "
+                f"{', '.join(x.partial for x in terms)}; {_sum_sentence(rec)}")
         return FormulaFrame(index, r, c, _window_rect(rec, self.in_h, self.in_w),
                             cell_rect(r, c, 1, 1, self.h, self.w),
                             reveal_covers(r, c, self.h, self.w), values, weights, products,

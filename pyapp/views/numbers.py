@@ -28,3 +28,15 @@ def fmt_sci(value: float, digits: int = 3) -> str:
 def pct(part: float, whole: float) -> str:
     """``part / whole`` as a CSS percentage."""
     return f"{100.0 * float(part) / float(whole):.4f}%"
+
+
+def sum_expr(terms: list[str]) -> str:
+    """``["0.1", "-0.2", "0.3"]`` -> ``"0.1 \u2212 0.2 + 0.3"`` (formatted terms of a sum)."""
+    out = ""
+    for i, t in enumerate(terms):
+        neg = t.startswith("-")
+        if i == 0:
+            out = t
+        else:
+            out += (" \u2212 " + t[1:]) if neg else (" + " + t)
+    return out

@@ -21,7 +21,7 @@ from pyapp.ui.animation import SCHEDULER, reduced_motion
 from pyapp.views.route import ViewRef, parse_hash, ref_for
 from pyapp.views.stepper import Stepper
 
-from .markup import dialog_html
+from .markup import ICONS, dialog_html
 from .panels import make_panel
 
 TICK_KEY = "detail"
@@ -71,6 +71,7 @@ class DetailController:
         self._listen(self.speed, "change", self._on_speed)
         self._listen(js.window, "hashchange", lambda _e: self.sync())
         self._listen(doc, "click", self._on_page_click)
+        SCHEDULER.expose_stats()
         self.sync()
 
     def _listen(self, target: Any, event: str, fn: Callable[[Any], Any]) -> None:
@@ -181,7 +182,7 @@ class DetailController:
             SCHEDULER.subscribe(TICK_KEY, self._tick)
         else:
             self._stop()
-        self.play_btn.textContent = "\u23f8" if playing else "\u25b6"
+        self.play_btn.innerHTML = ICONS["pause" if playing else "play"]
         self.play_btn.setAttribute("aria-label", "Pause" if playing else "Play")
         self.dialog.dataset.playing = "true" if playing else "false"
         self.record.setAttribute("aria-live", "off" if playing else "polite")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from pyapp.views.conv import ConvElastic, ConvFormula
+from pyapp.views.numbers import sum_expr
 from pyapp.views.route import ViewRef
 
 from .markup import a, grid_html, map_html, shape_text
@@ -169,7 +170,7 @@ class FormulaPanel(Panel):
         self.result.textContent = f.result
         self.value.textContent = f.value
         caption = (f"Row {f.row}, column {f.col}: the window's {len(self.vs)} products add up "
-                   f"to {f.partial}; all channels {' + '.join(t.partial for t in f.terms)} "
+                   f"to {f.partial}; all channels {sum_expr([t.partial for t in f.terms])} "
                    f"+ bias {f.bias} = {f.result}.")
         return caption, f.a11y
 

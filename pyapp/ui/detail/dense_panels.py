@@ -32,7 +32,9 @@ class FlattenPanel(Panel):
         ym = EDGE_H / 2
         edges = (f'<svg class="dv-edges" viewBox="0 0 {EDGE_W:g} {EDGE_H:g}" '
                  'preserveAspectRatio="none" aria-hidden="true">'
-                 f'<g class="dv-edge-all">{vm.edges_svg}</g>'
+                 f'<g class="dv-edge-all">{vm.edges_svg}</g></svg>'
+                 f'<svg class="dv-edges dv-edges-hl" viewBox="0 0 {EDGE_W:g} {EDGE_H:g}" '
+                 'preserveAspectRatio="none" aria-hidden="true">'
                  f'<line class="dv-edge-hl" x1="0" y1="0" x2="{EDGE_W:g}" y2="{ym:g}"/></svg>')
         soft = ViewRef("softmax", vm.layer, vm.unit).to_hash()
         return (
@@ -43,7 +45,7 @@ class FlattenPanel(Panel):
             '<div class="dv-fl">'
             f'<div class="dv-fl-maps" aria-label="{src}" role="group">{maps}'
             f'<p class="dv-cap">{src}</p></div>'
-            f'<div class="dv-fl-strip">{strip}</div>{edges}'
+            f'<div class="dv-fl-strip">{strip}</div><div class="dv-fl-edges">{edges}</div>'
             '<div class="dv-fl-sum">'
             '<p class="dv-eq" aria-hidden="true"><b class="dv-x dv-chip">0</b> \u00d7 '
             '<b class="dv-wt dv-chip">0</b> = <b class="dv-prod">0</b></p>'

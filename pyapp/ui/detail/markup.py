@@ -51,6 +51,20 @@ def shape_text(h: int, w: int) -> str:
     return f"({h}, {w})"
 
 
+def _icon(d: str) -> str:
+    return (f'<svg class="dv-icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">'
+            f'<path d="{d}"/></svg>')
+
+
+ICONS = {
+    "back": _icon("M6 5h2.5v14H6zM19 5v14L9 12z"),
+    "fwd": _icon("M15.5 5H18v14h-2.5zM5 5v14l10-7z"),
+    "play": _icon("M7 4v16l13-8z"),
+    "pause": _icon("M6 4h4.5v16H6zM13.5 4H18v16h-4.5z"),
+    "replay": _icon("M12 5V1.5L7 6l5 4.5V7a5 5 0 1 1-5 5H5a7 7 0 1 0 7-7z"),
+}
+
+
 def controls_html() -> str:
     """Play / pause, step back, step forward, replay, speed; the position read-out."""
     from pyapp.views.stepper import SPEEDS
@@ -59,13 +73,13 @@ def controls_html() -> str:
                    for s in SPEEDS)
     return ('<div class="dv-controls" role="toolbar" aria-label="Animation controls">'
             '<button type="button" class="dv-btn" data-act="back" '
-            'aria-label="Step back" title="Step back (left arrow)">\u23ee</button>'
+            f'aria-label="Step back" title="Step back (left arrow)">{ICONS["back"]}</button>'
             '<button type="button" class="dv-btn dv-play" data-act="play" '
-            'aria-label="Pause" title="Play / pause (Space)">\u23f8</button>'
+            f'aria-label="Pause" title="Play / pause (Space)">{ICONS["pause"]}</button>'
             '<button type="button" class="dv-btn" data-act="fwd" '
-            'aria-label="Step forward" title="Step forward (right arrow)">\u23ed</button>'
+            f'aria-label="Step forward" title="Step forward (right arrow)">{ICONS["fwd"]}</button>'
             '<button type="button" class="dv-btn" data-act="replay" '
-            'aria-label="Replay from the start" title="Replay">\u21ba</button>'
+            f'aria-label="Replay from the start" title="Replay">{ICONS["replay"]}</button>'
             f'<label class="dv-speed">Speed <select data-act="speed">{opts}</select></label>'
             '<span class="dv-pos" aria-hidden="true"></span></div>')
 

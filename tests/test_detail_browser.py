@@ -1,0 +1,406 @@
+"""The layer detail views in the page (Chromium): opening by click, keyboard and deep link,
+closing with Esc and focus return, history, the numbers against the CPython core, the
+animation controls, and screenshots at 1440x900 and 390x844 with a text-overlap check."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from pyapp.cnn import explain as ex
+from pyapp.cnn.formats import load_native
+from pyapp.cnn.preprocess import preprocess
+
+pytestmark = pytest.mark.browser
+
+NUM = r"-?\d+\.\d+(?:e[+-]\d+)?"
+SHOTS = Path(os.environ.get("DETAIL_SHOTS", Path(tempfile.gettempdir()) / "detail-shots"))
+# (hash, how the overview opens it): neuron element id or a selector
+VIEWS = {
+    "conv": ("#conv_1_2/4", "#ov-n-conv_1_2-4"),
+    "relu": ("#relu_1_1/3", "#ov-n-relu_1_1-3"),
+    "pool": ("#max_pool_1/1", "#ov-n-max_pool_1-1"),
+    "flatten": ("#output/3", "#ov-n-output-3"),
+}
+
+
+# --- fixtures ------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def core(site_server: Any) -> tuple[Any, dict[str, np.ndarray]]:
+    """The CPython core on the same model and image as the page (gallery entry 0)."""
+    root = Path(site_server.root)
+    model = load_native(root / "weights" / "tinyvgg-cifar10.npz")
+    first = json.loads((root / "gallery" / "gallery.json").read_text())[0]["file"]
+    image = preprocess((root / "gallery" / first).read_bytes(), model.input_shape,
+                       model.preprocessing)
+    return model, model.forward(image)
+
+
+class Page:
+    def __init__(self, page: Any, url: str) -> None:
+        self.page, self.url = page, url
+
+    def load(self, hash_: str = "") -> None:
+        self.page.goto(self.url + hash_)
+        self.page.wait_for_function(
+            "performance.getEntriesByName('app:interactive').length > 0", timeout=120_000)
+        self.page.wait_for_selector("dialog#dv", state="attached")
+
+    def dv(self, key: str) -> str | None:
+        return self.page.evaluate(f"document.getElementById('dv').dataset.{key} ?? null")
+
+    def is_open(self) -> bool:
+        return bool(self.page.evaluate("document.getElementById('dv').open"))
+
+    def wait_open(self, hash_: str) -> None:
+        self.page.wait_for_function(
+            "(h) => { const d = document.getElementById('dv'); "
+            "return d.open && d.dataset.hash === h; }", arg=hash_, timeout=20_000)
+
+    def wait_closed(self) -> None:
+        self.page.wait_for_function("!document.getElementById('dv').open", timeout=20_000)
+
+    def active_id(self) -> str:
+        return self.page.evaluate("document.activeElement && document.activeElement.id || ''")
+
+    def close_all(self) -> None:
+        for _ in range(4):
+            if not self.is_open():
+                break
+            self.page.keyboard.press("Escape")
+            self.page.wait_for_timeout(150)
+        if self.is_open():
+            self.page.evaluate("history.replaceState(null, '', location.pathname);"
+                               "dispatchEvent(new HashChangeEvent('hashchange'))")
+        self.wait_closed()
+
+    def pause(self) -> None:
+        if self.dv("playing") == "true":
+            self.page.click("#dv .dv-play")
+        assert self.dv("playing") == "false"
+
+    def position(self) -> int:
+        return int(self.dv("position") or -1)
+
+    def record(self) -> str:
+        return self.page.inner_text("#dv-record")
+
+
+@pytest.fixture(scope="module")
+def app(browser: Any, site_server: Any) -> Any:
+    context = browser.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    p = Page(page, site_server.url)
+    p.load()
+    yield p
+    context.close()
+    assert errors == []
+
+
+@pytest.fixture()
+def fresh(app: Page) -> Page:
+    app.close_all()
+    return app
+
+
+# --- opening and closing ---------------------------------------------------------------------
+@pytest.mark.parametrize("kind", sorted(VIEWS))
+def test_open_by_click_close_by_esc(fresh: Page, kind: str) -> None:
+    hash_, opener = VIEWS[kind]
+    fresh.page.click(opener)
+    fresh.wait_open(hash_)
+    assert fresh.page.evaluate("location.hash") == hash_
+    assert fresh.page.evaluate("document.activeElement.closest('#dv') !== null")
+    fresh.page.keyboard.press("Escape")
+    fresh.wait_closed()
+    assert fresh.active_id() == opener[1:]
+    assert fresh.page.evaluate("location.hash") == ""
+
+
+@pytest.mark.parametrize("kind", sorted(VIEWS))
+def test_open_by_keyboard(fresh: Page, kind: str) -> None:
+    hash_, opener = VIEWS[kind]
+    fresh.page.focus(opener)
+    fresh.page.keyboard.press("Enter")
+    fresh.wait_open(hash_)
+    fresh.page.click("#dv .dv-close")
+    fresh.wait_closed()
+    assert fresh.active_id() == opener[1:]
+
+
+def test_formula_opens_from_intermediate_map_and_history(fresh: Page) -> None:
+    page = fresh.page
+    page.click("#ov-n-conv_1_1-2")
+    fresh.wait_open("#conv_1_1/2")
+    inter = '#dv .dv-map[data-map="inter"][data-ch="1"]'
+    page.focus(inter)
+    page.keyboard.press("Enter")
+    fresh.wait_open("#conv_1_1/2/1")
+    page.keyboard.press("Escape")  # back to the elastic view, focus on the map it came from
+    fresh.wait_open("#conv_1_1/2")
+    assert page.evaluate(f"document.activeElement === document.querySelector('{inter}')")
+    page.click(inter)
+    fresh.wait_open("#conv_1_1/2/1")
+    page.go_back()
+    fresh.wait_open("#conv_1_1/2")
+    page.go_back()
+    fresh.wait_closed()
+    page.go_forward()
+    fresh.wait_open("#conv_1_1/2")
+
+
+def test_softmax_control_and_flatten_button(fresh: Page) -> None:
+    page = fresh.page
+    page.click(".dv-softmax-btn")
+    page.wait_for_function("document.getElementById('dv').dataset.kind === 'softmax'")
+    page.keyboard.press("Escape")
+    fresh.wait_closed()
+    assert page.evaluate("document.activeElement.classList.contains('dv-softmax-btn')")
+    page.click("#ov-n-output-3")
+    fresh.wait_open("#output/3")
+    page.click("#dv .dv-soft")
+    fresh.wait_open("#softmax/3")
+    page.keyboard.press("Escape")
+    fresh.wait_open("#output/3")
+    assert page.evaluate("document.activeElement.classList.contains('dv-soft')")
+
+
+def test_deep_link_opens_and_esc_clears_the_hash(app: Page) -> None:
+    app.load("#conv_2_1/3/7")
+    app.wait_open("#conv_2_1/3/7")
+    assert "input channel 8" in app.page.inner_text("#dv-title")
+    app.page.keyboard.press("Escape")
+    app.wait_closed()
+    assert app.page.evaluate("location.hash") == ""
+    assert app.active_id() == "ov-n-conv_2_1-3"
+
+
+def test_hash_change_opens_and_closes(fresh: Page) -> None:
+    fresh.page.evaluate("location.hash = '#relu_2_2/9'")
+    fresh.wait_open("#relu_2_2/9")
+    fresh.page.evaluate("location.hash = ''")
+    fresh.wait_closed()
+
+
+# --- the numbers are the core's -----------------------------------------------------------------
+def nums(text: str) -> list[float]:
+    return [float(x) for x in re.findall(NUM, text)]
+
+
+def near(a: float, b: float, digits: int = 3) -> bool:
+    return abs(a - b) <= 0.5 * 10 ** -digits + 1e-6
+
+
+def hover_random(page: Any, selector: str, rng: np.random.Generator) -> None:
+    box = page.locator(selector).bounding_box()
+    x = box["x"] + box["width"] * float(rng.uniform(0.02, 0.98))
+    y = box["y"] + box["height"] * float(rng.uniform(0.02, 0.98))
+    page.mouse.move(x, y)
+
+
+def check_conv(rec: ex.ConvExplanation, text: str) -> None:
+    m = re.search(rf"row (\d+), column (\d+);.* partial sums ([^;]*); sum ({NUM}); "
+                  rf"bias ({NUM}); result ({NUM})$", text)
+    assert m, text
+    assert (int(m[1]), int(m[2])) == (rec.row, rec.col)
+    partials = nums(m[3])
+    assert len(partials) == len(rec.terms)
+    assert all(near(p, t.partial_sum) for p, t in zip(partials, rec.terms, strict=True))
+    assert near(float(m[4]), rec.channel_sum) and near(float(m[5]), rec.bias)
+    assert near(float(m[6]), rec.value)
+
+
+@pytest.mark.parametrize("hash_,target", [
+    ("#conv_1_2/4", '.dv-map[data-map="output"]'),
+    ("#conv_2_2/0/5", '.dv-map[data-map="input"]'),
+    ("#relu_1_2/6", '.dv-map[data-map="output"]'),
+    ("#max_pool_2/2", '.dv-map[data-map="input"]'),
+    ("#output/7", '.dv-map[data-map="strip"]'),
+    ("#softmax/1", ".dv-sm-table tbody tr"),
+])
+def test_page_numbers_equal_core(fresh: Page, core: Any, hash_: str, target: str) -> None:
+    model, acts = core
+    page = fresh.page
+    page.evaluate(f"location.hash = '{hash_}'")
+    fresh.wait_open(hash_)
+    kind = fresh.dv("kind")
+    rng = np.random.default_rng(sum(map(ord, hash_)))
+    for _ in range(3):
+        if kind == "softmax":
+            page.hover(f"#dv .dv-sm-table tbody tr:nth-child({int(rng.integers(1, 11))})")
+        else:
+            hover_random(page, f"#dv {target}", rng)
+        page.wait_for_timeout(50)
+        i = fresh.position()
+        text = fresh.record()
+        layer, idx = hash_[1:].split("/")[:2]
+        if kind in ("conv", "formula"):
+            w = model.shapes[layer][1]
+            rec = ex.explain_conv(model, acts, layer, int(idx), i // w, i % w)
+            check_conv(rec, text)
+            if kind == "formula":
+                ch = int(hash_.split("/")[2])
+                m = re.search(rf"partial sum ({NUM})", text)
+                assert m and near(float(m[1]), rec.terms[ch].partial_sum)
+                vals = nums(re.search(r"column \d+; (.*); partial sum", text)[1])
+                assert np.allclose(vals[0::2], rec.terms[ch].window.ravel(), atol=5e-3)
+                assert np.allclose(vals[1::2], rec.terms[ch].kernel.ravel(), atol=5e-3)
+                assert near(float(page.inner_text("#dv .dv-value")), rec.value)
+            else:
+                assert near(float(page.inner_text("#dv .dv-result")), rec.result)
+        elif kind == "relu":
+            w = model.shapes[layer][1]
+            rec = ex.explain_relu(model, acts, layer, (i // w, i % w, int(idx)))
+            m = re.search(rf"row (\d+), column (\d+); input ({NUM}); .* = output ({NUM})$", text)
+            assert m and (int(m[1]), int(m[2])) == rec.position[:2]
+            assert near(float(m[3]), rec.input) and near(float(m[4]), rec.output)
+            assert near(float(page.inner_text("#dv .dv-y")), rec.output)
+        elif kind == "pool":
+            w = model.shapes[layer][1]
+            rec = ex.explain_max_pool(model, acts, layer, int(idx), i // w, i % w)
+            m = re.search(rf"values (.*); maximum ({NUM}) from row (\d+), column (\d+)", text)
+            assert m and np.allclose(nums(m[1]), rec.window.ravel(), atol=5e-4)
+            assert near(float(m[2]), rec.value)
+            assert (int(m[3]), int(m[4])) == (rec.argmax_row, rec.argmax_col)
+        elif kind == "flatten":
+            fr = ex.explain_flatten(model, acts, "flatten", i)
+            dr = ex.explain_dense(model, acts, layer, int(idx))
+            m = re.search(rf"row (\d+), column (\d+), channel (\d+): value ({NUM}); weight "
+                          rf"({NUM}); product ({NUM}); sum of all products ({NUM}); bias "
+                          rf"({NUM}); logit of .* ({NUM})$", text)
+            assert m, text
+            assert (int(m[1]), int(m[2]), int(m[3]) - 1) == (fr.row, fr.col, fr.channel)
+            got = [float(m[j]) for j in range(4, 10)]
+            want = [fr.input, dr.weights[i], dr.products[i], dr.total, dr.bias, dr.value]
+            assert all(near(g, v) for g, v in zip(got, want, strict=True))
+        else:
+            rec = ex.explain_softmax(model, acts)
+            m = re.search(rf"exp\(({NUM})\) = ({NUM}); sum of all \d+ exponentials ({NUM}); "
+                          rf"probability .* = ({NUM})$", text)
+            assert m, text
+            assert near(float(m[1]), rec.logits[i])
+            assert float(m[2]) == pytest.approx(rec.exponentials[i], rel=1e-3, abs=5e-4)
+            assert float(m[3]) == pytest.approx(rec.total, rel=1e-3)
+            assert near(float(m[4]), float(acts["probabilities"][i]), 4)
+            assert page.evaluate(f"document.querySelector('#dv tr[data-i=\"{i}\"]')"
+                                 ".classList.contains('is-cur')")
+
+
+# --- the controls ------------------------------------------------------------------------------
+def test_play_pause_step(fresh: Page) -> None:
+    page = fresh.page
+    page.evaluate("location.hash = '#relu_1_1/0'")
+    fresh.wait_open("#relu_1_1/0")
+    assert fresh.dv("playing") == "true"
+    a = fresh.position()
+    page.wait_for_timeout(700)
+    assert fresh.position() != a  # playing: it advances
+    fresh.pause()
+    b = fresh.position()
+    page.wait_for_timeout(700)
+    assert fresh.position() == b  # paused: it stays
+    page.click('#dv button[data-act="fwd"]')
+    assert fresh.position() == b + 1
+    page.click('#dv button[data-act="back"]')
+    page.click('#dv button[data-act="back"]')
+    assert fresh.position() == b - 1
+    page.evaluate("document.querySelector('#dv .dv-caption').setAttribute('tabindex', '-1');"
+                  "document.querySelector('#dv .dv-caption').focus()")
+    page.keyboard.press("ArrowRight")
+    assert fresh.position() == b
+    page.keyboard.press("Space")
+    assert fresh.dv("playing") == "true"
+    page.keyboard.press("Space")
+    assert fresh.dv("playing") == "false"
+    page.focus('#dv .dv-map[data-map="output"]')
+    page.keyboard.press("ArrowDown")  # on a map, arrows move the window in 2-D
+    assert fresh.position() == b + 62
+    page.click('#dv button[data-act="replay"]')
+    assert fresh.dv("playing") == "true"
+    assert fresh.position() < 5
+
+
+def test_reduced_motion_nothing_moves_by_itself(browser: Any, site_server: Any) -> None:
+    context = browser.new_context(viewport={"width": 1280, "height": 800},
+                                  reduced_motion="reduce")
+    try:
+        p = Page(context.new_page(), site_server.url)
+        p.load("#conv_1_1/0")
+        p.wait_open("#conv_1_1/0")
+        assert p.dv("playing") == "false"
+        a = p.position()
+        p.page.wait_for_timeout(800)
+        assert p.position() == a
+        p.page.click('#dv button[data-act="fwd"]')
+        assert p.position() == a + 1
+    finally:
+        context.close()
+
+
+# --- screenshots and overlap ----------------------------------------------------------------
+OVERLAPS = """() => {
+  const d = document.getElementById('dv');
+  const walker = document.createTreeWalker(d, NodeFilter.SHOW_TEXT);
+  const boxes = [];
+  while (walker.nextNode()) {
+    const n = walker.currentNode;
+    if (!n.textContent.trim()) continue;
+    const el = n.parentElement;
+    if (el.closest('svg') || getComputedStyle(el).visibility === 'hidden') continue;
+    // what the scrolling containers clip away is not visible: cut the boxes to them
+    let clip = [-1e9, -1e9, 1e9, 1e9];
+    for (let a = el; a && a !== d.parentElement; a = a.parentElement) {
+      if (getComputedStyle(a).overflow !== 'visible') {
+        const c = a.getBoundingClientRect();
+        clip = [Math.max(clip[0], c.left), Math.max(clip[1], c.top),
+                Math.min(clip[2], c.right), Math.min(clip[3], c.bottom)];
+      }
+    }
+    const r = document.createRange(); r.selectNodeContents(n);
+    for (const b of r.getClientRects()) {
+      const x0 = Math.max(b.left, clip[0]), y0 = Math.max(b.top, clip[1]);
+      const x1 = Math.min(b.right, clip[2]), y1 = Math.min(b.bottom, clip[3]);
+      const label = n.textContent.trim().slice(0, 30);
+      if (x1 - x0 > 0 && y1 - y0 > 0) boxes.push([x0, y0, x1, y1, label]);
+    }
+  }
+  const out = [];
+  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+    const a = boxes[i], b = boxes[j];
+    const w = Math.min(a[2], b[2]) - Math.max(a[0], b[0]);
+    const h = Math.min(a[3], b[3]) - Math.max(a[1], b[1]);
+    if (w > 1.5 && h > 1.5) out.push([a[4], b[4]]);
+  }
+  return out;
+}"""
+
+ALL = ["#conv_1_1/0", "#conv_2_2/4", "#conv_1_2/3/2", "#relu_2_1/5", "#max_pool_1/1",
+       "#output/2", "#softmax/0"]
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)], ids=["1440x900", "390x844"])
+def test_screenshots_and_no_text_overlap(fresh: Page, size: tuple[int, int]) -> None:
+    page = fresh.page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        for h in ALL:
+            page.evaluate(f"location.hash = '{h}'")
+            fresh.wait_open(h)
+            fresh.pause()
+            page.wait_for_timeout(800)  # past the opening transition
+            name = h[1:].replace("/", "-")
+            page.screenshot(path=str(SHOTS / f"{name}-{size[0]}x{size[1]}.png"))
+            assert page.evaluate(OVERLAPS) == [], h
+            fresh.close_all()
+    finally:
+        page.set_viewport_size({"width": 1440, "height": 900})

@@ -1,0 +1,161 @@
+"""Offline after the first visit, and clean updates (service worker + web app manifest).
+
+* offline: load once, the worker precaches exactly the build's files; the context goes offline;
+  a reload boots Python and the app, a gallery click and an upload are classified;
+* update: a rebuilt site (another build id) installs beside the running one; the page says
+  "a new version is ready — reload"; accepting runs the new version and the old cache is gone;
+* the web app manifest and its icons (CPython only).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).parent))
+import sitekit  # noqa: E402
+
+browser_mark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def site(request: pytest.FixtureRequest) -> Path:
+    return sitekit.site_root(request)
+
+
+def _png(colour: tuple[int, int, int]) -> bytes:
+    buf = io.BytesIO()
+    Image.new("RGB", (90, 70), colour).save(buf, "PNG")
+    return buf.getvalue()
+
+
+@browser_mark
+def test_offline_reload_boots_and_classifies(browser, site: Path) -> None:
+    sitekit.require_service_worker(site)
+    manifest = json.loads((site / "build-manifest.json").read_text())
+    with sitekit.serve_dir(site) as url:
+        watched = sitekit.new_context(browser, url)
+        try:
+            page = sitekit.open_app(watched)
+            state = sitekit.wait_service_worker(page)
+            name = f"cnn-explainer-{manifest['build_id']}"
+            assert state["caches"] == [name]
+            cached = {path.lstrip("/") for path in state["entries"][name]}
+            assert cached == set(manifest["files"]) | {"build-manifest.json"}
+
+            watched.context.set_offline(True)
+            page.reload()
+            sitekit.wait_mark(page, "app:interactive")
+            assert page.evaluate("() => !!navigator.serviceWorker.controller")
+            sitekit.need(page, sitekit.THUMBS, "the gallery")
+            sitekit.click_gallery(page, 1)
+            before = sitekit.mark_count(page, "app:image-drawn")
+            sitekit.upload(page, "offline.png", "image/png", _png((20, 180, 60)))
+            sitekit.wait_mark(page, "app:image-drawn", before, 30_000)
+            assert "offline.png" not in sitekit.messages(page)  # no refusal
+            # everything after going offline came from the worker's cache
+            served = page.evaluate("""() => performance.getEntriesByType('resource')
+                .filter((e) => e.name.startsWith(location.origin))
+                .map((e) => [new URL(e.name).pathname, e.workerStart > 0])""")
+            assert len(served) > 10, f"too few resources recorded: {served}"
+            missed = [path for path, by_worker in served if not by_worker]
+            assert missed == [], f"not served by the service worker: {missed}"
+            assert watched.console_errors == []
+            assert watched.outside_requests == []
+        finally:
+            watched.context.close()
+
+
+def _rebuild_with_change(root: Path, marker: str) -> str:
+    """A new build of the same site: one file changed, manifest and worker re-stamped."""
+    import build
+
+    if not hasattr(build, "stamp_build_id"):
+        pytest.skip("not integrated yet: build.py has no stamp_build_id() (build id in sw.js)")
+    with (root / "style.css").open("a", encoding="utf-8") as handle:
+        handle.write(f"\n/* {marker} */\n")
+    manifest = build.write_manifest(root)
+    return str(manifest["build_id"])
+
+
+@browser_mark
+def test_new_build_is_offered_then_replaces_the_old(browser, site: Path,
+                                                    tmp_path: Path) -> None:
+    sitekit.require_service_worker(site)
+    root = tmp_path / "site"
+    shutil.copytree(site, root)
+    old_id = json.loads((root / "build-manifest.json").read_text())["build_id"]
+    with sitekit.serve_dir(root) as url:
+        watched = sitekit.new_context(browser, url)
+        try:
+            page = sitekit.open_app(watched)
+            sitekit.wait_service_worker(page)
+
+            new_id = _rebuild_with_change(root, "second build")
+            assert new_id != old_id
+            page.reload()
+            sitekit.wait_mark(page, "app:interactive")
+            # the running page is still entirely the old version (served by the old worker)
+            assert "second build" not in page.evaluate(
+                "async () => (await fetch('style.css')).text()")
+            notice = page.wait_for_selector(sitekit.UPDATE_NOTICE, timeout=90_000)
+            assert "new version is ready" in notice.inner_text().lower()
+            assert "reload" in notice.inner_text().lower()
+
+            with page.expect_navigation(timeout=60_000):
+                page.click(sitekit.UPDATE_RELOAD)
+            sitekit.wait_mark(page, "app:interactive")
+            state = page.evaluate("""async () => ({
+                caches: await caches.keys(),
+                css: await (await fetch('style.css')).text(),
+                controller: navigator.serviceWorker.controller &&
+                            navigator.serviceWorker.controller.scriptURL,
+            })""")
+            assert state["caches"] == [f"cnn-explainer-{new_id}"]  # the old cache is gone
+            assert "second build" in state["css"]
+            assert state["controller"].endswith("/sw.js")
+            assert page.locator(sitekit.UPDATE_NOTICE).count() == 0
+            assert watched.console_errors == []
+        finally:
+            watched.context.close()
+
+
+def test_web_app_manifest_and_icons(repo_root: Path) -> None:
+    www = repo_root / "www"
+    manifest = json.loads((www / "manifest.webmanifest").read_text(encoding="utf-8"))
+    assert manifest["display"] == "fullscreen"
+    assert manifest["start_url"] == "./" and manifest["scope"] == "./"
+    assert manifest["name"] and manifest["short_name"]
+    purposes = {}
+    for icon in manifest["icons"]:
+        path = www / icon["src"]
+        assert path.exists(), icon["src"]
+        with Image.open(path) as im:
+            assert im.format == "PNG"
+            assert f"{im.width}x{im.height}" == icon["sizes"]
+        purposes.setdefault(icon["purpose"], []).append(im.width)
+    assert max(purposes["any"]) >= 512 and min(purposes["any"]) <= 192
+    assert max(purposes["maskable"]) >= 512
+    with Image.open(www / "icons" / "icon-maskable-512.png") as im:
+        rgba = im.convert("RGBA")
+        assert rgba.getextrema()[3][0] == 255, "a maskable icon must be opaque (full bleed)"
+
+
+def test_icons_are_up_to_date(repo_root: Path) -> None:
+    sys.path.insert(0, str(repo_root / "tools"))
+    import make_icons
+
+    assert make_icons.main(["--check"]) == 0
+
+
+def test_index_links_the_manifest(repo_root: Path) -> None:
+    html = (repo_root / "www" / "index.html").read_text(encoding="utf-8")
+    if 'rel="manifest"' not in html:
+        pytest.skip('not integrated yet: www/index.html has no <link rel="manifest">')
+    assert 'href="./manifest.webmanifest"' in html
