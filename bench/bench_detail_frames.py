@@ -60,6 +60,7 @@ def measure(url: str, seconds: float) -> list[dict]:
         page.goto(url)
         page.wait_for_function("performance.getEntriesByName('app:interactive').length > 0",
                                timeout=120_000)
+        page.wait_for_timeout(8000)  # let the overview's background preloading finish
         for h in VIEWS:
             page.evaluate("(h) => { location.hash = h; }", h)
             page.wait_for_function("(h) => document.getElementById('dv')?.open && "

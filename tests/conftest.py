@@ -18,12 +18,19 @@ Fixtures (scope):
   session with the repository's download cache ``.cache/``.
 * ``site_server`` (session): ``SiteServer`` (``.url``, ``.root``): ``build.py serve --no-build``
   of ``built_site`` on a free 127.0.0.1 port, stopped at the end of the session.
-* ``browser`` (session): one headless Chromium (Debian's ``/usr/bin/chromium``) per session.
+* ``browser`` (module): one headless Chromium (Debian's ``/usr/bin/chromium``) per test module.
+  Not per session on purpose: while Playwright's sync API is alive the main thread has a
+  running asyncio loop, so ``asyncio.run()`` and other ``sync_playwright()`` users in later,
+  non-browser modules would fail.
 * ``app_page`` (function): ``AppPage`` in a fresh browser context (empty cache and storage):
   every request to a host other than 127.0.0.1 is aborted and recorded in ``outside_requests``;
   console errors and page errors are collected in ``console_errors``. Add your own routes
   with ``app.page.route(...)`` *before* ``app.open()`` (e.g. to simulate a missing file);
-  routes added later take precedence over the outside-request guard.
+  routes added later take precedence over the outside-request guard. Note that routing
+  disables the HTTP cache, and requests made by a service worker bypass page routes (block
+  or inspect service workers explicitly in tests of the offline mode).
+
+Helpers: ``run_build(out, cache_dir=None, env=None)`` runs ``build.py`` in a subprocess.
 """
 
 from __future__ import annotations
@@ -121,9 +128,9 @@ def site_server(built_site: Path) -> Iterator[SiteServer]:
             process.wait()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One headless Chromium for the whole session."""
+    """One headless Chromium per test module (see the module docstring for why not session)."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed")
     if not Path(CHROMIUM).exists():
         message = f"{CHROMIUM} is missing (Debian: apt-get install chromium)"

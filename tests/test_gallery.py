@@ -48,3 +48,13 @@ def test_credits_match_the_shared_attribution():
         package = src[stem][5].split(" ")[1]  # e.g. "tuxpaint-stamps-default"
         row = next(line for line in credits.splitlines() if line.startswith(f"| {e['file']} |"))
         assert package in row
+
+
+def test_page_credits_list_every_photo():
+    from pyapp.render.overview_html import credits_html
+
+    html = credits_html(entries())
+    for e in entries():
+        from html import escape
+
+        assert escape(e["credit"], quote=True) in html and escape(e["licence"]) in html

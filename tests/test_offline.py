@@ -159,3 +159,23 @@ def test_index_links_the_manifest(repo_root: Path) -> None:
     if 'rel="manifest"' not in html:
         pytest.skip('not integrated yet: www/index.html has no <link rel="manifest">')
     assert 'href="./manifest.webmanifest"' in html
+
+
+def test_build_id_is_stamped_and_follows_the_content(repo_root: Path, tmp_path: Path) -> None:
+    import build
+
+    if not hasattr(build, "stamp_build_id"):
+        pytest.skip("not integrated yet: build.py has no stamp_build_id() (build id in sw.js)")
+    site = tmp_path / "site"
+    site.mkdir()
+    shutil.copyfile(repo_root / "www" / "sw.js", site / "sw.js")
+    (site / "index.html").write_text("<!doctype html><title>t</title>\n")
+    first = build.write_manifest(site)
+    worker = (site / "sw.js").read_text()
+    assert f'const BUILD_ID = "{first["build_id"]}";' in worker
+    assert first["files"]["sw.js"]["size"] == len(worker.encode())
+    assert build.write_manifest(site)["build_id"] == first["build_id"]  # deterministic
+    (site / "index.html").write_text("<!doctype html><title>t2</title>\n")
+    second = build.write_manifest(site)
+    assert second["build_id"] != first["build_id"]
+    assert f'const BUILD_ID = "{second["build_id"]}";' in (site / "sw.js").read_text()

@@ -127,3 +127,21 @@ def test_prerender_without_model_is_a_no_op(tmp_path, capsys):
     index.write_text('<main id="app"></main>')
     assert prerender.main([str(index), "--model", str(tmp_path / "none.npz")]) == 0
     assert index.read_text() == '<main id="app"></main>'
+
+
+def test_overview_state_keeps_the_previous_image_on_failure(setup):
+    from pyapp.ui.state import OverviewState
+
+    model = setup[0]
+    st = OverviewState.for_model(model)
+    img = np.random.default_rng(2).random((64, 64, 3), dtype=np.float32)
+    st.set_image(img, "gallery:0", 0)
+    probs = st.probabilities.copy()
+    with pytest.raises(ValueError):
+        st.set_image(np.zeros((10, 10, 3), np.float32), "upload:x", None)
+    assert st.source == "gallery:0" and st.selected == 0
+    assert np.array_equal(st.probabilities, probs) and st.predicted == int(np.argmax(probs))
+    with pytest.raises(ValueError):
+        st.set_range_mode("bogus")
+    st.set_range_mode("global")
+    assert st.range_mode == "global"

@@ -170,6 +170,17 @@ def gallery_html(entries: Sequence[Mapping[str, str]], selected: int, base: str 
     return f'<ul class="ov-gallery" aria-label="Example images">{"".join(items)}</ul>'
 
 
+def credits_html(entries: Sequence[Mapping[str, str]], base: str = "gallery/") -> str:
+    """The example photos' credits and licences (also in ``gallery/CREDITS.md``)."""
+    items = "".join(
+        f'<li><a href="{_a(base + e["file"])}">{_a(e["file"])}</a> ({_a(e["label"])}): '
+        f'{_a(e.get("credit", ""))}. Licence: {_a(e.get("licence", ""))}.</li>'
+        for e in entries)
+    return ('<details class="ov-credits"><summary>Example photo credits</summary>'
+            f'<ul>{items}</ul><p>Cropped and resized for this site; details in '
+            f'<a href="{_a(base)}CREDITS.md">CREDITS.md</a>.</p></details>')
+
+
 def tool_html(
     layout: OverviewLayout,
     class_names: Sequence[str],
@@ -213,5 +224,6 @@ def tool_html(
         f'{network_html(layout, class_names, probabilities, legend_specs, images)}</div>'
         '<div id="ov-readout" class="ov-readout" aria-live="polite">'
         'Hover, tap or focus a neuron (Tab, then arrow keys) to see its values.</div>'
+        f'{credits_html(gallery, gallery_base)}'
         '</div>'
     )

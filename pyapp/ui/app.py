@@ -60,8 +60,10 @@ class OverviewApp:
     async def start(self) -> None:
         image = await self.gallery_input(0)
         self.state.set_image(image, "gallery:0", 0)
-        self.view.mount()
+        prerendered = self.view.mount()
         self.view.draw()
+        if not prerendered:  # no build-time picture: this is the first one
+            js.performance.mark("app:first-overview-paint")
         js.performance.mark("app:overview-drawn")
         errors.listen(self.view.root.querySelector(".ov-gallery"), "click", self._on_thumb)
         self.image_input = ImageInput(self.view.root, self.model, self.load_upload, self.fail)

@@ -8,7 +8,7 @@ Use it on every path a user file comes in by (chooser ``change``, ``drop``, ``pa
 
 Order of the checks, so that nothing big is ever read for nothing:
 
-1. several files: the first is taken, ``tell`` says so (info);
+1. several files: the first is taken, ``inform`` says so (a toast by default);
 2. ``File.size`` (metadata only): empty and over-limit files are refused without reading them;
 3. the first :data:`~pyapp.intake_policy.SNIFF_BYTES` bytes (``file.slice``): SVG and non-images
    are refused;
@@ -90,9 +90,16 @@ def _default_tell(message: str, kind: str) -> None:
     errors.notify(message, kind)
 
 
-async def take(files: Any, tell: Tell | None = None,
-               max_bytes: int = MAX_FILE_BYTES) -> Upload | None:
-    """The whole intake for a chooser / drop / paste: ``None`` when refused (``tell`` says why)."""
+async def take(files: Any, tell: Tell | None = None, max_bytes: int = MAX_FILE_BYTES,
+               inform: Tell | None = None) -> Upload | None:
+    """The whole intake for a chooser / drop / paste: ``None`` when refused.
+
+    ``tell(message, kind)`` reports a refusal (``"error"``, or ``"warning"`` when nothing was
+    given); ``inform(message, "info")`` the notice that only the first of several files is used.
+    That notice goes with a *successful* intake, so by default it is a toast
+    (:func:`pyapp.ui.errors.notify`) that outlives the caller clearing its message line when it
+    draws the new image.
+    """
     say = tell or _default_tell
     items = as_list(files)
     choice = choose_first([file_name(f) for f in items])
@@ -100,7 +107,7 @@ async def take(files: Any, tell: Tell | None = None,
         say(choice.notice, "warning")
         return None
     if choice.notice:
-        say(choice.notice, "info")
+        (inform or _default_tell)(choice.notice, "info")
     file = items[choice.index]
     try:
         return await read_checked(file, max_bytes)

@@ -62,6 +62,7 @@ class DetailController:
         self.pos = d.querySelector(".dv-pos")
         self.play_btn = d.querySelector(".dv-play")
         self.speed = d.querySelector("select")
+        self.data = d.dataset
         self._listen(d, "click", self._on_click)
         self._listen(d, "keydown", self._on_keydown)
         self._listen(d, "cancel", self._on_cancel)
@@ -143,6 +144,7 @@ class DetailController:
                                speed=float(self.speed.value))
         self.render()
         if not self.dialog.open:
+            js.document.documentElement.classList.add("dv-open")
             self.dialog.showModal()
         self.dialog.querySelector(".dv-close").focus()
         self._sync_play()
@@ -153,6 +155,7 @@ class DetailController:
         self.panel = None
         self.stepper = None
         self.body.innerHTML = ""
+        js.document.documentElement.classList.remove("dv-open")
         if self.dialog.open:
             self.dialog.close()
 
@@ -195,7 +198,7 @@ class DetailController:
         self.caption.textContent = caption
         self.record.textContent = a11y
         self.pos.textContent = self.panel.position_text(i)
-        self.dialog.dataset.position = str(i)
+        self.data.position = str(i)
 
     def act(self, action: str) -> None:
         s = self.stepper
@@ -283,7 +286,9 @@ class DetailController:
             self.close()
 
     def _on_close(self, _event: Any) -> None:
-        if self.ref is not None:  # closed by the browser itself: follow it
+        # closed by the browser itself: follow it (a late event of our own close, after a new
+        # view has already opened the dialog again, is ignored)
+        if self.ref is not None and not self.dialog.open:
             self.close()
 
     def _on_pointer(self, event: Any) -> None:

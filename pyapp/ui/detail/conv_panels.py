@@ -66,14 +66,20 @@ class ElasticPanel(Panel):
         self.partials = self.qa(".dv-partial")
         self.total = self.q(".dv-total")
         self.result = self.q(".dv-result")
-        self.base_style = f"--rows:{vm.in_c};"
+        # style objects fetched once: a frame then costs one write per map
+        self.in_styles = [n.style for n in self.qa('.dv-map[data-map="input"]')]
+        self.fill_styles = [n.style for n in self.qa('.dv-map[data-map="inter"]')]
+        self.fill_styles.append(self.q('.dv-map[data-map="output"]').style)
 
     def draw(self, index: int) -> tuple[str, str]:
         f = self.vm.frame(index)
-        ch0 = f.channels[0]
-        self.root.style.cssText = (self.base_style + rect_vars("w", ch0.window)
-                                   + rect_vars("c", f.cell) + rect_vars("a", f.covers[0])
-                                   + rect_vars("b", f.covers[1]))
+        window = rect_vars("w", f.channels[0].window)
+        filling = rect_vars("c", f.cell) + rect_vars("a", f.covers[0]) + rect_vars("b",
+                                                                                 f.covers[1])
+        for style in self.in_styles:
+            style.cssText = window
+        for style in self.fill_styles:
+            style.cssText = filling
         for node, text in zip(self.partials, f.partials, strict=True):
             node.textContent = text
         self.total.textContent = f.total
@@ -143,25 +149,31 @@ class FormulaPanel(Panel):
         self.paint_map("output", vm.output_rgba)
         self.vs = self.qa(".dv-v")
         self.ws = self.qa(".dv-w")
+        self.v_styles = [n.style for n in self.vs]
+        self.w_styles = [n.style for n in self.ws]
         self.partial = self.q(".dv-partial")
         self.pts = self.qa(".dv-pt")
         self.bias = self.q(".dv-bias")
         self.result = self.q(".dv-result")
         self.value = self.q(".dv-value")
+        self.in_style = self.q('.dv-map[data-map="input"]').style
+        self.inter_style = self.q('.dv-map[data-map="inter"]').style
+        self.out_style = self.q('.dv-map[data-map="output"]').style
 
     def draw(self, index: int) -> tuple[str, str]:
         f = self.vm.frame(index)
-        self.root.style.cssText = (rect_vars("w", f.window) + rect_vars("c", f.cell)
-                                   + rect_vars("a", f.covers[0]) + rect_vars("b", f.covers[1]))
+        cell = rect_vars("c", f.cell)
+        self.in_style.cssText = rect_vars("w", f.window)
+        self.inter_style.cssText = cell + rect_vars("a", f.covers[0]) + rect_vars(
+            "b", f.covers[1])
+        self.out_style.cssText = cell
         k = 0
         for vrow, wrow in zip(f.values, f.weights, strict=True):
             for vc, wc in zip(vrow, wrow, strict=True):
-                node = self.vs[k]
-                node.textContent = vc.text
-                node.style.cssText = f"background:{vc.bg};color:{vc.fg}"
-                node = self.ws[k]
-                node.textContent = "\u00d7 " + wc.text
-                node.style.cssText = f"background:{wc.bg};color:{wc.fg}"
+                self.vs[k].textContent = vc.text
+                self.v_styles[k].cssText = f"background:{vc.bg};color:{vc.fg}"
+                self.ws[k].textContent = "\u00d7 " + wc.text
+                self.w_styles[k].cssText = f"background:{wc.bg};color:{wc.fg}"
                 k += 1
         self.partial.textContent = f.partial
         for node, t in zip(self.pts, f.terms, strict=True):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from pyapp.views.dense import EDGE_H, EDGE_W, FlattenView, SoftmaxView
 from pyapp.views.route import ViewRef
@@ -30,9 +31,12 @@ class FlattenPanel(Panel):
                          "arrow keys move along it",
                          f"{a(vm.flatten_layer)} ({vm.count})")
         ym = EDGE_H / 2
-        edges = (f'<svg class="dv-edges" viewBox="0 0 {EDGE_W:g} {EDGE_H:g}" '
-                 'preserveAspectRatio="none" aria-hidden="true">'
-                 f'<g class="dv-edge-all">{vm.edges_svg}</g></svg>'
+        # the 1690 edges as one static image (rastered once, not repainted every frame)
+        svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {EDGE_W:g} {EDGE_H:g}" '
+               'preserveAspectRatio="none"><style>path{vector-effect:non-scaling-stroke}</style>'
+               f'<g fill="none" stroke-width="1" opacity="0.45">{vm.edges_svg}</g></svg>')
+        edges = (f'<img class="dv-edges" alt="" src="data:image/svg+xml;charset=utf-8,'
+                 f'{quote(svg)}">'
                  f'<svg class="dv-edges dv-edges-hl" viewBox="0 0 {EDGE_W:g} {EDGE_H:g}" '
                  'preserveAspectRatio="none" aria-hidden="true">'
                  f'<line class="dv-edge-hl" x1="0" y1="0" x2="{EDGE_W:g}" y2="{ym:g}"/></svg>')
@@ -70,19 +74,23 @@ class FlattenPanel(Panel):
         self.prod = self.q(".dv-prod")
         self.src = self.q(".dv-from")
         self.hl = self.q(".dv-edge-hl")
+        self.strip_style = self.q('.dv-map[data-map="strip"]').style
+        self.map_styles = [n.style for n in self.maps]
+        self.x_style, self.wt_style = self.x.style, self.wt.style
 
     def draw(self, index: int) -> tuple[str, str]:
         f = self.vm.frame(index)
-        self.root.style.cssText = rect_vars("c", f.map_cell) + rect_vars("s", f.strip_cell)
+        self.strip_style.cssText = rect_vars("s", f.strip_cell)
         if f.channel != self._cur:
             if self._cur is not None:
                 self.maps[self._cur].classList.remove("is-cur")
             self.maps[f.channel].classList.add("is-cur")
             self._cur = f.channel
+        self.map_styles[f.channel].cssText = rect_vars("c", f.map_cell)
         self.x.textContent = f.input.text
-        self.x.style.cssText = f"background:{f.input.bg};color:{f.input.fg}"
+        self.x_style.cssText = f"background:{f.input.bg};color:{f.input.fg}"
         self.wt.textContent = f.weight.text
-        self.wt.style.cssText = f"background:{f.weight.bg};color:{f.weight.fg}"
+        self.wt_style.cssText = f"background:{f.weight.bg};color:{f.weight.fg}"
         self.prod.textContent = f.product
         self.src.textContent = (f"element {f.index} = {self.vm.source}[row {f.row}, column "
                                 f"{f.col}, channel {f.channel + 1}]")

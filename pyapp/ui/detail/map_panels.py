@@ -54,14 +54,18 @@ class ReluPanel(Panel):
         self.x = self.q(".dv-x")
         self.y = self.q(".dv-y")
         self.dot = self.q(".dv-dot")
+        self.in_style = self.q('.dv-map[data-map="input"]').style
+        self.out_style = self.q('.dv-map[data-map="output"]').style
+        self.x_style, self.y_style = self.x.style, self.y.style
 
     def draw(self, index: int) -> tuple[str, str]:
         f = self.vm.frame(index)
-        self.root.style.cssText = rect_vars("w", f.cell) + rect_vars("c", f.cell)
+        self.in_style.cssText = rect_vars("w", f.cell)
+        self.out_style.cssText = rect_vars("c", f.cell)
         self.x.textContent = f.input.text
-        self.x.style.cssText = f"background:{f.input.bg};color:{f.input.fg}"
+        self.x_style.cssText = f"background:{f.input.bg};color:{f.input.fg}"
         self.y.textContent = f.output.text
-        self.y.style.cssText = f"background:{f.output.bg};color:{f.output.fg}"
+        self.y_style.cssText = f"background:{f.output.bg};color:{f.output.fg}"
         self.dot.setAttribute("cx", f.point[0])
         self.dot.setAttribute("cy", f.point[1])
         caption = (f"Row {f.row}, column {f.col}: max(0, {f.input.text}) = {f.output.text}"
@@ -104,20 +108,25 @@ class PoolPanel(Panel):
         self.paint_map("output", self.vm.output_rgba)
         self.cells = self.qa(".dv-win .dv-c")
         self.y = self.q(".dv-y")
+        self.y_style = self.y.style
+        self.cell_styles = [n.style for n in self.cells]
+        self.cell_classes = [n.classList for n in self.cells]
+        self.in_style = self.q('.dv-map[data-map="input"]').style
+        self.out_style = self.q('.dv-map[data-map="output"]').style
 
     def draw(self, index: int) -> tuple[str, str]:
         f = self.vm.frame(index)
-        self.root.style.cssText = rect_vars("w", f.window) + rect_vars("c", f.cell)
+        self.in_style.cssText = rect_vars("w", f.window)
+        self.out_style.cssText = rect_vars("c", f.cell)
         k = 0
         for row, flags in zip(f.values, f.is_max, strict=True):
             for cell, is_max in zip(row, flags, strict=True):
-                node = self.cells[k]
-                node.textContent = cell.text
-                node.style.cssText = f"background:{cell.bg};color:{cell.fg}"
-                node.classList.toggle("is-max", is_max)
+                self.cells[k].textContent = cell.text
+                self.cell_styles[k].cssText = f"background:{cell.bg};color:{cell.fg}"
+                self.cell_classes[k].toggle("is-max", is_max)
                 k += 1
         self.y.textContent = f.output.text
-        self.y.style.cssText = f"background:{f.output.bg};color:{f.output.fg}"
+        self.y_style.cssText = f"background:{f.output.bg};color:{f.output.fg}"
         caption = (f"Output row {f.row}, column {f.col}: the largest of the window's "
                    f"{len(self.cells)} values is {f.output.text} (outlined, from row "
                    f"{f.argmax_row}, column {f.argmax_col}).")

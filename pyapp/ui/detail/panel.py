@@ -15,10 +15,19 @@ from pyapp.views.geometry import Rect
 
 
 def paint(canvas: Any, rgba: np.ndarray) -> None:
-    """Put an ``(H, W, 4)`` uint8 image into ``canvas`` in one ``ImageData``."""
+    """Put an ``(H, W, 4)`` uint8 image into ``canvas`` in one ``ImageData``, then swap the
+    canvas for an ``<img>`` of the same pixels: a static image is rastered once and cached,
+    where a canvas is a compositor layer pushed again on every animation frame."""
     from pyapp.ui.overview import paint as overview_paint
 
     overview_paint(canvas.getContext("2d"), rgba)
+    img = canvas.ownerDocument.createElement("img")
+    img.className = "dv-px"
+    img.alt = ""
+    img.width = canvas.width
+    img.height = canvas.height
+    img.src = canvas.toDataURL()
+    canvas.replaceWith(img)
 
 
 def rect_vars(prefix: str, r: Rect) -> str:
