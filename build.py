@@ -29,6 +29,7 @@ import hashlib
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -44,6 +45,7 @@ ROOT = Path(__file__).resolve().parent
 DEFAULT_OUT = ROOT / "dist"
 DEFAULT_CACHE = ROOT / ".cache"
 
+MODEL_FILE = "tinyvgg-cifar10.npz"  # pre-rendered into index.html when present
 PYSCRIPT_VERSION = "0.6.60"
 PYODIDE_VERSION = "0.27.7"
 
@@ -97,6 +99,30 @@ APP_ARCHIVE = "app/pyapp.zip"
 ENTRY = "app/main.py"
 CONFIG = "pyscript.json"
 MANIFEST = "build-manifest.json"
+SERVICE_WORKER = "sw.js"
+
+# The Content Security Policy: the page's own origin only, plus what the runtime needs, measured
+# with a CSP-violation listener (tests/test_privacy.py): 'unsafe-eval' because PyScript 0.6.60
+# builds its hooks with `Function(...)`; 'wasm-unsafe-eval' for Pyodide's WebAssembly;
+# style attributes ('unsafe-inline' for style-src-attr only, never <style> elements) for the
+# views' inline sizes and colours; data:/blob: images for the processed input and the user's
+# own image. Sent as a header by `serve` and put into the built page as a <meta>.
+CSP = "; ".join((
+    "default-src 'self'",
+    "script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'",
+    "style-src 'self'",
+    "style-src-attr 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "worker-src 'self'",
+    "manifest-src 'self'",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'none'",
+    "frame-src 'none'",
+))
+CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
 
 MIME_TYPES = {
     ".wasm": "application/wasm",
@@ -309,14 +335,47 @@ def pyscript_config(wheel_names: dict[str, str]) -> dict:
     }
 
 
+def add_csp_meta(index: Path) -> None:
+    """Put the CSP ``<meta>`` first in ``<head>`` (before any script or style) of the built page."""
+    html = index.read_text(encoding="utf-8")
+    if CSP_META in html:
+        return
+    marker = '<meta charset="utf-8">'
+    if marker not in html:
+        raise BuildError(f"{index}: no `{marker}` to put the Content-Security-Policy after.")
+    index.write_text(html.replace(marker, marker + "\n  " + CSP_META, 1), encoding="utf-8")
+
+
+def stamp_build_id(out: Path) -> str:
+    """The build's id (a hash of every file but the worker and the manifest), written into
+    ``sw.js``: a new build = new worker bytes, which is how the browser notices an update."""
+    digest = hashlib.sha256()
+    for path in sorted(out.rglob("*")):
+        rel = path.relative_to(out).as_posix()
+        if path.is_file() and rel not in (MANIFEST, SERVICE_WORKER):
+            digest.update(f"{rel}\0{sha256_of(path)}\n".encode())
+    build_id = digest.hexdigest()[:16]
+    worker = out / SERVICE_WORKER
+    if worker.exists():
+        text = worker.read_text(encoding="utf-8")
+        stamped = re.sub(r'const BUILD_ID = "[^"]*";', f'const BUILD_ID = "{build_id}";', text,
+                         count=1)
+        if f'const BUILD_ID = "{build_id}";' not in stamped:
+            raise BuildError(f"{worker}: no `const BUILD_ID = \"...\";` line to stamp.")
+        worker.write_text(stamped, encoding="utf-8")
+    return build_id
+
+
 def write_manifest(out: Path) -> dict:
     """Write ``build-manifest.json``: every file of the build with its sha256 and size."""
+    build_id = stamp_build_id(out)
     files = {}
     for path in sorted(out.rglob("*")):
         if path.is_file() and path.name != MANIFEST:
             rel = path.relative_to(out).as_posix()
             files[rel] = {"sha256": sha256_of(path), "size": path.stat().st_size}
     manifest = {
+        "build_id": build_id,
         "pyodide": PYODIDE_VERSION,
         "pyscript": PYSCRIPT_VERSION,
         "total_bytes": sum(f["size"] for f in files.values()),
@@ -347,6 +406,11 @@ def build(out: Path = DEFAULT_OUT, cache_dir: Path = DEFAULT_CACHE) -> dict:
     _copy_tree(ROOT / "www", out)
     if (ROOT / "weights").is_dir():
         _copy_tree(ROOT / "weights", out / "weights")
+    # the default example's complete overview, drawn now by the same Python as the page
+    from pyapp.render import prerender
+
+    prerender.main([str(out / "index.html"), "--model", str(ROOT / "weights" / MODEL_FILE),
+                    "--gallery", str(ROOT / "www" / "gallery" / "gallery.json")])
     _zip_package(ROOT / "pyapp", out / APP_ARCHIVE)
     (out / ENTRY).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ROOT / "pyapp" / "ui" / "main.py", out / ENTRY)
@@ -365,6 +429,7 @@ def build(out: Path = DEFAULT_OUT, cache_dir: Path = DEFAULT_CACHE) -> dict:
     (out / RUNTIME_WHEELS).mkdir(parents=True, exist_ok=True)
     shutil.copyfile(http_wheel, out / RUNTIME_WHEELS / http_wheel.name)
 
+    add_csp_meta(out / "index.html")
     config = pyscript_config({"pyodide-http": http_wheel.name})
     (out / CONFIG).write_text(json.dumps(config, indent=1) + "\n")
     manifest = write_manifest(out)
@@ -383,6 +448,12 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     extensions_map = {**http.server.SimpleHTTPRequestHandler.extensions_map, **MIME_TYPES}
     protocol_version = "HTTP/1.1"  # keep-alive: the page makes ~30 requests
     verbose = False
+
+    def end_headers(self) -> None:
+        self.send_header("Content-Security-Policy", CSP)
+        self.send_header("X-Content-Type-Options", "nosniff")
+        self.send_header("Referrer-Policy", "no-referrer")
+        super().end_headers()
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
         if self.verbose:

@@ -50,7 +50,7 @@ def pct(values: list[float], q: float) -> float:
     return s[min(len(s) - 1, int(round(q * (len(s) - 1))))] if s else float("nan")
 
 
-def measure(url: str, seconds: float) -> list[dict]:
+def measure(url: str, seconds: float, views: list[str]) -> list[dict]:
     from playwright.sync_api import sync_playwright
 
     rows = []
@@ -61,7 +61,7 @@ def measure(url: str, seconds: float) -> list[dict]:
         page.wait_for_function("performance.getEntriesByName('app:interactive').length > 0",
                                timeout=120_000)
         page.wait_for_timeout(8000)  # let the overview's background preloading finish
-        for h in VIEWS:
+        for h in views:
             page.evaluate("(h) => { location.hash = h; }", h)
             page.wait_for_function("(h) => document.getElementById('dv')?.open && "
                                    "document.getElementById('dv').dataset.hash === h", arg=h)
@@ -96,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--url")
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    ap.add_argument("--views", nargs="*", default=VIEWS)
     args = ap.parse_args(argv)
     server = None
     url = args.url
@@ -112,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
             if not m:
                 raise SystemExit(f"build.py serve did not print its URL: {line!r}")
             url = m.group(0)
-        rows = measure(url, args.seconds)
+        rows = measure(url, args.seconds, args.views)
     finally:
         if server is not None:
             server.terminate()

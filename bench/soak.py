@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import os
 import statistics
 import sys
 import time
@@ -104,7 +105,9 @@ def memory(page: Any, cdp: Any) -> dict[str, float]:
     heap = cdp.send("Runtime.getHeapUsage")
     wasm = page.evaluate(
         "() => Math.max(0, ...(window.__wasmMemories || []).map((m) => m.buffer.byteLength))")
-    return {"js_heap": float(heap["usedSize"]), "wasm": float(wasm)}
+    dom = cdp.send("Memory.getDOMCounters")
+    return {"js_heap": float(heap["usedSize"]), "wasm": float(wasm),
+            "dom_nodes": float(dom["nodes"]), "js_listeners": float(dom["jsEventListeners"])}
 
 
 def run(url: str, switches: int, uploads: int, warmup: int) -> dict[str, Any]:
@@ -168,8 +171,10 @@ def summarize(raw: dict[str, Any], warmup: int) -> dict[str, Any]:
                       "max": max(raw["switch_ms"])},
         "upload_ms": {"median": statistics.median(raw["upload_ms"]) if raw["upload_ms"]
                       else float("nan")},
+        "block_medians_ms": [statistics.median(raw["switch_ms"][i:i + BLOCK])
+                             for i in range(0, len(raw["switch_ms"]), BLOCK)],
         "slowdown": slowdown,
-        "memory_ok": all(g < MEMORY_GOAL for g in growth.values()),
+        "memory_ok": all(growth[k] < MEMORY_GOAL for k in ("js_heap", "wasm")),
         "speed_ok": slowdown <= SLOWDOWN_GOAL,
     }
 
@@ -178,17 +183,27 @@ def table(raw: dict[str, Any], summary: dict[str, Any]) -> str:
     mb = 1 << 20
     lines = ["| memory | before | after warm-up | end | growth after warm-up |",
              "| --- | --- | --- | --- | --- |"]
-    for key, label in (("js_heap", "JS heap used"), ("wasm", "WebAssembly memory")):
+    for key, label, scale, unit in (("js_heap", "JS heap used", mb, " MB"),
+                                    ("wasm", "WebAssembly memory", mb, " MB"),
+                                    ("dom_nodes", "DOM nodes", 1, ""),
+                                    ("js_listeners", "JS event listeners", 1, "")):
         m = raw["marks"]
-        lines.append(f"| {label} | {m['before'][key] / mb:.1f} MB | "
-                     f"{m['after warm-up'][key] / mb:.1f} MB | {m['end'][key] / mb:.1f} MB | "
+        if key not in m["end"]:
+            continue
+        lines.append(f"| {label} | {m['before'][key] / scale:.1f}{unit} | "
+                     f"{m['after warm-up'][key] / scale:.1f}{unit} | "
+                     f"{m['end'][key] / scale:.1f}{unit} | "
                      f"{summary['growth_after_warmup'][key] * 100:+.1f} % |")
     s = summary["switch_ms"]
     lines += ["", "| switch time | ms |", "| --- | --- |"]
     lines += [f"| {k} | {v:.1f} |" for k, v in s.items()]
     lines.append(f"| upload (median) | {summary['upload_ms']['median']:.1f} |")
     lines.append(f"| slowdown (last vs first block) | {summary['slowdown'] * 100:+.1f} % |")
+    blocks = ", ".join(f"{m:.0f}" for m in summary["block_medians_ms"])
+    lines.append(f"| median per {BLOCK} switches | {blocks} |")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     lines.append("")
+    lines.append(f"machine load average at the end: {load:.1f} ({os.cpu_count()} CPUs)")
     lines.append(f"memory growth < {MEMORY_GOAL:.0%}: {'PASS' if summary['memory_ok'] else 'FAIL'}"
                  f"; no slowdown (<= {SLOWDOWN_GOAL:.0%}): "
                  f"{'PASS' if summary['speed_ok'] else 'FAIL'}; console errors: "

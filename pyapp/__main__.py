@@ -1,4 +1,5 @@
-"""Command line: ``python -m pyapp classify [--model PATH] [--json] [--top K] IMAGE...``.
+"""Command line: ``python -m pyapp classify [--model PATH] [--json] [--top K] IMAGE...`` and
+``python -m pyapp evaluate [--model PATH] [--data PATH] ...`` (see ``pyapp.evaluate``).
 
 ``IMAGE`` may be a file or a directory (its image files, sorted, not recursive).  Each image's
 top classes are printed; with ``--json``, a JSON list of ``{"image", "classes", "probs"}``
@@ -91,11 +92,19 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--classes", help="class names: a file (one per line) or a comma list, "
                    "for models that carry none (e.g. a TF.js model.json)")
     c.set_defaults(func=_classify)
+    sub.add_parser("evaluate", add_help=False,
+                   help="accuracy and confusion matrix on CIFAR-10 through the numpy core "
+                        "(python -m pyapp evaluate --help)")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ns = build_parser().parse_args(argv)
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["evaluate"]:  # its own parser, shared with ``python -m pyapp.evaluate``
+        from .evaluate import main as evaluate_main
+
+        return int(evaluate_main(args[1:]))
+    ns = build_parser().parse_args(args)
     try:
         return int(ns.func(ns))
     except BrokenPipeError:  # e.g. piped into `head`

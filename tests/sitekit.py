@@ -216,9 +216,11 @@ def site_root(request: Any) -> Path:
     import os
 
     dev = os.environ.get("FE_SITE_DIR")
-    if dev:
-        return Path(dev)
-    return Path(request.getfixturevalue("built_site"))
+    root = Path(dev) if dev else Path(request.getfixturevalue("built_site"))
+    if not list((root / "weights").glob("*.npz")):
+        pytest.skip(f"not integrated yet: {root}/weights/ has no model (.npz): the app cannot "
+                    "start without weights/tinyvgg-cifar10.npz")
+    return root
 
 
 def require_service_worker(root: Path) -> None:

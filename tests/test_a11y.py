@@ -104,8 +104,11 @@ def _focused(page: Any) -> dict:
         tag: e.tagName, id: e.id, cls: e.className && String(e.className),
         layer: e.dataset ? e.dataset.l || '' : '', act: e.dataset ? e.dataset.act || '' : '',
         label: e.getAttribute('aria-label') || '', text: (e.textContent || '').trim().slice(0, 40),
-        visible: (() => { const s = getComputedStyle(e); return s.outlineStyle !== 'none' ||
-            s.boxShadow !== 'none'; })()}; }""")
+        // a focus ring on the element or on what it wraps (e.g. a neuron's canvas)
+        visible: [e, ...e.querySelectorAll('*')].slice(0, 8).some((n) => {
+            const s = getComputedStyle(n);
+            return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) ||
+                s.boxShadow !== 'none'; })}; }""")
 
 
 def _tab_to(page: Any, test: Any, what: str, limit: int = 80, key: str = "Tab") -> dict:

@@ -93,3 +93,13 @@ def test_missing_default_model_is_a_clear_error(setup, monkeypatch, capsys) -> N
     monkeypatch.setattr(cli, "DEFAULT_MODEL", images / "absent.npz")
     assert main(["classify", str(images)]) == 2
     assert "pass --model" in capsys.readouterr().err
+
+
+def test_evaluate_subcommand_dispatches_to_the_evaluator(capsys) -> None:
+    """``python -m pyapp evaluate`` is ``pyapp.evaluate.main`` (the same parser)."""
+    from pyapp.__main__ import main
+
+    with pytest.raises(SystemExit) as exc:
+        main(["evaluate", "--help"])
+    assert exc.value.code == 0
+    assert "--slice" in capsys.readouterr().out

@@ -51,7 +51,11 @@ class Page:
         self.page.goto(self.url + hash_)
         self.page.wait_for_function(
             "performance.getEntriesByName('app:interactive').length > 0", timeout=120_000)
-        self.page.wait_for_selector("dialog#dv", state="attached")
+        if not self.page.evaluate("!!document.getElementById('dv')"):
+            self.page.wait_for_timeout(2000)
+        if not self.page.evaluate("!!document.getElementById('dv')"):
+            pytest.fail("no detail dialog on the page: the app's start-up must call "
+                        "pyapp.ui.detail.install(lambda: app.state, app.view)")
 
     def dv(self, key: str) -> str | None:
         return self.page.evaluate(f"document.getElementById('dv').dataset.{key} ?? null")

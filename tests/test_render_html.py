@@ -111,7 +111,7 @@ def test_prerender_injects_the_network(tmp_path, setup):
     tags = parse(html)
     bg = [a for t, a in tags if t == "canvas" and "background-image" in a.get("style", "")]
     assert len(bg) == 103 + 1  # every map and the processed input
-    assert "app:first-overview-paint" in html
+    assert '<script src="./first-paint.js"></script>' in html
     # the bars equal the core's probabilities for the first gallery photo
     from pyapp.cnn.preprocess import preprocess
 

@@ -147,7 +147,17 @@ def test_flatten_frames(net) -> None:
     vm = FlattenView(model, acts, "output", 2)
     assert vm.count == 1690 and vm.strip_rgba.shape == (169, 10, 4)
     assert close(vm.result, float(acts["output"][2]), 3)
-    assert vm.edges_svg.count("M0 ") == 1690
+    edges = vm.edges_rgba(160, 560)
+    assert edges.shape == (560, 160, 4)
+    # an edge starts at its element's height on the left, in its weight's colour (the
+    # strongest weight is drawn last, so nothing covers it)
+    from pyapp.render.colormaps import WEIGHT
+    w = model.layer("output").weights["kernel"][:, 2]
+    i = int(np.argmax(np.abs(w)))
+    want = WEIGHT.rgba(w, -vm.weight_limit, vm.weight_limit)[i, :3]
+    y = int((i + 0.5) / 1690 * 560)
+    assert (edges[max(y - 1, 0):y + 2, 0, :3] == want).all(axis=1).any()
+    assert edges[280, 159, 3] > 0  # they all meet at the class node
     for i in positions(vm.count, seed=4):
         f = vm.frame(i)
         assert (f.row * 13 + f.col) * 10 + f.channel == i

@@ -72,6 +72,7 @@ function ready() {
   statusEl.dataset.state = "ready";
   statusEl.hidden = true;
   document.getElementById("app")?.setAttribute("aria-busy", "false");
+  registerServiceWorker();
 }
 
 window.cnnBoot = { setStage, fail, ready, get state() { return state; } };
@@ -115,3 +116,60 @@ const STALL_MS = 120000;
 setTimeout(() => {
   if (state === "loading") fail(`Start-up did not finish within ${STALL_MS / 1000} s (stage: ${statusEl.dataset.stage || "python"}).`);
 }, STALL_MS);
+
+// Service worker (www/sw.js): offline after the first visit. Registered once the app is up, so
+// it never competes with the first load. A new build installs beside the running one and waits;
+// the page then offers "a new version is ready — reload" instead of mixing two versions.
+function offerUpdate(worker) {
+  if (document.getElementById("update-notice")) return;
+  const box = document.createElement("div");
+  box.id = "update-notice";
+  box.className = "update-notice";
+  box.setAttribute("role", "status");
+  const text = document.createElement("span");
+  text.textContent = "A new version is ready \u2014 reload to use it.";
+  const reload = document.createElement("button");
+  reload.type = "button";
+  reload.id = "update-reload";
+  reload.textContent = "Reload";
+  const later = document.createElement("button");
+  later.type = "button";
+  later.textContent = "Later";
+  reload.addEventListener("click", () => {
+    reload.disabled = true;
+    swAccepted = true;
+    worker.postMessage({ type: "skip-waiting" });
+  });
+  later.addEventListener("click", () => box.remove());
+  // CSSOM, not a style attribute: allowed by the Content Security Policy.
+  Object.assign(box.style, {
+    position: "fixed", top: "0.75rem", left: "50%", transform: "translateX(-50%)",
+    zIndex: "1001", display: "flex", gap: "0.75rem", alignItems: "center",
+    padding: "0.5rem 0.75rem", background: "#172a4a", color: "#fff", borderRadius: "0.4rem",
+    boxShadow: "0 2px 10px rgba(0, 0, 0, 0.3)",
+  });
+  box.append(text, reload, later);
+  document.body.append(box);
+}
+
+let swAccepted = false;
+
+function registerServiceWorker() {
+  if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
+  navigator.serviceWorker.addEventListener("controllerchange", () => {
+    if (swAccepted) location.reload();
+  });
+  navigator.serviceWorker.register("./sw.js").then((registration) => {
+    const watch = (worker) => {
+      if (!worker) return;
+      const check = () => {
+        if (worker.state === "installed" && navigator.serviceWorker.controller) offerUpdate(worker);
+      };
+      check();
+      worker.addEventListener("statechange", check);
+    };
+    watch(registration.waiting);
+    watch(registration.installing);
+    registration.addEventListener("updatefound", () => watch(registration.installing));
+  }).catch((error) => console.warn("Offline support is unavailable:", error));
+}

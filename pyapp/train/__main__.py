@@ -10,6 +10,7 @@ Examples::
 from __future__ import annotations
 
 import argparse
+import json
 import shlex
 import sys
 import time
@@ -60,7 +61,10 @@ def _parser() -> argparse.ArgumentParser:
                         "clock instead of --epochs (the LR trace is saved in the checkpoint "
                         "and --replay-lr-from reproduces the run exactly)")
     p.add_argument("--replay-lr-from", default=None, metavar="CHECKPOINT",
-                   help="replay the exact per-step LR trace of an earlier (time-budgeted) run")
+                   help="replay the exact per-step LR trace of an earlier (time-budgeted) run: "
+                        "its checkpoint or a .json list")
+    p.add_argument("--save-lr-trace", default=None, metavar="JSON",
+                   help="write the run's per-step learning rates here")
     p.add_argument("--eval-every", type=int, default=1)
     p.add_argument("--log-every", type=int, default=50, help="print progress every N steps")
     p.add_argument("--quick", action="store_true",
@@ -68,6 +72,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--skip-eval", action="store_true",
                    help="do not evaluate the exported model through the numpy core")
     return p
+
+
+def read_lr_trace(path: str) -> list[float]:
+    """Per-step learning rates from a ``.json`` list or a checkpoint's history."""
+    if path.endswith(".json"):
+        return [float(v) for v in json.loads(Path(path).read_text())]
+    from pyapp.train.checkpoint import load_checkpoint
+
+    history = load_checkpoint(path)[1]["history"]
+    return [float(v) for v in history["lr"]]  # type: ignore[index]
 
 
 def _subset(split: Split, n: int, seed: int) -> Split:
@@ -98,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     else:
         trace = None
         if args.replay_lr_from:
-            trace = list(load_checkpoint(args.replay_lr_from)[1]["history"]["lr"])  # type: ignore[index]
+            trace = read_lr_trace(args.replay_lr_from)
         recipe = Recipe(
             epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
             weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
@@ -121,6 +135,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                eval_every=args.eval_every, on_epoch=on_epoch,
                                log_every=args.log_every)
         meta["history"] = history
+        if args.save_lr_trace:
+            Path(args.save_lr_trace).write_text(json.dumps(history["lr"]))
         meta["train_seconds"] = history["seconds"]
         if args.checkpoint:
             save_checkpoint(args.checkpoint, model, meta)

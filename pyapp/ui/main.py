@@ -61,4 +61,6 @@ async def start(render: Renderer | None = None) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.ensure_future(start())
+    from pyapp.ui.app import start_overview  # the overview (gallery, uploads, detail views)
+
+    asyncio.ensure_future(start(start_overview))

@@ -84,16 +84,19 @@ class OverviewView:
                 canvas.style.backgroundImage = "none"
         self._bg.clear()
         self._draw_outputs()
-        self.legends_el.innerHTML = legends_html(st.layout, legends(st.acts, self._kinds(),
-                                                                    st.range_mode))
+        html = legends_html(st.layout, legends(st.acts, self._kinds(), st.range_mode))
+        if html != self._legends_html:  # unchanged legends cost no layout
+            self.legends_el.innerHTML = html
+            self._legends_html = html
         self._draw_preview()
         if self._shown is not None:
             self._readout(self._shown)
-        if transition:
-            net = self.net
-            net.classList.remove("is-updating")
-            _ = net.offsetWidth  # restart the animation
-            net.classList.add("is-updating")
+        if transition and not js.matchMedia("(prefers-reduced-motion: reduce)").matches:
+            # a short fade-in of the new maps (Web Animations: no forced layout)
+            frames = to_js([{"opacity": 0.35}, {"opacity": 1}],
+                           dict_converter=js.Object.fromEntries)
+            for layer in self._layers_el:
+                layer.animate(frames, 260)
 
     def set_selected(self, index: int | None) -> None:
         for b in self.root.querySelectorAll(".ov-thumb"):
@@ -114,6 +117,8 @@ class OverviewView:
         self.legends_el = r.querySelector(".ov-legends")
         self.readout_el = r.querySelector("#ov-readout")
         self.processed = r.querySelector("#ov-processed")
+        self._layers_el = list(r.querySelectorAll(".ov-col"))
+        self._legends_html = ""
         self._el: dict[Key, Any] = {}
         self._canvas: dict[Key, Any] = {}
         self._ctx: dict[Key, Any] = {}

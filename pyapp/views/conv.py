@@ -18,7 +18,7 @@ from pyapp.cnn.explain import ConvExplanation, explain_conv, intermediate_maps
 
 from .geometry import Rect, cell_at, cell_rect, raster, raster_index, reveal_covers
 from .maps import Cell, Palette, abs_max, diverging_rgba, weight_cell
-from .numbers import fmt, sum_expr
+from .numbers import fmt, pct, sum_expr
 
 SUM_DIGITS = 3
 
@@ -119,6 +119,8 @@ class ElasticFrame:
     covers: tuple[Rect, Rect]
     caption: str
     a11y: str
+    input_vars: str = ""  # the same geometry as transforms (CSS custom properties)
+    output_vars: str = ""
 
 
 class ConvElastic(_ConvBase):
@@ -136,6 +138,11 @@ class ConvElastic(_ConvBase):
              for u in range(k.shape[0])] for ch in range(self.in_c)]
         self.bias = fmt(self.inter.bias, SUM_DIGITS)
         self.captions = ELASTIC_CAPTIONS
+        (kh, kw), (dh, dw) = self.kernel_size, self.dilation
+        self.win_h, self.win_w = (kh - 1) * dh + 1, (kw - 1) * dw + 1
+        # static sizes: the window on an input map, one cell and one row on an output map
+        self.size_vars = (f"--bw:{pct(self.win_w, self.in_w)};--bh:{pct(self.win_h, self.in_h)};"
+                          f"--cw:{pct(1, self.w)};--ch:{pct(1, self.h)};")
 
     def frame(self, index: int) -> ElasticFrame:
         rec = self.record(index)
@@ -153,8 +160,15 @@ class ConvElastic(_ConvBase):
         kh, kw = self.kernel_size
         a11y = (f"{self.layer} neuron {self.out_channel + 1}: window {kh} by {kw} at row {r}, "
                 f"column {c}; partial sums {', '.join(partials)}; {_sum_sentence(rec)}")
+        # transforms move boxes by multiples of their own size: the window by cells / window,
+        # the cell box by cells, the covers by rows / columns of the map
+        input_vars = (f"--bx:{int(rec.window_cols[0]) / self.win_w:.6f};"
+                      f"--by:{int(rec.window_rows[0]) / self.win_h:.6f}")
+        output_vars = (f"--bx:{c};--by:{r};--rx:{(c + 1) / self.w:.6f};--ry:{r};"
+                       f"--dy:{(r + 1) / self.h:.6f}")
         return ElasticFrame(index, r, c, chans, partials, total, bias, result,
-                            fmt(rec.value, SUM_DIGITS), cell, covers, caption, a11y)
+                            fmt(rec.value, SUM_DIGITS), cell, covers, caption, a11y,
+                            input_vars, output_vars)
 
 
 @dataclass(frozen=True)
@@ -196,6 +210,10 @@ class ConvFormula(_ConvBase):
         self.title = (f"Convolution: {layer}, neuron {out_channel + 1}, "
                       f"input channel {in_channel + 1} of {self.in_c}")
         self.channel_rgba = self.input_rgba[in_channel]
+        k = model.layer(layer).weights["kernel"][:, :, in_channel, out_channel]
+        # the kernel does not move: its cells are made once
+        self.weight_cells = [[weight_cell(float(k[u, v]), self.weight_limit)
+                              for v in range(k.shape[1])] for u in range(k.shape[0])]
         self.inter_rgba = diverging_rgba(self.inter.maps[in_channel], self.inter_limit)
 
     def frame(self, index: int) -> FormulaFrame:
@@ -203,10 +221,8 @@ class ConvFormula(_ConvBase):
         t = rec.terms[self.in_channel]
         r, c = rec.row, rec.col
         kh, kw = t.window.shape
-        values = [[self.palette.value_cell(self.input_layer, float(t.window[u, v]))
-                   for v in range(kw)] for u in range(kh)]
-        weights = [[weight_cell(float(t.kernel[u, v]), self.weight_limit) for v in range(kw)]
-                   for u in range(kh)]
+        values = self.palette.value_cells(self.input_layer, t.window)
+        weights = self.weight_cells
         products = [[fmt(t.products[u, v], SUM_DIGITS) for v in range(kw)] for u in range(kh)]
         partial = fmt(t.partial_sum, SUM_DIGITS)
         terms = [FormulaTerm(x.input_channel, fmt(x.partial_sum, SUM_DIGITS),

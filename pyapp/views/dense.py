@@ -20,7 +20,8 @@ from .maps import Cell, Palette, abs_max, diverging_rgba, weight_cell
 from .numbers import fmt, fmt_sci
 
 DIGITS = 3
-# The edges' SVG: strip elements on the left edge (x = 0), the class node at (EDGE_W, EDGE_H/2)
+# The highlighted edge's SVG: strip elements on the left edge (x = 0), the class node at
+# (EDGE_W, EDGE_H / 2)
 EDGE_W, EDGE_H = 100.0, 1000.0
 
 
@@ -63,21 +64,30 @@ class FlattenView:
         self.bias = fmt(self.dense.bias, DIGITS)
         self.result = fmt(self.dense.result, DIGITS)
         self.value = fmt(self.dense.value, DIGITS)
-        self.edges_svg = self._edges()
+
+    def edges_rgba(self, width: int = 160, height: int = 560) -> np.ndarray:
+        """The edges as a bitmap ``(height, width, 4)``: a straight line from each element
+        (at its strip height, left edge) to the class node (middle of the right edge),
+        coloured by its weight; the strongest weights are drawn last (on top)."""
+        n = self.count
+        lim = self.weight_limit
+        w = np.asarray(self.dense.weights, dtype=np.float32)
+        colours = WEIGHT.rgba(w, -lim, lim)
+        colours[:, 3] = 200
+        order = np.argsort(np.abs(w), kind="stable")
+        y0 = (order + 0.5) / n * height  # (n,) start heights, in drawing order
+        t = (np.arange(width * 2) + 0.5) / (width * 2)  # two samples a pixel column
+        ys = y0[:, None] + (height / 2 - y0[:, None]) * t[None, :]
+        rows = np.clip(ys.astype(np.intp), 0, height - 1)
+        cols = np.minimum((t * width).astype(np.intp), width - 1)[None, :]
+        img = np.zeros((height, width, 4), dtype=np.uint8)
+        flat = img.view(np.uint32).reshape(height, width)  # one write a pixel
+        packed = np.ascontiguousarray(colours[order]).view(np.uint32).reshape(-1)
+        flat[rows, cols] = packed[:, None]
+        return img
 
     def edge_y(self, index: int) -> float:
         return (index + 0.5) / self.count * EDGE_H
-
-    def _edges(self) -> str:
-        """One ``<path>`` per weight colour (an edge per element, coloured by its weight)."""
-        lim = self.weight_limit
-        rgba = WEIGHT.rgba(np.asarray(self.dense.weights, dtype=np.float32), -lim, lim)
-        groups: dict[str, list[str]] = {}
-        ym = EDGE_H / 2
-        for i, (r, g, b, _) in enumerate(rgba.tolist()):
-            colour = f"#{r:02x}{g:02x}{b:02x}"
-            groups.setdefault(colour, []).append(f"M0 {self.edge_y(i):.1f}L{EDGE_W} {ym}")
-        return "".join(f'<path stroke="{c}" d="{"".join(d)}"/>' for c, d in groups.items())
 
     def position(self, index: int) -> tuple[int, int, int]:
         rec = explain_flatten(self.model, self.acts, self.flatten_layer, index)

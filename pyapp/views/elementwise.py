@@ -140,8 +140,7 @@ class PoolView(_MapView):
         ph, pw = rec.window.shape
         rows, cols = rec.window_rows, rec.window_cols
         window = cell_rect(int(rows[0]), int(cols[0]), ph, pw, self.in_h, self.in_w)
-        values = [[self.palette.value_cell(self.input_layer, float(rec.window[u, v]), DIGITS)
-                   for v in range(pw)] for u in range(ph)]
+        values = self.palette.value_cells(self.input_layer, rec.window, DIGITS)
         is_max = [[(u, v) == rec.argmax for v in range(pw)] for u in range(ph)]
         out = self.palette.value_cell(self.layer, rec.value, DIGITS)
         listed = ", ".join(c.text for row in values for c in row)

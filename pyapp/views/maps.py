@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from pyapp.render.colormaps import ACTIVATION, WEIGHT, text_color_on
+from pyapp.render.colormaps import ACTIVATION, INPUT, WEIGHT, text_color_on
 from pyapp.render.maps import layer_rgba
 from pyapp.render.ranges import layer_limits
 
@@ -73,6 +73,24 @@ class Palette:
         kind = "input" if name == "input" else self.model.layer(name).type
         a = np.asarray(self.acts[name])[:, :, channel:channel + 1]
         return layer_rgba(a, kind, self.limit(name))[0]
+
+    def value_cells(self, name: str, values: np.ndarray, digits: int = 2) -> list[list[Cell]]:
+        """A 2-D block of cells coloured in one vectorised step."""
+        v = np.asarray(values, dtype=np.float32)
+        if name == "input":
+            rgba = INPUT.rgba(v, 0.0, 1.0)
+        else:
+            lim = self.limit(name)
+            rgba = ACTIVATION.rgba(np.nan_to_num(v, neginf=-lim), -lim, lim)
+        out = []
+        for r in range(v.shape[0]):
+            row = []
+            for c in range(v.shape[1]):
+                red, green, blue = (int(x) for x in rgba[r, c, :3])
+                bg = f"#{red:02x}{green:02x}{blue:02x}"
+                row.append(Cell(fmt(float(v[r, c]), digits), bg, text_color_on(bg)))
+            out.append(row)
+        return out
 
     def value_cell(self, name: str, value: float, digits: int = 2) -> Cell:
         """A cell coloured as activation ``name``'s heat map colours it."""

@@ -43,7 +43,7 @@ class ElasticPanel(Panel):
                            extra="dv-col-mid")
                 + f'<span class="dv-partial" data-ch="{ch}">0</span></div>')
         notes = "".join(f"<li>{a(c)}</li>" for c in vm.captions)
-        return (f'<div class="dv-elastic" style="--rows:{n}">'
+        return (f'<div class="dv-elastic" style="--rows:{n};{vm.size_vars}">'
                 f'<ol class="dv-notes">{notes}</ol>'
                 f'<div class="dv-el-grid"><div class="dv-el-rows">{"".join(rows)}</div>'
                 '<div class="dv-el-sum dv-col-sum">'
@@ -73,13 +73,10 @@ class ElasticPanel(Panel):
 
     def draw(self, index: int) -> tuple[str, str]:
         f = self.vm.frame(index)
-        window = rect_vars("w", f.channels[0].window)
-        filling = rect_vars("c", f.cell) + rect_vars("a", f.covers[0]) + rect_vars("b",
-                                                                                 f.covers[1])
         for style in self.in_styles:
-            style.cssText = window
+            style.cssText = f.input_vars
         for style in self.fill_styles:
-            style.cssText = filling
+            style.cssText = f.output_vars
         for node, text in zip(self.partials, f.partials, strict=True):
             node.textContent = text
         self.total.textContent = f.total
@@ -150,7 +147,10 @@ class FormulaPanel(Panel):
         self.vs = self.qa(".dv-v")
         self.ws = self.qa(".dv-w")
         self.v_styles = [n.style for n in self.vs]
-        self.w_styles = [n.style for n in self.ws]
+        cells = [c for row in self.vm.weight_cells for c in row]
+        for node, wc in zip(self.ws, cells, strict=True):  # the kernel is drawn once
+            node.textContent = "\u00d7 " + wc.text
+            node.style.cssText = f"background:{wc.bg};color:{wc.fg}"
         self.partial = self.q(".dv-partial")
         self.pts = self.qa(".dv-pt")
         self.bias = self.q(".dv-bias")
@@ -168,12 +168,10 @@ class FormulaPanel(Panel):
             "b", f.covers[1])
         self.out_style.cssText = cell
         k = 0
-        for vrow, wrow in zip(f.values, f.weights, strict=True):
-            for vc, wc in zip(vrow, wrow, strict=True):
+        for vrow in f.values:
+            for vc in vrow:
                 self.vs[k].textContent = vc.text
                 self.v_styles[k].cssText = f"background:{vc.bg};color:{vc.fg}"
-                self.ws[k].textContent = "\u00d7 " + wc.text
-                self.w_styles[k].cssText = f"background:{wc.bg};color:{wc.fg}"
                 k += 1
         self.partial.textContent = f.partial
         for node, t in zip(self.pts, f.terms, strict=True):

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from pyapp.views.dense import EDGE_H, EDGE_W, FlattenView, SoftmaxView
 from pyapp.views.route import ViewRef
 
 from .markup import a, map_html, shape_text
-from .panel import Panel, rect_vars
+from .panel import Panel, paint, rect_vars
+
+EDGE_PX = (160, 560)  # the edges' bitmap (stretched to the space between strip and sum)
 
 
 class FlattenPanel(Panel):
     kind = "flatten"
-    interval_ms = 40.0
+    interval_ms = 80.0
 
     def __init__(self, vm: FlattenView, start: int = 0) -> None:
         super().__init__(vm, start)
@@ -31,12 +32,9 @@ class FlattenPanel(Panel):
                          "arrow keys move along it",
                          f"{a(vm.flatten_layer)} ({vm.count})")
         ym = EDGE_H / 2
-        # the 1690 edges as one static image (rastered once, not repainted every frame)
-        svg = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {EDGE_W:g} {EDGE_H:g}" '
-               'preserveAspectRatio="none"><style>path{vector-effect:non-scaling-stroke}</style>'
-               f'<g fill="none" stroke-width="1" opacity="0.45">{vm.edges_svg}</g></svg>')
-        edges = (f'<img class="dv-edges" alt="" src="data:image/svg+xml;charset=utf-8,'
-                 f'{quote(svg)}">'
+        # the edges: one bitmap drawn once (static), the current edge in a small SVG on top
+        edges = (f'<canvas class="dv-edges" width="{EDGE_PX[0]}" height="{EDGE_PX[1]}">'
+                 '</canvas>'
                  f'<svg class="dv-edges dv-edges-hl" viewBox="0 0 {EDGE_W:g} {EDGE_H:g}" '
                  'preserveAspectRatio="none" aria-hidden="true">'
                  f'<line class="dv-edge-hl" x1="0" y1="0" x2="{EDGE_W:g}" y2="{ym:g}"/></svg>')
@@ -68,6 +66,7 @@ class FlattenPanel(Panel):
         for ch in range(vm.c):
             self.paint_map("map", vm.maps_rgba[ch], ch)
         self.paint_map("strip", vm.strip_rgba)
+        paint(self.q("canvas.dv-edges"), vm.edges_rgba(*EDGE_PX))
         self.maps = self.qa('.dv-map[data-map="map"]')
         self.x = self.q(".dv-x")
         self.wt = self.q(".dv-wt")

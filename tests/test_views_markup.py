@@ -1,0 +1,99 @@
+"""The detail views' HTML (built without ``js``): controls, maps, grids, escaping, and the
+panels' markup from real view models."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+
+from pyapp.cnn.model import tinyvgg
+from pyapp.ui.detail.markup import controls_html, dialog_html, grid_html, map_html
+from pyapp.views.maps import Cell
+
+
+class Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stack: list[str] = []
+        self.seen: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.seen.append((tag, dict(attrs)))
+        if tag not in ("img", "br", "input", "path", "line", "circle", "rect"):
+            self.stack.append(tag)
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.seen.append((tag, dict(attrs)))
+
+    def handle_endtag(self, tag: str) -> None:
+        assert self.stack and self.stack[-1] == tag, f"</{tag}> closes {self.stack[-1:]}"
+        self.stack.pop()
+
+
+def parse(html: str) -> Tags:
+    t = Tags()
+    t.feed(html)
+    t.close()
+    assert t.stack == [], t.stack
+    return t
+
+
+def test_controls_are_labelled_buttons() -> None:
+    tags = parse(controls_html())
+    buttons = [a for tag, a in tags.seen if tag == "button"]
+    assert {b["data-act"] for b in buttons} == {"back", "play", "fwd", "replay"}
+    assert all(b.get("aria-label") and b.get("type") == "button" for b in buttons)
+    assert any(tag == "select" and a.get("data-act") == "speed" for tag, a in tags.seen)
+
+
+def test_dialog_has_title_close_and_record() -> None:
+    html = dialog_html()
+    parse(html)
+    assert 'id="dv-title"' in html and 'id="dv-record"' in html
+    assert re.search(r'class="dv-close" aria-label="Close \(Esc\)"', html)
+
+
+def test_map_html_escapes_and_opens() -> None:
+    html = map_html("inter", 62, 62, 'a "quoted" <label>', "cap", channel=2, covers=True,
+                    opens="#conv_1_1/0/2")
+    tags = parse(html)
+    div = next(a for tag, a in tags.seen if tag == "div" and a.get("class") == "dv-map")
+    assert div["aria-label"] == 'a "quoted" <label>'
+    assert div["role"] == "button" and div["data-opens"] == "#conv_1_1/0/2"
+    assert div["tabindex"] == "0" and div["data-ch"] == "2"
+    assert sum(1 for tag, a in tags.seen if a.get("class") == "dv-cover") == 2
+    canvas = next(a for tag, a in tags.seen if tag == "canvas")
+    assert (canvas["width"], canvas["height"]) == ("62", "62")
+
+
+def test_grid_html() -> None:
+    html = grid_html([[Cell("1.00", "#000000", "#ffffff"), Cell("-2.00", "#ffffff", "#000000")]])
+    parse(html)
+    assert html.count('class="dv-c"') == 2 and "--n:2" in html
+
+
+@pytest.fixture(scope="module")
+def net():
+    model = tinyvgg(rng=2)
+    return model, model.forward(np.random.default_rng(1).random((64, 64, 3), np.float32))
+
+
+@pytest.mark.parametrize("hash_", ["#conv_1_2/3", "#conv_1_1/0/2", "#relu_2_1/1",
+                                   "#max_pool_2/4", "#output/6", "#softmax/2"])
+def test_panels_markup_is_well_formed(net, hash_: str) -> None:
+    from pyapp.ui.detail.panels import make_panel
+    from pyapp.views.route import parse_hash
+
+    model, acts = net
+    ref = parse_hash(hash_, model)
+    assert ref is not None
+    panel = make_panel(ref, model, acts, "unit")
+    tags = parse(panel.html())
+    maps = [a for tag, a in tags.seen if tag == "div" and a.get("class") == "dv-map"]
+    assert all(m.get("aria-label") for m in maps)
+    if ref.kind == "conv":  # every intermediate map opens its formula view
+        opens = [m["data-opens"] for m in maps if m.get("data-map") == "inter"]
+        assert opens == [f"#conv_1_2/3/{c}" for c in range(10)]

@@ -1,0 +1,5 @@
+// Glue: marks the moment the pre-rendered overview (static HTML drawn at build time) has been
+// painted, before Python starts. Loaded right after that markup by a classic script tag.
+requestAnimationFrame(() => requestAnimationFrame(() => {
+  if (document.getElementById("ov-tool")) performance.mark("app:first-overview-paint");
+}));
