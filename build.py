@@ -385,6 +385,18 @@ def write_manifest(out: Path) -> dict:
     return manifest
 
 
+def _inline_article(index: Path, weights: Path) -> None:
+    """Write the tutorial article (with the model's own numbers) into the page's marker, so it
+    is readable before Python starts."""
+    from pyapp.article.render import article_html
+    from pyapp.cnn.formats import load_native
+    from pyapp.cnn.model import tinyvgg
+
+    model = load_native(weights) if weights.exists() else tinyvgg()
+    index.write_text(index.read_text("utf-8").replace("<!--ARTICLE-->", article_html(model)),
+                     "utf-8")
+
+
 def build(out: Path = DEFAULT_OUT, cache_dir: Path = DEFAULT_CACHE) -> dict:
     """Build the site into ``out``; return a summary (files, bytes, fetches, seconds)."""
     started = time.perf_counter()
@@ -411,6 +423,7 @@ def build(out: Path = DEFAULT_OUT, cache_dir: Path = DEFAULT_CACHE) -> dict:
 
     prerender.main([str(out / "index.html"), "--model", str(ROOT / "weights" / MODEL_FILE),
                     "--gallery", str(ROOT / "www" / "gallery" / "gallery.json")])
+    _inline_article(out / "index.html", ROOT / "weights" / MODEL_FILE)
     _zip_package(ROOT / "pyapp", out / APP_ARCHIVE)
     (out / ENTRY).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ROOT / "pyapp" / "ui" / "main.py", out / ENTRY)

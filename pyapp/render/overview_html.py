@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from html import escape
 
+from pyapp.article.facts import section_for_layer
+
 from .colormaps import ACTIVATION, INPUT
 from .layout import BOTTOM, Column, OverviewLayout, edges, pct
 from .ranges import LegendSpec, format_limit
@@ -75,9 +77,11 @@ def output_label(col: Column, j: int, name: str, prob: float | None, predicted: 
 
 def _heading(col: Column) -> str:
     shape = col.long_label[len(col.name) + 1:]
-    return (f'<h3 class="ov-head" id="ov-h-{_a(col.name)}">'
+    # the label links to the article's section on this kind of layer
+    href = f"#{section_for_layer(col.kind)}"
+    return (f'<h3 class="ov-head" id="ov-h-{_a(col.name)}"><a class="ov-head-link" href="{href}">'
             f'<span class="ov-long">{_a(col.name)} <small>{_a(shape)}</small></span>'
-            f'<span class="ov-short" aria-hidden="true">{_a(col.short_label)}</span></h3>')
+            f'<span class="ov-short" aria-hidden="true">{_a(col.short_label)}</span></a></h3>')
 
 
 def edges_svg(layout: OverviewLayout) -> str:

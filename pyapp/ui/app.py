@@ -152,4 +152,10 @@ async def start_overview(container: Any) -> OverviewApp:
         detail.install(lambda: app.state, app.view)
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without them
         errors.report(exc, "installing the detail views")
+    try:  # the hyperparameter playground follows the current image and model
+        from pyapp.ui import playground
+
+        app.playground = playground.mount("playground", app.state)
+    except Exception as exc:  # noqa: BLE001 - the overview stays usable without it
+        errors.report(exc, "starting the hyperparameter playground")
     return app
