@@ -50,6 +50,17 @@ def _rgb(r: float, g: float, b: float) -> str:
     return f"rgb({round(r)}, {round(g)}, {round(b)})"
 
 
+def _text_on(r: float, g: float, b: float) -> str:
+    """Black or white, whichever contrasts more with the background (WCAG luminance), so
+    every cell's number stays readable (>= 4.5:1 for any background)."""
+    def lin(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    lum = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+    return "#000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#fff"
+
+
 def cell_colours(value: float, vmax: float, diverging: bool) -> tuple[str, str]:
     """(background, text colour) of a cell: grey levels from black (0) to white (``vmax``)
     for the input, or blue (negative) - white (0) - red (positive) for kernels and outputs."""
@@ -59,9 +70,9 @@ def cell_colours(value: float, vmax: float, diverging: bool) -> tuple[str, str]:
             bg = (255, 255 - 150 * t, 255 - 170 * t)
         else:
             bg = (255 + 175 * t, 255 + 120 * t, 255)
-        return _rgb(*bg), "#111"
+        return _rgb(*bg), _text_on(*bg)
     level = 40 + 215 * max(t, 0.0)
-    return _rgb(level, level, level), ("#111" if level > 140 else "#fff")
+    return _rgb(level, level, level), _text_on(level, level, level)
 
 
 def _number_control(rng: ControlRange, value: int) -> str:

@@ -1,6 +1,7 @@
 """The PyScript layer: the only package that imports ``js`` / ``pyscript``.
 
-``main`` is the page's entry point (``start()``); ``dom`` holds small DOM helpers;
-``example`` (numpy + Pillow only, CPython-testable) loads and prepares the example image;
-``input_column`` draws the input image's R, G, B channels.
+``main`` is the page's entry point (``start()``); ``app`` loads the model and the gallery and
+runs the overview (``overview``, ``imageinput``, ``state``); ``detail`` holds the layer detail
+views, ``playground`` the hyperparameter playground; ``errors`` the error boundary; ``dom``
+small DOM helpers.
 """

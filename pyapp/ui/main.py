@@ -4,9 +4,9 @@ The page runs this file as ``__main__`` (``<script type="py" src="./app/main.py"
 ``pyapp`` package is unpacked from ``app/pyapp.zip`` beside it, and numpy, Pillow and
 pyodide-http are already installed by the PyScript config when this runs.
 
-Hooking in: ``await start(render)`` takes any ``render(app_element)`` (plain or async, e.g.
-``pyapp.ui.app.start_overview``) that fills ``<main id="app">``. The default, ``render_input``,
-loads the first example image and draws its red, green and blue channels.
+Hooking in: ``await start(render)`` takes any ``render(app_element)`` (plain or async, here
+``pyapp.ui.app.start_overview``: the network view, gallery and uploads) that fills
+``<main id="app">``.
 
 User Timing marks: ``app:python-ready`` (Python runs), ``app:interactive`` (the app is drawn
 and usable); ``app:failed`` when start-up fails (the page then shows a plain message).
@@ -23,19 +23,7 @@ from typing import Any
 Renderer = Callable[[Any], Any]
 
 
-def render_input(app: Any) -> None:
-    """The default app view: the first example image and the network's input column."""
-    import js  # type: ignore[import-not-found]
-
-    from pyapp.ui import dom
-    from pyapp.ui.example import load_example
-    from pyapp.ui.input_column import render_input_column
-
-    example = load_example(str(js.location.href))
-    dom.replace_children(app, render_input_column(example))
-
-
-async def start(render: Renderer | None = None) -> None:
+async def start(render: Renderer) -> None:
     """Patch urllib for the page, run ``render`` on ``<main id="app">``, report failures."""
     import js  # type: ignore[import-not-found]
 
@@ -49,7 +37,7 @@ async def start(render: Renderer | None = None) -> None:
         import pyodide_http  # type: ignore[import-not-found]
 
         pyodide_http.patch_all()  # urllib.request / requests work inside the page
-        result = (render or render_input)(js.document.getElementById("app"))
+        result = render(js.document.getElementById("app"))
         if inspect.isawaitable(result):
             await result
         dom.show_ready()
