@@ -13,6 +13,7 @@ from html import escape
 import numpy as np
 
 from pyapp.article.formulas import output_size_filled
+from pyapp.render.colormaps import contrast_text
 
 from .compute import PlaygroundResult, Window
 from .geometry import CONTROL_NAMES, ControlRange, Settings, control_ranges
@@ -50,17 +51,6 @@ def _rgb(r: float, g: float, b: float) -> str:
     return f"rgb({round(r)}, {round(g)}, {round(b)})"
 
 
-def _text_on(r: float, g: float, b: float) -> str:
-    """Black or white, whichever contrasts more with the background (WCAG luminance), so
-    every cell's number stays readable (>= 4.5:1 for any background)."""
-    def lin(c: float) -> float:
-        c /= 255
-        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
-
-    lum = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
-    return "#000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#fff"
-
-
 def cell_colours(value: float, vmax: float, diverging: bool) -> tuple[str, str]:
     """(background, text colour) of a cell: grey levels from black (0) to white (``vmax``)
     for the input, or blue (negative) - white (0) - red (positive) for kernels and outputs."""
@@ -70,9 +60,9 @@ def cell_colours(value: float, vmax: float, diverging: bool) -> tuple[str, str]:
             bg = (255, 255 - 150 * t, 255 - 170 * t)
         else:
             bg = (255 + 175 * t, 255 + 120 * t, 255)
-        return _rgb(*bg), _text_on(*bg)
+        return _rgb(*bg), contrast_text(*bg)
     level = 40 + 215 * max(t, 0.0)
-    return _rgb(level, level, level), _text_on(level, level, level)
+    return _rgb(level, level, level), contrast_text(level, level, level)
 
 
 def _number_control(rng: ControlRange, value: int) -> str:
@@ -294,8 +284,7 @@ def shell_html() -> str:
     return (
         '<div class="pg" id="pg-root">'
         '<div class="pg-side">'
-        '<form class="pg-controls" id="pg-controls" aria-label="Hyperparameters" '
-        'onsubmit="return false"></form>'
+        '<form class="pg-controls" id="pg-controls" aria-label="Hyperparameters"></form>'
         '<div id="pg-sources-slot"></div>'
         '<p id="pg-kernel-note" class="pg-kernel-note"></p>'
         '<button type="button" id="pg-play" class="pg-play">Pause</button>'

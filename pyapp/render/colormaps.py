@@ -97,8 +97,18 @@ LOGIT = ColorMap("logit", _lut(_BRBG), True)
 INPUT = ColorMap("input", _lut(_GREYS), False)
 
 
+def contrast_text(r: float, g: float, b: float) -> str:
+    """Black or white text, whichever contrasts more with the background ``(r, g, b)``
+    (0-255), by WCAG 2 relative luminance ``L``: contrast ``(L1 + 0.05) / (L2 + 0.05)``.
+    The better of the two is always at least 4.58:1, so every number stays readable."""
+    def lin(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    lum = 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+    return "#000000" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "#ffffff"
+
+
 def text_color_on(rgb_hex: str) -> str:
     """Black or white, whichever reads better on the background ``rgb_hex``."""
-    r, g, b = _hex_to_rgb(rgb_hex)
-    lum = 0.2126 * r + 0.7152 * g + 0.0722 * b
-    return "#000000" if lum > 140 else "#ffffff"
+    return contrast_text(*_hex_to_rgb(rgb_hex))

@@ -85,6 +85,9 @@ class Playground:
         self._listen(self._q("#pg-stage"), "pointerleave", self._on_leave)
         self._listen(root, "focusout", self._on_leave)
         self._listen(root, "keydown", self._on_key)
+        # Enter in a number box must not submit (reload) the page; no inline handler: the CSP
+        # forbids them
+        self._listen(self._q("#pg-controls"), "submit", lambda event: event.preventDefault())
         tick = create_proxy(self._tick)
         self._proxies.append(tick)
         self._timer = js.window.setInterval(tick, STEP_MS)

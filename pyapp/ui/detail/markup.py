@@ -90,5 +90,5 @@ def dialog_html() -> str:
             '\u00d7</button></div>'
             '<div class="dv-body"></div>'
             '<p class="dv-caption"></p>'
-            '<p class="dv-record" id="dv-record" aria-live="off"></p>'
+            '<p class="dv-record" id="dv-record" aria-live="off" tabindex="0"></p>'
             + controls_html())
