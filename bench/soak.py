@@ -37,18 +37,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.run import ARGS, CHROMIUM, TIMEOUT_MS, start_server  # noqa: E402
+from tests.sitekit import MEMORY_PROBE  # noqa: E402  (the same probe the tests use)
 
-MEMORY_PROBE = """
-(() => {
-  const Original = WebAssembly.Memory;
-  const seen = (window.__wasmMemories = []);
-  WebAssembly.Memory = new Proxy(Original, {construct(target, args, newTarget) {
-    const memory = Reflect.construct(target, args, newTarget);
-    seen.push(memory);
-    return memory;
-  }});
-})();
-"""
 MEMORY_GOAL = 0.10
 SLOWDOWN_GOAL = 0.20
 BLOCK = 50

@@ -65,7 +65,7 @@ def test_missing_file_shows_a_plain_message(app_page):
 
 
 def test_python_exception_at_start_shows_a_plain_message(app_page):
-    app_page.page.route("**/build-manifest.json",
+    app_page.page.route("**/gallery/gallery.json",
                         lambda route: route.fulfill(status=200, body="not json"))
     app_page.open(wait=False)
     app_page.wait_for_mark("app:failed")
@@ -73,5 +73,5 @@ def test_python_exception_at_start_shows_a_plain_message(app_page):
     assert text.startswith("The app could not start.")
     assert "JSONDecodeError" in text
     assert "Traceback" not in text  # the traceback is under "Technical details"
-    assert "load_example" in app_page.page.text_content("#status details pre")
+    assert "start_overview" in app_page.page.text_content("#status details pre")
     assert app_page.outside_requests == []
