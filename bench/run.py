@@ -36,6 +36,16 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
 TIMEOUT_MS = 120_000
 
 
+
+def open_app(page: Any, url: str) -> None:
+    """Load ``url`` and wait for ``app:interactive``; stop the benchmark on ``app:failed``."""
+    page.goto(url)
+    page.wait_for_function(
+        "performance.getEntriesByName('app:interactive').length > 0"
+        " || performance.getEntriesByName('app:failed').length > 0", timeout=TIMEOUT_MS)
+    if page.evaluate("performance.getEntriesByName('app:failed').length > 0"):
+        raise SystemExit(f"start-up failed: {page.inner_text('#status')}")
+
 def start_server(site: Path) -> tuple[subprocess.Popen[str], str]:
     """``build.py serve --no-build`` of ``site`` on a free port; returns (process, url)."""
     process = subprocess.Popen(
@@ -59,12 +69,7 @@ def load_once(context: Any, url: str, modules: list[Any]) -> dict[str, float]:
             if urlparse(r.url).hostname not in (None, "127.0.0.1") and
             urlparse(r.url).scheme in ("http", "https", "ws", "wss") else None)
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto(url)
-    page.wait_for_function(
-        "performance.getEntriesByName('app:interactive').length > 0"
-        " || performance.getEntriesByName('app:failed').length > 0", timeout=TIMEOUT_MS)
-    if page.evaluate("performance.getEntriesByName('app:failed').length > 0"):
-        raise SystemExit(f"start-up failed: {page.inner_text('#status')}")
+    open_app(page, url)
     result: dict[str, float] = {}
     for module in modules:
         for key, value in module.measure(page).items():

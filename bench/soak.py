@@ -36,7 +36,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.run import ARGS, CHROMIUM, TIMEOUT_MS, start_server  # noqa: E402
+from bench.run import ARGS, CHROMIUM, open_app, start_server  # noqa: E402
 from tests.sitekit import MEMORY_PROBE  # noqa: E402  (the same probe the tests use)
 
 MEMORY_GOAL = 0.10
@@ -112,12 +112,7 @@ def run(url: str, switches: int, uploads: int, warmup: int) -> dict[str, Any]:
             errors: list[str] = []
             page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
             page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(url)
-            page.wait_for_function(
-                "() => performance.getEntriesByName('app:interactive').length > 0"
-                " || performance.getEntriesByName('app:failed').length > 0", timeout=TIMEOUT_MS)
-            if page.evaluate("() => performance.getEntriesByName('app:failed').length > 0"):
-                raise SystemExit(f"start-up failed: {page.inner_text('#status')}")
+            open_app(page, url)
             thumbs = page.locator(".ov-thumb").count()
             if thumbs < 2:
                 raise SystemExit("the page has no gallery (.ov-thumb): nothing to switch")
