@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pyapp.views.conv import ConvElastic, ConvFormula
 from pyapp.views.numbers import sum_expr
 from pyapp.views.route import ViewRef
@@ -83,12 +81,7 @@ class ElasticPanel(Panel):
         self.result.textContent = f.result
         return f.caption, f.a11y
 
-    def index_at(self, node: Any, x: float, y: float, width: float,
-                 height: float) -> int | None:
-        name = str(node.dataset.map)
-        if name == "input":
-            return self.vm.index_at_input(x, y, width, height)
-        return self.vm.index_at_output(x, y, width, height)
+    index_at = Panel.index_on_input_or_output
 
 
 class FormulaPanel(Panel):
@@ -184,8 +177,4 @@ class FormulaPanel(Panel):
                    f"+ bias {f.bias} = {f.result}.")
         return caption, f.a11y
 
-    def index_at(self, node: Any, x: float, y: float, width: float,
-                 height: float) -> int | None:
-        if str(node.dataset.map) == "input":
-            return self.vm.index_at_input(x, y, width, height)
-        return self.vm.index_at_output(x, y, width, height)
+    index_at = Panel.index_on_input_or_output

@@ -132,8 +132,4 @@ class PoolPanel(Panel):
                    f"{f.argmax_row}, column {f.argmax_col}).")
         return caption, f.a11y
 
-    def index_at(self, node: Any, x: float, y: float, width: float,
-                 height: float) -> int | None:
-        if str(node.dataset.map) == "input":
-            return self.vm.index_at_input(x, y, width, height)
-        return self.vm.index_at_output(x, y, width, height)
+    index_at = Panel.index_on_input_or_output

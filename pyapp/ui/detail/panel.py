@@ -85,6 +85,14 @@ class Panel:
         """The position under the pointer on map ``node`` (None: not a pinnable map)."""
         return None
 
+    def index_on_input_or_output(self, node: Any, x: float, y: float, width: float,
+                                 height: float) -> int | None:
+        """``index_at`` for views whose input map is read in windows and whose other maps
+        have the output's shape."""
+        if str(node.dataset.map) == "input":
+            return self.vm.index_at_input(x, y, width, height)
+        return self.vm.index_at_output(x, y, width, height)
+
     def move(self, index: int, d_row: int, d_col: int) -> int:
         return int(self.vm.move(index, d_row, d_col))
 
