@@ -10,6 +10,7 @@ stderr and left out; the others are still classified and the exit status is then
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Sequence
@@ -38,8 +39,9 @@ def _classify(ns: argparse.Namespace) -> int:
     from .cnn.formats import ModelFormatError, load_model
     from .cnn.preprocess import ImageError, preprocess
 
+    is_url = bool(ns.model) and "://" in ns.model
     model_path = Path(ns.model) if ns.model else DEFAULT_MODEL
-    if not model_path.exists():
+    if not is_url and not model_path.exists():
         hint = "" if ns.model else " (no default model is shipped yet: pass --model PATH)"
         print(f"error: model not found: {model_path}{hint}", file=sys.stderr)
         return 2
@@ -49,9 +51,14 @@ def _classify(ns: argparse.Namespace) -> int:
         sep = "\n" if "\n" in text.strip() else ","
         classes = [c.strip() for c in text.strip().split(sep)]
     try:
-        model = load_model(model_path, classes)
-    except (ModelFormatError, ValueError) as exc:
-        print(f"error: cannot load model {model_path}: {exc}", file=sys.stderr)
+        if is_url:
+            from .model_source import fetch_url, load_model_from
+
+            model = asyncio.run(load_model_from(ns.model, fetch_url, classes))
+        else:
+            model = load_model(model_path, classes)
+    except (ModelFormatError, ValueError, OSError) as exc:
+        print(f"error: cannot load model {ns.model or model_path}: {exc}", file=sys.stderr)
         return 2
     files = _image_files(ns.images)
     if not files:
@@ -86,7 +93,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     c = sub.add_parser("classify", help="print each image's top classes")
     c.add_argument("images", nargs="+", metavar="IMAGE", help="image files or directories")
-    c.add_argument("--model", help=f"native .npz or TF.js model.json (default {DEFAULT_MODEL})")
+    c.add_argument("--model", help="native .npz or TF.js model.json: a path or an http(s):// "
+                                   f"or file:// URL (default {DEFAULT_MODEL})")
     c.add_argument("--json", action="store_true", help="JSON list of {image, classes, probs}")
     c.add_argument("--top", type=int, default=3, help="classes shown per image (default 3)")
     c.add_argument("--classes", help="class names: a file (one per line) or a comma list, "

@@ -103,3 +103,31 @@ def test_evaluate_subcommand_dispatches_to_the_evaluator(capsys) -> None:
         main(["evaluate", "--help"])
     assert exc.value.code == 0
     assert "--slice" in capsys.readouterr().out
+
+
+def test_model_by_url(setup, capsys) -> None:
+    """``--model`` takes an http:// or file:// URL (the loader the page's ``?model=`` uses)."""
+    import functools
+    import http.server
+    import threading
+
+    model, model_path, images = setup
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(model_path.parent))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        for url in (base + "model.npz", model_path.as_uri()):
+            assert main(["classify", "--model", url, "--json", str(images / "img0.png")]) == 0
+            got = json.loads(capsys.readouterr().out)[0]["probs"]
+            want = model.predict(preprocess(images / "img0.png", model.input_shape,
+                                            model.preprocessing))
+            assert np.allclose(got, want, atol=1e-7)
+        assert main(["classify", "--model", base + "missing.npz", str(images)]) == 2
+        err = capsys.readouterr().err
+        assert "cannot load model" in err and "404" in err
+    finally:
+        server.shutdown()
+        server.server_close()

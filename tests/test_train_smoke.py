@@ -83,3 +83,19 @@ def photo_to_pil(arr: np.ndarray):  # noqa: ANN201 - tiny helper
     from PIL import Image
 
     return Image.fromarray(arr, "RGB")
+
+
+def test_two_process_run_splits_batches_and_exports(tmp_path: Path) -> None:
+    """``--procs 2``: a forked worker takes half of every batch; rank 0 exports the result."""
+    data = tmp_path / "cifar.tar.gz"
+    make_jpg_tar(data, n_train=20, n_test=10)
+    out = tmp_path / "model.npz"
+    rc = train_main(["--data", str(data), "--quick", "--batch-size", "8", "--procs", "2",
+                     "--out", str(out), "--checkpoint", "", "--cache-dir", ""])
+    assert rc == 0
+    model = load_model(out)
+    prov = model.spec()["provenance"]
+    assert prov["recipe"]["procs"] == 2
+    assert prov["steps"] == 3  # one epoch of 20 images in batches of 8 (8 + 8 + 4)
+    probs = model.predict(check_inputs()[0])
+    assert np.isfinite(probs).all() and abs(float(probs.sum()) - 1) < 1e-5

@@ -231,6 +231,32 @@ def load_tfjs_path(path: str | os.PathLike, class_names: Sequence[str] | None = 
     return load_tfjs(path.read_bytes(), lambda p: (base / p).read_bytes(), class_names)
 
 
+def with_class_names(model: Model, class_names: Sequence[str] | None) -> Model:
+    """``model`` with other class names (unchanged when none are given)."""
+    if not class_names:
+        return model
+    return Model(model.layers, model.input_shape, class_names, model.name,
+                 model.preprocessing, model.provenance, model.checks)
+
+
+def sniff_format(head: bytes) -> str | None:
+    """``"native"`` for a zip archive (the ``.npz``), ``"tfjs"`` for a JSON object, else None."""
+    if head.startswith(b"PK"):
+        return "native"
+    if head.lstrip()[:1] == b"{":
+        return "tfjs"
+    return None
+
+
+def tfjs_shard_paths(model_json: Mapping[str, Any]) -> list[str]:
+    """The weight shard paths a TF.js ``model.json`` lists (relative to it), in order."""
+    try:
+        return [str(p) for group in model_json.get("weightsManifest", [])
+                for p in group["paths"]]
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ModelFormatError(f"not a TF.js weightsManifest: {exc}") from exc
+
+
 def load_model(path: str | os.PathLike, class_names: Sequence[str] | None = None) -> Model:
     """Load a native ``.npz`` or a TF.js ``model.json``, recognised by content."""
     path = Path(path)
@@ -239,12 +265,9 @@ def load_model(path: str | os.PathLike, class_names: Sequence[str] | None = None
             head = fh.read(64)
     except OSError as exc:
         raise ModelFormatError(f"cannot read model {path}: {exc.strerror or exc}") from exc
-    if head.startswith(b"PK"):
-        model = load_native(path)
-        if class_names:
-            model = Model(model.layers, model.input_shape, class_names, model.name,
-                          model.preprocessing, model.provenance, model.checks)
-        return model
-    if head.lstrip()[:1] == b"{":
+    kind = sniff_format(head)
+    if kind == "native":
+        return with_class_names(load_native(path), class_names)
+    if kind == "tfjs":
         return load_tfjs_path(path, class_names)
     raise ModelFormatError(f"{path} is neither a native .npz model nor a TF.js model.json")

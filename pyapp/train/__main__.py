@@ -53,6 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=r.seed)
     p.add_argument("--threads", type=int, default=r.threads,
                    help="torch threads (1 is the most CPU-efficient on a busy 2-core machine)")
+    p.add_argument("--procs", type=int, default=r.procs,
+                   help="processes, each taking a share of every batch (one per core is "
+                        "fastest; the result depends on this number)")
     p.add_argument("--no-channels-last", action="store_true")
     p.add_argument("--limit-train", type=int, default=0,
                    help="use a seeded random subset of this many training images")
@@ -118,6 +121,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
             crop_pad=args.crop_pad, jitter=args.jitter, ema_decay=args.ema_decay,
             batch_norm=not args.no_batch_norm, seed=args.seed, threads=args.threads,
+            procs=args.procs,
             channels_last=not args.no_channels_last, time_budget_s=args.time_budget * 60,
             lr_trace=trace,
         )

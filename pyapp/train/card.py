@@ -76,6 +76,16 @@ def photo_rows(model: Model, photos: Path | None) -> tuple[list[Any], list[Any]]
     return as_spec, evaluate_photos(straight, photos)
 
 
+def _augmentation(recipe: dict[str, Any]) -> str:
+    parts = []
+    if recipe.get("crop_pad"):
+        parts.append(f"reflect-pad {recipe['crop_pad']} + random crop")
+    parts.append("horizontal flip")
+    if recipe.get("jitter"):
+        parts.append(f"brightness / contrast / saturation jitter +-{recipe['jitter']}")
+    return ", ".join(parts)
+
+
 def render(model: Model, photos: Path | None) -> str:
     """The card's Markdown."""
     spec = model.spec()
@@ -123,8 +133,8 @@ Images) and may carry their photographers' rights; none are committed to this re
 - Page / CLI (`preprocessing` in the spec): decode, EXIF orientation, alpha flattened on white,
   centre crop to a square, **Lanczos down to 32x32, then bilinear up to 64x64**
   (`via_size: 32`), pixel / 255 (values in [0, 1], no mean/std normalisation).
-- Training: the 32x32 CIFAR photo (augmented at 32x32: reflect-pad 4 + random crop, horizontal
-  flip) enlarged to 64x64 bilinear (`F.interpolate`, half-pixel centres, as Pillow's bilinear).
+- Training: the 32x32 CIFAR photo (augmented at 32x32: {_augmentation(recipe)})
+  enlarged to 64x64 bilinear (`F.interpolate`, half-pixel centres, as Pillow's bilinear).
   A real photo reduced to 32x32 looks like a CIFAR image, so train and test images match; on the
   real photos below the 32-then-64 route scores {ok}/{len(rows)} against
   {ok_straight}/{len(straight)} when resized straight to 64x64 (Lanczos).
@@ -135,8 +145,9 @@ Images) and may carry their photographers' rights; none are committed to this re
   {recipe.get('label_smoothing')}, EMA of weights (decay {recipe.get('ema_decay')}; the shipped
   weights are the EMA after the last step, not chosen on the test set), BatchNorm (folded).
 - Schedule: {budget}; {prov.get('train_images')} training images; seed {recipe.get('seed')};
-  {prov.get('trainer')}, {recipe.get('threads')} thread(s).
-- Time: {prov.get('train_seconds', 0) / 60:.1f} min of training on a shared 2-core machine.
+  {prov.get('trainer')}, {recipe.get('procs', 1)} process(es) of {recipe.get('threads')}
+  thread(s).
+- Time: {prov.get('train_seconds', 0) / 60:.1f} min of training on a 2-core machine.
 - Command: `{prov.get('command')}`
 - Exported: {prov.get('date')}.
 - Reproducing: with `--time-budget` the one-cycle schedule follows the clock, so the same

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from pyapp.train.augment import eval_batch, train_batch
 from pyapp.train.data import Split
 from pyapp.train.model import INPUT_SIZE, TinyVGG
+from pyapp.train.parallel import Group, run_in_group
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Recipe:
     batch_norm: bool = True
     seed: int = 0
     threads: int = 1
+    procs: int = 1
     time_budget_s: float = 0.0
     lr_trace: list[float] | None = None
     channels_last: bool = True
@@ -119,14 +121,44 @@ def train(
 
     ``test_split`` is only monitored (printed), never used to pick a model: the result is the
     EMA weights after the last epoch. ``on_epoch(epoch, ema_model)`` runs after each epoch.
+    With ``recipe.procs > 1`` each batch is split over that many processes (see parallel.py);
+    logging, the EMA, monitoring and ``on_epoch`` happen on this process only.
     """
+
+    def body(group: Group) -> tuple[TinyVGG, dict[str, object]]:
+        if group.lead:
+            return _train(group, recipe, train_split, test_split, log, eval_every, on_epoch,
+                          log_every)
+        return _train(group, recipe, train_split, None, lambda _s: None, eval_every, None, 0)
+
+    return run_in_group(recipe.procs, body)  # type: ignore[return-value]
+
+
+def _train(
+    group: Group,
+    recipe: Recipe,
+    train_split: Split,
+    test_split: Split | None,
+    log: Callable[[str], None],
+    eval_every: int,
+    on_epoch: Callable[[int, TinyVGG], None] | None,
+    log_every: int,
+) -> tuple[TinyVGG, dict[str, object]]:
     torch.set_num_threads(recipe.threads)
     gen = seed_everything(recipe.seed)
+    # One process: the same generator orders and augments (older runs replay bit for bit).
+    # Several: the order is shared, each rank augments its own share with its own stream.
+    aug_gen = gen
+    if group.world > 1:
+        aug_gen = torch.Generator()
+        aug_gen.manual_seed(recipe.seed * 1000 + 1 + group.rank)
     model = TinyVGG(batch_norm=recipe.batch_norm)
+    group.same_parameters(model)
     fmt = torch.channels_last if recipe.channels_last else torch.contiguous_format
     model = model.to(memory_format=fmt)
-    ema = Ema(model, recipe.ema_decay)
-    opt = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=recipe.weight_decay)
+    params = list(model.parameters())
+    ema = Ema(model, recipe.ema_decay) if group.lead else None
+    opt = torch.optim.AdamW(params, lr=recipe.lr, weight_decay=recipe.weight_decay)
     n = len(train_split)
     steps_per_epoch = math.ceil(n / recipe.batch_size)
     trace = list(recipe.lr_trace or [])
@@ -143,7 +175,7 @@ def train(
         t0 = time.perf_counter()
         model.train()
         perm = torch.randperm(n, generator=gen)
-        loss_sum, correct, seen = 0.0, 0, 0
+        loss_sum, correct, seen = 0.0, 0.0, 0
         for i in range(0, n, recipe.batch_size):
             elapsed = time.perf_counter() - start
             if trace:
@@ -151,23 +183,29 @@ def train(
             else:
                 progress = elapsed / budget if budget > 0 else step / total_steps
                 lr = one_cycle_lr(min(progress, 1.0), recipe.lr)
-            for group in opt.param_groups:
-                group["lr"] = lr
+            (lr,) = group.from_lead([lr])  # rank 0's clock drives a budgeted schedule
+            for g in opt.param_groups:
+                g["lr"] = lr
             idx = perm[i:i + recipe.batch_size]
-            x = train_batch(images[idx], INPUT_SIZE, gen, recipe.crop_pad, recipe.jitter)
+            seen += len(idx)
+            idx = idx[group.rank::group.world]
+            x = train_batch(images[idx], INPUT_SIZE, aug_gen, recipe.crop_pad, recipe.jitter)
             x = x.contiguous(memory_format=fmt)
             y = labels[idx]
             logits = model(x)
             loss = F.cross_entropy(logits, y, label_smoothing=recipe.label_smoothing)
             opt.zero_grad(set_to_none=True)
-            loss.backward()
+            # Mean over the whole batch: each rank's share is weighted by its size.
+            (loss * (len(idx) * group.world / len(perm[i:i + recipe.batch_size]))).backward()
+            batch_loss, batch_correct = group.average_gradients(
+                params, [float(loss.detach()) * len(idx), float((logits.argmax(1) == y).sum())])
             opt.step()
-            ema.update(model)
+            if ema is not None:
+                ema.update(model)
             step += 1
             history["lr"].append(lr)
-            loss_sum += float(loss.detach()) * len(idx)
-            correct += int((logits.argmax(1) == y).sum())
-            seen += len(idx)
+            loss_sum += batch_loss
+            correct += batch_correct
             elapsed = time.perf_counter() - start
             if budget > 0:
                 done = elapsed >= budget
@@ -175,6 +213,8 @@ def train(
             else:
                 done = step >= total_steps
                 left = elapsed / step * (total_steps - step)
+            (flag,) = group.from_lead([float(done)])
+            done = bool(flag)
             if log_every and step % log_every == 0:
                 log(f"  step {step} (epoch {epoch}, {seen}/{n}) loss {loss_sum / seen:.4f} "
                     f"acc {correct / seen:.4f} lr {lr:.2e} | elapsed {_fmt_time(elapsed)}, "
@@ -187,15 +227,15 @@ def train(
         history["epoch_s"].append(dt)
         msg = (f"epoch {epoch} ({seen} images, step {step}) loss {loss_sum / seen:.4f} "
                f"train_acc {correct / seen:.4f}")
-        if test_split is not None and (epoch % eval_every == 0 or done):
+        if ema is not None and test_split is not None and (epoch % eval_every == 0 or done):
             acc = accuracy(ema.model, test_split)
             history["test_acc"].append(acc)
             msg += f" monitor_acc(ema) {acc:.4f}"
         log(f"{msg} | {dt:.1f}s/epoch, elapsed {_fmt_time(time.perf_counter() - start)}")
-        if on_epoch is not None:
+        if ema is not None and on_epoch is not None:
             on_epoch(epoch, ema.model)
     history_out: dict[str, object] = dict(history)
     history_out["seconds"] = time.perf_counter() - start
     history_out["steps"] = step
     history_out["epochs_done"] = step / steps_per_epoch
-    return ema.model.eval(), history_out
+    return (ema.model if ema is not None else model).eval(), history_out

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import asyncio
 import json
+import traceback
 from typing import Any
 
 import js  # type: ignore[import-not-found]
 import numpy as np
+from PIL import Image
 from pyodide.http import pyfetch  # type: ignore[import-not-found]
 
 from pyapp.cnn.formats import load_native
+from pyapp.cnn.model import Model
 from pyapp.cnn.preprocess import ImageError, preprocess
+from pyapp.model_source import load_model_from, resolve_model_url
 from pyapp.ui import errors
 from pyapp.ui import state as state_mod
 from pyapp.ui.imageinput import ImageInput
@@ -34,7 +38,7 @@ GALLERY_URL = GALLERY_DIR + "gallery.json"
 async def fetch_bytes(url: str) -> bytes:
     resp = await pyfetch(url)
     if not resp.ok:
-        raise OSError(f"{url}: HTTP {resp.status}")
+        raise OSError(f"the server answered HTTP {resp.status} for {url}")
     return bytes(await resp.bytes())
 
 
@@ -61,6 +65,8 @@ class OverviewApp:
         image = await self.gallery_input(0)
         self.state.set_image(image, "gallery:0", 0)
         prerendered = self.view.mount()
+        if not prerendered:
+            self._set_original(GALLERY_DIR + self.gallery[0]["file"])
         self.view.draw()
         if not prerendered:  # no build-time picture: this is the first one
             js.performance.mark("app:first-overview-paint")
@@ -140,10 +146,42 @@ class OverviewApp:
         self.view.message(text)
 
 
+async def page_model() -> tuple[Model, bool]:
+    """The model named by ``?model=`` (same site only), else the default; and whether it is
+    another model than the default (then the pre-rendered overview does not apply).
+
+    A model that cannot be read, or that the page cannot run and draw, leaves the default
+    model in place, with a notice that says why.
+    """
+    param = js.URLSearchParams.new(js.location.search).get("model")
+    if param is not None:
+        try:
+            model = await load_model_from(resolve_model_url(param, js.location.href),
+                                          fetch_bytes)
+            probe = OverviewState.for_model(model)  # the page can lay it out, feed and run it
+            probe.set_image(preprocess(Image.new("RGB", (8, 8)), model.input_shape,
+                                       model.preprocessing), "probe", None)
+        except Exception as exc:  # noqa: BLE001 - any failure keeps the default model
+            errors.log_error(f"The model {param!r} was not loaded:\n"
+                             + "".join(traceback.format_exception(exc)))
+            reason = str(exc).strip().rstrip(".") or type(exc).__name__
+            errors.notify(f"The model {param[:120]} could not be used: {reason}. "
+                          "Showing the default model instead.", "warning")
+        else:
+            errors.notify(f"Showing the model {param[:120]} ({model.name}, "
+                          f"{model.num_params:,} parameters) instead of the default one.")
+            return model, True
+    return load_native(await fetch_bytes(MODEL_URL)), False
+
+
 async def start_overview(container: Any) -> OverviewApp:
     """Load model + gallery, take over the overview in ``container`` and draw it."""
-    model = load_native(await fetch_bytes(MODEL_URL))
+    model, other = await page_model()
     gallery = json.loads((await fetch_bytes(GALLERY_URL)).decode("utf-8"))
+    if other:  # the pre-rendered overview shows the default network: write a new one
+        prerendered = js.document.getElementById("ov-tool")
+        if prerendered is not None:
+            prerendered.remove()
     app = OverviewApp(model, gallery, container)
     await app.start()
     try:  # the detail views open from the overview's neuron-activation hook
