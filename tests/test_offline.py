@@ -179,3 +179,40 @@ def test_build_id_is_stamped_and_follows_the_content(repo_root: Path, tmp_path: 
     second = build.write_manifest(site)
     assert second["build_id"] != first["build_id"]
     assert f'const BUILD_ID = "{second["build_id"]}";' in (site / "sw.js").read_text()
+
+
+@browser_mark
+def test_own_model_is_kept_for_offline_visits(browser, site: Path, tmp_path: Path) -> None:
+    """A kiosk opens ``?model=models/own.npz`` once; offline, the same URL shows that model."""
+    from pyapp.cnn.formats import save_native
+    from pyapp.cnn.model import tinyvgg
+
+    sitekit.require_service_worker(site)
+    root = tmp_path / "site"
+    shutil.copytree(site, root)
+    classes = [f"own class {i}" for i in range(10)]
+    (root / "models").mkdir()
+    save_native(tinyvgg(class_names=classes, rng=5), root / "models" / "own.npz")
+    shown = "els => els.map(e => e.textContent)"
+    with sitekit.serve_dir(root) as url:
+        watched = sitekit.new_context(browser, url)
+        try:
+            page = sitekit.open_app(watched, "?model=models/own.npz")
+            assert page.eval_on_selector_all(".ov-out .ov-cls", shown) == classes
+            sitekit.wait_service_worker(page)
+            page.wait_for_function("""async () => {
+                const own = await caches.open('own-models-cnn-explainer');
+                return (await own.keys()).some((r) => r.url.endsWith('/models/own.npz'));
+            }""", timeout=30_000)
+
+            watched.context.set_offline(True)
+            page.reload()
+            sitekit.wait_mark(page, "app:interactive")
+            assert page.eval_on_selector_all(".ov-out .ov-cls", shown) == classes
+            assert "could not be used" not in sitekit.messages(page)
+            # kept apart from the build cache, which a new build replaces
+            names = page.evaluate("caches.keys()")
+            assert "own-models-cnn-explainer" in names
+            assert watched.console_errors == [] and watched.outside_requests == []
+        finally:
+            watched.context.close()

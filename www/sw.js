@@ -4,8 +4,11 @@
 //   lists, each checked against its sha256 (Subresource Integrity), into a cache named after this
 //   build. A failed or mismatching download fails the install: no half or mixed cache is ever used.
 // - fetch: cache-first for the build's files (the query string is ignored: `?model=...` pages and
-//   the like get the same index.html); anything else (e.g. a teacher's own model) goes to the
-//   network as usual.
+//   the like get the same index.html). A teacher's own model (`?model=models/mine.npz`, or a TF.js
+//   model.json and its .bin shards) is fetched network-first and kept in a second cache, which
+//   survives new builds, so a kiosk that opened it once keeps it offline. On the very first visit
+//   this worker does not control the page yet, so the page also posts {type: "keep", urls} once
+//   the worker is ready. Anything else goes to the network as usual.
 // - a new build has a new BUILD_ID, so this file's bytes change and the browser installs the new
 //   worker beside the old one. It waits until the page accepts ("a new version is ready —
 //   reload", see boot.js), which posts {type: "skip-waiting"}; on activation the old caches are
@@ -20,6 +23,8 @@ const MANIFEST = "build-manifest.json";
 const SCOPE = new URL("./", self.location.href);
 const INDEX = new URL("index.html", SCOPE).href;
 const PARALLEL = 4;
+const OWN_MODELS = "own-models-cnn-explainer";  // not PREFIX: activation keeps it
+const MODEL_FILE = /\.(npz|json|bin)$/i;
 
 function hexToBase64(hex) {
   let binary = "";
@@ -74,8 +79,36 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("message", (event) => {
   if (event.data && event.data.type === "skip-waiting") self.skipWaiting();
+  if (event.data && event.data.type === "keep") event.waitUntil(keep(event.data.urls || []));
   if (event.data && event.data.type === "build-id") event.source?.postMessage({ type: "build-id", id: BUILD_ID, cache: CACHE });
 });
+
+async function keep(urls) {
+  const own = await caches.open(OWN_MODELS);
+  for (const href of urls) {
+    const url = new URL(href, SCOPE);
+    if (url.origin !== SCOPE.origin || !MODEL_FILE.test(url.pathname)) continue;
+    try {
+      const response = await fetch(url, { cache: "no-store" });
+      if (response.ok) await own.put(url.href, response);
+    } catch (error) {
+      console.warn(`could not keep ${url.href} for offline use:`, error);
+    }
+  }
+}
+
+async function networkFirst(request) {
+  const own = await caches.open(OWN_MODELS);
+  try {
+    const response = await fetch(request);
+    if (response.ok && response.type === "basic") await own.put(request.url, response.clone());
+    return response;
+  } catch (error) {
+    const kept = await own.match(request.url);
+    if (kept) return kept;
+    throw error;
+  }
+}
 
 async function respond(request) {
   const cache = await caches.open(CACHE);
@@ -83,7 +116,8 @@ async function respond(request) {
   const key = request.mode === "navigate" && (url.pathname === SCOPE.pathname)
     ? INDEX : keyOf(url);
   const hit = await cache.match(key);
-  return hit || fetch(request);
+  if (hit) return hit;
+  return MODEL_FILE.test(url.pathname) ? networkFirst(request) : fetch(request);
 }
 
 self.addEventListener("fetch", (event) => {

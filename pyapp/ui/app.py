@@ -18,6 +18,7 @@ from typing import Any
 import js  # type: ignore[import-not-found]
 import numpy as np
 from PIL import Image
+from pyodide.ffi import create_once_callable, to_js  # type: ignore[import-not-found]
 from pyodide.http import pyfetch  # type: ignore[import-not-found]
 
 from pyapp.cnn.formats import load_native
@@ -146,6 +147,20 @@ class OverviewApp:
         self.view.message(text)
 
 
+def keep_offline(urls: list[str]) -> None:
+    """Ask the service worker to keep these files (a teacher's model) for offline visits."""
+    workers = getattr(js.navigator, "serviceWorker", None)
+    if workers is None or not urls:
+        return
+    message = to_js({"type": "keep", "urls": urls}, dict_converter=js.Object.fromEntries)
+
+    def post(registration: Any) -> None:
+        if registration.active:
+            registration.active.postMessage(message)
+
+    workers.ready.then(create_once_callable(post))
+
+
 async def page_model() -> tuple[Model, bool]:
     """The model named by ``?model=`` (same site only), else the default; and whether it is
     another model than the default (then the pre-rendered overview does not apply).
@@ -155,9 +170,15 @@ async def page_model() -> tuple[Model, bool]:
     """
     param = js.URLSearchParams.new(js.location.search).get("model")
     if param is not None:
+        fetched: list[str] = []
+
+        async def fetch_noted(url: str) -> bytes:
+            fetched.append(url)
+            return await fetch_bytes(url)
+
         try:
             model = await load_model_from(resolve_model_url(param, js.location.href),
-                                          fetch_bytes)
+                                          fetch_noted)
             probe = OverviewState.for_model(model)  # the page can lay it out, feed and run it
             probe.set_image(preprocess(Image.new("RGB", (8, 8)), model.input_shape,
                                        model.preprocessing), "probe", None)
@@ -170,6 +191,7 @@ async def page_model() -> tuple[Model, bool]:
         else:
             errors.notify(f"Showing the model {param[:120]} ({model.name}, "
                           f"{model.num_params:,} parameters) instead of the default one.")
+            keep_offline(fetched)
             return model, True
     return load_native(await fetch_bytes(MODEL_URL)), False
 
