@@ -74,3 +74,13 @@ def test_unusable_model_keeps_the_default_with_a_notice(app_page: Any, param: st
     assert f"The model {param} could not be used" in text and reason in text, text
     assert "Showing the default model instead." in text
     assert app_page.outside_requests == []
+
+
+def test_classes_parameter_names_the_classes(app_page: Any) -> None:
+    model = tinyvgg(rng=12)  # numbered classes, as a TF.js model.json without metadata
+    buf = io.BytesIO()
+    save_native(model, buf)
+    app_page.page.route("**/models/plain.npz",
+                        lambda route: route.fulfill(status=200, body=buf.getvalue()))
+    app_page.open("?model=models/plain.npz&classes=" + ",%20".join(CUSTOM_CLASSES))
+    assert shown_classes(app_page.page) == CUSTOM_CLASSES

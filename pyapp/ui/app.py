@@ -162,14 +162,18 @@ def keep_offline(urls: list[str]) -> None:
 
 
 async def page_model() -> tuple[Model, bool]:
-    """The model named by ``?model=`` (same site only), else the default; and whether it is
-    another model than the default (then the pre-rendered overview does not apply).
+    """The model named by ``?model=`` (same site only; ``&classes=a,b,...`` renames its
+    classes), else the default; and whether it is another model than the default (then the
+    pre-rendered overview does not apply).
 
     A model that cannot be read, or that the page cannot run and draw, leaves the default
     model in place, with a notice that says why.
     """
-    param = js.URLSearchParams.new(js.location.search).get("model")
+    params = js.URLSearchParams.new(js.location.search)
+    param = params.get("model")
     if param is not None:
+        names = params.get("classes")  # e.g. for a TF.js model.json that carries none
+        class_names = [n.strip() for n in names.split(",")] if names else None
         fetched: list[str] = []
 
         async def fetch_noted(url: str) -> bytes:
@@ -178,7 +182,7 @@ async def page_model() -> tuple[Model, bool]:
 
         try:
             model = await load_model_from(resolve_model_url(param, js.location.href),
-                                          fetch_noted)
+                                          fetch_noted, class_names)
             probe = OverviewState.for_model(model)  # the page can lay it out, feed and run it
             probe.set_image(preprocess(Image.new("RGB", (8, 8)), model.input_shape,
                                        model.preprocessing), "probe", None)
