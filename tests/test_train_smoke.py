@@ -99,3 +99,19 @@ def test_two_process_run_splits_batches_and_exports(tmp_path: Path) -> None:
     assert prov["steps"] == 3  # one epoch of 20 images in batches of 8 (8 + 8 + 4)
     probs = model.predict(check_inputs()[0])
     assert np.isfinite(probs).all() and abs(float(probs.sum()) - 1) < 1e-5
+
+
+def test_two_process_replay_is_bit_identical() -> None:
+    """Same seed, same LR trace, same number of processes: the same weights, bit for bit."""
+    from pyapp.train.data import Split
+    from pyapp.train.fit import Recipe, train
+
+    g = np.random.default_rng(0)
+    split = Split(g.integers(0, 256, (40, 32, 32, 3), dtype=np.uint8),
+                  g.integers(0, 10, 40).astype(np.int64))
+    recipe = Recipe(batch_size=16, procs=2, lr_trace=[1e-3, 4e-3, 2e-3, 1e-3, 5e-4, 1e-4])
+    runs = [train(recipe, split, log=lambda _s: None, log_every=0)[0].state_dict()
+            for _ in range(2)]
+    assert runs[0].keys() == runs[1].keys()
+    for key in runs[0]:
+        assert torch.equal(runs[0][key], runs[1][key]), key
