@@ -1,8 +1,9 @@
 """The core runs unchanged inside Pyodide (headless Chromium) and gives CPython's numbers.
 
-Needs the vendored runtime (``python3 build.py`` -> ``dist/runtime/pyodide``), Playwright and
-/usr/bin/chromium; skipped otherwise.  Input pixels are passed as arrays, not JPEG: Pyodide's
-Pillow decodes JPEG with IJG libjpeg 9, which differs from libjpeg-turbo (see preprocess.py).
+Uses the vendored runtime of the session's fresh build (conftest's ``built_site``), Playwright
+and /usr/bin/chromium (skipped without Chromium).  Input pixels are passed as arrays, not JPEG:
+Pyodide's Pillow decodes JPEG with IJG libjpeg 9, which differs from libjpeg-turbo (see
+preprocess.py).
 """
 
 from __future__ import annotations
@@ -26,15 +27,20 @@ from pyapp.cnn.model import sequential_cnn
 from pyapp.cnn.preprocess import preprocess
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNTIME = ROOT / "dist" / "runtime" / "pyodide"
 CHROMIUM = Path("/usr/bin/chromium")
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not (RUNTIME / "pyodide.mjs").is_file(),
-                       reason="no vendored Pyodide runtime: run `python3 build.py` first"),
     pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium"),
 ]
+
+
+@pytest.fixture(scope="module")
+def runtime(built_site: Path) -> Path:
+    """The Pyodide runtime that the build vendored (the one the page runs)."""
+    path = built_site / "runtime" / "pyodide"
+    assert (path / "pyodide.mjs").is_file(), f"the build has no {path}/pyodide.mjs"
+    return path
 
 
 def _bench_module():
@@ -61,13 +67,13 @@ window.runCode = async (code) => {
 window.benchReady = true;"""
 
 
-def run_in_pyodide(tmp_path: Path, code: str) -> str:
+def run_in_pyodide(tmp_path: Path, runtime: Path, code: str) -> str:
     pytest.importorskip("playwright")
     from playwright.sync_api import sync_playwright
 
     bp = _bench_module()
     site = tmp_path / "site"
-    bp.make_site(site, RUNTIME)
+    bp.make_site(site, runtime)
     page_html = (site / "index.html").read_text().replace("window.benchReady = true;", RUNNER)
     (site / "index.html").write_text(page_html)
     server = http.server.ThreadingHTTPServer(
@@ -88,7 +94,7 @@ def run_in_pyodide(tmp_path: Path, code: str) -> str:
         server.server_close()
 
 
-def test_pyodide_matches_cpython(tmp_path) -> None:
+def test_pyodide_matches_cpython(tmp_path: Path, runtime: Path) -> None:
     model = sequential_cnn((40, 36, 3), blocks=((6, 5), (4,)), num_classes=4,
                            class_names=list("abcd"), rng=9)
     buf = io.BytesIO()
@@ -113,7 +119,7 @@ json.dumps({{"acts": {{k: v.tolist() for k, v in acts.items()}},
              "conv": [rec.recompose(), rec.value],
              "pre": img.tolist()}})
 """
-    out = json.loads(run_in_pyodide(tmp_path, code))
+    out = json.loads(run_in_pyodide(tmp_path, runtime, code))
     ours = model.forward(x)
     assert list(out["acts"]) == list(ours)
     for name, arr in ours.items():
