@@ -407,7 +407,9 @@ def test_touch_tap_highlights_then_activates(page: Any) -> None:
     page.evaluate(tap, "#ov-n-conv_2_1-6")
     assert page.evaluate("window.__ov") == ["conv_2_1:6"]  # the second tap activates
     page.keyboard.press("Escape")
+    # the dialog hands focus back as it closes: focus the next neuron only after that
+    page.wait_for_function("!document.querySelector('dialog[open]')", timeout=10_000)
     page.focus("#ov-n-relu_1_1-0")
     page.keyboard.press("Enter")
-    assert page.evaluate("window.__ov")[-1] == "relu_1_1:0"
+    page.wait_for_function("window.__ov.at(-1) === 'relu_1_1:0'", timeout=10_000)
     page.keyboard.press("Escape")
