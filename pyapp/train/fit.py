@@ -186,9 +186,9 @@ def _train(
             (lr,) = group.from_lead([lr])  # rank 0's clock drives a budgeted schedule
             for g in opt.param_groups:
                 g["lr"] = lr
-            idx = perm[i:i + recipe.batch_size]
-            seen += len(idx)
-            idx = idx[group.rank::group.world]
+            batch = perm[i:i + recipe.batch_size]
+            seen += len(batch)
+            idx = batch[group.rank::group.world]  # this process's share
             x = train_batch(images[idx], INPUT_SIZE, aug_gen, recipe.crop_pad, recipe.jitter)
             x = x.contiguous(memory_format=fmt)
             y = labels[idx]
@@ -196,7 +196,7 @@ def _train(
             loss = F.cross_entropy(logits, y, label_smoothing=recipe.label_smoothing)
             opt.zero_grad(set_to_none=True)
             # Mean over the whole batch: each rank's share is weighted by its size.
-            (loss * (len(idx) * group.world / len(perm[i:i + recipe.batch_size]))).backward()
+            (loss * (len(idx) * group.world / len(batch))).backward()
             batch_loss, batch_correct = group.average_gradients(
                 params, [float(loss.detach()) * len(idx), float((logits.argmax(1) == y).sum())])
             opt.step()

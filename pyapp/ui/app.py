@@ -66,10 +66,9 @@ class OverviewApp:
         image = await self.gallery_input(0)
         self.state.set_image(image, "gallery:0", 0)
         prerendered = self.view.mount()
-        if not prerendered:
-            self._set_original(GALLERY_DIR + self.gallery[0]["file"])
         self.view.draw()
         if not prerendered:  # no build-time picture: this is the first one
+            self._set_original(GALLERY_DIR + self.gallery[0]["file"])
             js.performance.mark("app:first-overview-paint")
         js.performance.mark("app:overview-drawn")
         errors.listen(self.view.root.querySelector(".ov-gallery"), "click", self._on_thumb)
