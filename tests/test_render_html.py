@@ -12,8 +12,8 @@ from pyapp.cnn.model import sequential_cnn
 from pyapp.render import prerender
 from pyapp.render.layout import build_layout, layer_infos
 from pyapp.render.overview_html import format_prob, tool_html
-from pyapp.render.ranges import legends
 from pyapp.render.readout import readout_html
+from pyapp.session import Session, Source
 
 ROOT = Path(__file__).resolve().parents[1]
 CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
@@ -37,6 +37,10 @@ def setup():
     return model, acts, lay
 
 
+def snapshot(model, acts, mode="unit"):
+    return Session(model, acts["input"], Source("gallery", 0), range_mode=mode).snapshot
+
+
 def parse(html):
     p = Collect()
     p.feed(html)
@@ -45,10 +49,9 @@ def parse(html):
 
 def test_tool_structure(setup):
     model, acts, lay = setup
-    kinds = [(c.name, c.kind) for c in lay.columns]
     probs = [float(p) for p in acts["probabilities"]]
     gallery = [{"file": "a.jpg", "label": "cat", "credit": "x"}]
-    tags = parse(tool_html(lay, CLASSES, probs, legends(acts, kinds, "module"), gallery))
+    tags = parse(tool_html(snapshot(model, acts, "module"), gallery))
     sections = [a for t, a in tags if t == "section"]
     assert [s["data-l"] for s in sections][0] == "input" and len(sections) == 12
     neurons = [a for t, a in tags if a.get("role") == "button"]
@@ -70,7 +73,7 @@ def test_tool_structure(setup):
 def test_output_text_is_the_core_probability(setup):
     model, acts, lay = setup
     probs = [float(p) for p in acts["probabilities"]]
-    html = tool_html(lay, CLASSES, probs, [], [])
+    html = tool_html(snapshot(model, acts), [])
     shown = [float(v) / 100 for v in re.findall(r'class="ov-prob">([0-9.]+)%<', html)]
     assert np.allclose(shown, probs, atol=0.0005 + 1e-9)
     assert format_prob(0.12345) == "12.3%"
@@ -127,21 +130,3 @@ def test_prerender_without_model_is_a_no_op(tmp_path, capsys):
     index.write_text('<main id="app"></main>')
     assert prerender.main([str(index), "--model", str(tmp_path / "none.npz")]) == 0
     assert index.read_text() == '<main id="app"></main>'
-
-
-def test_overview_state_keeps_the_previous_image_on_failure(setup):
-    from pyapp.ui.state import OverviewState
-
-    model = setup[0]
-    st = OverviewState.for_model(model)
-    img = np.random.default_rng(2).random((64, 64, 3), dtype=np.float32)
-    st.set_image(img, "gallery:0", 0)
-    probs = st.probabilities.copy()
-    with pytest.raises(ValueError):
-        st.set_image(np.zeros((10, 10, 3), np.float32), "upload:x", None)
-    assert st.source == "gallery:0" and st.selected == 0
-    assert np.array_equal(st.probabilities, probs) and st.predicted == int(np.argmax(probs))
-    with pytest.raises(ValueError):
-        st.set_range_mode("bogus")
-    st.set_range_mode("global")
-    assert st.range_mode == "global"

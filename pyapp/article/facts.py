@@ -5,25 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from pyapp.playground.geometry import output_size
-
-#: Where each layer type is explained in the article: the overview links a layer's label here.
-SECTION_IDS: dict[str, str] = {
-    "input": "article-input",
-    "conv2d": "article-conv",
-    "relu": "article-relu",
-    "max_pool2d": "article-pool",
-    "flatten": "article-flatten",
-    "dense": "article-softmax",
-    "softmax": "article-softmax",
-    "probabilities": "article-softmax",
-}
-
-
-def section_for_layer(layer_type: str) -> str:
-    """The article section id for a layer type (``"conv2d"``, ``"relu"``, ..., ``"input"``);
-    ``"article-what"`` for anything else."""
-    return SECTION_IDS.get(layer_type, "article-what")
+from pyapp.cnn import ops
+from pyapp.sections import SECTION_IDS, section_for_layer  # noqa: F401 - re-exported
 
 
 @dataclass(frozen=True)
@@ -97,7 +80,7 @@ def network_facts(model: Any) -> NetworkFacts:
 
 def conv_geometry(layer: LayerFact) -> dict[str, int]:
     """``n, p, k, s, d`` and the output side ``o`` of a conv / pool layer along rows, with
-    ``o`` computed by the playground's formula (explicit padding: the top amount)."""
+    ``o`` computed by the core's formula (explicit padding: the top amount)."""
     cfg = layer.config
     if layer.type == "conv2d":
         k = int(cfg["kernel_size"][0])
@@ -108,11 +91,6 @@ def conv_geometry(layer: LayerFact) -> dict[str, int]:
     s = int(cfg["strides"][0])
     padding = cfg.get("padding", "valid")
     n = int(layer.in_shape[0])
-    if padding == "valid":
-        p = 0
-    elif padding == "same":
-        total = max((-(-n // s) - 1) * s + d * (k - 1) + 1 - n, 0)
-        p = total // 2
-    else:
-        p = int(padding[0][0])
-    return {"n": n, "p": p, "k": k, "s": s, "d": d, "o": output_size(n, k, s, p, d)}
+    (top, bottom), _ = ops.resolve_padding(padding, (n, n), (k, k), (s, s), (d, d))
+    return {"n": n, "p": top, "k": k, "s": s, "d": d,
+            "o": ops.conv_output_size(n, k, s, top + bottom, d)}

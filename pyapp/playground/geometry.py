@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from pyapp.cnn import ops
+
 INPUT_SIZE_RANGE = (3, 16)
 DILATION_RANGE = (1, 3)
 CONTROL_NAMES: tuple[str, ...] = ("input_size", "padding", "kernel_size", "stride", "dilation")
@@ -111,8 +113,8 @@ def apply_change(settings: Settings, name: str, value: str | int | float) -> Set
 
 def output_size(n: int, k: int, s: int = 1, p: int = 0, d: int = 1) -> int:
     """``floor((n + 2p - d(k - 1) - 1) / s) + 1``; a value below 1 means the kernel does not
-    fit in the padded input."""
-    return (n + 2 * p - d * (k - 1) - 1) // s + 1
+    fit in the padded input (the core's :func:`~pyapp.cnn.ops.conv_output_size`)."""
+    return ops.conv_output_size(n, k, s, 2 * p, d)
 
 
 @dataclass(frozen=True)

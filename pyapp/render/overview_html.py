@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from html import escape
+from typing import Any
 
-from pyapp.article.facts import section_for_layer
+from pyapp.sections import section_for_layer
 
 from .colormaps import ACTIVATION, INPUT
 from .layout import BOTTOM, Column, OverviewLayout, edges, pct
@@ -54,24 +55,25 @@ def _neuron(col: Column, j: int, layout: OverviewLayout, tabindex: int,
 
 
 def _output_row(col: Column, j: int, layout: OverviewLayout, name: str,
-                prob: float | None, predicted: bool) -> str:
+                bar: Any, predicted: bool) -> str:
     style = _style(top=pct(col.ys[j], layout.height), height=pct(layout.node, layout.height))
-    width = f"{100.0 * prob:.2f}%" if prob is not None else "0%"
-    text = format_prob(prob) if prob is not None else ""
+    width = bar.width if bar is not None else "0%"
+    text = bar.text if bar is not None else ""
     cls = "ov-n ov-out" + (" ov-pred" if predicted else "")
     return (f'<div class="{cls}" role="button" tabindex="-1" id="{neuron_id(col.name, j)}"'
             f' data-l="{_a(col.name)}" data-i="{j}"'
-            f' aria-label="{_a(output_label(col, j, name, prob, predicted))}" style="{style}">'
-            f'<span class="ov-cls">{_a(name)}</span>'
-            f'<span class="ov-barbox"><span class="ov-barfill" style="width:{width}"></span></span>'
-            f'<span class="ov-prob">{text}</span></div>')
+            f' aria-label="{_a(output_label(col, j, name, text or None, predicted))}"'
+            f' style="{style}"><span class="ov-cls">{_a(name)}</span>'
+            f'<span class="ov-barbox"><span class="ov-barfill" style="width:{_a(width)}">'
+            f'</span></span><span class="ov-prob">{_a(text)}</span></div>')
 
 
-def output_label(col: Column, j: int, name: str, prob: float | None, predicted: bool) -> str:
-    """Accessible name of an output row."""
+def output_label(col: Column, j: int, name: str, prob_text: str | None,
+                 predicted: bool) -> str:
+    """Accessible name of an output row (``prob_text`` as the row prints it)."""
     s = f"{col.name}, class {j + 1} of {col.count}: {name}"
-    if prob is not None:
-        s += f", probability {format_prob(prob)}"
+    if prob_text:
+        s += f", probability {prob_text}"
     return s + (", predicted" if predicted else "")
 
 
@@ -132,15 +134,15 @@ def _legend(x: float, w: float, layout: OverviewLayout, top: str, gradient: str,
 def network_html(
     layout: OverviewLayout,
     class_names: Sequence[str],
-    probabilities: Sequence[float] | None,
+    bars: Sequence[Any] | None,
+    predicted: int,
     legend_specs: Sequence[LegendSpec],
     images: Mapping[tuple[str, int], str] | None = None,
 ) -> str:
-    """The network panel: edges, one ``<section>`` per column, legends.
-    ``images``: optional ``{(layer, index): data URI}`` painted behind each canvas."""
+    """The network panel: edges, one ``<section>`` per column, legends.  ``bars``: the
+    snapshot's output rows (or None); ``images``: optional ``{(layer, index): data URI}``
+    painted behind each canvas."""
     images = images or {}
-    pred = (max(range(len(probabilities)), key=lambda k: probabilities[k])
-            if probabilities is not None and len(probabilities) else -1)
     out = [f'<div class="ov-net" style="aspect-ratio:{layout.width:g} / {layout.height:g}">',
            edges_svg(layout)]
     for ci, col in enumerate(layout.columns):
@@ -149,8 +151,8 @@ def network_html(
                    f' aria-labelledby="ov-h-{_a(col.name)}" style="{style}">{_heading(col)}')
         for j in range(col.count):
             if col.kind == "dense":
-                p = float(probabilities[j]) if probabilities is not None else None
-                out.append(_output_row(col, j, layout, class_names[j], p, j == pred))
+                bar = bars[j] if bars is not None else None
+                out.append(_output_row(col, j, layout, class_names[j], bar, j == predicted))
             else:
                 tab = 0 if ci == 0 and j == 0 else -1
                 out.append(_neuron(col, j, layout, tab, images.get((col.name, j))))
@@ -186,26 +188,25 @@ def credits_html(entries: Sequence[Mapping[str, str]], base: str = "gallery/") -
 
 
 def tool_html(
-    layout: OverviewLayout,
-    class_names: Sequence[str],
-    probabilities: Sequence[float] | None,
-    legend_specs: Sequence[LegendSpec],
+    snap: Any,
     gallery: Sequence[Mapping[str, str]],
-    selected: int = 0,
-    mode: str = "unit",
     images: Mapping[tuple[str, int], str] | None = None,
     original_src: str = "",
     processed_src: str = "",
     gallery_base: str = "gallery/",
 ) -> str:
-    """The whole tool: controls (gallery, upload, input preview, detail toggle, scale
-    selector), the message line, the network and the read-out."""
+    """The whole tool for snapshot ``snap`` (:class:`pyapp.session.Snapshot`): controls
+    (gallery, upload, input preview, detail toggle, scale selector, copy link), the message
+    line, the network and the read-out."""
+    mode = snap.range_mode
+    selected = snap.selected if snap.selected is not None else -1
+    detail = "on" if snap.detail else "off"
     opts = "".join(f'<option value="{m}"{" selected" if m == mode else ""}>{label}</option>'
                    for m, label in RANGE_LABELS.items())
     proc_bg = f' style="background-image:url({processed_src})"' if processed_src else ""
     orig = f' src="{_a(original_src)}"' if original_src else ""
     return (
-        f'<div id="ov-tool" class="ov-tool" data-detail="on" data-range="{_a(mode)}">'
+        f'<div id="ov-tool" class="ov-tool" data-detail="{detail}" data-range="{_a(mode)}">'
         '<div class="ov-controls">'
         f'{gallery_html(gallery, selected, gallery_base)}'
         '<div class="ov-upload">'
@@ -219,13 +220,15 @@ def tool_html(
         f' aria-label="The 64 by 64 input the model sees"{proc_bg}></canvas>'
         '<figcaption>original &#8594; model input (64&#215;64)</figcaption></figure>'
         '<div class="ov-options">'
-        '<button type="button" id="ov-detail" class="ov-btn" aria-pressed="true">'
-        'Show detail</button>'
+        '<button type="button" id="ov-detail" class="ov-btn"'
+        f' aria-pressed="{"true" if snap.detail else "false"}">Show detail</button>'
         f'<label class="ov-range">Scale <select id="ov-range">{opts}</select></label>'
+        '<button type="button" id="ov-copy-link" class="ov-btn">Copy link</button>'
         '</div></div>'
         '<p id="ov-message" class="ov-message" role="status" aria-live="polite"></p>'
         '<div class="ov-scroll">'
-        f'{network_html(layout, class_names, probabilities, legend_specs, images)}</div>'
+        + network_html(snap.layout, snap.class_names, snap.bars, snap.predicted,
+                       snap.legends, images) + '</div>'
         '<div id="ov-readout" class="ov-readout" aria-live="polite">'
         'Hover, tap or focus a neuron (Tab, then arrow keys) to see its values.</div>'
         f'{credits_html(gallery, gallery_base)}'

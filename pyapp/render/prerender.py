@@ -21,10 +21,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .layout import build_layout, layer_infos
-from .maps import overview_rgba
 from .overview_html import tool_html
-from .ranges import legends
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_MODEL = ROOT / "weights" / "tinyvgg-cifar10.npz"
@@ -52,19 +49,17 @@ def png_data_uri(rgba: np.ndarray) -> str:
 
 def render_tool(model: Any, image: np.ndarray, gallery: Sequence[Mapping[str, str]],
                 selected: int = 0, mode: str = "unit", original_src: str = "") -> str:
-    """The complete tool's HTML for ``image`` (model input, ``(H, W, 3)`` in [0, 1])."""
-    acts = model.forward(image)
-    layout = build_layout(model.input_shape, layer_infos(model))
-    kinds = [(c.name, c.kind) for c in layout.columns]
+    """The complete tool's HTML for ``image`` (model input, ``(H, W, 3)`` in [0, 1]),
+    painted from a snapshot of the same :class:`~pyapp.session.Session` the page uses."""
+    from pyapp.session import Session, Source
+
+    snap = Session(model, image, Source("gallery", selected), range_mode=mode).snapshot
     images: dict[tuple[str, int], str] = {}
-    for name, stack in overview_rgba(acts, layout, mode).items():
+    for name, stack in snap.overview_rgba.items():
         for j, rgba in enumerate(stack):
             images[(name, j)] = png_data_uri(rgba)
-    pixels = np.clip(np.rint(acts["input"] * 255.0), 0, 255).astype(np.uint8)
-    rgba = np.concatenate([pixels, np.full(pixels.shape[:2] + (1,), 255, np.uint8)], axis=-1)
-    return tool_html(layout, model.class_names, [float(p) for p in acts["probabilities"]],
-                     legends(acts, kinds, mode), gallery, selected, mode, images,
-                     original_src=original_src, processed_src=png_data_uri(rgba))
+    return tool_html(snap, gallery, images, original_src=original_src,
+                     processed_src=png_data_uri(snap.input_rgba))
 
 
 def prerender(model_path: Path = DEFAULT_MODEL, gallery_json: Path = DEFAULT_GALLERY) -> str:

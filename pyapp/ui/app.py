@@ -1,11 +1,20 @@
-"""The overview app in the page: loads the model and the gallery, takes over (or writes) the
-overview, and switches images (gallery click / Enter, upload, drop, paste).
+"""The app in the page: loads the model and the gallery, makes the :class:`~pyapp.session.Session`
+and subscribes the views, and turns the user's image actions (gallery click / Enter, upload,
+drop, paste) into session changes.
 
-``await start_overview(container)`` returns the :class:`OverviewApp`; its ``view`` has the
-``on_neuron_activate`` hook and ``state`` (also ``pyapp.ui.state.STATE``) the current image,
-activations and range mode.  User Timing marks: ``app:overview-drawn`` (the live network is
-drawn), and per image change ``app:image-start`` (gallery click), ``app:forward-start`` /
-``app:forward-end`` (the model's forward pass) and ``app:image-drawn``.
+Two rules for those actions:
+
+* **the last action wins**: every action takes a ticket (:meth:`OverviewApp.begin`); an
+  asynchronous load (fetching an example, decoding a big upload) is applied only if no later
+  action has started meanwhile;
+* **one redraw per frame**: an action arriving while a redraw already happened in this frame
+  waits for the next animation frame, and only the latest waiting one runs (500 queued clicks
+  cost one redraw, not 500).
+
+``await start_overview(container)`` returns the :class:`OverviewApp` (``app.session``,
+``app.view``).  User Timing marks: ``app:overview-drawn`` (the live network is drawn), and per
+image change ``app:image-start``, ``app:forward-start`` / ``app:forward-end`` (the model's
+forward pass) and ``app:image-drawn`` (every subscribed view has painted).
 """
 
 from __future__ import annotations
@@ -13,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import traceback
+from collections.abc import Callable
 from typing import Any
 
 import js  # type: ignore[import-not-found]
@@ -21,15 +31,17 @@ from PIL import Image
 from pyodide.ffi import create_once_callable, to_js  # type: ignore[import-not-found]
 from pyodide.http import pyfetch  # type: ignore[import-not-found]
 
+from pyapp import links
 from pyapp.cnn.formats import load_native
 from pyapp.cnn.model import Model
 from pyapp.cnn.preprocess import ImageError, preprocess
 from pyapp.model_source import load_model_from, resolve_model_url
+from pyapp.session import Session, Source
 from pyapp.ui import errors
-from pyapp.ui import state as state_mod
+from pyapp.ui.address import Address
+from pyapp.ui.events import Bindings
 from pyapp.ui.imageinput import ImageInput
 from pyapp.ui.overview import OverviewView
-from pyapp.ui.state import OverviewState
 
 MODEL_URL = "weights/tinyvgg-cifar10.npz"
 GALLERY_DIR = "gallery/"
@@ -43,17 +55,48 @@ async def fetch_bytes(url: str) -> bytes:
     return bytes(await resp.bytes())
 
 
+class LatestPerFrame:
+    """Runs an action now if nothing ran in this animation frame, else keeps only the latest
+    one for the next frame."""
+
+    def __init__(self) -> None:
+        self._busy = False
+        self._pending: Callable[[], None] | None = None
+
+    def run(self, action: Callable[[], None]) -> None:
+        if self._busy:
+            self._pending = action
+            return
+        self._busy = True
+        js.requestAnimationFrame(create_once_callable(self._frame))
+        action()
+
+    def _frame(self, *_: Any) -> None:
+        self._busy = False
+        action, self._pending = self._pending, None
+        if action is not None:
+            try:
+                self.run(action)
+            except Exception as exc:  # noqa: BLE001 - the boundary of a frame callback
+                errors.report(exc, "redrawing")
+
+
 class OverviewApp:
-    def __init__(self, model: Any, gallery: list[dict], container: Any) -> None:
+    def __init__(self, model: Model, gallery: list[dict], container: Any,
+                 link: links.PageLink) -> None:
         self.model = model
         self.gallery = gallery
-        self.state = OverviewState.for_model(model)
-        state_mod.STATE = self.state
-        self.view = OverviewView(self.state, gallery, container)
+        self.container = container
+        self.link = link
+        self.session: Session | None = None
+        self.view: OverviewView | None = None
+        self.bindings = Bindings("the example images")
         self._inputs: dict[int, np.ndarray] = {}
-        self._seq = 0
+        self._ticket = 0
+        self._frames = LatestPerFrame()
         self._object_url: str | None = None
 
+    # --- the gallery -------------------------------------------------------------------
     async def gallery_input(self, index: int) -> np.ndarray:
         """The model input for gallery entry ``index`` (cached after the first load)."""
         if index not in self._inputs:
@@ -62,85 +105,122 @@ class OverviewApp:
                                              self.model.preprocessing)
         return self._inputs[index]
 
+    def first_index(self) -> int:
+        """The example the link asks for (the first one if it names none or a wrong one)."""
+        index = self.link.image
+        if index is None or not 0 <= index < len(self.gallery):
+            if index is not None:
+                errors.notify("The link names an example that does not exist; showing the "
+                              "first example.", "warning")
+            return 0
+        return index
+
     async def start(self) -> None:
-        image = await self.gallery_input(0)
-        self.state.set_image(image, "gallery:0", 0)
+        index = self.first_index()
+        if self.link.upload:
+            errors.notify("This link was made with someone's own photo, which stays on their "
+                          "device: showing the first example instead.", "info")
+        for problem in self.link.problems:
+            errors.notify(problem, "warning")
+        image = await self.gallery_input(index)
+        self.session = Session(self.model, image, Source("gallery", index),
+                               range_mode=self.link.range_mode, detail=self.link.detail,
+                               on_error=lambda exc, fn: errors.report(exc, "drawing a view"))
+        self.view = OverviewView(self.session, self.gallery, self.container)
         prerendered = self.view.mount()
-        self.view.draw()
+        self.view.paint(self.session.snapshot)
+        self.session.subscribe(self.view.paint)
+        self.session.subscribe(self._after_paint)
+        self._set_original(GALLERY_DIR + self.gallery[index]["file"])
         if not prerendered:  # no build-time picture: this is the first one
-            self._set_original(GALLERY_DIR + self.gallery[0]["file"])
             js.performance.mark("app:first-overview-paint")
         js.performance.mark("app:overview-drawn")
-        errors.listen(self.view.root.querySelector(".ov-gallery"), "click", self._on_thumb)
-        self.image_input = ImageInput(self.view.root, self.model, self.load_upload, self.fail)
+        self.bindings.listen(self.view.root.querySelector(".ov-gallery"), "click",
+                             self._on_thumb)
+        self.image_input = ImageInput(self.view.root, self.model, self.begin,
+                                      self.load_upload, self.fail)
         self.image_input.bind()
+        self.address = Address(self.session, self.view.root)
+        self.address.install()
         errors.spawn(self._preload(), "preloading the example images")
 
     async def _preload(self) -> None:
         """Warm the gallery cache in the background (makes clicks instant)."""
-        for i in range(1, len(self.gallery)):
+        for i in range(len(self.gallery)):
             try:
                 await self.gallery_input(i)
-            except (OSError, ImageError):
-                pass
+            except (OSError, ImageError) as exc:
+                errors.log_error(f"Example {i + 1} could not be preloaded: {exc}")
             await asyncio.sleep(0)
+
+    def begin(self) -> int:
+        """A new image action starts: its ticket (later actions make it stale)."""
+        self._ticket += 1
+        return self._ticket
+
+    def current(self, ticket: int) -> bool:
+        return ticket == self._ticket
 
     def _on_thumb(self, event: Any) -> None:
         button = event.target.closest(".ov-thumb")
         if button is None:
             return
-        index = int(button.dataset.index)
-        if index in self._inputs:  # cached: draw now, without a round trip through a task
-            js.performance.mark("app:image-start")
-            self._seq += 1
-            self._show_gallery(index)
-        else:
-            errors.spawn(self.select(index), "showing an example")
-
-    async def select(self, index: int) -> None:
-        """Show gallery entry ``index``."""
         js.performance.mark("app:image-start")
-        self._seq += 1
-        seq = self._seq
+        index = int(button.dataset.index)
+        ticket = self.begin()
+        if index in self._inputs:  # cached: no round trip through a task
+            self._frames.run(lambda: self._show_gallery(index, ticket))
+        else:
+            errors.spawn(self.select(index, ticket), "showing an example")
+
+    async def select(self, index: int, ticket: int | None = None) -> None:
+        """Show gallery entry ``index`` (unless a later action has started meanwhile)."""
+        ticket = self.begin() if ticket is None else ticket
         try:
             await self.gallery_input(index)
         except (OSError, ImageError) as exc:
-            self.fail(f"Example {index + 1} could not be loaded ({exc}).")
+            if self.current(ticket):
+                self.fail(f"Example {index + 1} could not be loaded ({exc}). The previous "
+                          "image is kept.")
             return
-        if seq != self._seq:
-            return
-        self._show_gallery(index)
+        if self.current(ticket):
+            self._frames.run(lambda: self._show_gallery(index, ticket))
 
-    def _show_gallery(self, index: int) -> None:
-        self._forward(self._inputs[index], f"gallery:{index}", index)
+    def _show_gallery(self, index: int, ticket: int) -> None:
+        if not self.current(ticket):
+            return
+        self.view.message("")
         self._set_original(GALLERY_DIR + self.gallery[index]["file"])
-        self._redraw()
+        self._forward(self._inputs[index], Source("gallery", index))
 
-    async def load_upload(self, image: np.ndarray, name: str, file: Any) -> None:
+    async def load_upload(self, image: np.ndarray, name: str, file: Any, ticket: int) -> None:
         """Show the user's decoded image (``file`` is the JS File / Blob, for the preview)."""
-        self._seq += 1
-        self._forward(image, f"upload:{name}", None)
-        url = str(js.URL.createObjectURL(file))
-        self._set_original(url)
-        if self._object_url:
-            js.URL.revokeObjectURL(self._object_url)
-        self._object_url = url
-        self._redraw()
+        if not self.current(ticket):
+            return
 
-    def _forward(self, image: np.ndarray, source: str, selected: int | None) -> None:
+        def show() -> None:
+            if not self.current(ticket):
+                return
+            self.view.message("")
+            url = str(js.URL.createObjectURL(file))
+            self._set_original(url)
+            if self._object_url:
+                js.URL.revokeObjectURL(self._object_url)
+            self._object_url = url
+            self._forward(image, Source("upload", name=name))
+        self._frames.run(show)
+
+    def _forward(self, image: np.ndarray, source: Source) -> None:
         js.performance.mark("app:forward-start")
-        self.state.set_image(image, source, selected)
-        js.performance.mark("app:forward-end")
+        self.session.set_image(image, source)  # subscribers paint; _after_paint marks
+
+    def _after_paint(self, snapshot: Any) -> None:
+        if "image" in snapshot.changed:
+            js.performance.mark("app:forward-end")
+            js.performance.mark("app:image-drawn")
 
     def _set_original(self, src: str) -> None:
-        img = self.view.root.querySelector("#ov-original")
-        img.src = src
-
-    def _redraw(self) -> None:
-        self.view.message("")
-        self.view.set_selected(self.state.selected)
-        self.view.draw(transition=True)
-        js.performance.mark("app:image-drawn")
+        self.view.root.querySelector("#ov-original").src = src
 
     def fail(self, text: str) -> None:
         self.view.message(text)
@@ -182,9 +262,9 @@ async def page_model() -> tuple[Model, bool]:
         try:
             model = await load_model_from(resolve_model_url(param, js.location.href),
                                           fetch_noted, class_names)
-            probe = OverviewState.for_model(model)  # the page can lay it out, feed and run it
-            probe.set_image(preprocess(Image.new("RGB", (8, 8)), model.input_shape,
-                                       model.preprocessing), "probe", None)
+            # the page can lay it out, feed and run it
+            Session(model, preprocess(Image.new("RGB", (8, 8)), model.input_shape,
+                                      model.preprocessing), Source("probe"))
         except Exception as exc:  # noqa: BLE001 - any failure keeps the default model
             errors.log_error(f"The model {param!r} was not loaded:\n"
                              + "".join(traceback.format_exception(exc)))
@@ -201,24 +281,25 @@ async def page_model() -> tuple[Model, bool]:
 
 async def start_overview(container: Any) -> OverviewApp:
     """Load model + gallery, take over the overview in ``container`` and draw it."""
+    link = links.parse_page(str(js.location.search), str(js.location.hash))
     model, other = await page_model()
     gallery = json.loads((await fetch_bytes(GALLERY_URL)).decode("utf-8"))
     if other:  # the pre-rendered overview shows the default network: write a new one
         prerendered = js.document.getElementById("ov-tool")
         if prerendered is not None:
             prerendered.remove()
-    app = OverviewApp(model, gallery, container)
+    app = OverviewApp(model, gallery, container, link)
     await app.start()
     try:  # the detail views open from the overview's neuron-activation hook
         from pyapp.ui import detail
 
-        detail.install(lambda: app.state, app.view)
+        app.detail = detail.install(app.session, app.view, app.address)
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without them
         errors.report(exc, "installing the detail views")
-    try:  # the hyperparameter playground follows the current image and model
+    try:  # the hyperparameter playground follows the session's image and model
         from pyapp.ui import playground
 
-        app.playground = playground.mount("playground", app.state)
+        app.playground = playground.mount("playground", app.session)
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without it
         errors.report(exc, "starting the hyperparameter playground")
     return app

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import js  # type: ignore[import-not-found]
-import numpy as np
-from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
 
 def mark(name: str) -> None:
@@ -40,34 +36,3 @@ def show_error(message: str) -> None:
         glue.fail(message)
     else:
         js.document.getElementById("status").textContent = message
-
-
-def el(tag: str, attrs: dict[str, str] | None = None,
-       children: Iterable[object] = (), text: str | None = None) -> object:
-    """Create an element with attributes, children and optional text."""
-    node = js.document.createElement(tag)
-    for key, value in (attrs or {}).items():
-        node.setAttribute(key, value)
-    if text is not None:
-        node.textContent = text
-    for child in children:
-        node.appendChild(child)
-    return node
-
-
-def canvas_from_rgba(rgba: np.ndarray, attrs: dict[str, str] | None = None) -> object:
-    """A ``<canvas>`` the size of ``rgba`` (uint8 ``(h, w, 4)``) holding exactly its pixels."""
-    height, width = rgba.shape[:2]
-    canvas = el("canvas", attrs)
-    canvas.width = width
-    canvas.height = height
-    data = np.ascontiguousarray(rgba, dtype=np.uint8).tobytes()
-    clamped = js.Uint8ClampedArray.new(to_js(data).buffer)
-    image_data = js.ImageData.new(clamped, width, height)
-    canvas.getContext("2d").putImageData(image_data, 0, 0)
-    return canvas
-
-
-def replace_children(parent: object, *children: object) -> None:
-    """Empty ``parent`` and append ``children``."""
-    parent.replaceChildren(*children)

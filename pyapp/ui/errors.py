@@ -5,7 +5,7 @@
   notice; the handler returns normally, so the page stays responsive and later events still run.
 * :func:`spawn` runs a coroutine as a task under the same boundary (use it instead of a bare
   ``asyncio.ensure_future`` in handlers: an exception in a bare task is lost or surfaces late).
-* :func:`listen` = ``addEventListener`` with a guarded handler (the proxy is kept alive).
+* listeners and timers: :class:`pyapp.ui.events.Bindings` (guarded by this boundary).
 * :func:`notify` shows a short message (info, warning or error) in a polite live region at the
   bottom of the page; it never takes the focus and never blocks input.
 
@@ -131,16 +131,6 @@ def spawn(awaitable: Awaitable[Any] | Coroutine[Any, Any, Any],
     _tasks.add(task)
     task.add_done_callback(_tasks.discard)
     return task
-
-
-def listen(target: Any, event: str, handler: Callable[..., Any], where: str = "") -> Any:
-    """``target.addEventListener(event, guarded(handler))``; returns the JS proxy."""
-    from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
-
-    proxy = create_proxy(guarded(handler, where=where) if where else guarded(handler))
-    _proxies.append(proxy)
-    target.addEventListener(event, proxy)
-    return proxy
 
 
 # --- notices ------------------------------------------------------------------------------

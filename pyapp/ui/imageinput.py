@@ -15,10 +15,11 @@ from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
 from pyapp.cnn.preprocess import ImageError, preprocess
 from pyapp.ui import errors, intake
+from pyapp.ui.events import Bindings
 
 # keep at least this many pixels on the short side when the browser scales a big image down
 BROWSER_MIN_SIDE = 256
-Loader = Callable[[np.ndarray, str, Any], Awaitable[None]]
+Loader = Callable[[np.ndarray, str, Any, int], Awaitable[None]]
 
 
 async def browser_decode(data: bytes, mime: str) -> Image.Image:
@@ -60,30 +61,37 @@ def js_array(files: Any) -> Any:
 
 
 class ImageInput:
-    """Wires the upload button, drop and paste to ``load(image, name, file)`` through the
-    intake policy (:mod:`pyapp.ui.intake`); ``fail(message)`` reports what could not be used
-    (the caller keeps its previous image)."""
+    """Wires the upload button, drop and paste to ``load(image, name, file, ticket)`` through
+    the intake policy (:mod:`pyapp.ui.intake`).  ``begin()`` is called as each action starts
+    and returns its ticket (so the caller can tell whether a later action has overtaken a slow
+    decode); ``fail(message)`` reports what could not be used (the caller keeps its previous
+    image)."""
 
-    def __init__(self, root: Any, model: Any, load: Loader,
+    def __init__(self, root: Any, model: Any, begin: Callable[[], int], load: Loader,
                  fail: Callable[[str], None]) -> None:
-        self.root, self.model, self.load, self.fail = root, model, load, fail
+        self.root, self.model, self.begin, self.load, self.fail = root, model, begin, load, fail
+        self.bindings = Bindings("reading your image")
 
     def bind(self) -> None:
         chooser = self.root.querySelector("#ov-file")
-        errors.listen(self.root.querySelector("#ov-upload-btn"), "click",
-                      lambda e: chooser.click())
-        errors.listen(chooser, "change", self._on_change)
+        listen = self.bindings.listen
+        listen(self.root.querySelector("#ov-upload-btn"), "click", lambda e: chooser.click())
+        listen(chooser, "change", self._on_change)
         doc = js.document
-        errors.listen(doc, "dragover", self._on_dragover)
-        errors.listen(doc, "dragleave", self._on_dragleave)
-        errors.listen(doc, "drop", self._on_drop)
-        errors.listen(doc, "paste", self._on_paste)
+        listen(doc, "dragover", self._on_dragover)
+        listen(doc, "dragleave", self._on_dragleave)
+        listen(doc, "drop", self._on_drop)
+        listen(doc, "paste", self._on_paste)
+
+    def close(self) -> None:
+        self.bindings.close()
 
     def _tell(self, message: str, kind: str) -> None:
         self.fail(message)
 
     async def take(self, files: Any) -> None:
         """Intake, decode and hand the image to ``load``; on failure report, keep the state."""
+        ticket = self.begin()
         upload = await intake.take(files, tell=self._tell)
         if upload is None:
             return
@@ -93,7 +101,7 @@ class ImageInput:
         except ImageError as exc:
             self.fail(intake.user_message(upload.name, exc))
             return
-        await self.load(image, upload.name, upload.file)
+        await self.load(image, upload.name, upload.file, ticket)
 
     def _on_change(self, event: Any) -> None:
         files = js_array(event.target.files)  # a copy: the FileList is cleared below

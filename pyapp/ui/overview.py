@@ -17,12 +17,10 @@ import js  # type: ignore[import-not-found]
 import numpy as np
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
-from pyapp.render.maps import overview_rgba
-from pyapp.render.overview_html import format_prob, legends_html, output_label, tool_html
-from pyapp.render.ranges import legends
+from pyapp.render.overview_html import legends_html, output_label, tool_html
 from pyapp.render.readout import readout_html
-from pyapp.ui import errors
-from pyapp.ui.state import OverviewState
+from pyapp.session import Session, Snapshot
+from pyapp.ui.events import Bindings
 
 Key = tuple[str, int]
 ActivateHook = Callable[[str, int], Any]
@@ -37,10 +35,13 @@ def paint(ctx: Any, rgba: np.ndarray) -> None:
 
 
 class OverviewView:
-    """The network view bound to ``state``; ``container`` is where the tool lives."""
+    """The network view of ``session`` (it paints each snapshot it is given, and asks the
+    session for range and detail changes); ``container`` is where the tool lives."""
 
-    def __init__(self, state: OverviewState, gallery: Sequence[dict], container: Any) -> None:
-        self.state = state
+    def __init__(self, session: Session, gallery: Sequence[dict], container: Any) -> None:
+        self.session = session
+        self.snap: Snapshot = session.snapshot
+        self.bindings = Bindings("the overview")
         self.gallery = list(gallery)
         self.container = container
         self._hooks: list[ActivateHook] = []
@@ -61,22 +62,35 @@ class OverviewView:
         self.root = doc.getElementById("ov-tool")
         prerendered = self.root is not None
         if not prerendered:
-            st = self.state
-            specs = legends(st.acts, self._kinds(), st.range_mode) if st.acts else []
-            probs = [float(p) for p in st.probabilities] if st.acts else None
-            self.container.innerHTML = tool_html(
-                st.layout, st.model.class_names, probs, specs, self.gallery,
-                st.selected if st.selected is not None else -1, st.range_mode)
+            self.container.innerHTML = tool_html(self.snap, self.gallery)
             self.root = doc.getElementById("ov-tool")
         self._collect()
         self._bind()
         return prerendered
 
+    def close(self) -> None:
+        self.bindings.close()
+
+    def paint(self, snap: Snapshot) -> None:
+        """Paint ``snap``: every map, bar, legend, the input preview, the controls' state."""
+        self.root.dataset.version = str(snap.version)
+        if not snap.changed & {"model", "image", "range", "detail"}:
+            return  # a view opened or moved: nothing of the overview changed
+        self.snap = snap
+        self.root.dataset.range = snap.range_mode
+        self.root.dataset.detail = "on" if snap.detail else "off"
+        self.root.querySelector("#ov-detail").setAttribute(
+            "aria-pressed", "true" if snap.detail else "false")
+        select = self.root.querySelector("#ov-range")
+        if str(select.value) != snap.range_mode:
+            select.value = snap.range_mode
+        self.set_selected(snap.selected)
+        self.draw(transition="image" in snap.changed and snap.version > 1)
+
     def draw(self, transition: bool = False) -> None:
-        """Paint every map, bar, legend and the input preview from ``state``."""
-        st = self.state
-        rgba = overview_rgba(st.acts, st.layout, st.range_mode)
-        for name, stack in rgba.items():
+        """Paint every map, bar, legend and the input preview of the current snapshot."""
+        st = self.snap
+        for name, stack in st.overview_rgba.items():
             for j, img in enumerate(stack):
                 paint(self._ctx[(name, j)], img)
         for key, canvas in self._canvas.items():
@@ -84,7 +98,7 @@ class OverviewView:
                 canvas.style.backgroundImage = "none"
         self._bg.clear()
         self._draw_outputs()
-        html = legends_html(st.layout, legends(st.acts, self._kinds(), st.range_mode))
+        html = legends_html(st.layout, st.legends)
         if html != self._legends_html:  # unchanged legends cost no layout
             self.legends_el.innerHTML = html
             self._legends_html = html
@@ -107,9 +121,6 @@ class OverviewView:
         self.root.querySelector("#ov-message").textContent = text
 
     # --- DOM --------------------------------------------------------------------------
-    def _kinds(self) -> list[tuple[str, str]]:
-        return [(c.name, c.kind) for c in self.state.layout.columns]
-
     def _collect(self) -> None:
         r = self.root
         self.net = r.querySelector(".ov-net")
@@ -136,10 +147,10 @@ class OverviewView:
         for g in self.svg.querySelectorAll("g[data-t]"):
             name, idx = str(g.dataset.t).rsplit(":", 1)
             self._edges[(name, int(idx))] = g
-        self._order = [c.name for c in self.state.layout.columns]
+        self._order = [c.name for c in self.snap.layout.columns]
 
     def _listen(self, target: Any, event: str, fn: Callable[[Any], Any]) -> None:
-        errors.listen(target, event, fn, where=f"the overview ({event})")
+        self.bindings.listen(target, event, fn)
 
     def _bind(self) -> None:
         net = self.net
@@ -181,13 +192,13 @@ class OverviewView:
             g.classList.toggle("is-hl", on)
             if on:
                 self.svg.appendChild(g)  # draw on top of the faint edges
-        for src in self.state.layout.sources_of(*key):
+        for src in self.snap.layout.sources_of(*key):
             s = self._el.get(src)
             if s is not None:
                 s.classList.toggle("is-src", on)
 
     def _readout(self, key: Key) -> None:
-        st = self.state
+        st = self.snap
         self.readout_el.innerHTML = readout_html(st.model, st.acts, st.layout, *key)
 
     # --- events -----------------------------------------------------------------------
@@ -253,7 +264,7 @@ class OverviewView:
 
     def _neighbour(self, key: Key, k: str) -> Key | None:
         """The neuron an arrow / Home / End key moves to from ``key``."""
-        layout = self.state.layout
+        layout = self.snap.layout
         ci = self._order.index(key[0])
         col = layout.columns[ci]
         if k == "ArrowUp":
@@ -277,36 +288,27 @@ class OverviewView:
             return (other.name, j)
         return None
 
-    def _on_detail(self, event: Any) -> None:
-        st = self.state
-        st.detail = not st.detail
-        self.root.dataset.detail = "on" if st.detail else "off"
-        event.currentTarget.setAttribute("aria-pressed", "true" if st.detail else "false")
+    def _on_detail(self, _event: Any) -> None:
+        self.session.set_detail(not self.session.snapshot.detail)
 
     def _on_range(self, event: Any) -> None:
-        self.state.set_range_mode(str(event.target.value))
-        self.root.dataset.range = self.state.range_mode
-        self.draw()
+        self.session.set_range(str(event.target.value))
 
     # --- outputs and preview ----------------------------------------------------------
     def _draw_outputs(self) -> None:
-        st = self.state
+        st = self.snap
         out = st.layout.columns[-1]
-        probs = st.probabilities
-        pred = st.predicted
         for j in range(out.count):
             node = self._el[(out.name, j)]
-            p = float(probs[j])
-            node.querySelector(".ov-barfill").style.width = f"{100.0 * p:.2f}%"
-            node.querySelector(".ov-prob").textContent = format_prob(p)
-            node.classList.toggle("ov-pred", j == pred)
-            node.setAttribute("aria-label", output_label(out, j, st.model.class_names[j], p,
-                                                          j == pred))
+            bar = st.bars[j]
+            node.querySelector(".ov-barfill").style.width = bar.width
+            node.querySelector(".ov-prob").textContent = bar.text
+            node.classList.toggle("ov-pred", j == st.predicted)
+            node.setAttribute("aria-label", output_label(out, j, st.model.class_names[j],
+                                                          bar.text, j == st.predicted))
 
     def _draw_preview(self) -> None:
-        img = self.state.acts["input"]
-        pixels = np.clip(np.rint(img * 255.0), 0, 255).astype(np.uint8)
-        rgba = np.concatenate([pixels, np.full(pixels.shape[:2] + (1,), 255, np.uint8)], -1)
+        rgba = self.snap.input_rgba
         self.processed.width, self.processed.height = rgba.shape[1], rgba.shape[0]
         paint(self.processed.getContext("2d"), rgba)
         self.processed.style.backgroundImage = "none"

@@ -1,8 +1,8 @@
 """The hyperparameter playground in the page (Pyodide only: imports ``js``).
 
-``mount(container_element_id, state)`` draws the widget into that element and returns the
-controller; ``controller.set_image(pixels)`` / ``controller.set_model(model)`` follow the app's
-current image and model.  Every number and every piece of HTML comes from
+``mount(container_element_id, session)`` draws the widget into that element, subscribes it to
+the session (it follows the image and the model of every snapshot) and returns the
+controller; ``close()`` releases it.  Every number and every piece of HTML comes from
 ``pyapp.playground``; this module only inserts it, toggles classes and wires events.
 """
 
@@ -12,7 +12,6 @@ from dataclasses import replace
 
 import js  # type: ignore[import-not-found]
 import numpy as np
-from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
 from pyapp.playground import view
 from pyapp.playground.compute import PlaygroundResult
@@ -32,20 +31,10 @@ from pyapp.playground.session import (
     evaluate,
     first_conv_kernels,
 )
+from pyapp.session import Session, Snapshot
+from pyapp.ui.events import Bindings
 
 STEP_MS = 900
-_CONTROLLERS: list[Playground] = []
-
-
-def _image_of(state: object) -> np.ndarray | None:
-    """The current image from an app state: ``state.image``, ``state.pixels`` or
-    ``state.example.pixels`` (uint8 or floats in [0, 1])."""
-    for holder in (state, getattr(state, "example", None)):
-        for name in ("image", "pixels"):
-            value = getattr(holder, name, None)
-            if isinstance(value, np.ndarray) and value.ndim == 3:
-                return as_unit_image(value)
-    return None
 
 
 def _control_of(element: object) -> str:
@@ -59,10 +48,10 @@ class Playground:
     """One mounted playground."""
 
     def __init__(self, root: object, image: np.ndarray | None,
-                 network: NetworkKernels | None, state: object = None) -> None:
+                 network: NetworkKernels | None) -> None:
         self.root = root
-        self.state = state
-        self._seen = self._state_refs()
+        self.bindings = Bindings("the hyperparameter playground")
+        self._unsubscribe: object = None
         self.image = image
         self.network = network
         self.settings = Settings()
@@ -73,7 +62,6 @@ class Playground:
         self.step = 0
         self.current: tuple[int, int] | None = None
         self._lit: list[object] = []
-        self._proxies: list[object] = []
         root.innerHTML = view.shell_html()
         self._q("#pg-controls").innerHTML = view.controls_html(self.settings)
         self._draw_sources()
@@ -88,20 +76,35 @@ class Playground:
         # Enter in a number box must not submit (reload) the page; no inline handler: the CSP
         # forbids them
         self._listen(self._q("#pg-controls"), "submit", lambda event: event.preventDefault())
-        tick = create_proxy(self._tick)
-        self._proxies.append(tick)
-        self._timer = js.window.setInterval(tick, STEP_MS)
-        self._show_play()
         self.recompute()
+        self.bindings.every(STEP_MS, self._tick)  # only once it has something to walk
+        self._show_play()
 
     # --- helpers -------------------------------------------------------------------------
     def _q(self, selector: str) -> object:
         return self.root.querySelector(selector)
 
     def _listen(self, target: object, event: str, handler: object) -> None:
-        proxy = create_proxy(handler)
-        self._proxies.append(proxy)
-        target.addEventListener(event, proxy)
+        self.bindings.listen(target, event, handler)
+
+    def follow(self, session: Session) -> None:
+        """Follow the session's image and model from now on."""
+        self._unsubscribe = session.subscribe(self.paint)
+        self.root.dataset.version = str(session.snapshot.version)
+
+    def paint(self, snap: Snapshot) -> None:
+        """A new snapshot: pick up its model and image if they changed."""
+        self.root.dataset.version = str(snap.version)
+        if "model" in snap.changed:
+            self.set_model(snap.model)
+        if snap.changed & {"model", "image"}:
+            self.set_image(snap.image)
+
+    def close(self) -> None:
+        """Stop the walk, remove every listener, leave the session."""
+        if callable(self._unsubscribe):
+            self._unsubscribe()
+        self.bindings.close()
 
     def _draw_sources(self) -> None:
         kernels = [] if self.network is None else view.kernel_options(
@@ -277,26 +280,7 @@ class Playground:
             row, col = neighbour(cell, key, self.result.output_side)
             self._q(f"#pg-out-{row}-{col}").focus()
 
-    def _state_refs(self) -> tuple[int, int]:
-        state = self.state
-        return (id(getattr(state, "image", None)), id(getattr(state, "model", None)))
-
-    def follow_state(self) -> None:
-        """Pick up a new image or model in the app's state (checked on every tick)."""
-        if self.state is None:
-            return
-        refs = self._state_refs()
-        if refs == self._seen:
-            return
-        image_changed, model_changed = refs[0] != self._seen[0], refs[1] != self._seen[1]
-        self._seen = refs
-        if model_changed:
-            self.set_model(getattr(self.state, "model", None))
-        if image_changed:
-            self.set_image(_image_of(self.state))
-
     def _tick(self, *_: object) -> None:
-        self.follow_state()
         result = self.result
         if (not self.playing or self.pinned is not None or result is None
                 or result.output is None or str(js.document.visibilityState) != "visible"):
@@ -306,17 +290,15 @@ class Playground:
         self.highlight(*order[self.step])
 
 
-def mount(container_element_id: str, state: object = None) -> Playground:
-    """Draw the playground into the element with id ``container_element_id``.
-
-    ``state`` is the app's state (anything with ``image`` / ``pixels`` / ``example.pixels``
-    and ``model``, e.g. ``pyapp.ui.state.OverviewState``), or ``None`` for whole numbers and
-    classic kernels only.  The playground follows later changes of ``state.image`` and
-    ``state.model`` by itself."""
+def mount(container_element_id: str, session: Session | None = None) -> Playground:
+    """Draw the playground into the element with id ``container_element_id``, following
+    ``session`` (or, without one, whole numbers and classic kernels only)."""
     root = js.document.getElementById(container_element_id)
     if root is None:
         raise ValueError(f"no element with id {container_element_id!r}")
-    controller = Playground(root, _image_of(state),
-                            first_conv_kernels(getattr(state, "model", None)), state)
-    _CONTROLLERS.append(controller)
+    snap = session.snapshot if session is not None else None
+    controller = Playground(root, as_unit_image(snap.image) if snap is not None else None,
+                            first_conv_kernels(snap.model) if snap is not None else None)
+    if session is not None:
+        controller.follow(session)
     return controller

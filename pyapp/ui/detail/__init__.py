@@ -1,35 +1,30 @@
 """The layer detail views in the page (PyScript layer).
 
-Integration (a few lines in the app's start-up, after the overview is drawn)::
+Integration (in the app's start-up, after the overview is drawn)::
 
     from pyapp.ui import detail
-    detail.install(lambda: app.state, app.view)
+    detail.install(app.session, app.view, app.address)
 
-``install`` adds the ``<dialog>``, follows the URL hash (deep links, history), opens a view
-when the overview reports a neuron activation (click, tap, Enter / Space) and adds the
-"softmax" control beside the output column.
+``install`` adds the ``<dialog>``, subscribes it to the session, follows the URL hash (deep
+links, history), opens a view when the overview reports a neuron activation (click, tap,
+Enter / Space) and adds the "softmax" control beside the output column.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-CONTROLLER: Any = None
 
-
-def install(get_state: Callable[[], Any], overview_view: Any = None) -> Any:
-    """Set up the detail views once; returns the controller."""
-    global CONTROLLER
+def install(session: Any, overview_view: Any = None, address: Any = None) -> Any:
+    """Set up the detail views; returns the controller."""
     from .controller import DetailController
 
-    if CONTROLLER is None:
-        CONTROLLER = DetailController(get_state)
-        CONTROLLER.install()
-        if overview_view is not None:
-            overview_view.on_neuron_activate(CONTROLLER.open)
-            add_softmax_control(overview_view)
-    return CONTROLLER
+    controller = DetailController(session, address)
+    controller.install()
+    if overview_view is not None:
+        overview_view.on_neuron_activate(controller.open)
+        add_softmax_control(overview_view)
+    return controller
 
 
 def add_softmax_control(overview_view: Any) -> None:
@@ -48,13 +43,3 @@ def add_softmax_control(overview_view: Any) -> None:
     btn.textContent = "softmax"
     btn.setAttribute("aria-label", "Softmax: how the logits become probabilities")
     col.appendChild(btn)
-
-
-def open_view(kind: str, layer: str, index: int, channel: int | None = None) -> bool:
-    """Open a view programmatically (``kind`` is informative; the layer decides)."""
-    if CONTROLLER is None:
-        return False
-    if kind == "softmax":
-        CONTROLLER.open_hash(f"#softmax/{index}")
-        return True
-    return bool(CONTROLLER.open(layer, index, channel))

@@ -1,10 +1,18 @@
-"""The detail dialog: opens / closes views, routes the URL hash, runs the controls and keys.
+"""The detail dialog: a subscriber of the session that shows its open view, and the controls
+and keys that change it.
 
 One ``<dialog>`` for the page (``showModal``: the rest of the page is inert, focus stays in
-it).  Opening a view pushes a history entry whose hash names it (``#conv_1_2/4``); going back
-in history, the close button or Esc return to the previous entry, and focus goes back to the
-element that opened the view (found again by its ``data-opens`` hash or its overview id, so it
-also works after a deep link or a rebuilt parent view).
+it).  A click or key asks the session to open a view; the session's snapshot names the view
+and the dialog shows it (the address bar follows, see :mod:`pyapp.ui.address`, so Back returns
+to the previous view).  When the image, model or range mode changes while a view is open, the
+view is rebuilt from the new snapshot at the same position.  Closing goes back to the previous
+entry, and focus goes back to the element that opened the view (found again by its
+``data-opens`` hash or its overview id, so it also works after a deep link or a rebuilt parent
+view).
+
+The dialog exposes ``data-view`` (the view's 1-based hash), ``data-position`` (the position as
+people read it, ``"row,column"`` 1-based, as in the URL), ``data-step`` (the 0-based position
+index) and ``data-version`` (the snapshot it shows).
 """
 
 from __future__ import annotations
@@ -13,12 +21,13 @@ from collections.abc import Callable
 from typing import Any
 
 import js  # type: ignore[import-not-found]
-from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
+from pyapp import links
 from pyapp.render.overview_html import neuron_id
-from pyapp.ui import errors
+from pyapp.session import Session, Snapshot
 from pyapp.ui.animation import SCHEDULER, reduced_motion
-from pyapp.views.route import ViewRef, parse_hash, ref_for
+from pyapp.ui.events import Bindings
+from pyapp.views.route import ViewRef, ref_for
 from pyapp.views.stepper import Stepper
 
 from .markup import ICONS, dialog_html
@@ -29,24 +38,22 @@ TYPING = ("INPUT", "SELECT", "TEXTAREA")
 
 
 class DetailController:
-    def __init__(self, get_state: Callable[[], Any]) -> None:
-        self.get_state = get_state
+    def __init__(self, session: Session, address: Any = None) -> None:
+        self.session = session
+        self.address = address
+        self.snap: Snapshot = session.snapshot
         self.ref: ViewRef | None = None
         self.panel: Any = None
         self.stepper: Stepper | None = None
         self.dialog: Any = None
-        self._proxies: list[Any] = []
+        self.bindings = Bindings("the detail view")
+        self._unsubscribe: Callable[[], None] | None = None
         self._resume = False
         self._esc_at = -1.0
 
     # --- setup ----------------------------------------------------------------------------
     def install(self) -> None:
         doc = js.document
-        if doc.querySelector('link[href$="detail.css"]') is None:
-            link = doc.createElement("link")
-            link.rel = "stylesheet"
-            link.href = "./detail.css"
-            doc.head.appendChild(link)
         d = doc.createElement("dialog")
         d.id = "dv"
         d.className = "dv"
@@ -70,39 +77,43 @@ class DetailController:
         self._listen(d, "pointermove", self._on_pointer)
         self._listen(d, "pointerleave", self._on_leave)
         self._listen(self.speed, "change", self._on_speed)
+        self._listen(d.querySelector(".dv-copy-link"), "click", self._on_copy)
         self._listen(js.window, "hashchange", lambda _e: self.sync())
         self._listen(doc, "click", self._on_page_click)
         SCHEDULER.expose_stats()
+        self._unsubscribe = self.session.subscribe(self.paint)
+        self.dialog.dataset.version = str(self.session.snapshot.version)
         self.sync()
 
     def _listen(self, target: Any, event: str, fn: Callable[[Any], Any]) -> None:
-        proxy = create_proxy(errors.guarded(fn, where=f"the detail view ({event})"))
-        self._proxies.append(proxy)
-        target.addEventListener(event, proxy)
+        self.bindings.listen(target, event, fn)
+
+    def close_all(self) -> None:
+        """Release everything (listeners, the animation, the subscription)."""
+        self._stop()
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self.bindings.close()
 
     # --- opening and closing --------------------------------------------------------------
     def open(self, layer: str, index: int, channel: int | None = None) -> bool:
-        """Open the view of neuron ``index`` of ``layer`` (a user action: pushes history)."""
-        st = self.get_state()
-        ref = ref_for(st.model, layer, index, channel)
+        """Open the view of neuron ``index`` of ``layer`` (a user action)."""
+        ref = ref_for(self.session.model, layer, index, channel)
         if ref is None:
             return False
         self.open_ref(ref)
         return True
 
     def open_hash(self, hash_: str) -> None:
-        st = self.get_state()
-        if hash_ == "#softmax":
-            hash_ = f"#softmax/{st.predicted}"
-        ref = parse_hash(hash_, st.model)
+        """Open the view a ``data-opens`` hash names (either counting form)."""
+        snap = self.session.snapshot
+        ref, pos = links.resolve(links.parse_view_hash(hash_), snap.model, snap.predicted)
         if ref is not None:
-            self.open_ref(ref)
+            self.open_ref(ref, pos)
 
-    def open_ref(self, ref: ViewRef) -> None:
-        if ref == self.ref:
-            return
-        js.history.pushState(js.Object.fromEntries([["dv", True]]), "", ref.to_hash())
-        self.sync()
+    def open_ref(self, ref: ViewRef, position: int | None = None) -> None:
+        if ref != self.ref:
+            self.session.open_view(ref, position)
 
     def close(self) -> None:
         """Close button / Esc: back to the previous entry (the parent view or the page)."""
@@ -110,36 +121,53 @@ class DetailController:
         if self.ref is not None and state is not None and bool(getattr(state, "dv", False)):
             js.history.back()  # hashchange -> sync
         else:  # a deep link: there is no entry of ours to go back to
-            js.history.replaceState(None, "", js.location.pathname + js.location.search)
-            self.sync()
+            self.session.close_view()
 
     def sync(self) -> None:
-        """Show the view the URL's hash names (or none)."""
-        st = self.get_state()
-        if st is None or not st.acts:
-            return
-        ref = parse_hash(str(js.location.hash), st.model)
-        if ref == self.ref:
-            return
-        old = self.ref
-        if ref is None:
-            self._hide()
-        else:
-            self._show(ref)
-        if old is not None:
-            self._restore_focus(old)
+        """The address bar changed (Back, Forward, a typed or linked hash): tell the session."""
+        snap = self.session.snapshot
+        ref, pos = links.resolve(links.parse_view_hash(str(js.location.hash)), snap.model,
+                                 snap.predicted)
+        self.session.open_view(ref, pos, origin="url")
 
-    def _show(self, ref: ViewRef) -> None:
-        st = self.get_state()
+    def paint(self, snap: Snapshot) -> None:
+        """Show what ``snap`` says: the open view (rebuilt when its numbers changed)."""
+        old_ref, self.snap = self.ref, snap
+        self.dialog.dataset.version = str(snap.version)
+        if snap.view is None:
+            if old_ref is not None:
+                self._hide()
+                self._restore_focus(old_ref)
+            return
+        rebuilt = snap.changed & {"model", "image", "range"}
+        if snap.view != old_ref or rebuilt:
+            keep = self.stepper.position if (self.stepper and snap.view == old_ref) else None
+            playing = self.stepper.playing if (self.stepper and snap.view == old_ref) else None
+            self._show(snap.view, keep if snap.position is None else snap.position, playing)
+            if old_ref is not None and snap.view != old_ref:
+                self._restore_focus(old_ref)
+        elif "position" in snap.changed and snap.position is not None and self.stepper:
+            if snap.position != self.stepper.position:
+                self.stepper.seek(snap.position)
+                self.render()
+                self._sync_play()
+
+    def _show(self, ref: ViewRef, position: int | None = None,
+              playing: bool | None = None) -> None:
+        snap = self.snap
         self._stop()
         self.ref = ref
-        self.panel = make_panel(ref, st.model, st.acts, st.range_mode)
+        self.panel = make_panel(ref, snap.model, snap.acts, snap.range_mode)
         self.title.textContent = self.panel.title
         self.dialog.dataset.kind = ref.kind
         self.dialog.dataset.hash = ref.to_hash()
+        self.dialog.dataset.view = links.view_hash(ref, snap.model)
         self.panel.mount(self.body)
-        self.stepper = Stepper(self.panel.count, position=self.panel.start,
-                               playing=not reduced_motion(),
+        pinned = position is not None
+        self.stepper = Stepper(self.panel.count,
+                               position=self.panel.start if position is None else position,
+                               playing=(not reduced_motion() and not pinned) if playing is None
+                               else playing,
                                interval_ms=self.panel.interval_ms,
                                speed=float(self.speed.value))
         self.render()
@@ -158,6 +186,18 @@ class DetailController:
         js.document.documentElement.classList.remove("dv-open")
         if self.dialog.open:
             self.dialog.close()
+
+    def _pin(self) -> None:
+        """Tell the session where the view stands (the link then opens it there), or that
+        it is playing."""
+        s = self.stepper
+        if s is not None:
+            self.session.set_position(None if s.playing else s.position)
+
+    def _on_copy(self, _event: Any) -> None:
+        if self.address is not None:
+            self._pin()
+            self.address.copy(self.dialog.querySelector(".dv-copy-link"))
 
     def _restore_focus(self, old: ViewRef) -> None:
         """Focus the element that opens ``old``: in the view now shown, or on the page."""
@@ -198,7 +238,8 @@ class DetailController:
         self.caption.textContent = caption
         self.record.textContent = a11y
         self.pos.textContent = self.panel.position_text(i)
-        self.data.position = str(i)
+        self.data.step = str(i)
+        self.data.position = links.position_label(self.ref, self.snap.model, i)
 
     def act(self, action: str) -> None:
         s = self.stepper
@@ -215,6 +256,7 @@ class DetailController:
             s.replay()
         self.render()
         self._sync_play()
+        self._pin()
 
     def seek(self, index: int) -> None:
         s = self.stepper
@@ -277,6 +319,7 @@ class DetailController:
             self.seek(self.panel.move(self.stepper.position, d_row, d_col))
             self.stepper.pause()
             self._sync_play()
+            self._pin()
         elif d_row == 0:
             self.act("fwd" if d_col > 0 else "back")
 

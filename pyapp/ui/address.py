@@ -1,0 +1,76 @@
+"""The address bar follows the session (lesson links): every snapshot is written to the URL.
+
+Opening or switching a detail view adds a history entry (Back returns to the previous view);
+every other change (image, range mode, detail toggle, a pinned position) replaces the current
+entry.  A change that came from the URL itself (Back, Forward, a typed hash) only normalises
+it (an old 0-based hash becomes the 1-based form).  "Copy link" puts the URL on the clipboard.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import js  # type: ignore[import-not-found]
+from pyodide.ffi import create_once_callable  # type: ignore[import-not-found]
+
+from pyapp import links
+from pyapp.session import Session, Snapshot
+from pyapp.ui import errors
+from pyapp.ui.events import Bindings
+
+
+class Address:
+    def __init__(self, session: Session, root: Any) -> None:
+        self.session = session
+        self.root = root
+        self.bindings = Bindings("the link of this screen")
+        self._unsubscribe: Any = None
+
+    def install(self) -> None:
+        self._unsubscribe = self.session.subscribe(self.write)
+        self.write(self.session.snapshot)
+        button = self.root.querySelector("#ov-copy-link")
+        if button is not None:
+            self.bindings.listen(button, "click", lambda _e: self.copy(button))
+
+    def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self.bindings.close()
+
+    def url(self, snapshot: Snapshot | None = None) -> str:
+        """The link that opens exactly this screen (path, query and hash)."""
+        snap = snapshot or self.session.snapshot
+        return links.page_url(snap, str(js.location.pathname),
+                              links.rest_of(str(js.location.search)))
+
+    def write(self, snapshot: Snapshot) -> None:
+        url = self.url(snapshot)
+        here = str(js.location.pathname) + str(js.location.search) + str(js.location.hash)
+        if url == here:
+            return
+        opening = ("view" in snapshot.changed and snapshot.view is not None
+                   and snapshot.origin == "user")
+        if opening:
+            js.history.pushState(js.Object.fromEntries([["dv", True]]), "", url)
+        else:
+            js.history.replaceState(js.history.state, "", url)
+
+    def copy(self, button: Any) -> None:
+        """Put this screen's link on the clipboard (and say so, in a notice)."""
+        url = str(js.URL.new(self.url(), js.location.href).href)
+        button.dataset.link = url
+        note = links.upload_note(self.session.snapshot)
+
+        def done(_: Any = None) -> None:
+            errors.notify(" ".join(t for t in ("Link copied.", note) if t))
+
+        def failed(_: Any = None) -> None:
+            errors.notify(" ".join(t for t in (f"Copy this link: {url}", note) if t))
+
+        clipboard = getattr(js.navigator, "clipboard", None)
+        if clipboard is None:
+            failed()
+            return
+        clipboard.writeText(url).then(create_once_callable(done),
+                                      create_once_callable(failed))
