@@ -90,9 +90,16 @@ def random_stack(spec: Sequence[tuple[str, dict]], input_shape: Sequence[int], s
 
 
 # --- the same network in PyTorch (float64, NCHW inside, HWC at the edges) ----------------
-def torch_run(stack: Any, x: np.ndarray, target: tuple[str, int]):
-    """``(activation grads, param grads, logits)`` from PyTorch autograd, numpy float64, with
-    activation gradients in HWC (or flat) layout keyed like ``acts``."""
+def torch_run(stack: Any, x: np.ndarray, target: tuple[str, int],
+              pin: dict[str, np.ndarray] | None = None):
+    """``(activation grads, param grads, logits, activations)`` from PyTorch autograd, numpy
+    float64, activations and their gradients in HWC (or flat) layout keyed like ``acts``.
+
+    ``pin``: activations (ours, ``stack.forward(x)``) that replace torch's forward values
+    layer by layer, ``h + (ours - h).detach()``, leaving autograd's chain rule untouched.  This
+    evaluates torch's gradient at exactly our forward point: where a max-pool window holds a
+    tie (flat white background), float rounding differs between the two convolutions and
+    would otherwise pick different, equally valid, maxima."""
     import torch
 
     F = torch.nn.functional
@@ -134,6 +141,10 @@ def torch_run(stack: Any, x: np.ndarray, target: tuple[str, int]):
             h = F.softmax(h, -1)
         else:
             h = {"relu": F.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}[layer.type](h)
+        if pin is not None:
+            ours = np.asarray(pin[layer.name], np.float64)
+            ours = ours.transpose(2, 0, 1)[None] if ours.ndim == 3 else ours
+            h = h + (torch.from_numpy(np.ascontiguousarray(ours)) - h).detach()
         h.retain_grad()
         outs[layer.name] = h
     kind, index = target
@@ -143,12 +154,12 @@ def torch_run(stack: Any, x: np.ndarray, target: tuple[str, int]):
         F.cross_entropy(h[None], torch.tensor([index])).backward()
 
     def hwc(t):
-        g = t.grad.detach().numpy()
+        g = t.detach().numpy()
         return g[0].transpose(1, 2, 0) if g.ndim == 4 else g
 
-    return ({k: hwc(v) for k, v in outs.items()},
+    return ({k: hwc(v.grad) for k, v in outs.items()},
             {k: v.grad.detach().numpy() for k, v in params.items()},
-            h.detach().numpy())
+            h.detach().numpy(), {k: hwc(v) for k, v in outs.items()})
 
 
 def rel_err(ours: np.ndarray, ref: np.ndarray) -> float:

@@ -49,7 +49,7 @@ def _torch_weighted(stack: Stack, x: np.ndarray, dy: np.ndarray):
     flat = Layer("probe_flatten", "flatten")
     probe = Layer("probe", "dense", {}, {"kernel": dy.reshape(-1, 1), "bias": np.zeros(1)})
     net = Stack([*stack.layers, *([flat] if dy.ndim == 3 else []), probe], x.shape)
-    acts, params, _ = torch_run(net, x, ("logit", 0))
+    acts, params, *_ = torch_run(net, x, ("logit", 0))
     return acts["input"], params
 
 
@@ -156,8 +156,9 @@ MODELS = {
 def compare_with_torch(model, x: np.ndarray, target) -> None:
     acts = model.forward(x)
     ours = grads.backward(model, acts, target)
-    want_a, want_p, logits = torch_run(model, x, target)
+    logits = torch_run(model, x, target)[2]
     assert np.abs(logits - acts[model.layers[-1].name]).max() <= 1e-4  # same network
+    want_a, want_p, _, _ = torch_run(model, x, target, pin=acts)
     assert list(ours.activations) == [n for n in acts if n != "probabilities"]
     assert set(ours.params) == set(want_p)
     for name, g in ours.activations.items():
