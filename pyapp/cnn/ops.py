@@ -216,3 +216,126 @@ def softmax(z: np.ndarray) -> np.ndarray:
     e = np.exp(z64 - z64.max(axis=-1, keepdims=True))
     p = e / e.sum(axis=-1, keepdims=True)
     return p.astype(z.dtype if np.issubdtype(z.dtype, np.floating) else np.float64)
+
+
+# --- further layer kinds (forward) ------------------------------------------------------
+def im2col(
+    x: np.ndarray,
+    kernel_hw: Pair,
+    strides: int | Sequence[int] = 1,
+    padding: Padding = "valid",
+    dilation: int | Sequence[int] = 1,
+) -> tuple[np.ndarray, Pair]:
+    """The matrix of every (padded, dilated) window of ``x`` ``(H, W, C)``, one row per output
+    pixel, each row ordered ``(u, v, c)`` like a flattened HWIO kernel:
+
+        cols[i * W_out + j, (u * kw + v) * C + c] = P[i*s_h + u*d_h, j*s_w + v*d_w, c]
+
+    Returns ``(cols, (H_out, W_out))`` with ``cols`` ``(H_out * W_out, kh * kw * C)``, so that
+    ``conv2d(x, K) = (cols @ K.reshape(-1, O)).reshape(H_out, W_out, O)``.
+    """
+    x = np.asarray(x)
+    k = as_pair(kernel_hw, "kernel_size")
+    s, d = as_pair(strides, "strides"), as_pair(dilation, "dilation")
+    pads = resolve_padding(padding, (x.shape[0], x.shape[1]), k, s, d)
+    win = _windows(pad2d(x, pads), k, s, d)  # (H_out, W_out, C, kh, kw)
+    h_out, w_out = win.shape[:2]
+    cols = win.transpose(0, 1, 3, 4, 2).reshape(h_out * w_out, k[0] * k[1] * x.shape[2])
+    return cols, (h_out, w_out)
+
+
+def avg_pool_counts(in_hw: Pair, pool_size: Pair, strides: Pair, pads: Pads) -> np.ndarray:
+    """How many real (unpadded) cells each pooling window covers: ``(H_out, W_out, 1)``."""
+    ones = np.ones((in_hw[0], in_hw[1], 1), dtype=np.float32)
+    return _windows(pad2d(ones, pads), pool_size, strides, (1, 1)).sum(axis=(3, 4))
+
+
+def avg_pool2d(
+    x: np.ndarray,
+    pool_size: int | Sequence[int] = 2,
+    strides: int | Sequence[int] | None = None,
+    padding: Padding = "valid",
+) -> np.ndarray:
+    """Average-pooling over spatial windows, channel by channel (Keras semantics).
+
+    ``x``: ``(H, W, C)``; window ``(p_h, p_w)``; stride ``(s_h, s_w)`` (default: the window).
+    With ``W_ij`` the cells of window ``(i, j)`` that lie inside ``x`` (padding never counts,
+    as Keras and ``count_include_pad=False`` in PyTorch):
+
+        y[i, j, c] = (1 / |W_ij|) * sum_{(r, q) in W_ij} x[r, q, c]
+
+    Output shape as :func:`max_pool2d`.
+    """
+    x = np.asarray(x)
+    k = as_pair(pool_size, "pool_size")
+    s = as_pair(strides if strides is not None else k, "strides")
+    pads = resolve_padding(padding, (x.shape[0], x.shape[1]), k, s)
+    total = _windows(pad2d(x, pads), k, s, (1, 1)).sum(axis=(3, 4))
+    return (total / avg_pool_counts(x.shape[:2], k, s, pads)).astype(x.dtype, copy=False)
+
+
+def global_avg_pool2d(x: np.ndarray) -> np.ndarray:
+    """Mean of each channel over all positions: ``(H, W, C) -> (C,)``,
+
+        y[c] = (1 / (H W)) * sum_{i, j} x[i, j, c]
+    """
+    x = np.asarray(x)
+    return x.mean(axis=(0, 1), dtype=np.float64).astype(x.dtype, copy=False)
+
+
+def leaky_relu(x: np.ndarray, alpha: float = 0.3) -> np.ndarray:
+    """Leaky ReLU, element-wise (Keras' default slope ``alpha = 0.3``); same shape:
+
+        y = x if x > 0 else alpha * x
+    """
+    x = np.asarray(x)
+    return np.where(x > 0, x, x * np.asarray(alpha, dtype=x.dtype))
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    """Logistic sigmoid, element-wise, without overflow; same shape:
+
+        sigmoid(x) = 1 / (1 + exp(-x)) = exp(x) / (1 + exp(x))
+
+    With ``e = exp(-|x|)`` (never above 1): ``1 / (1 + e)`` for ``x >= 0``, ``e / (1 + e)``
+    otherwise, so ``exp`` never sees a large positive argument.
+    """
+    x = np.asarray(x)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def tanh(x: np.ndarray) -> np.ndarray:
+    """Hyperbolic tangent, element-wise: ``tanh(x) = (e^x - e^-x) / (e^x + e^-x)``."""
+    return np.tanh(x)
+
+
+def fold_batchnorm(
+    kernel: np.ndarray,
+    bias: np.ndarray | None,
+    gamma: np.ndarray,
+    beta: np.ndarray,
+    mean: np.ndarray,
+    var: np.ndarray,
+    eps: float = 1e-3,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Fold an inference-mode BatchNorm into the conv or dense layer before it.
+
+    BatchNorm on ``z = x * K + b`` (per output channel ``o``; ``eps`` defaults to Keras'
+    1e-3, PyTorch uses 1e-5):
+
+        bn(z)[o] = gamma[o] * (z[o] - mean[o]) / sqrt(var[o] + eps) + beta[o]
+                 = x * (K[..., o] * g[o]) + ((b[o] - mean[o]) * g[o] + beta[o]),
+        g[o] = gamma[o] / sqrt(var[o] + eps)
+
+    ``kernel``: HWIO ``(kh, kw, C, O)`` or dense ``(N, O)`` (output channels last in both);
+    ``bias`` ``(O,)`` or ``None`` (zero); the statistics ``(O,)``.  Returns the new
+    ``(kernel, bias)`` in the kernel's dtype.
+    """
+    kernel = np.asarray(kernel)
+    out = kernel.shape[-1]
+    b = np.zeros(out) if bias is None else np.asarray(bias, dtype=np.float64)
+    g = np.asarray(gamma, np.float64) / np.sqrt(np.asarray(var, np.float64) + eps)
+    new_k = (kernel.astype(np.float64) * g).astype(kernel.dtype)
+    new_b = ((b - np.asarray(mean, np.float64)) * g + np.asarray(beta, np.float64))
+    return new_k, new_b.astype(kernel.dtype)
