@@ -419,7 +419,7 @@ def build(out: Path = DEFAULT_OUT, cache_dir: Path = DEFAULT_CACHE) -> dict:
     if (ROOT / "weights").is_dir():
         _copy_tree(ROOT / "weights", out / "weights")
     # the default example's complete overview, drawn now by the same Python as the page
-    from pyapp.render import prerender
+    from pyapp import prerender
 
     prerender.main([str(out / "index.html"), "--model", str(ROOT / "weights" / MODEL_FILE),
                     "--gallery", str(ROOT / "www" / "gallery" / "gallery.json")])

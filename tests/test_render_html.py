@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pyapp import prerender
 from pyapp.cnn.model import sequential_cnn
-from pyapp.render import prerender
 from pyapp.render.layout import build_layout, layer_infos
 from pyapp.render.overview_html import format_prob, tool_html
 from pyapp.render.readout import readout_html

@@ -27,8 +27,8 @@ class Address:
         self._unsubscribe: Any = None
 
     def install(self) -> None:
+        # the first write comes with the first change (the detail views read the hash first)
         self._unsubscribe = self.session.subscribe(self.write)
-        self.write(self.session.snapshot)
         button = self.root.querySelector("#ov-copy-link")
         if button is not None:
             self.bindings.listen(button, "click", lambda _e: self.copy(button))

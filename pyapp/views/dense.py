@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from pyapp.cnn import ops
 from pyapp.cnn.explain import explain_dense, explain_flatten, explain_softmax
 from pyapp.render.colormaps import LOGIT, WEIGHT, text_color_on
 
@@ -100,7 +101,7 @@ class FlattenView:
     def index_at_map(self, channel: int, x: float, y: float, width: float,
                      height: float) -> int:
         r, c = cell_at(x, y, width, height, self.h, self.w)
-        return (r * self.w + c) * self.c + channel
+        return ops.flat_index(r, c, channel, (self.h, self.w, self.c))
 
     def move(self, index: int, d_row: int, d_col: int) -> int:
         """Arrow keys on the strip: left / right one element, up / down one strip row."""
