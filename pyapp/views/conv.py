@@ -15,9 +15,10 @@ import numpy as np
 
 from pyapp.cnn import ops
 from pyapp.cnn.explain import ConvExplanation, explain_conv, intermediate_maps
+from pyapp.cnn.stats import colour_limit
 
 from .geometry import Rect, cell_at, cell_rect, raster, raster_index, reveal_covers
-from .maps import Cell, Palette, abs_max, diverging_rgba, weight_cell
+from .maps import Cell, Palette, diverging_rgba, weight_cell
 from .numbers import fmt, pct, sum_expr
 
 SUM_DIGITS = 3
@@ -60,8 +61,8 @@ class _ConvBase:
         self.pads = ops.resolve_padding(c["padding"], (self.in_h, self.in_w), self.kernel_size,
                                         self.strides, self.dilation)
         self.inter = intermediate_maps(model, acts, layer, out_channel)
-        self.inter_limit = abs_max(self.inter.maps)
-        self.weight_limit = abs_max(spec.weights["kernel"])
+        self.inter_limit = colour_limit(self.inter.maps)
+        self.weight_limit = colour_limit(spec.weights["kernel"])
         self.palette = Palette(model, acts, mode)
         self.input_rgba = [self.palette.channel_rgba(self.input_layer, ch)
                            for ch in range(self.in_c)]
