@@ -17,10 +17,11 @@ import pytest
 from pyapp.cnn import explain as ex
 from pyapp.cnn.formats import load_native
 from pyapp.cnn.preprocess import preprocess
+from pyapp.numbers import parse
 
 pytestmark = pytest.mark.browser
 
-NUM = r"-?\d+\.\d+(?:e[+-]\d+)?"
+NUM = r"[-\u2212]?\d+\.\d+(?:e[+\-\u2212]\d+)?"
 SHOTS = Path(os.environ.get("DETAIL_SHOTS", Path(tempfile.gettempdir()) / "detail-shots"))
 # (hash, how the overview opens it): neuron element id or a selector
 VIEWS = {
@@ -197,7 +198,7 @@ def test_hash_change_opens_and_closes(fresh: Page) -> None:
 
 # --- the numbers are the core's -----------------------------------------------------------------
 def nums(text: str) -> list[float]:
-    return [float(x) for x in re.findall(NUM, text)]
+    return [parse(x) for x in re.findall(NUM, text)]
 
 
 def near(a: float, b: float, digits: int = 3) -> bool:
@@ -219,8 +220,8 @@ def check_conv(rec: ex.ConvExplanation, text: str) -> None:
     partials = nums(m[3])
     assert len(partials) == len(rec.terms)
     assert all(near(p, t.partial_sum) for p, t in zip(partials, rec.terms, strict=True))
-    assert near(float(m[4]), rec.channel_sum) and near(float(m[5]), rec.bias)
-    assert near(float(m[6]), rec.value)
+    assert near(parse(m[4]), rec.channel_sum) and near(parse(m[5]), rec.bias)
+    assert near(parse(m[6]), rec.value)
 
 
 @pytest.mark.parametrize("hash_,target", [
@@ -256,26 +257,26 @@ def test_page_numbers_equal_core(fresh: Page, core: Any, hash_: str, target: str
             if kind == "formula":
                 ch = int(hash_.split("/")[2])
                 m = re.search(rf"partial sum ({NUM})", text)
-                assert m and near(float(m[1]), rec.terms[ch].partial_sum)
+                assert m and near(parse(m[1]), rec.terms[ch].partial_sum)
                 vals = nums(re.search(r"column \d+; (.*); partial sum", text)[1])
                 assert np.allclose(vals[0::2], rec.terms[ch].window.ravel(), atol=5e-3)
                 assert np.allclose(vals[1::2], rec.terms[ch].kernel.ravel(), atol=5e-3)
-                assert near(float(page.inner_text("#dv .dv-value")), rec.value)
+                assert near(parse(page.inner_text("#dv .dv-value")), rec.value)
             else:
-                assert near(float(page.inner_text("#dv .dv-result")), rec.result)
+                assert near(parse(page.inner_text("#dv .dv-result")), rec.result)
         elif kind == "relu":
             w = model.shapes[layer][1]
             rec = ex.explain_relu(model, acts, layer, (i // w, i % w, int(idx)))
             m = re.search(rf"row (\d+), column (\d+); input ({NUM}); .* = output ({NUM})$", text)
             assert m and (int(m[1]), int(m[2])) == rec.position[:2]
-            assert near(float(m[3]), rec.input) and near(float(m[4]), rec.output)
-            assert near(float(page.inner_text("#dv .dv-y")), rec.output)
+            assert near(parse(m[3]), rec.input) and near(parse(m[4]), rec.output)
+            assert near(parse(page.inner_text("#dv .dv-y")), rec.output)
         elif kind == "pool":
             w = model.shapes[layer][1]
             rec = ex.explain_max_pool(model, acts, layer, int(idx), i // w, i % w)
             m = re.search(rf"values (.*); maximum ({NUM}) from row (\d+), column (\d+)", text)
             assert m and np.allclose(nums(m[1]), rec.window.ravel(), atol=5e-4)
-            assert near(float(m[2]), rec.value)
+            assert near(parse(m[2]), rec.value)
             assert (int(m[3]), int(m[4])) == (rec.argmax_row, rec.argmax_col)
         elif kind == "flatten":
             fr = ex.explain_flatten(model, acts, "flatten", i)
@@ -285,7 +286,7 @@ def test_page_numbers_equal_core(fresh: Page, core: Any, hash_: str, target: str
                           rf"({NUM}); logit of .* ({NUM})$", text)
             assert m, text
             assert (int(m[1]), int(m[2]), int(m[3]) - 1) == (fr.row, fr.col, fr.channel)
-            got = [float(m[j]) for j in range(4, 10)]
+            got = [parse(m[j]) for j in range(4, 10)]
             want = [fr.input, dr.weights[i], dr.products[i], dr.total, dr.bias, dr.value]
             assert all(near(g, v) for g, v in zip(got, want, strict=True))
         else:
@@ -293,10 +294,10 @@ def test_page_numbers_equal_core(fresh: Page, core: Any, hash_: str, target: str
             m = re.search(rf"exp\(({NUM})\) = ({NUM}); sum of all \d+ exponentials ({NUM}); "
                           rf"probability .* = ({NUM})$", text)
             assert m, text
-            assert near(float(m[1]), rec.logits[i])
-            assert float(m[2]) == pytest.approx(rec.exponentials[i], rel=1e-3, abs=5e-4)
-            assert float(m[3]) == pytest.approx(rec.total, rel=1e-3)
-            assert near(float(m[4]), float(acts["probabilities"][i]), 4)
+            assert near(parse(m[1]), rec.logits[i])
+            assert parse(m[2]) == pytest.approx(rec.exponentials[i], rel=1e-3, abs=5e-4)
+            assert parse(m[3]) == pytest.approx(rec.total, rel=1e-3)
+            assert near(parse(m[4]), float(acts["probabilities"][i]), 4)
             assert page.evaluate(f"document.querySelector('#dv tr[data-i=\"{i}\"]')"
                                  ".classList.contains('is-cur')")
 

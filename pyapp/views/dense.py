@@ -12,13 +12,14 @@ from typing import Any
 
 import numpy as np
 
+from pyapp import numbers
 from pyapp.cnn.explain import explain_dense, explain_flatten, explain_softmax
 from pyapp.cnn.stats import colour_limit
 from pyapp.render.colormaps import SIGNED, signed_colour, text_color_on
 
 from .geometry import Rect, cell_at, cell_rect
 from .maps import Cell, Palette, diverging_rgba, weight_cell
-from .numbers import fmt, fmt_sci
+from .numbers import fmt
 
 DIGITS = 3
 # The highlighted edge's SVG: strip elements on the left edge (x = 0), the class node at
@@ -61,9 +62,10 @@ class FlattenView:
         self.strip_rgba = diverging_rgba(
             np.asarray(acts[self.flatten_layer]).reshape(self.h * self.w, self.c), self.limit)
         self.weight_limit = colour_limit(self.dense.weights)
-        self.total = fmt(self.dense.total, DIGITS)
-        self.bias = fmt(self.dense.bias, DIGITS)
-        self.result = fmt(self.dense.result, DIGITS)
+        # the logit is the true value with DIGITS decimals; the sum of products and the bias
+        # get the digits it takes to add up to it by hand (pyapp.numbers)
+        (self.total, self.bias), self.result = numbers.sum_terms(
+            [self.dense.total, self.dense.bias], self.dense.result, DIGITS)
         self.value = fmt(self.dense.value, DIGITS)
 
     def edges_rgba(self, width: int = 160, height: int = 560) -> np.ndarray:
@@ -158,14 +160,16 @@ class SoftmaxView:
         self.start = unit
         lim = colour_limit(self.rec.logits)
         self.shift = fmt(self.rec.shift, DIGITS) if self.rec.shift else ""
+        # the exponentials add up, by hand, to their printed sum (pyapp.numbers)
+        exps, self.total = numbers.sum_terms(self.rec.exponentials.tolist(), self.rec.total,
+                                             DIGITS, form=numbers.sci)
         self.terms = []
         for i, name in enumerate(self.rec.class_names):
             bg = signed_colour(float(self.rec.logits[i]), lim)
             self.terms.append(SoftmaxTerm(i, name, fmt(self.rec.logits[i], DIGITS),
-                                          fmt_sci(self.rec.exponentials[i], DIGITS),
+                                          exps[i],
                                           fmt(self.rec.probabilities[i], 4), bg,
                                           text_color_on(bg)))
-        self.total = fmt_sci(self.rec.total, DIGITS)
         self.title = "Softmax: from logits to probabilities"
 
     def exp_text(self, term: SoftmaxTerm) -> str:
