@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import AppPage, new_app_page
 
 from pyapp.cnn import explain as ex
 from pyapp.cnn.formats import load_native
@@ -44,71 +45,26 @@ def core(site_server: Any) -> tuple[Any, dict[str, np.ndarray]]:
     return model, model.forward(image)
 
 
-class Page:
-    def __init__(self, page: Any, url: str) -> None:
-        self.page, self.url = page, url
+Page = AppPage  # the tests below name the harness by its role here
 
-    def load(self, hash_: str = "") -> None:
-        self.page.goto(self.url + hash_)
-        self.page.wait_for_function(
-            "performance.getEntriesByName('app:interactive').length > 0", timeout=120_000)
-        if not self.page.evaluate("!!document.getElementById('dv')"):
-            self.page.wait_for_timeout(2000)
-        if not self.page.evaluate("!!document.getElementById('dv')"):
-            pytest.fail("no detail dialog on the page: the app's start-up must call "
-                        "pyapp.ui.detail.install(lambda: app.state, app.view)")
 
-    def dv(self, key: str) -> str | None:
-        return self.page.evaluate(f"document.getElementById('dv').dataset.{key} ?? null")
-
-    def is_open(self) -> bool:
-        return bool(self.page.evaluate("document.getElementById('dv').open"))
-
-    def wait_open(self, hash_: str) -> None:
-        self.page.wait_for_function(
-            "(h) => { const d = document.getElementById('dv'); "
-            "return d.open && d.dataset.hash === h; }", arg=hash_, timeout=20_000)
-
-    def wait_closed(self) -> None:
-        self.page.wait_for_function("!document.getElementById('dv').open", timeout=20_000)
-
-    def active_id(self) -> str:
-        return self.page.evaluate("document.activeElement && document.activeElement.id || ''")
-
-    def close_all(self) -> None:
-        for _ in range(4):
-            if not self.is_open():
-                break
-            self.page.keyboard.press("Escape")
-            self.page.wait_for_timeout(150)
-        if self.is_open():
-            self.page.evaluate("history.replaceState(null, '', location.pathname);"
-                               "dispatchEvent(new HashChangeEvent('hashchange'))")
-        self.wait_closed()
-
-    def pause(self) -> None:
-        if self.dv("playing") == "true":
-            self.page.click("#dv .dv-play")
-        assert self.dv("playing") == "false"
-
-    def position(self) -> int:
-        return int(self.dv("position") or -1)
-
-    def record(self) -> str:
-        return self.page.inner_text("#dv-record")
+def load(app: AppPage, hash_: str = "") -> None:
+    """Open the site at ``hash_``; the detail dialog must be installed by start-up."""
+    app.open(hash_)
+    try:
+        app.page.wait_for_selector("#dv", state="attached", timeout=20_000)
+    except Exception:  # noqa: BLE001 - reported as the failure below
+        pytest.fail("no detail dialog on the page: the app's start-up must install "
+                    "pyapp.ui.detail")
 
 
 @pytest.fixture(scope="module")
 def app(browser: Any, site_server: Any) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    p = Page(page, site_server.url)
-    p.load()
+    p = new_app_page(browser, site_server.url, viewport={"width": 1440, "height": 900})
+    load(p)
     yield p
-    context.close()
-    assert errors == []
+    p.close()
+    assert [e for e in p.console_errors if e.startswith("pageerror")] == []
 
 
 @pytest.fixture()
@@ -180,7 +136,7 @@ def test_softmax_control_and_flatten_button(fresh: Page) -> None:
 
 
 def test_deep_link_opens_and_esc_clears_the_hash(app: Page) -> None:
-    app.load("#conv_2_1/3/7")
+    load(app, "#conv_2_1/3/7")
     app.wait_open("#conv_2_1/3/7")
     assert "input channel 8" in app.page.inner_text("#dv-title")
     app.page.keyboard.press("Escape")
@@ -246,7 +202,7 @@ def test_page_numbers_equal_core(fresh: Page, core: Any, hash_: str, target: str
             page.hover(f"#dv .dv-sm-table tbody tr:nth-child({int(rng.integers(1, 11))})")
         else:
             hover_random(page, f"#dv {target}", rng)
-        page.wait_for_timeout(50)
+        fresh.frames(2)  # the pointer's position is drawn
         i = fresh.position()
         text = fresh.record()
         layer, idx = hash_[1:].split("/")[:2]
@@ -309,11 +265,10 @@ def test_play_pause_step(fresh: Page) -> None:
     fresh.wait_open("#relu_1_1/0")
     assert fresh.dv("playing") == "true"
     a = fresh.position()
-    page.wait_for_timeout(700)
-    assert fresh.position() != a  # playing: it advances
+    fresh.wait_position_change(a)  # playing: it advances
     fresh.pause()
     b = fresh.position()
-    page.wait_for_timeout(700)
+    fresh.frames(60)  # a second of frames at 60 Hz, several steps' worth while playing
     assert fresh.position() == b  # paused: it stays
     page.click('#dv button[data-act="fwd"]')
     assert fresh.position() == b + 1
@@ -337,20 +292,18 @@ def test_play_pause_step(fresh: Page) -> None:
 
 
 def test_reduced_motion_nothing_moves_by_itself(browser: Any, site_server: Any) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 800},
-                                  reduced_motion="reduce")
+    p = new_app_page(browser, site_server.url, reduced_motion="reduce")
     try:
-        p = Page(context.new_page(), site_server.url)
-        p.load("#conv_1_1/0")
+        load(p, "#conv_1_1/0")
         p.wait_open("#conv_1_1/0")
         assert p.dv("playing") == "false"
         a = p.position()
-        p.page.wait_for_timeout(800)
+        p.frames(60)
         assert p.position() == a
         p.page.click('#dv button[data-act="fwd"]')
         assert p.position() == a + 1
     finally:
-        context.close()
+        p.close()
 
 
 # --- screenshots and overlap ----------------------------------------------------------------
@@ -404,7 +357,7 @@ def test_screenshots_and_no_text_overlap(fresh: Page, size: tuple[int, int]) -> 
             page.evaluate(f"location.hash = '{h}'")
             fresh.wait_open(h)
             fresh.pause()
-            page.wait_for_timeout(800)  # past the opening transition
+            fresh.settle("#dv")  # past the opening transition
             name = h[1:].replace("/", "-")
             page.screenshot(path=str(SHOTS / f"{name}-{size[0]}x{size[1]}.png"))
             assert page.evaluate(OVERLAPS) == [], h
