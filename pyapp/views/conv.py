@@ -41,9 +41,9 @@ def _window_rect(rec: ConvExplanation, h: int, w: int) -> Rect:
 
 @dataclass(frozen=True)
 class ConvSums:
-    """The printed sums of one position, each adding up by hand (``pyapp.numbers``):
-    ``total + bias = result`` (result with ``SUM_DIGITS``), the partial sums add up to
-    ``total``, and (for one channel) the products to that channel's partial sum."""
+    """The printed sums of one position, each adding up by hand (``pyapp.numbers``).  The
+    elastic view shows ``partials -> total`` and ``total + bias = result``; the formula view
+    shows ``products -> partials[channel]`` and ``partials + bias = result``."""
 
     partials: list[str]
     total: str
@@ -54,18 +54,23 @@ class ConvSums:
 
 def conv_sums(rec: ConvExplanation, channel: int | None = None) -> ConvSums:
     """Each printed total is the true value with its own decimals; its terms get as many
-    decimals as it takes to add up to it (so digits only grow down the chain)."""
-    (total, bias), result = numbers.sum_terms([rec.channel_sum, rec.bias], rec.result,
-                                              SUM_DIGITS)
-    partials, total = numbers.sum_terms([t.partial_sum for t in rec.terms], rec.channel_sum,
-                                        numbers.decimals_of(total))
-    products = None
-    if channel is not None:
-        t = rec.terms[channel]
-        kh, kw = t.products.shape
-        flat, partials[channel] = numbers.sum_terms(
-            t.products.ravel().tolist(), t.partial_sum, numbers.decimals_of(partials[channel]))
-        products = [flat[u * kw:(u + 1) * kw] for u in range(kh)]
+    decimals as it takes to add up to it (so digits only grow down the chain).  Without
+    ``channel``: the elastic view's chain; with it, the formula view's for that channel."""
+    if channel is None:
+        (total, bias), result = numbers.sum_terms([rec.channel_sum, rec.bias], rec.result,
+                                                  SUM_DIGITS)
+        partials, total = numbers.sum_terms([t.partial_sum for t in rec.terms],
+                                            rec.channel_sum, numbers.decimals_of(total))
+        return ConvSums(partials, total, bias, result)
+    shown, result = numbers.sum_terms([t.partial_sum for t in rec.terms] + [rec.bias],
+                                      rec.result, SUM_DIGITS)
+    partials, bias = shown[:-1], shown[-1]
+    total = numbers.fixed(rec.channel_sum, numbers.decimals_of(bias))
+    t = rec.terms[channel]
+    kh, kw = t.products.shape
+    flat, partials[channel] = numbers.sum_terms(
+        t.products.ravel().tolist(), t.partial_sum, numbers.decimals_of(partials[channel]))
+    products = [flat[u * kw:(u + 1) * kw] for u in range(kh)]
     return ConvSums(partials, total, bias, result, products)
 
 
@@ -261,7 +266,7 @@ class ConvFormula(_ConvBase):
                              x.input_channel == self.in_channel)
                  for i, x in enumerate(rec.terms)]
         total, bias, result = sums.total, sums.bias, sums.result
-        flat = [f"{values[u][v].text} times {weights[u][v].text}"
+        flat = [f"{values[u][v].text} times {weights[u][v].text} is {products[u][v]}"
                 for u in range(kh) for v in range(kw)]
         a11y = (f"{self.layer} neuron {self.out_channel + 1}, input channel "
                 f"{self.in_channel + 1}: window {kh} by {kw} at row {r}, column {c}; "
