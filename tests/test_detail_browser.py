@@ -364,3 +364,58 @@ def test_screenshots_and_no_text_overlap(fresh: Page, size: tuple[int, int]) -> 
             fresh.close_all()
     finally:
         page.set_viewport_size({"width": 1440, "height": 900})
+
+
+# --- the numbers on the page are the view models' and add up ----------------------------------
+TEXTS = "(sel) => [...document.querySelectorAll(sel)].map((e) => e.textContent)"
+
+
+def test_shown_sums_are_the_view_models_and_add_up(fresh: Page, core: Any) -> None:
+    """The DOM's strings of the elastic, formula, flatten and softmax views are the CPython
+    view models' frame strings, and the shown terms add up to the shown totals."""
+    from pyapp.numbers import adds_up
+    from pyapp.views.conv import ConvElastic, ConvFormula
+    from pyapp.views.dense import FlattenView, SoftmaxView
+
+    model, acts = core
+    page = fresh.page
+
+    def texts(sel: str) -> list[str]:
+        return page.evaluate(TEXTS, f"#dv {sel}")
+
+    def show(hash_: str) -> int:
+        page.evaluate(f"location.hash = '{hash_}'")
+        fresh.wait_open(hash_)
+        fresh.pause()
+        fresh.frames(2)
+        return fresh.position()
+
+    i = show("#conv_1_2/4")
+    f = ConvElastic(model, acts, "conv_1_2", 4).frame(i)
+    assert texts(".dv-partial") == f.partials and adds_up(f.partials, f.total)
+    assert texts(".dv-total") + texts(".dv-bias") + texts(".dv-result") == [
+        f.total, f.bias, f.result]
+    fresh.close_all()
+
+    i = show("#conv_1_2/3/2")
+    f = ConvFormula(model, acts, "conv_1_2", 3, 2).frame(i)
+    products = [p for row in f.products for p in row]
+    assert texts(".dv-p") == ["= " + p for p in products]
+    assert texts(".dv-partial") == [f.partial] and adds_up(products, f.partial)
+    assert texts(".dv-pt") == [t.partial for t in f.terms]
+    assert texts(".dv-bias") + texts(".dv-result") == [f.bias, f.result]
+    assert adds_up([t.partial for t in f.terms] + [f.bias], f.result)
+    fresh.close_all()
+
+    show("#output/3")
+    vm = FlattenView(model, acts, "output", 3)
+    shown = texts(".dv-fl-sum .dv-eq > b:not(.dv-chip):not(.dv-prod)")
+    assert shown == [vm.total, vm.bias, vm.result] and adds_up([vm.total, vm.bias], vm.result)
+    fresh.close_all()
+
+    show("#softmax/3")
+    sm = SoftmaxView(model, acts, "output", 3)
+    exps = texts(".dv-sm-table tbody td:nth-of-type(2)")
+    assert exps == [t.exp for t in sm.terms] and texts(".dv-den")[1] == sm.total
+    assert texts(".dv-sm-table tfoot td")[1] == sm.total and adds_up(exps, sm.total)
+    fresh.close_all()
