@@ -215,8 +215,10 @@ def test_page_numbers_equal_core(fresh: Page, core: Any, hash_: str, target: str
                 m = re.search(rf"partial sum ({NUM})", text)
                 assert m and near(parse(m[1]), rec.terms[ch].partial_sum)
                 vals = nums(re.search(r"column \d+; (.*); partial sum", text)[1])
-                assert np.allclose(vals[0::2], rec.terms[ch].window.ravel(), atol=5e-3)
-                assert np.allclose(vals[1::2], rec.terms[ch].kernel.ravel(), atol=5e-3)
+                # "value times weight is product", nine times
+                assert np.allclose(vals[0::3], rec.terms[ch].window.ravel(), atol=5e-3)
+                assert np.allclose(vals[1::3], rec.terms[ch].kernel.ravel(), atol=5e-3)
+                assert np.allclose(vals[2::3], rec.terms[ch].products.ravel(), atol=5e-4)
                 assert near(parse(page.inner_text("#dv .dv-value")), rec.value)
             else:
                 assert near(parse(page.inner_text("#dv .dv-result")), rec.result)
