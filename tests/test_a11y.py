@@ -41,9 +41,9 @@ def axe_js() -> Path:
                  "--no-save", "--loglevel=error", f"axe-core@{AXE_VERSION}"],
                 capture_output=True, text=True, timeout=300, check=False)
         except (FileNotFoundError, subprocess.TimeoutExpired) as exc:
-            pytest.skip(f"axe-core could not be installed with npm: {exc}")
+            pytest.fail(f"axe-core could not be installed with npm: {exc}")
         if done.returncode != 0 or not AXE_JS.exists():
-            pytest.skip(f"axe-core could not be installed with npm: {done.stderr[-300:]}")
+            pytest.fail(f"axe-core could not be installed with npm: {done.stderr[-300:]}")
     return AXE_JS
 
 

@@ -6,10 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-torch = pytest.importorskip("torch")
-
-from test_train_data import make_jpg_tar, make_python_batches  # noqa: E402
+import torch  # a test dependency (pyproject's [test] extra): missing fails
+from test_train_data import make_jpg_tar, make_python_batches
 
 from pyapp.cnn.formats import load_model  # noqa: E402
 from pyapp.cnn.preprocess import preprocess  # noqa: E402
