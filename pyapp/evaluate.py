@@ -138,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--cache-dir", default=".cache")
     args = p.parse_args(argv)
 
-    from pyapp.train.data import DatasetLayoutError, load_cifar10
+    from pyapp.cifar10 import DatasetLayoutError, load_cifar10
 
     try:
         model = load_model(args.model)

@@ -9,6 +9,7 @@ import pytest
 
 from pyapp.cnn import explain as ex
 from pyapp.cnn.model import tinyvgg
+from pyapp.numbers import parse
 from pyapp.views.conv import ConvElastic, ConvFormula
 from pyapp.views.dense import FlattenView, SoftmaxView
 from pyapp.views.elementwise import PoolView, ReluView
@@ -33,12 +34,12 @@ def positions(count: int, n: int = 3, seed: int = 0) -> list[int]:
 
 
 def close(text: str, value: float, digits: int) -> bool:
-    return abs(float(text) - value) <= 0.5 * 10 ** -digits + 1e-9
+    return abs(parse(text) - value) <= 0.5 * 10 ** -digits + 1e-9
 
 
 def test_fmt_never_negative_zero() -> None:
     assert fmt(-0.0001) == "0.00"
-    assert fmt(-0.0051) == "-0.01"
+    assert fmt(-0.0051) == "\u22120.01"
     assert fmt_sci(123456.0) == "1.235e+05"
     assert fmt_sci(1.5) == "1.500"
 
@@ -68,7 +69,7 @@ def test_elastic_frames_match_records(net, layer: str) -> None:
         rec = ex.explain_conv(model, acts, layer, 4, r, c)
         f = vm.frame(i)
         assert (f.row, f.col) == (r, c)
-        assert [float(p) for p in f.partials] == pytest.approx(
+        assert [parse(p) for p in f.partials] == pytest.approx(
             [t.partial_sum for t in rec.terms], abs=5e-4)
         assert close(f.total, rec.channel_sum, 3) and close(f.bias, rec.bias, 3)
         assert close(f.result, float(acts[layer][r, c, 4]), 3)
@@ -81,7 +82,7 @@ def test_elastic_kernels_are_the_layer_weights(net) -> None:
     vm = ConvElastic(model, acts, "conv_1_2", 2)
     k = model.layer("conv_1_2").weights["kernel"]
     for ch in (0, 5, 9):
-        got = [[float(cell.text) for cell in row] for row in vm.kernels[ch]]
+        got = [[parse(cell.text) for cell in row] for row in vm.kernels[ch]]
         assert np.allclose(got, k[:, :, ch, 2], atol=5e-3)
 
 
@@ -92,11 +93,11 @@ def test_formula_frames_match_records(net) -> None:
         f = vm.frame(i)
         rec = ex.explain_conv(model, acts, "conv_1_2", 7, f.row, f.col)
         t = rec.terms[3]
-        assert np.allclose([[float(c.text) for c in row] for row in f.values], t.window,
+        assert np.allclose([[parse(c.text) for c in row] for row in f.values], t.window,
                            atol=5e-3)
-        assert np.allclose([[float(c.text) for c in row] for row in f.weights], t.kernel,
+        assert np.allclose([[parse(c.text) for c in row] for row in f.weights], t.kernel,
                            atol=5e-3)
-        assert np.allclose([[float(x) for x in row] for row in f.products], t.products,
+        assert np.allclose([[parse(x) for x in row] for row in f.products], t.products,
                            atol=5e-4)
         assert close(f.partial, t.partial_sum, 3)
         assert [x.current for x in f.terms] == [c == 3 for c in range(10)]
@@ -134,11 +135,11 @@ def test_pool_frames(net) -> None:
     for i in positions(vm.count, seed=3):
         f = vm.frame(i)
         win = acts["relu_1_2"][2 * f.row:2 * f.row + 2, 2 * f.col:2 * f.col + 2, 1]
-        assert np.allclose([[float(c.text) for c in row] for row in f.values], win, atol=5e-4)
+        assert np.allclose([[parse(c.text) for c in row] for row in f.values], win, atol=5e-4)
         assert close(f.output.text, float(acts["max_pool_1"][f.row, f.col, 1]), 3)
         assert sum(map(sum, f.is_max)) == 1
         u, v = (np.argwhere(np.array(f.is_max))[0]).tolist()
-        assert float(f.values[u][v].text) == pytest.approx(float(win.max()), abs=5e-4)
+        assert parse(f.values[u][v].text) == pytest.approx(float(win.max()), abs=5e-4)
     assert vm.position(vm.index_at_input(33, 7, 60, 60)) == (3, 16)
 
 
@@ -151,10 +152,10 @@ def test_flatten_frames(net) -> None:
     assert edges.shape == (560, 160, 4)
     # an edge starts at its element's height on the left, in its weight's colour (the
     # strongest weight is drawn last, so nothing covers it)
-    from pyapp.render.colormaps import WEIGHT
+    from pyapp.render.colormaps import SIGNED
     w = model.layer("output").weights["kernel"][:, 2]
     i = int(np.argmax(np.abs(w)))
-    want = WEIGHT.rgba(w, -vm.weight_limit, vm.weight_limit)[i, :3]
+    want = SIGNED.rgba(w, -vm.weight_limit, vm.weight_limit)[i, :3]
     y = int((i + 0.5) / 1690 * 560)
     assert (edges[max(y - 1, 0):y + 2, 0, :3] == want).all(axis=1).any()
     assert edges[280, 159, 3] > 0  # they all meet at the class node
@@ -176,8 +177,8 @@ def test_softmax_frames(net) -> None:
     for i in range(vm.count):
         f = vm.frame(i)
         assert close(f.logit, z[i], 3)
-        assert float(f.exp) == pytest.approx(e[i], rel=2e-3, abs=5e-4)
-        assert float(f.total) == pytest.approx(e.sum(), rel=2e-3)
+        assert parse(f.exp) == pytest.approx(e[i], rel=2e-3, abs=5e-4)
+        assert parse(f.total) == pytest.approx(e.sum(), rel=2e-3)
         assert close(f.prob, float(acts["probabilities"][i]), 4)
         assert re.search(rf"probability {re.escape(f.exp)} / {re.escape(f.total)} = {f.prob}",
                          f.a11y)

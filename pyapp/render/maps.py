@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from .colormaps import ACTIVATION, INPUT
+from .colormaps import INPUT, SIGNED
 from .layout import OverviewLayout
 from .ranges import layer_limits
 
@@ -16,7 +16,7 @@ def layer_rgba(acts: np.ndarray, kind: str, limit: float) -> np.ndarray:
     """``(C, H, W, 4)`` uint8 for an ``(H, W, C)`` activation: greys on ``[0, 1]`` for the
     input, the diverging map on ``[-limit, limit]`` otherwise."""
     a = np.ascontiguousarray(np.moveaxis(np.asarray(acts, dtype=np.float32), 2, 0))
-    return INPUT.rgba(a, 0.0, 1.0) if kind == "input" else ACTIVATION.rgba_symmetric(a, limit)
+    return INPUT.rgba(a, 0.0, 1.0) if kind == "input" else SIGNED.rgba_symmetric(a, limit)
 
 
 def overview_rgba(

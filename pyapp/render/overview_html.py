@@ -14,11 +14,12 @@ from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 
+from pyapp import numbers
 from pyapp.sections import section_for_layer
 
-from .colormaps import ACTIVATION, INPUT
+from .colormaps import INPUT, SIGNED
 from .layout import BOTTOM, Column, OverviewLayout, edges, pct
-from .ranges import LegendSpec, format_limit
+from .ranges import LegendSpec
 
 RANGE_LABELS = {"unit": "Unit", "module": "Module", "global": "Global"}
 
@@ -32,8 +33,8 @@ def neuron_id(layer: str, index: int) -> str:
 
 
 def format_prob(p: float) -> str:
-    """How a probability is printed in the output column."""
-    return f"{100.0 * float(p):.1f}%"
+    """How a probability is printed in the output column (``numbers.percent``)."""
+    return numbers.percent(p)
 
 
 def _style(**props: str) -> str:
@@ -109,10 +110,11 @@ def legends_html(layout: OverviewLayout, specs: Sequence[LegendSpec]) -> str:
                          "input pixel values from 0 (black) to 1 (white)"))
     for spec in specs:
         first, last = layout.column(spec.layers[0]), layout.column(spec.layers[-1])
-        lim = format_limit(spec.limit)
-        desc = f"{', '.join(spec.layers)}: from -{lim} (red) through 0 (white) to {lim} (blue)"
+        lim = numbers.limit(spec.limit)
+        neg = numbers.limit(-spec.limit)
+        desc = f"{', '.join(spec.layers)}: from {neg} (red) through 0 (white) to {lim} (blue)"
         parts.append(_legend(first.x, last.x + last.width - first.x, layout, top,
-                             ACTIVATION.css_gradient(), (f"-{lim}", "0.00", lim),
+                             SIGNED.css_gradient(), (neg, numbers.limit(0), lim),
                              " ".join(spec.layers), desc))
     return "".join(parts)
 
@@ -122,7 +124,7 @@ def _legend(x: float, w: float, layout: OverviewLayout, top: str, gradient: str,
     # a single-column legend is too narrow for three numbers: show "±lim" under it
     narrow = w < 2 * layout.node
     tick_html = (f'<span class="ov-tick">&#177;{_a(ticks[2])}</span>' if narrow and
-                 ticks[0].startswith("-") else
+                 ticks[0].startswith(numbers.MINUS) else
                  "".join(f'<span class="ov-tick">{_a(t)}</span>' for t in ticks))
     style = _style(left=pct(x, layout.width), width=pct(w, layout.width), top=top)
     return (f'<div class="ov-legend{" ov-narrow" if narrow else ""}" data-layers="{_a(layers)}"'

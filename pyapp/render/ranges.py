@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pyapp.cnn.stats import abs_max
+
 RANGE_MODES = ("unit", "module", "global")
 MAP_TYPES = ("conv2d", "relu", "max_pool2d")
 
@@ -47,14 +49,6 @@ def modules(layer_types: Sequence[tuple[str, str]]) -> list[list[str]]:
     return groups
 
 
-def _abs_max(a: np.ndarray) -> float:
-    a = np.asarray(a)
-    if a.size == 0:
-        return 0.0
-    m = float(np.nanmax(np.abs(a)))
-    return m if np.isfinite(m) else 0.0
-
-
 def layer_limits(
     acts: Mapping[str, np.ndarray],
     layer_types: Sequence[tuple[str, str]],
@@ -63,7 +57,7 @@ def layer_limits(
     """Symmetric colour limit for every feature-map layer under ``mode``."""
     if mode not in RANGE_MODES:
         raise ValueError(f"unknown range mode {mode!r}; choose one of {RANGE_MODES}")
-    own = {name: _abs_max(acts[name]) for name in hidden_layers(layer_types)}
+    own = {name: abs_max(acts[name]) for name in hidden_layers(layer_types)}
     if mode == "unit":
         return own
     if mode == "module":
@@ -90,8 +84,3 @@ def legends(
     else:
         groups = [hidden_layers(layer_types)]
     return [LegendSpec(tuple(g), limits[g[0]]) for g in groups if g]
-
-
-def format_limit(v: float) -> str:
-    """How a legend prints a limit (two decimals, as the reference)."""
-    return f"{v:.2f}"
