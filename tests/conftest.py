@@ -285,12 +285,14 @@ class AppPage:
         assert self.dv("playing") == "false"
 
     def position(self) -> int:
-        return int(self.dv("position") or -1)
+        """The open view's position index (0-based ``data-step``; ``data-position`` is the
+        1-based "row,column" people read)."""
+        return int(self.dv("step") or -1)
 
     def wait_position_change(self, before: int, timeout_ms: int = 10_000) -> int:
-        """Wait until the detail view's ``data-position`` differs from ``before``."""
+        """Wait until the detail view's position index differs from ``before``."""
         self.page.wait_for_function(
-            f"(b) => document.getElementById('{DETAIL}').dataset.position !== String(b)",
+            f"(b) => document.getElementById('{DETAIL}').dataset.step !== String(b)",
             arg=before, timeout=timeout_ms)
         return self.position()
 
@@ -303,6 +305,13 @@ class AppPage:
     def close(self) -> None:
         if self.context is not None:
             self.context.close()
+
+
+def url_hash(internal: str) -> str:
+    """The address bar's 1-based hash for a view's internal 0-based key (``data-hash``,
+    ``data-opens``): ``#conv_1_2/4/2`` -> ``#/conv_1_2/5/3``."""
+    name, *numbers = internal.lstrip("#").split("/")
+    return "#/" + "/".join([name] + [str(int(n) + 1) for n in numbers])
 
 
 def _is_local(url: str) -> bool:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import AppPage, new_app_page
+from conftest import AppPage, new_app_page, url_hash
 
 from pyapp.cnn import explain as ex
 from pyapp.cnn.formats import load_native
@@ -79,7 +79,7 @@ def test_open_by_click_close_by_esc(fresh: Page, kind: str) -> None:
     hash_, opener = VIEWS[kind]
     fresh.page.click(opener)
     fresh.wait_open(hash_)
-    assert fresh.page.evaluate("location.hash") == hash_
+    assert fresh.page.evaluate("location.hash") == url_hash(hash_)
     assert fresh.page.evaluate("document.activeElement.closest('#dv') !== null")
     fresh.page.keyboard.press("Escape")
     fresh.wait_closed()
