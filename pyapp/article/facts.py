@@ -5,24 +5,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from pyapp.cnn.kinds import KINDS, kind_of
 from pyapp.playground.geometry import output_size
 
-#: Where each layer type is explained in the article: the overview links a layer's label here.
+#: Where each layer kind is explained in the article (each kind's ``article_section``), and
+#: the overview's other columns: the overview links a layer's label here.
 SECTION_IDS: dict[str, str] = {
     "input": "article-input",
-    "conv2d": "article-conv",
-    "relu": "article-relu",
-    "max_pool2d": "article-pool",
-    "flatten": "article-flatten",
-    "dense": "article-softmax",
+    **{name: kind.article_section for name, kind in KINDS.items()},
+    "output": "article-softmax",
     "softmax": "article-softmax",
     "probabilities": "article-softmax",
 }
 
 
 def section_for_layer(layer_type: str) -> str:
-    """The article section id for a layer type (``"conv2d"``, ``"relu"``, ..., ``"input"``);
-    ``"article-what"`` for anything else."""
+    """The article section id for a layer kind (``"conv2d"``, ``"relu"``, ...) or overview
+    column (``"input"``, ``"output"``); ``"article-what"`` for anything else."""
     return SECTION_IDS.get(layer_type, "article-what")
 
 
@@ -54,13 +53,17 @@ class NetworkFacts:
         """The layers of one type, in order."""
         return [layer for layer in self.layers if layer.type == layer_type]
 
+    def of_role(self, role: str) -> list[LayerFact]:
+        """The layers whose kind has ``role`` (``"conv"``, ``"pool"``, ...), in order."""
+        return [layer for layer in self.layers if kind_of(layer.type).role == role]
+
     @property
     def spatial_chain(self) -> tuple[int, ...]:
         """The side of the feature maps, every time it changes: input, then each
         conv / pool layer (64, 62, 60, 30, 28, 26, 13 for TinyVGG)."""
         chain = [self.input_shape[0]]
         for layer in self.layers:
-            if layer.type in ("conv2d", "max_pool2d"):
+            if kind_of(layer.type).role in ("conv", "pool") and len(layer.shape) == 3:
                 chain.append(layer.shape[0])
         return tuple(chain)
 
@@ -99,7 +102,8 @@ def conv_geometry(layer: LayerFact) -> dict[str, int]:
     """``n, p, k, s, d`` and the output side ``o`` of a conv / pool layer along rows, with
     ``o`` computed by the playground's formula (explicit padding: the top amount)."""
     cfg = layer.config
-    if layer.type == "conv2d":
+    kind = kind_of(layer.type)
+    if kind.role == "conv":
         k = int(cfg["kernel_size"][0])
         d = int(cfg.get("dilation", [1, 1])[0])
     else:

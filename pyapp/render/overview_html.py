@@ -148,7 +148,7 @@ def network_html(
         out.append(f'<section class="ov-col ov-k-{col.kind}" data-l="{_a(col.name)}"'
                    f' aria-labelledby="ov-h-{_a(col.name)}" style="{style}">{_heading(col)}')
         for j in range(col.count):
-            if col.kind == "dense":
+            if col.kind == "output":
                 p = float(probabilities[j]) if probabilities is not None else None
                 out.append(_output_row(col, j, layout, class_names[j], p, j == pred))
             else:
