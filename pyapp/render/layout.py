@@ -42,7 +42,7 @@ class LayerInfo:
 @dataclass
 class Column:
     name: str  # activation name: "input", a layer name, or the output layer's name
-    kind: str  # "input", "output" or a layer kind's name ("conv2d", "relu", ...)
+    kind: str  # "input", "output" or the name of a layer kind (e.g. conv2d)
     shape: tuple[int, ...]
     x: float  # left edge
     width: float
