@@ -93,10 +93,12 @@ def torch_logits(w: dict[str, np.ndarray], image: np.ndarray) -> np.ndarray:
 
 
 def serve(app_page: Any, folder: Path, prefix: str) -> None:
+    """Answer ``<site>/<prefix>/<file>`` with the files of ``folder``."""
+    def answer(body: bytes) -> Any:
+        return lambda route: route.fulfill(status=200, body=body)
+
     for path in folder.iterdir():
-        body = path.read_bytes()
-        app_page.page.route(f"**/{prefix}/{path.name}",
-                            lambda route, body=body: route.fulfill(status=200, body=body))
+        app_page.page.route(f"**/{prefix}/{path.name}", answer(path.read_bytes()))
 
 
 def shown(page: Any, what: str) -> list[str]:
