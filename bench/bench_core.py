@@ -1,5 +1,6 @@
 """Benchmark of the numpy core: forward pass with every activation, explanation records,
-preprocessing.  Median (and min / max) of ``repeats`` runs after one warm-up, in ms.
+preprocessing, the backward pass and the saliency maps (occlusion: total, and each step of the
+progressive API).  Median (and min / max) of ``repeats`` runs after one warm-up, in ms.
 
 Runs under CPython (``python3 bench/bench_core.py``) and, unchanged, inside Pyodide
 (``bench/bench_pyodide.py`` imports it in Chromium).
@@ -28,6 +29,8 @@ if __package__ in (None, ""):
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from pyapp.cnn import explain as ex  # noqa: E402
+from pyapp.cnn import grads  # noqa: E402
+from pyapp.cnn import saliency as sal  # noqa: E402
 from pyapp.cnn.model import tinyvgg  # noqa: E402
 from pyapp.cnn.preprocess import preprocess  # noqa: E402
 
@@ -51,6 +54,17 @@ def _jpeg(w: int, h: int) -> bytes:
     return buf.getvalue()
 
 
+def _occlusion_steps(model, x: np.ndarray, n: int) -> dict[str, float]:
+    """Each ``step(n)`` of one whole progressive occlusion run (8x8 patch, stride 4)."""
+    job = sal.Occlusion(model, x, 0, patch=8, stride=4)
+    ts = []
+    while not job.done:
+        t0 = time.perf_counter()
+        job.step(n)
+        ts.append((time.perf_counter() - t0) * 1e3)
+    return {"median_ms": statistics.median(ts), "min_ms": min(ts), "max_ms": max(ts)}
+
+
 def run(repeats: int = 20) -> dict[str, dict[str, float]]:
     """Time each task; returns ``{task: {"median_ms", "min_ms", "max_ms"}}``."""
     model = tinyvgg(rng=0)
@@ -67,8 +81,21 @@ def run(repeats: int = 20) -> dict[str, dict[str, float]]:
         "dense record (1 class, 1690 inputs)": lambda: ex.explain_dense(model, acts, "output", 7),
         "softmax record": lambda: ex.explain_softmax(model, acts),
         "preprocess 1024x768 JPEG -> 64x64": lambda: preprocess(photo),
+        "backward to the input (no weight grads)": lambda: grads.backward(
+            model, acts, ("logit", 3), params=False),
+        "backward, all activations + weights": lambda: grads.backward(model, acts, ("loss", 3)),
+        "Grad-CAM (relu_2_2)": lambda: sal.grad_cam(model, acts, 3),
+        "Grad-CAM + upsample to 64x64": lambda: sal.upsample(sal.grad_cam(model, acts, 3),
+                                                             (64, 64)),
+        "gradient x input": lambda: sal.gradient_x_input(model, acts, 3),
     }
-    return {name: _time(fn, repeats) for name, fn in tasks.items()}
+    results = {name: _time(fn, repeats) for name, fn in tasks.items()}
+    # a whole occlusion map is 225 forward passes: fewer repeats
+    results["occlusion 8x8/4 total (225 positions)"] = _time(
+        lambda: sal.occlusion(model, x, 0, 8, 4), max(1, repeats // 5))
+    results["occlusion step(1), over one run"] = _occlusion_steps(model, x, 1)
+    results["occlusion step(8), over one run"] = _occlusion_steps(model, x, 8)
+    return results
 
 
 def table(results: dict[str, dict[str, float]], title: str) -> str:

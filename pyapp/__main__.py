@@ -1,10 +1,15 @@
-"""Command line: ``python -m pyapp classify [--model PATH] [--json] [--top K] IMAGE...`` and
+"""Command line: ``python -m pyapp classify [--model PATH] [--json] [--top K] IMAGE...``,
+``python -m pyapp saliency --method gradcam|gradient-x-input|occlusion [--class NAME]
+[--layer NAME] [--patch 8 --stride 4] [--json] IMAGE...`` and
 ``python -m pyapp evaluate [--model PATH] [--data PATH] ...`` (see ``pyapp.evaluate``).
 
 ``IMAGE`` may be a file or a directory (its image files, sorted, not recursive).  Each image's
 top classes are printed; with ``--json``, a JSON list of ``{"image", "classes", "probs"}``
 (all classes, in the model's order) goes to stdout.  An unreadable image is reported on
 stderr and left out; the others are still classified and the exit status is then 1.
+``saliency --json`` prints ``{"image", "method", "layer" (Grad-CAM only), "class",
+"class_index", "map"}`` per image (see ``pyapp.cnn.saliency``), images read as ``classify``
+reads them.
 """
 
 from __future__ import annotations
@@ -35,9 +40,9 @@ def _image_files(args: Sequence[str]) -> list[Path]:
     return files
 
 
-def _classify(ns: argparse.Namespace) -> int:
+def _load_model(ns: argparse.Namespace):
+    """The model named by ``--model`` (and ``--classes``), or an exit status after a message."""
     from .cnn.formats import ModelFormatError, load_model
-    from .cnn.preprocess import ImageError, preprocess
 
     is_url = bool(ns.model) and "://" in ns.model
     model_path = Path(ns.model) if ns.model else DEFAULT_MODEL
@@ -54,12 +59,19 @@ def _classify(ns: argparse.Namespace) -> int:
         if is_url:
             from .model_source import fetch_url, load_model_from
 
-            model = asyncio.run(load_model_from(ns.model, fetch_url, classes))
-        else:
-            model = load_model(model_path, classes)
+            return asyncio.run(load_model_from(ns.model, fetch_url, classes))
+        return load_model(model_path, classes)
     except (ModelFormatError, ValueError, OSError) as exc:
         print(f"error: cannot load model {ns.model or model_path}: {exc}", file=sys.stderr)
         return 2
+
+
+def _classify(ns: argparse.Namespace) -> int:
+    from .cnn.preprocess import ImageError, preprocess
+
+    model = _load_model(ns)
+    if isinstance(model, int):
+        return model
     files = _image_files(ns.images)
     if not files:
         print("error: no images given (or the directories hold none)", file=sys.stderr)
@@ -87,9 +99,80 @@ def _classify(ns: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+METHODS = ("gradcam", "gradient-x-input", "occlusion")
+
+
+def _class_index(model, name: str | None, probs) -> int | str:
+    """``--class``: a class name or index; the predicted class when absent (or a message)."""
+    if name is None:
+        return int(probs.argmax())
+    if name in model.class_names:
+        return model.class_names.index(name)
+    if name.isdigit() and int(name) < model.num_classes:
+        return int(name)
+    return f"unknown class {name!r}; classes: {', '.join(model.class_names)}"
+
+
+def _saliency(ns: argparse.Namespace) -> int:
+    from .cnn import saliency as sal
+    from .cnn.preprocess import ImageError, preprocess
+
+    if ns.layer and ns.method != "gradcam":
+        print("error: --layer applies to --method gradcam only", file=sys.stderr)
+        return 2
+    model = _load_model(ns)
+    if isinstance(model, int):
+        return model
+    layer = None
+    if ns.method == "gradcam":
+        try:
+            layer = ns.layer or sal.default_cam_layer(model)
+            if len(model.shapes[model.layer(layer).name]) != 3:
+                raise ValueError(f"layer {layer!r} is not spatial (H, W, C)")
+        except (KeyError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    files = _image_files(ns.images)
+    if not files:
+        print("error: no images given (or the directories hold none)", file=sys.stderr)
+        return 2
+    results, failed = [], 0
+    for f in files:
+        try:
+            x = preprocess(f, model.input_shape, model.preprocessing)
+        except (ImageError, OSError) as exc:
+            failed += 1
+            print(f"error: {f}: {exc}", file=sys.stderr)
+            continue
+        acts = model.forward(x)
+        c = _class_index(model, ns.class_name, acts["probabilities"])
+        if isinstance(c, str):
+            print(f"error: {c}", file=sys.stderr)
+            return 2
+        if ns.method == "gradcam":
+            m = sal.grad_cam(model, acts, c, layer)
+        elif ns.method == "gradient-x-input":
+            m = sal.gradient_x_input(model, acts, c)
+        else:
+            m = sal.occlusion(model, x, c, ns.patch, ns.stride)
+        r = {"image": str(f), "method": ns.method, "layer": layer,
+             "class": model.class_names[c], "class_index": c, "map": m.tolist()}
+        if layer is None:
+            del r["layer"]
+        results.append(r)
+        if not ns.json:
+            where = f" on {layer}" if layer else ""
+            print(f"{f}: {ns.method}{where}, class {model.class_names[c]} ({c}), map "
+                  f"{'x'.join(map(str, m.shape))}, {m.min():.4g} .. {m.max():.4g}")
+    if ns.json:
+        json.dump(results, sys.stdout)
+        print()
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m pyapp",
-                                     description="CNN explainer core: classify images.")
+    parser = argparse.ArgumentParser(
+        prog="python -m pyapp", description="CNN explainer core: classify images, saliency maps.")
     sub = parser.add_subparsers(dest="command", required=True)
     c = sub.add_parser("classify", help="print each image's top classes")
     c.add_argument("images", nargs="+", metavar="IMAGE", help="image files or directories")
@@ -100,6 +183,22 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--classes", help="class names: a file (one per line) or a comma list, "
                    "for models that carry none (e.g. a TF.js model.json)")
     c.set_defaults(func=_classify)
+    m = sub.add_parser("saliency", help="saliency map of a class for each image")
+    m.add_argument("images", nargs="+", metavar="IMAGE", help="image files or directories")
+    m.add_argument("--method", required=True, choices=METHODS,
+                   help="gradcam (at the layer's resolution), gradient-x-input (the input's "
+                        "shape) or occlusion (probability per patch position)")
+    m.add_argument("--class", dest="class_name", metavar="NAME",
+                   help="class name or index (default: the predicted class)")
+    m.add_argument("--layer", help="Grad-CAM layer (default: the last rectified convolution)")
+    m.add_argument("--model", help="native .npz or TF.js model.json, a path or URL (default "
+                                   f"{DEFAULT_MODEL})")
+    m.add_argument("--classes", help="class names for models that carry none (as classify)")
+    m.add_argument("--patch", type=int, default=8, help="occlusion patch size (default 8)")
+    m.add_argument("--stride", type=int, default=4, help="occlusion stride (default 4)")
+    m.add_argument("--json", action="store_true",
+                   help="JSON list of {image, method, layer, class, class_index, map}")
+    m.set_defaults(func=_saliency)
     sub.add_parser("evaluate", add_help=False,
                    help="accuracy and confusion matrix on CIFAR-10 through the numpy core "
                         "(python -m pyapp evaluate --help)")

@@ -37,6 +37,8 @@ class LayerKind:
     - ``view``: the detail view a neuron opens (``"conv"``, ``"activation"``, ``"pool"``,
       ``"logit"``) or ``None``.
     - ``article_section``: the id of the article section that explains the kind.
+    - ``rectifies`` (activations): keeps the positive part as it is (ReLU, leaky ReLU), so
+      Grad-CAM may use the layer.
     - ``keras_classes``: the Keras / TF.js class names read as this kind;
       ``keras_activation``: the name of a Keras ``activation`` that is this kind.
     """
@@ -135,6 +137,7 @@ class ActivationKind(LayerKind):
     draws_maps = True
     view = "activation"
     article_section = "article-relu"
+    rectifies: ClassVar[bool] = False
 
     def function(self, cfg: Config, x: np.ndarray) -> np.ndarray:
         """``y = f(x)`` element-wise."""

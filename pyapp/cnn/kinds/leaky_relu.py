@@ -18,6 +18,7 @@ class LeakyReLU(ActivationKind):
     title = "leaky ReLU activation"
     short_label = "leaky_relu"
     keras_classes = ("LeakyReLU",)
+    rectifies = True
 
     def normalise_config(self, cfg: Mapping[str, Any]) -> Config:
         alpha = float(cfg.get("alpha", 0.3))

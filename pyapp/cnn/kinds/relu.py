@@ -17,6 +17,7 @@ class ReLU(ActivationKind):
     short_label = "relu"
     keras_classes = ("ReLU",)
     keras_activation = "relu"
+    rectifies = True
 
     def from_keras(self, cfg: Mapping[str, Any]) -> Config:
         if (cfg.get("max_value") is not None or float(cfg.get("negative_slope") or 0) != 0
