@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import torch
 
-from pyapp.article.facts import SECTION_IDS
+from pyapp.article.facts import SECTION_IDS, network_facts
+from pyapp.article.render import article_html
 from pyapp.cnn import explain as ex
 from pyapp.cnn import ops
 from pyapp.cnn.grads import GRADIENTS
@@ -291,6 +292,21 @@ def test_average_and_global_pool_views() -> None:
     assert sum(map(sum, f.is_max)) == h * w
     assert abs(float(f.output.text) - float(acts["gap"][3])) <= 5e-4
     assert gap.index_at_input(5, 5, 10, 10) == 0
+
+
+@pytest.mark.parametrize("key", sorted(MODELS))
+def test_article_quotes_every_kind(key: str) -> None:
+    model = MODELS[key]
+    html = article_html(model)
+    for layer in model.layers:
+        kind = layer.kind
+        if isinstance(kind, ActivationKind) and layer.type != "relu":
+            assert f"<code>{layer.name}</code> computes y = {kind.formula(layer.config)}" in html
+        if isinstance(kind, PoolKind) and kind.reduce == "mean":
+            assert f"<code>{layer.name}</code> ({kind.title})" in html
+    facts = network_facts(model)
+    assert [f.name for f in facts.of_role("pool")] == [
+        layer.name for layer in model.layers if layer.kind.role == "pool"]
 
 
 def test_every_kind_has_gradients() -> None:
