@@ -21,6 +21,7 @@ from pyapp.cnn.model import LayerSpec, Model
 from pyapp.render.layout import build_layout, layer_infos
 from pyapp.render.maps import overview_rgba
 from pyapp.render.readout import readout_html
+from pyapp.ui.detail.map_panels import PoolPanel
 from pyapp.views import route
 from pyapp.views.elementwise import GRAPH_H, GRAPH_W, ActivationView, PoolView
 
@@ -311,6 +312,22 @@ def test_article_quotes_every_kind(key: str) -> None:
 
 def test_every_kind_has_gradients() -> None:
     assert set(KINDS) <= set(GRADIENTS)
+
+
+def test_a_global_pool_over_a_large_map_is_summed_not_listed() -> None:
+    g = np.random.default_rng(4)
+    model = Model([conv("c", g, 1, 2, 1), LayerSpec("gap", "global_avg_pool2d"),
+                   dense("out", g, 2, 2)], (10, 12, 1))
+    acts = model.forward(g.random((10, 12, 1), dtype=np.float32))
+    vm = PoolView(model, acts, "gap", 1)
+    assert vm.pool_size == (10, 12) and not vm.show_cells
+    f = vm.frame(0)
+    assert "values all 120 cells of the map; mean" in f.a11y
+    assert f"{float(acts['c'][..., 1].sum()):.3f} / 120 = {f.output.text}" in f.caption
+    html = PoolPanel(vm).html()
+    assert "dv-win" not in html and "avg(the whole 10\u00d712 map)" in html
+    small = PoolPanel(PoolView(MODELS["global"], ACTS["global"], "gap", 1)).html()
+    assert small.count('class="dv-c"') == 9  # a 3x3 map: every cell shown
 
 
 # --- declared once --------------------------------------------------------------------------

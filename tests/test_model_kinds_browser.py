@@ -111,6 +111,40 @@ VIEWS = [("#c1/2", "conv"), ("#lr/1", "activation"), ("#ap/3", "pool"),
          ("#softmax/1", "softmax")]
 
 
+def open_each_view(page: Any, model: Any, acts: dict[str, np.ndarray],
+                   views: list[tuple[str, str]]) -> None:
+    """Open each ``(hash, view kind)`` by its URL hash; check its numbers against the core."""
+    for hash_, kind in views:
+        page.evaluate("(h) => { location.hash = h; }", hash_)
+        page.wait_for_function(
+            "(h) => { const d = document.getElementById('dv'); "
+            "return d && d.open && d.dataset.hash === h; }", arg=hash_, timeout=30_000)
+        assert page.evaluate("document.getElementById('dv').dataset.kind") == kind, hash_
+        if page.evaluate("document.getElementById('dv').dataset.playing") == "true":
+            page.click("#dv .dv-play")
+        record = page.inner_text("#dv-record")
+        pos = int(page.evaluate("document.getElementById('dv').dataset.position"))
+        name, idx = hash_[1:].split("/")
+        if kind in ("activation", "pool"):  # the output maps' width (global pooling: 1)
+            w = model.layer(name).kind.map_shape(model.shapes[name])[1]
+        if kind == "activation":
+            rec = ex.explain_at(model, acts, name, (pos // w, pos % w, int(idx)))
+            m = re.search(rf"input ({NUM}); .* = output ({NUM})$", record)
+            assert m, record
+            assert abs(float(m[1]) - rec.input) <= 5e-4 and abs(float(m[2]) - rec.output) <= 5e-4
+            curve = page.get_attribute("#dv .dv-curve", "d") or ""
+            assert curve.count("L") >= 96  # the kind's own sampled curve
+        elif kind == "pool":
+            rec = ex.explain_at(model, acts, name, (pos // w, pos % w, int(idx)))
+            word = "mean" if isinstance(rec, ex.AvgPoolExplanation) else "maximum"
+            m = re.search(rf"{word} ({NUM})", record)
+            assert m, record
+            assert abs(float(m[1]) - rec.value) <= 5e-4
+        assert page.inner_text("#dv").strip()
+        page.keyboard.press("Escape")
+        page.wait_for_function("!document.getElementById('dv').open", timeout=20_000)
+
+
 def test_teacher_tfjs_model_loads_draws_and_opens_every_view(app_page: Any, built_site: Path,
                                                             tmp_path: Path) -> None:
     path, weights = teacher_model(tmp_path / "teach")
@@ -136,35 +170,7 @@ def test_teacher_tfjs_model_loads_draws_and_opens_every_view(app_page: Any, buil
                                       "els => els.map(e => [e.width, e.height])")
     assert sizes == [[15, 15]] * 6
 
-    for hash_, kind in VIEWS:
-        page.evaluate("(h) => { location.hash = h; }", hash_)
-        page.wait_for_function(
-            "(h) => { const d = document.getElementById('dv'); "
-            "return d && d.open && d.dataset.hash === h; }", arg=hash_, timeout=30_000)
-        assert page.evaluate("document.getElementById('dv').dataset.kind") == kind, hash_
-        if page.evaluate("document.getElementById('dv').dataset.playing") == "true":
-            page.click("#dv .dv-play")
-        record = page.inner_text("#dv-record")
-        pos = int(page.evaluate("document.getElementById('dv').dataset.position"))
-        name, idx = hash_[1:].split("/")
-        if kind == "activation":
-            w = model.shapes[name][1]
-            rec = ex.explain_at(model, acts, name, (pos // w, pos % w, int(idx)))
-            m = re.search(rf"input ({NUM}); .* = output ({NUM})$", record)
-            assert m, record
-            assert abs(float(m[1]) - rec.input) <= 5e-4 and abs(float(m[2]) - rec.output) <= 5e-4
-            curve = page.get_attribute("#dv .dv-curve", "d") or ""
-            assert curve.count("L") >= 96  # the kind's own sampled curve
-        elif kind == "pool":
-            w = model.shapes[name][1]
-            rec = ex.explain_at(model, acts, name, (pos // w, pos % w, int(idx)))
-            word = "mean" if isinstance(rec, ex.AvgPoolExplanation) else "maximum"
-            m = re.search(rf"{word} ({NUM})", record)
-            assert m, record
-            assert abs(float(m[1]) - rec.value) <= 5e-4
-        assert page.inner_text("#dv").strip()
-        page.keyboard.press("Escape")
-        page.wait_for_function("!document.getElementById('dv').open", timeout=20_000)
+    open_each_view(page, model, acts, VIEWS)
     assert app_page.outside_requests == [] and app_page.console_errors == []
 
 
@@ -184,3 +190,31 @@ def test_a_layer_the_page_cannot_show_is_named(app_page: Any, tmp_path: Path) ->
     assert "Showing the default model instead." in text
     assert len(shown(page, ".ov-cls")) == 10  # the default model's classes
     assert app_page.outside_requests == []
+
+
+def test_global_average_pooling_and_fused_tanh(app_page: Any, built_site: Path,
+                                               tmp_path: Path) -> None:
+    g = np.random.default_rng(8)
+    folder = tmp_path / "gap"
+    path = write_model(folder, [
+        layer("InputLayer", name="input_1", batch_input_shape=[None, 16, 16, 3]),
+        layer("Conv2D", name="c1", filters=4, kernel_size=[3, 3], padding="same",
+              activation="tanh"),
+        layer("GlobalAveragePooling2D", name="gap"),
+        layer("Dense", name="out", units=4, activation="softmax")],
+        {"c1/kernel": g.standard_normal((3, 3, 3, 4)), "c1/bias": g.standard_normal(4) * 0.1,
+         "out/kernel": g.standard_normal((4, 4)), "out/bias": g.standard_normal(4) * 0.1})
+    model = load_tfjs_path(path)
+    first = json.loads((built_site / "gallery" / "gallery.json").read_text())[0]["file"]
+    acts = model.forward(preprocess((built_site / "gallery" / first).read_bytes(),
+                                    model.input_shape, model.preprocessing))
+    serve(app_page, folder, "models/gap")
+    app_page.open("?model=models/gap/model.json")
+    page = app_page.page
+    probs = np.array([float(t.rstrip("%")) / 100 for t in shown(page, ".ov-prob")])
+    np.testing.assert_allclose(probs, acts["probabilities"], atol=PROB_TOL)
+    sizes = page.eval_on_selector_all('.ov-col[data-l="gap"] .ov-n canvas',
+                                      "els => els.map(e => [e.width, e.height])")
+    assert sizes == [[1, 1]] * 4
+    open_each_view(page, model, acts, [("#c1_tanh/3", "activation"), ("#gap/2", "pool")])
+    assert app_page.outside_requests == [] and app_page.console_errors == []

@@ -30,6 +30,7 @@ DIGITS = 3
 # [GRAPH_PAD, GRAPH_W - GRAPH_PAD], y in [y_lo, y_hi] onto [GRAPH_H - GRAPH_PAD, GRAPH_PAD].
 GRAPH_W, GRAPH_H, GRAPH_PAD = 200.0, 120.0, 10.0
 GRAPH_POINTS = 97  # samples of the curve (x = 0 is one of them)
+MAX_WINDOW_CELLS = 49  # a larger pooling window (global pooling) is not listed cell by cell
 
 
 class _MapView:
@@ -157,6 +158,7 @@ class PoolView(_MapView):
         super().__init__(model, acts, layer, channel, mode)
         k, s, _ = self.kind.window(self.spec.config, model.shapes[self.input_layer])
         self.pool_size, self.strides = tuple(k), tuple(s)
+        self.show_cells = k[0] * k[1] <= MAX_WINDOW_CELLS
         self.reduce = self.kind.reduce
         self.op = "max" if self.reduce == "max" else "avg"
         title = self.kind.title.removesuffix(" layer")
@@ -177,7 +179,8 @@ class PoolView(_MapView):
         window = cell_rect(int(rows[0]), int(cols[0]), ph, pw, self.in_h, self.in_w)
         values = self.palette.value_cells(self.input_layer, rec.window, DIGITS)
         out = self.palette.value_cell(self.layer, rec.value, DIGITS)
-        listed = ", ".join(c.text for row in values for c in row)
+        listed = (", ".join(c.text for row in values for c in row) if self.show_cells
+                  else f"all {ph * pw} cells of the map")
         where = (f"{self.layer} neuron {self.channel + 1}: window {ph} by {pw} at row "
                  f"{int(rows[0])}, column {int(cols[0])} of {self.input_layer}; values {listed}")
         if isinstance(rec, MaxPoolExplanation):

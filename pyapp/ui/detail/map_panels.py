@@ -100,13 +100,14 @@ class PoolPanel(Panel):
         vm = self.vm
         ph, pw = vm.pool_size
         src = a(vm.input_layer)
+        window = (vm.op + "(" + empty_grid_html(ph, pw, "dv-grid dv-win") + ")"
+                  if vm.show_cells else f"{vm.op}(the whole {ph}\u00d7{pw} map)")
         return ('<div class="dv-pool"><div class="dv-frow">'
                 + map_html("input", vm.in_h, vm.in_w, f"{vm.input_layer} channel "
                            f"{vm.channel + 1}: arrow keys move the window",
                            f"Input: {src} {vm.channel + 1} {shape_text(vm.in_h, vm.in_w)}")
                 + '<div class="dv-fx" aria-hidden="true"><p class="dv-eq">'
-                f'{vm.op}({ph}\u00d7{pw})</p><div class="dv-eq">{vm.op}('
-                + empty_grid_html(ph, pw, "dv-grid dv-win") + ') = '
+                f'{vm.op}({ph}\u00d7{pw})</p><div class="dv-eq">{window} = '
                 '<b class="dv-y dv-chip">0</b></div></div>'
                 + map_html("output", vm.h, vm.w, f"{vm.layer} channel {vm.channel + 1}: arrow "
                            "keys move the window",
@@ -129,7 +130,7 @@ class PoolPanel(Panel):
         self.in_style.cssText = rect_vars("w", f.window)
         self.out_style.cssText = rect_vars("c", f.cell)
         k = 0
-        for row, flags in zip(f.values, f.is_max, strict=True):
+        for row, flags in zip(f.values, f.is_max, strict=True) if self.cells else ():
             for cell, is_max in zip(row, flags, strict=True):
                 self.cells[k].textContent = cell.text
                 self.cell_styles[k].cssText = f"background:{cell.bg};color:{cell.fg}"
