@@ -24,7 +24,7 @@ from . import (
 from .base import ROLES, ActivationKind, LayerKind, PoolKind
 
 __all__ = ["KINDS", "ROLES", "ActivationKind", "LayerKind", "PoolKind", "UnknownKindError",
-           "draws_maps", "kind_of", "kinds_with_role", "starts_module"]
+           "draws_maps", "kind_of", "starts_module"]
 
 KINDS: dict[str, LayerKind] = {m.KIND.type: m.KIND for m in (
     conv2d, relu, leaky_relu, sigmoid, tanh, max_pool2d, avg_pool2d, global_avg_pool2d,
@@ -56,7 +56,3 @@ def starts_module(type_name: str) -> bool:
     kind = KINDS.get(type_name)
     return kind is not None and kind.starts_module
 
-
-def kinds_with_role(role: str) -> list[LayerKind]:
-    """Every kind of one role, in registry order."""
-    return [k for k in KINDS.values() if k.role == role]
