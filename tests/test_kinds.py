@@ -216,6 +216,18 @@ def test_every_layer_explains_its_numbers(key: str) -> None:
                 assert np.all(rec.window[~rec.inside] == 0)
 
 
+def test_records_refuse_other_kinds_and_positions() -> None:
+    model, acts = MODELS["global"], ACTS["global"]
+    with pytest.raises(IndexError, match="'gap'"):
+        ex.explain_avg_pool(model, acts, "gap", 0, 1, 0)  # a global pool has one window
+    with pytest.raises(ValueError, match="'lr' is of kind 'leaky_relu', not 'pool'"):
+        ex.explain_avg_pool(model, acts, "lr", 0, 0, 0)
+    with pytest.raises(ValueError, match="'ap' is of kind 'avg_pool2d', not 'activation'"):
+        ex.explain_activation(model, acts, "ap", (0, 0, 0))
+    with pytest.raises(ValueError, match="'lr' is of kind 'leaky_relu', not 'relu'"):
+        ex.explain_relu(model, acts, "lr", (0, 0, 0))
+
+
 def test_leaky_relu_keeps_a_slope_and_sigmoid_tanh_their_ranges() -> None:
     acts = ACTS["global"]
     x = acts["c1"]

@@ -221,7 +221,7 @@ def _check_kind(model: Model, layer: str, kind: LayerKind | type[LayerKind]) -> 
     ok = isinstance(got, kind) if isinstance(kind, type) else got is kind
     if not ok:
         want = kind.role if isinstance(kind, type) else kind.type
-        raise ValueError(f"layer {layer!r} is a {got.type}, not a {want}")
+        raise ValueError(f"layer {layer!r} is of kind {got.type!r}, not {want!r}")
 
 
 def _check_pos(pos: Sequence[int], shape: Sequence[int], layer: str) -> None:
@@ -330,11 +330,12 @@ def _pool_window(model: Model, acts: Acts, layer: str, channel: int, row: int, c
 
 def _pool_value(model: Model, acts: Acts, layer: str, channel: int, row: int,
                 col: int) -> float:
-    spec = model.layer(layer)
-    pos = (row, col, channel) if spec.kind.map_shape(model.shapes[layer]) == \
-        tuple(model.shapes[layer]) else (channel,)
-    _check_pos(pos, model.shapes[layer], layer)
-    return float(acts[layer][pos])
+    """The pooled value at ``(row, col, channel)`` of the layer's output maps (a global pool's
+    ``(C,)`` output is ``C`` maps of 1x1)."""
+    maps = model.layer(layer).kind.map_shape(model.shapes[layer])
+    assert maps is not None, f"{layer!r} does not output maps"
+    _check_pos((row, col, channel), maps, layer)
+    return float(np.asarray(acts[layer]).reshape(maps)[row, col, channel])
 
 
 def explain_max_pool(model: Model, acts: Acts, layer: str, channel: int, row: int,
