@@ -249,6 +249,8 @@ def test_overview_draws_every_map_kind() -> None:
     assert lay.column("gap").count == 6 and lay.column("c2").module_start
     rgba = overview_rgba(acts, lay, "module")
     assert rgba["gap"].shape == (6, 1, 1, 4) and rgba["ap"].shape == (4, 9, 8, 4)
+    assert "input, Green channel" in readout_html(model, acts, lay, "input", 1)
+    assert "map (1, 1)" in readout_html(model, acts, lay, "gap", 5)
     html = readout_html(model, acts, lay, "ap", 1)
     assert "mean of each 3\u00d73 window of lr neuron 2" in html
     assert "max(0.1 \u00d7 lr" not in readout_html(model, acts, lay, "lr", 0)

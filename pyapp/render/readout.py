@@ -48,12 +48,14 @@ def readout_html(model: Any, acts: Mapping[str, np.ndarray], layout: OverviewLay
                 f'color:{text_color_on(chip)};padding:0 4px">{fmt(logits[index])}</span></span>'
                 f"<span>probability <b>{format_prob(probs[index])}</b>"
                 f" ({fmt(probs[index], 4)})</span>")
-    spec = model.layer(layer)
+    spec = None if col.kind == "input" else model.layer(layer)
     a = np.asarray(acts[layer])
-    a = a.reshape(spec.kind.map_shape(a.shape) or a.shape)[..., index]
+    if spec is not None:
+        a = a.reshape(spec.kind.map_shape(a.shape) or a.shape)
+    a = a[..., index]
     parts = [head, f"<span>map {escape(format_shape(a.shape))}</span>",
              f"<span>min {fmt(a.min())}, max {fmt(a.max())}</span>"]
-    if spec.kind.role == "conv":
+    if spec is not None and spec.kind.role == "conv":
         k = np.asarray(spec.weights["kernel"])  # HWIO
         b = float(spec.weights["bias"][index])
         lim = float(np.max(np.abs(k))) or 1.0
@@ -62,7 +64,7 @@ def readout_html(model: Any, acts: Mapping[str, np.ndarray], layout: OverviewLay
                      f"input channel 1 of {k.shape[2]} ({escape(src)})</span>"
                      + _kernel_table(k[:, :, 0, index], lim))
         parts.append(f"<span>bias <b>{fmt(b, 4)}</b></span>")
-    else:
+    elif spec is not None:
         text = spec.kind.readout(spec.config, model.input_of(layer), index)
         if text:
             parts.append(f"<span>{escape(text)}</span>")
