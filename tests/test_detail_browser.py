@@ -27,9 +27,9 @@ SHOTS = Path(os.environ.get("DETAIL_SHOTS", Path(tempfile.gettempdir()) / "detai
 # (hash, how the overview opens it): neuron element id or a selector
 VIEWS = {
     "conv": ("#conv_1_2/4", "#ov-n-conv_1_2-4"),
-    "relu": ("#relu_1_1/3", "#ov-n-relu_1_1-3"),
+    "activation": ("#relu_1_1/3", "#ov-n-relu_1_1-3"),
     "pool": ("#max_pool_1/1", "#ov-n-max_pool_1-1"),
-    "flatten": ("#output/3", "#ov-n-output-3"),
+    "logit": ("#output/3", "#ov-n-output-3"),
 }
 
 
@@ -222,7 +222,7 @@ def test_page_numbers_equal_core(fresh: Page, core: Any, hash_: str, target: str
                 assert near(parse(page.inner_text("#dv .dv-value")), rec.value)
             else:
                 assert near(parse(page.inner_text("#dv .dv-result")), rec.result)
-        elif kind == "relu":
+        elif kind == "activation":
             w = model.shapes[layer][1]
             rec = ex.explain_relu(model, acts, layer, (i // w, i % w, int(idx)))
             m = re.search(rf"row (\d+), column (\d+); input ({NUM}); .* = output ({NUM})$", text)
@@ -236,7 +236,7 @@ def test_page_numbers_equal_core(fresh: Page, core: Any, hash_: str, target: str
             assert m and np.allclose(nums(m[1]), rec.window.ravel(), atol=5e-4)
             assert near(parse(m[2]), rec.value)
             assert (int(m[3]), int(m[4])) == (rec.argmax_row, rec.argmax_col)
-        elif kind == "flatten":
+        elif kind == "logit":
             fr = ex.explain_flatten(model, acts, "flatten", i)
             dr = ex.explain_dense(model, acts, layer, int(idx))
             m = re.search(rf"row (\d+), column (\d+), channel (\d+): value ({NUM}); weight "

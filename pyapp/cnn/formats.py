@@ -6,10 +6,14 @@ Native format (see docs/ARCHITECTURE.md): one ``numpy.savez`` archive, no pickle
 
 TF.js layers format: ``model.json`` (a Keras ``Sequential`` topology plus a ``weightsManifest``)
 and binary shards.  Each manifest group's shards are concatenated in order and its weights read
-one after the other, little-endian, ``prod(shape)`` values each.  Supported layers: InputLayer,
-Conv2D, Activation / ReLU (relu, linear), MaxPooling2D, Flatten, Dense.  A fused ``relu``
-becomes its own layer ``<name>_relu``; a final ``softmax`` is dropped because ``forward``
-always adds ``probabilities = softmax(logits)``, which keeps the logits visible.
+one after the other, little-endian, ``prod(shape)`` values each.  Supported layers: each
+kind's ``keras_classes`` (:mod:`pyapp.cnn.kinds`: Conv2D, Dense, ReLU, LeakyReLU,
+MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten), ``Activation`` with a
+kind's ``keras_activation`` (relu, sigmoid, tanh) or linear, BatchNormalization (folded into
+the conv / dense layer before it at load: the same outputs, one layer fewer) and Dropout /
+InputLayer (identity at inference: dropped).  A fused activation of Conv2D / Dense becomes
+its own layer ``<name>_<activation>`` (``c1_relu``); a final ``softmax`` is dropped because
+``forward`` always adds ``probabilities = softmax(logits)``, which keeps the logits visible.
 """
 
 from __future__ import annotations
@@ -24,11 +28,12 @@ from typing import IO, Any
 
 import numpy as np
 
+from . import ops
+from .kinds import KINDS, LayerKind
 from .model import LayerSpec, Model
 
 NATIVE_FORMAT = "cnn-explainer-native"
 SPEC_KEY = "spec.json"
-TFJS_LAYERS = ("InputLayer", "Conv2D", "Activation", "ReLU", "MaxPooling2D", "Flatten", "Dense")
 DEFAULT_PREPROCESSING = {"scale": [0, 1], "crop": "center-square", "background": [255, 255, 255]}
 
 
@@ -119,19 +124,64 @@ def _find_weight(weights: Mapping[str, np.ndarray], layer: str, key: str) -> np.
     return weights[hits[0]]
 
 
-def _activation(name: str, act: str, is_last: bool) -> list[LayerSpec]:
+#: Keras / TF.js class name -> the kind it is read as (each kind declares its classes).
+_KERAS_KINDS: dict[str, LayerKind] = {cls: kind for kind in KINDS.values()
+                                      for cls in kind.keras_classes}
+#: Keras ``activation`` names -> kinds (``linear`` adds no layer; a final ``softmax`` neither).
+_KERAS_ACTIVATIONS: dict[str, LayerKind] = {kind.keras_activation: kind
+                                            for kind in KINDS.values() if kind.keras_activation}
+#: Layers that compute nothing at inference: dropped at load.
+_IDENTITY_LAYERS = ("InputLayer", "Dropout", "SpatialDropout2D", "GaussianDropout",
+                    "GaussianNoise", "AlphaDropout")
+TFJS_LAYERS = (*_IDENTITY_LAYERS, "Activation", "BatchNormalization", *_KERAS_KINDS)
+
+
+def unsupported_layer(name: str, cls: Any) -> ModelFormatError:
+    """The plain message for a layer the page cannot show."""
+    return ModelFormatError(f"The model's layer {name!r} is of kind {cls!r}, which this app "
+                            "cannot show.")
+
+
+def _activation(name: str, act: Any, is_last: bool) -> list[LayerSpec]:
     """Layers for a (fused) Keras activation; ``[]`` for linear and for a final softmax."""
     if act in (None, "linear"):
         return []
-    if act == "relu":
-        return [LayerSpec(name, "relu")]
     if act == "softmax" and is_last:
         return []
-    raise ModelFormatError(f"unsupported activation {act!r} in layer {name!r}")
+    kind = _KERAS_ACTIVATIONS.get(act)
+    if kind is None:
+        raise ModelFormatError(f"The model's layer {name!r} uses the activation {act!r}, "
+                               "which this app cannot show.")
+    return [LayerSpec(name, kind.type)]
+
+
+def _fold_batchnorm(layers: list[LayerSpec], name: str, cfg: Mapping[str, Any],
+                    find: Callable[[str], np.ndarray]) -> None:
+    """Fold an inference-mode BatchNormalization into the conv / dense layer just before it
+    (:func:`pyapp.cnn.ops.fold_batchnorm`): the same outputs, one layer fewer."""
+    axis = cfg.get("axis", -1)
+    axis = axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
+    prev = layers[-1] if layers else None
+    if prev is None or prev.kind.role not in ("conv", "linear"):
+        raise ModelFormatError(f"The model's batch normalisation {name!r} does not follow a "
+                               "convolution or dense layer directly, so it cannot be folded "
+                               "into it.")
+    if axis not in (-1, 3 if prev.kind.role == "conv" else 1):  # the channel axis
+        raise ModelFormatError(f"The model's batch normalisation {name!r} normalises axis "
+                               f"{axis!r}; only the channel axis is supported.")
+    units = prev.weights["kernel"].shape[-1]
+    ones, zeros = np.ones(units, np.float32), np.zeros(units, np.float32)
+    gamma = find("gamma") if cfg.get("scale", True) else ones
+    beta = find("beta") if cfg.get("center", True) else zeros
+    kernel, bias = ops.fold_batchnorm(prev.weights["kernel"], prev.weights.get("bias"), gamma,
+                                      beta, find("moving_mean"), find("moving_variance"),
+                                      float(cfg.get("epsilon", 1e-3)))
+    prev.weights = {**prev.weights, "kernel": kernel, "bias": bias}
 
 
 def _tfjs_layers(layer_cfgs: Sequence[Mapping[str, Any]],
                  weights: Mapping[str, np.ndarray]) -> tuple[list[LayerSpec], list[int] | None]:
+    """Translate Keras layer configs into layer specs, kind by kind (see the module doc)."""
     layers: list[LayerSpec] = []
     input_shape = None
     for i, entry in enumerate(layer_cfgs):
@@ -139,51 +189,34 @@ def _tfjs_layers(layer_cfgs: Sequence[Mapping[str, Any]],
         name = cfg.get("name", f"layer_{i}")
         is_last = i == len(layer_cfgs) - 1
         if cls not in TFJS_LAYERS:
-            raise ModelFormatError(f"unsupported layer type {cls!r} (layer {name!r}); "
-                                   f"supported: {', '.join(TFJS_LAYERS)}")
+            raise unsupported_layer(name, cls)
         shape = cfg.get("batch_input_shape") or cfg.get("batch_shape")
         if shape and input_shape is None:
             input_shape = list(shape[1:])
         if cfg.get("data_format", "channels_last") != "channels_last":
             raise ModelFormatError(f"layer {name!r}: only channels_last is supported")
-        if cls == "InputLayer":
+
+        def find(key: str, layer: str = name) -> np.ndarray:
+            return _find_weight(weights, layer, key)
+
+        if cls in _IDENTITY_LAYERS:
             continue
-        if cls == "Conv2D":
-            if int(cfg.get("groups", 1)) != 1:
-                raise ModelFormatError(f"layer {name!r}: grouped convolution is not supported")
-            if cfg.get("padding", "valid") not in ("valid", "same"):
-                raise ModelFormatError(f"layer {name!r}: padding {cfg.get('padding')!r}")
-            kernel = _find_weight(weights, name, "kernel")
-            bias = (_find_weight(weights, name, "bias") if cfg.get("use_bias", True)
-                    else np.zeros(int(cfg["filters"]), np.float32))
-            layers.append(LayerSpec(name, "conv2d", {
-                "filters": cfg["filters"], "kernel_size": cfg["kernel_size"],
-                "strides": cfg.get("strides", [1, 1]), "padding": cfg.get("padding", "valid"),
-                "dilation": cfg.get("dilation_rate", [1, 1])},
-                {"kernel": kernel, "bias": bias}))
-            layers += _activation(f"{name}_relu", cfg.get("activation"), is_last)
-        elif cls == "Dense":
-            kernel = _find_weight(weights, name, "kernel")
-            bias = (_find_weight(weights, name, "bias") if cfg.get("use_bias", True)
-                    else np.zeros(int(cfg["units"]), np.float32))
-            layers.append(LayerSpec(name, "dense", {"units": cfg["units"]},
-                                    {"kernel": kernel, "bias": bias}))
-            layers += _activation(f"{name}_relu", cfg.get("activation"), is_last)
-        elif cls == "Activation":
+        if cls == "Activation":
             layers += _activation(name, cfg.get("activation"), is_last)
-        elif cls == "ReLU":
-            if (cfg.get("max_value") is not None or float(cfg.get("negative_slope", 0)) != 0
-                    or float(cfg.get("threshold", 0)) != 0):
-                raise ModelFormatError(f"layer {name!r}: only a plain ReLU is supported")
-            layers.append(LayerSpec(name, "relu"))
-        elif cls == "MaxPooling2D":
-            if cfg.get("padding", "valid") not in ("valid", "same"):
-                raise ModelFormatError(f"layer {name!r}: padding {cfg.get('padding')!r}")
-            layers.append(LayerSpec(name, "max_pool2d", {
-                "pool_size": cfg.get("pool_size", [2, 2]), "strides": cfg.get("strides"),
-                "padding": cfg.get("padding", "valid")}))
-        else:  # Flatten
-            layers.append(LayerSpec(name, "flatten"))
+        elif cls == "BatchNormalization":
+            _fold_batchnorm(layers, name, cfg, find)
+        else:
+            kind = _KERAS_KINDS[cls]
+            try:
+                config = kind.from_keras(cfg)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ModelFormatError(f"layer {name!r} ({cls}): {exc}") from exc
+            keras_weights = getattr(kind, "keras_weights", None)
+            w = keras_weights(cfg, find) if keras_weights else {}
+            layers.append(LayerSpec(name, kind.type, config, w))
+            act = cfg.get("activation")
+            if keras_weights and act not in (None, "linear"):  # a fused activation
+                layers += _activation(f"{name}_{act}", act, is_last)
     return layers, input_shape
 
 

@@ -25,11 +25,14 @@ def overview_rgba(
     mode: str,
 ) -> dict[str, np.ndarray]:
     """``{column name: (C, H, W, 4) uint8}`` for the input and every feature-map column."""
-    kinds = [(c.name, c.kind) for c in layout.columns if c.kind not in ("input", "dense")]
+    kinds = [(c.name, c.kind) for c in layout.columns if c.kind not in ("input", "output")]
     limits = layer_limits(acts, kinds, mode)
     out: dict[str, np.ndarray] = {}
     for col in layout.columns:
-        if col.kind == "dense":
+        if col.kind == "output":
             continue
-        out[col.name] = layer_rgba(acts[col.name], col.kind, limits.get(col.name, 1.0))
+        a = np.asarray(acts[col.name])
+        if a.ndim == 1:  # one value per map (global pooling): 1x1 maps
+            a = a.reshape(1, 1, -1)
+        out[col.name] = layer_rgba(a, col.kind, limits.get(col.name, 1.0))
     return out

@@ -152,7 +152,7 @@ def network_html(
         out.append(f'<section class="ov-col ov-k-{col.kind}" data-l="{_a(col.name)}"'
                    f' aria-labelledby="ov-h-{_a(col.name)}" style="{style}">{_heading(col)}')
         for j in range(col.count):
-            if col.kind == "dense":
+            if col.kind == "output":
                 bar = bars[j] if bars is not None else None
                 out.append(_output_row(col, j, layout, class_names[j], bar, j == predicted))
             else:

@@ -39,7 +39,7 @@ def readout_html(model: Any, acts: Mapping[str, np.ndarray], layout: OverviewLay
     """The read-out for neuron ``index`` of column ``layer``."""
     col: Column = layout.column(layer)
     head = f"<b>{escape(col.neuron_name(index))}</b>"
-    if col.kind == "dense":
+    if col.kind == "output":
         logits = np.asarray(acts[layer], dtype=np.float64)
         probs = np.asarray(acts["probabilities"], dtype=np.float64)
         chip = signed_colour(float(logits[index]), colour_limit(logits))
@@ -49,11 +49,14 @@ def readout_html(model: Any, acts: Mapping[str, np.ndarray], layout: OverviewLay
                 f'color:{text_color_on(chip)};padding:0 4px">{fmt(logits[index])}</span></span>'
                 f"<span>probability <b>{numbers.percent(probs[index])}</b>"
                 f" ({numbers.fraction(probs[index])})</span>")
-    a = np.asarray(acts[layer])[..., index]
+    spec = None if col.kind == "input" else model.layer(layer)
+    a = np.asarray(acts[layer])
+    if spec is not None:
+        a = a.reshape(spec.kind.map_shape(a.shape) or a.shape)
+    a = a[..., index]
     parts = [head, f"<span>map {escape(format_shape(a.shape))}</span>",
              f"<span>min {fmt(a.min())}, max {fmt(a.max())}</span>"]
-    if col.kind == "conv2d":
-        spec = model.layer(layer)
+    if spec is not None and spec.kind.role == "conv":
         k = np.asarray(spec.weights["kernel"])  # HWIO
         b = float(spec.weights["bias"][index])
         lim = colour_limit(k)
@@ -62,10 +65,8 @@ def readout_html(model: Any, acts: Mapping[str, np.ndarray], layout: OverviewLay
                      f"input channel 1 of {k.shape[2]} ({escape(src)})</span>"
                      + _kernel_table(k[:, :, 0, index], lim))
         parts.append(f"<span>bias <b>{fmt(b, 4)}</b></span>")
-    elif col.kind == "relu":
-        parts.append(f"<span>= max(0, {escape(model.input_of(layer))} neuron {index + 1})</span>")
-    elif col.kind == "max_pool2d":
-        pool = model.layer(layer).config["pool_size"]
-        parts.append(f"<span>= max over {pool[0]}&#215;{pool[1]} windows of "
-                     f"{escape(model.input_of(layer))} neuron {index + 1}</span>")
+    elif spec is not None:
+        text = spec.kind.readout(spec.config, model.input_of(layer), index)
+        if text:
+            parts.append(f"<span>{escape(text)}</span>")
     return "".join(parts)

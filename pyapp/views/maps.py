@@ -70,7 +70,10 @@ class Palette:
     def channel_rgba(self, name: str, channel: int) -> np.ndarray:
         """``(H, W, 4)`` uint8 picture of one channel of activation ``name``."""
         kind = "input" if name == "input" else self.model.layer(name).type
-        a = np.asarray(self.acts[name])[:, :, channel:channel + 1]
+        a = np.asarray(self.acts[name])
+        if a.ndim == 1:  # one value per map (global pooling): a 1x1 map
+            a = a.reshape(1, 1, -1)
+        a = a[:, :, channel:channel + 1]
         return layer_rgba(a, kind, self.limit(name))[0]
 
     def value_cells(self, name: str, values: np.ndarray, digits: int = 2) -> list[list[Cell]]:

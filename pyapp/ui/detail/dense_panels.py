@@ -14,7 +14,7 @@ EDGE_PX = (160, 560)  # the edges' bitmap (stretched to the space between strip 
 
 
 class FlattenPanel(Panel):
-    kind = "flatten"
+    kind = "logit"
     interval_ms = 80.0
 
     def __init__(self, vm: FlattenView, start: int = 0) -> None:
