@@ -207,7 +207,12 @@ def load_tfjs(model_json: bytes | str | Mapping[str, Any], read_file: Callable[[
         weights = read_tfjs_weights(doc.get("weightsManifest", []), read_file)
     except OSError as exc:
         raise ModelFormatError(f"cannot read the weight shards: {exc}") from exc
-    layers, input_shape = _tfjs_layers(layer_cfgs, weights)
+    try:
+        layers, input_shape = _tfjs_layers(layer_cfgs, weights)
+    except ModelFormatError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:  # e.g. a layer name that is not allowed
+        raise ModelFormatError(f"invalid TF.js model: {exc}") from exc
     if input_shape is None or any(v is None for v in input_shape):
         raise ModelFormatError("the model does not declare a fixed input shape")
     meta = doc.get("userDefinedMetadata") or {}

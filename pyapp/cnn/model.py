@@ -7,6 +7,7 @@ flatten / dense layers.  ``Model.forward`` returns every activation by name.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,9 @@ from . import ops
 
 LAYER_TYPES = ("conv2d", "relu", "max_pool2d", "flatten", "dense")
 RESERVED_NAMES = ("input", "probabilities")
+#: What a layer name may be (docs/ARCHITECTURE.md, "Layer names"): names end up in element ids,
+#: CSS selectors, URL hashes and "layer:index" keys, so anything else is refused at load.
+LAYER_NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 Shape = tuple[int, ...]
 
 
@@ -50,8 +54,12 @@ class LayerSpec:
         if self.type not in LAYER_TYPES:
             raise ValueError(f"layer {self.name!r}: unsupported layer type {self.type!r} "
                              f"(supported: {', '.join(LAYER_TYPES)})")
-        if not self.name or self.name in RESERVED_NAMES or "/" in self.name:
-            raise ValueError(f"invalid layer name {self.name!r}")
+        if (not isinstance(self.name, str) or not LAYER_NAME_RE.fullmatch(self.name)
+                or self.name in RESERVED_NAMES):
+            shown = repr(self.name)[:40]
+            raise ValueError(f"the layer name {shown} is not allowed: a layer name is 1 to 64 "
+                             "letters, digits, '_', '.' or '-' (and not 'input' or "
+                             "'probabilities'); rename the layer and export the model again")
         c = dict(self.config)
         if self.type == "conv2d":
             c = {

@@ -11,22 +11,22 @@ the probability in text.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from html import escape
 
 from pyapp.article.facts import section_for_layer
 
 from .colormaps import ACTIVATION, INPUT
+from .escaping import attr
 from .layout import BOTTOM, Column, OverviewLayout, edges, pct
 from .ranges import LegendSpec, format_limit
 
 RANGE_LABELS = {"unit": "Unit", "module": "Module", "global": "Global"}
 
 
-def _a(v: object) -> str:
-    return escape(str(v), quote=True)
+_a = attr  # every outside string (layer, class and file names) goes through it
 
 
 def neuron_id(layer: str, index: int) -> str:
+    """The element id of a neuron (not escaped: callers put it in an attribute with ``_a``)."""
     return f"ov-n-{layer}-{index}"
 
 
@@ -48,8 +48,9 @@ def _neuron(col: Column, j: int, layout: OverviewLayout, tabindex: int,
     if col.kind == "input":
         name = col.neuron_name(j).split(", ")[1].split(" (")[0]
         label = f'<span class="ov-chan ov-chan-{j}" aria-hidden="true">{_a(name)}</span>'
-    return (f'<div class="ov-n" role="button" tabindex="{tabindex}" id="{neuron_id(col.name, j)}"'
-            f' data-l="{_a(col.name)}" data-i="{j}" aria-label="{_a(col.neuron_name(j))}"'
+    return (f'<div class="ov-n" role="button" tabindex="{tabindex}"'
+            f' id="{_a(neuron_id(col.name, j))}" data-l="{_a(col.name)}" data-i="{j}"'
+            f' aria-label="{_a(col.neuron_name(j))}"'
             f' style="{style}"><canvas width="{w}" height="{h}"{bg}></canvas>{label}</div>')
 
 
@@ -59,7 +60,7 @@ def _output_row(col: Column, j: int, layout: OverviewLayout, name: str,
     width = f"{100.0 * prob:.2f}%" if prob is not None else "0%"
     text = format_prob(prob) if prob is not None else ""
     cls = "ov-n ov-out" + (" ov-pred" if predicted else "")
-    return (f'<div class="{cls}" role="button" tabindex="-1" id="{neuron_id(col.name, j)}"'
+    return (f'<div class="{cls}" role="button" tabindex="-1" id="{_a(neuron_id(col.name, j))}"'
             f' data-l="{_a(col.name)}" data-i="{j}"'
             f' aria-label="{_a(output_label(col, j, name, prob, predicted))}" style="{style}">'
             f'<span class="ov-cls">{_a(name)}</span>'
