@@ -186,8 +186,12 @@ async def page_model() -> tuple[Model, bool]:
             probe.set_image(preprocess(Image.new("RGB", (8, 8)), model.input_shape,
                                        model.preprocessing), "probe", None)
         except Exception as exc:  # noqa: BLE001 - any failure keeps the default model
-            errors.log_error(f"The model {param!r} was not loaded:\n"
-                             + "".join(traceback.format_exception(exc)))
+            detail = (f"The model {param[:200]!r} was not loaded:\n"
+                      + "".join(traceback.format_exception(exc)))
+            if isinstance(exc, ValueError):  # a refused file (format, budget): not a fault
+                js.console.info(detail)
+            else:
+                errors.log_error(detail)
             reason = str(exc).strip().rstrip(".") or type(exc).__name__
             errors.notify(f"The model {param[:120]} could not be used: {reason}. "
                           "Showing the default model instead.", "warning")
