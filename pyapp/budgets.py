@@ -66,7 +66,8 @@ def plain_size(n_bytes: float) -> str:
     for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
         if n_bytes >= scale:
             value = n_bytes / scale
-            return f"{value:.0f} {unit}" if value >= 10 else f"{value:.1f} {unit}"
+            whole = value >= 10 or value == int(value)
+            return f"{value:.0f} {unit}" if whole else f"{value:.1f} {unit}"
     raise AssertionError("unreachable")
 
 

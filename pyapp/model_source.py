@@ -16,6 +16,7 @@ from pyapp import budgets
 from pyapp.cnn.formats import (
     ModelBudgetError,
     ModelFormatError,
+    check_tfjs_topology,
     load_native,
     load_tfjs,
     parse_json,
@@ -124,6 +125,7 @@ async def load_model_from(url: str, fetch: Fetch,
         doc = parse_json(data, "model.json")
         if not isinstance(doc, dict):
             raise ModelFormatError("model.json does not hold a TF.js model")
+        check_tfjs_topology(doc)  # names and size before any shard is fetched
         paths = tfjs_shard_paths(doc)
         urls = shard_urls(url, paths)
         shards: dict[str, bytes] = {}

@@ -18,6 +18,7 @@ import io
 import json
 import os
 import re
+import struct
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -27,7 +28,7 @@ import numpy as np
 
 from pyapp import budgets
 
-from .model import LayerSpec, Model
+from .model import LAYER_NAME_RE, LayerSpec, Model
 
 NATIVE_FORMAT = "cnn-explainer-native"
 SPEC_KEY = "spec.json"
@@ -199,9 +200,34 @@ def save_native(model: Model, dest: str | os.PathLike | IO[bytes]) -> None:
         np.savez(dest, **arrays)
 
 
+def zip_entry_count(tail: bytes) -> int | None:
+    """The entry count a zip's end-of-central-directory record declares (``tail``: the file's
+    last 64 kB or more), read before the directory itself is parsed."""
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + 22 > len(tail):
+        return None
+    (count,) = struct.unpack("<H", tail[at + 10:at + 12])
+    if count == 0xFFFF:  # zip64: the count is in the zip64 record the locator points to
+        loc = tail.rfind(b"PK\x06\x06", 0, at)
+        if loc < 0 or loc + 40 > len(tail):
+            return None
+        (count,) = struct.unpack("<Q", tail[loc + 32:loc + 40])
+    return count
+
+
 def _open_zip(source: str | os.PathLike | bytes | IO[bytes]) -> zipfile.ZipFile:
     fp: Any = io.BytesIO(bytes(source)) if isinstance(source, (bytes, bytearray)) else source
     try:
+        if isinstance(fp, (str, os.PathLike)):
+            fp = open(fp, "rb")  # noqa: SIM115 - ZipFile closes it
+        fp.seek(0, os.SEEK_END)
+        size = fp.tell()
+        fp.seek(max(0, size - (1 << 16) - 64))
+        count = zip_entry_count(fp.read())
+        fp.seek(0)
+        if count is not None and count > budgets.MAX_MODEL_MEMBERS:
+            raise ModelBudgetError(f"the model file has {count:,} entries; a model may have "
+                                   f"up to {budgets.MAX_MODEL_MEMBERS}")
         return zipfile.ZipFile(fp)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
         raise ModelFormatError(f"not a readable native model file: {exc}") from exc
@@ -492,6 +518,28 @@ def sniff_format(head: bytes) -> str | None:
     if head.lstrip()[:1] == b"{":
         return "tfjs"
     return None
+
+
+def check_tfjs_topology(doc: Mapping[str, Any]) -> None:
+    """Layer count and names of a TF.js ``model.json``, before any shard is fetched."""
+    try:
+        topo = doc["modelTopology"]
+        cfg = topo.get("model_config", topo)
+        inner = cfg.get("config", {})
+        layer_cfgs = inner.get("layers", []) if isinstance(inner, Mapping) else inner
+        if len(layer_cfgs) > budgets.MAX_LAYERS + 1:
+            raise ModelBudgetError(f"the model has {len(layer_cfgs)} layers; the app shows "
+                                   f"models of up to {budgets.MAX_LAYERS} layers")
+        for i, entry in enumerate(layer_cfgs):
+            name = entry.get("config", {}).get("name", f"layer_{i}")
+            if not isinstance(name, str) or not LAYER_NAME_RE.fullmatch(name):
+                LayerSpec(name, "relu")  # raises the documented message
+    except ModelFormatError:
+        raise
+    except ValueError as exc:
+        raise ModelFormatError(str(exc)) from exc
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ModelFormatError(f"not a TF.js layers model.json: {exc}") from exc
 
 
 def tfjs_shard_paths(model_json: Mapping[str, Any]) -> list[str]:
