@@ -23,6 +23,7 @@ import sitekit  # noqa: E402
 from hostile import CANARY, STRINGS, HostileFile, image_corpus, model_corpus  # noqa: E402
 
 from pyapp import budgets  # noqa: E402
+from pyapp.cnn.formats import clean_class_names  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -174,7 +175,7 @@ def test_hostile_names_in_every_view(browser: Any, server: str, tmp_path: Path) 
         _ready(page)
         shown = page.evaluate("""() => [...document.querySelectorAll('.ov-out .ov-cls')]
             .map((e) => e.textContent)""")
-        assert [s.strip() for s in shown] == [n.strip() for n in names]
+        assert [s.strip() for s in shown] == [n.strip() for n in clean_class_names(names)]
         for value in (*STRINGS, "softmax/3", "conv_1_1/0", "output/3"):
             page.evaluate("(h) => { location.hash = h; }", quote(value[:2000], safe="/"))
             page.wait_for_function("(h) => location.hash.length > 0", arg=value)

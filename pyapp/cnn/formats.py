@@ -47,6 +47,8 @@ class ModelBudgetError(ModelFormatError):
 # --- budgets, checked before the work they bound -------------------------------------
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+# control characters and bidirectional overrides: removed from names shown to people
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def json_depth(text: str | bytes) -> int:
@@ -169,7 +171,8 @@ def check_model(model: Model) -> Model:
 
 def clean_class_names(names: Any) -> list[str] | None:
     """Class names from outside as strings: numbers are written out, anything else is refused;
-    each name is cut to :data:`~pyapp.budgets.MAX_NAME_CHARS` characters."""
+    control characters and bidi overrides are dropped; each name is cut to
+    :data:`~pyapp.budgets.MAX_NAME_CHARS` characters."""
     if names is None:
         return None
     if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
@@ -182,7 +185,7 @@ def clean_class_names(names: Any) -> list[str] | None:
         if isinstance(n, bool) or not isinstance(n, (str, int, float)):
             raise ModelFormatError(f"class name {i + 1} is not text ({type(n).__name__}); "
                                    f"give every class a name")
-        out.append(str(n)[:budgets.MAX_NAME_CHARS])
+        out.append(_CONTROL.sub("", str(n))[:budgets.MAX_NAME_CHARS])
     return out
 
 
