@@ -20,7 +20,7 @@ from pyapp.cnn.model import LayerSpec, sequential_cnn  # noqa: E402
 from pyapp.render.layout import LayerInfo, build_layout, layer_infos  # noqa: E402
 from pyapp.render.overview_html import tool_html  # noqa: E402
 
-APP_TAGS = {"div", "section", "h3", "a", "span", "small", "canvas", "svg", "g", "path", "ul",
+APP_TAGS = {"div", "section", "h2", "h3", "a", "span", "small", "canvas", "svg", "g", "path", "ul",
             "li", "button", "img", "input", "figure", "figcaption", "label", "select", "option",
             "p", "details", "summary"}
 

@@ -63,16 +63,16 @@ def _output_row(col: Column, j: int, layout: OverviewLayout, name: str,
     return (f'<div class="{cls}" role="button" tabindex="-1" id="{_a(neuron_id(col.name, j))}"'
             f' data-l="{_a(col.name)}" data-i="{j}"'
             f' aria-label="{_a(output_label(col, j, name, prob, predicted))}" style="{style}">'
-            f'<span class="ov-cls">{_a(name)}</span>'
+            f'<span class="ov-cls">{_a(name)}</span> '
             f'<span class="ov-barbox"><span class="ov-barfill" style="width:{width}"></span></span>'
-            f'<span class="ov-prob">{text}</span></div>')
+            f' <span class="ov-prob">{text}</span></div>')
 
 
 def output_label(col: Column, j: int, name: str, prob: float | None, predicted: bool) -> str:
-    """Accessible name of an output row."""
-    s = f"{col.name}, class {j + 1} of {col.count}: {name}"
-    if prob is not None:
-        s += f", probability {format_prob(prob)}"
+    """Accessible name of an output row: it starts with the row's visible text (class name,
+    probability), as speech-input users say what they see, then the position and layer."""
+    s = name if prob is None else f"{name} {format_prob(prob)}"
+    s += f", class {j + 1} of {col.count} of {col.name}"
     return s + (", predicted" if predicted else "")
 
 
@@ -80,9 +80,9 @@ def _heading(col: Column) -> str:
     shape = col.long_label[len(col.name) + 1:]
     # the label links to the article's section on this kind of layer
     href = f"#{section_for_layer(col.kind)}"
-    return (f'<h3 class="ov-head" id="ov-h-{_a(col.name)}"><a class="ov-head-link" href="{href}">'
+    return (f'<h2 class="ov-head" id="ov-h-{_a(col.name)}"><a class="ov-head-link" href="{href}">'
             f'<span class="ov-long">{_a(col.name)} <small>{_a(shape)}</small></span>'
-            f'<span class="ov-short" aria-hidden="true">{_a(col.short_label)}</span></a></h3>')
+            f'<span class="ov-short" aria-hidden="true">{_a(col.short_label)}</span></a></h2>')
 
 
 def edges_svg(layout: OverviewLayout) -> str:
