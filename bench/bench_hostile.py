@@ -7,8 +7,8 @@ For each image of ``tests/hostile.py`` (delivered with the file input, each in a
 that its WebAssembly growth is its own) and each hostile model (``?model=``): the growth of
 WebAssembly memory read through ``window.cnnMemory()``, the longest task while the page handled
 it (Long Tasks API; delivering a 10 MB file through the test driver is itself a long task of
-about 1.7 s, whatever the file holds), and the duration of the next click on an example image as the browser's
-Event Timing API reports it (input to the next paint).
+about 1.7 s, whatever the file holds), and the duration of the next click on an example image
+as the browser's Event Timing API reports it (input to the next paint).
 """
 
 from __future__ import annotations
