@@ -265,6 +265,11 @@ def load_native(source: str | os.PathLike | bytes | IO[bytes]) -> Model:
                 raise ModelFormatError(
                     f"unsupported native format version {str(spec.get('version'))[:20]!r}")
             plan = _native_plan(spec)
+            total = sum(int(np.prod(want, dtype=np.float64)) * 4 for want in plan.values())
+            if total > budgets.MAX_UNCOMPRESSED_BYTES:
+                raise ModelBudgetError(
+                    f"the model's weights take {budgets.plain_size(total)}; a model may have "
+                    f"up to {budgets.plain_size(budgets.MAX_UNCOMPRESSED_BYTES)}")
             weights: dict[str, np.ndarray] = {}
             for key, want in plan.items():
                 member = key + ".npy"
@@ -274,6 +279,10 @@ def load_native(source: str | os.PathLike | bytes | IO[bytes]) -> Model:
                 if shape != want or dtype.kind not in "fiu" or dtype.hasobject:
                     raise ModelFormatError(f"weight {key!r} has shape {shape} ({dtype}), "
                                            f"expected {want}")
+                # numpy allocates what the header claims before reading: the entry must hold it
+                if int(np.prod(shape, dtype=np.float64)) * dtype.itemsize > zf.getinfo(
+                        member).file_size:
+                    raise ModelFormatError(f"weight {key!r} is shorter than its header says")
                 with zf.open(member) as fh:
                     weights[key] = np.lib.format.read_array(fh, allow_pickle=False)
         except ModelFormatError:
@@ -282,7 +291,8 @@ def load_native(source: str | os.PathLike | bytes | IO[bytes]) -> Model:
                 zipfile.BadZipFile) as exc:
             raise ModelFormatError(f"not a readable native model file: {exc}") from exc
     try:
-        spec = {**spec, "class_names": clean_class_names(spec.get("class_names"))}
+        spec = {**spec, "class_names": clean_class_names(spec.get("class_names")),
+                "name": _CONTROL.sub("", str(spec.get("name", "model")))[:budgets.MAX_NAME_CHARS]}
         return check_model(Model.from_spec(spec, weights))
     except ModelFormatError:
         raise
