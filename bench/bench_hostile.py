@@ -48,6 +48,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--site", default=str(ROOT / "dist"))
     ap.add_argument("--json", help="write the results here too")
+    ap.add_argument("--only", help="comma-separated case keys (default: all)")
     ns = ap.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -63,7 +64,10 @@ def main() -> int:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium",
                                      args=["--no-sandbox", "--disable-gpu"])
         with sitekit.serve_dir(site) as url:
+            only = set(ns.only.split(",")) if ns.only else None
             for item in image_corpus():
+                if only and item.key not in only:
+                    continue
                 w = sitekit.new_context(browser, url)
                 page = sitekit.open_app(w)
                 page.wait_for_function("() => typeof window.cnnMemory === 'function'")
@@ -81,6 +85,8 @@ def main() -> int:
                              "longest_task_ms": round(longest), "click_ms": round(_click(page))})
                 w.context.close()
             for item in model_corpus():
+                if only and item.key not in only:
+                    continue
                 w = sitekit.new_context(browser, url)
                 page = sitekit.open_app(w, f"?model=hostile/{item.key}/{next(iter(item.files))}")
                 sitekit.wait_message(page)

@@ -174,6 +174,15 @@ def animated_png() -> bytes:
     return buf.getvalue()
 
 
+def big_palette_gif(side: int = 7000) -> bytes:
+    """A 49-megapixel palette GIF (1 byte a pixel decoded; 4 as RGBA)."""
+    im = Image.new("P", (side, side), 3)
+    im.putpalette([(i * 7) % 256 for i in range(768)])
+    buf = io.BytesIO()
+    im.save(buf, "GIF")
+    return buf.getvalue()
+
+
 def image_corpus() -> list[HostileFile]:
     """Every hostile image of issue 14, in a fixed order."""
     return [
@@ -201,6 +210,7 @@ def image_corpus() -> list[HostileFile]:
                     ("too large to decode", "96 mb")),
         HostileFile("grey16-24mp", "deep-ok.png", "image/png", grey16_png(6000, 4000), "use"),
         HostileFile("rgb-24mp", "wide-ok.png", "image/png", _png(6000, 4000), "use"),
+        HostileFile("gif-49mp", "big.gif", "image/gif", big_palette_gif(), "use"),
         HostileFile("corrupt-exif", "exif.jpg", "image/jpeg", corrupt_exif_jpeg(), "use"),
         HostileFile("nan-float-tiff", "nan.tif", "image/tiff", nan_float_tiff(), "use"),
         HostileFile("animated-png", "anim.png", "image/png", animated_png(), "use",

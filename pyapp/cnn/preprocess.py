@@ -192,7 +192,9 @@ def _shrink_first(im: Image.Image, target: int, crop: bool) -> Image.Image:
     if im.mode in ("I;16", "I;16L", "I;16B", "I;16N"):
         src = im.convert("I")  # reduce() has no 16-bit mode; 4 bytes a pixel, within budget
     elif im.mode in ("1", "P"):
-        return im  # palette indices cannot be averaged; these are 1 byte a pixel anyway
+        # palette indices cannot be averaged, and converting first would take 4 bytes a pixel
+        size = ((box[2] - box[0]) // factor, (box[3] - box[1]) // factor)
+        return im.resize(size, Image.Resampling.NEAREST, box=box)
     return src.reduce(factor, box=box)
 
 
