@@ -88,11 +88,12 @@ class Playground:
         # Enter in a number box must not submit (reload) the page; no inline handler: the CSP
         # forbids them
         self._listen(self._q("#pg-controls"), "submit", lambda event: event.preventDefault())
+        self._show_play()
+        self.recompute()
+        # the timer starts last: a playground that failed to draw must not tick every second
         tick = create_proxy(self._tick)
         self._proxies.append(tick)
         self._timer = js.window.setInterval(tick, STEP_MS)
-        self._show_play()
-        self.recompute()
 
     # --- helpers -------------------------------------------------------------------------
     def _q(self, selector: str) -> object:
