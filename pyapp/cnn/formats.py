@@ -222,12 +222,15 @@ def _open_zip(source: str | os.PathLike | bytes | IO[bytes]) -> zipfile.ZipFile:
     fp: Any = io.BytesIO(bytes(source)) if isinstance(source, (bytes, bytearray)) else source
     try:
         if isinstance(fp, (str, os.PathLike)):
-            fp = open(fp, "rb")  # noqa: SIM115 - ZipFile closes it
-        fp.seek(0, os.SEEK_END)
-        size = fp.tell()
-        fp.seek(max(0, size - (1 << 16) - 64))
-        count = zip_entry_count(fp.read())
-        fp.seek(0)
+            with open(fp, "rb") as fh:
+                fh.seek(0, os.SEEK_END)
+                fh.seek(max(0, fh.tell() - (1 << 16) - 64))
+                count = zip_entry_count(fh.read())
+        else:
+            fp.seek(0, os.SEEK_END)
+            fp.seek(max(0, fp.tell() - (1 << 16) - 64))
+            count = zip_entry_count(fp.read())
+            fp.seek(0)
         if count is not None and count > budgets.MAX_MODEL_MEMBERS:
             raise ModelBudgetError(f"the model file has {count:,} entries; a model may have "
                                    f"up to {budgets.MAX_MODEL_MEMBERS}")
