@@ -46,6 +46,10 @@ def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactor
             path = root / "hostile" / item.key / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
+    big = root / "hostile" / "too-big" / "m.npz"  # sparse: 60 MB declared, nothing stored
+    big.parent.mkdir(parents=True)
+    with big.open("wb") as handle:
+        handle.truncate(60 * 2**20)
     return root
 
 
@@ -160,6 +164,19 @@ def test_hostile_model(browser: Any, server: str, item: Any) -> None:
         assert _canary(page) is None and _foreign(page) == 0
         _click_is_handled(page, 2)
         assert watched.console_errors == []
+    finally:
+        watched.context.close()
+
+
+def test_model_over_the_file_budget_is_refused_from_its_length(browser: Any,
+                                                               server: str) -> None:
+    watched = _open_fresh(browser, server, "?model=hostile/too-big/m.npz")
+    try:
+        page = watched.page
+        text = sitekit.wait_message(page).lower()
+        assert "60 mb" in text and "50 mb" in text and "default model" in text, text
+        assert watched.console_errors == [] and watched.outside_requests == []
+        _click_is_handled(page, 1)
     finally:
         watched.context.close()
 

@@ -176,8 +176,10 @@ async def page_model() -> tuple[Model, bool]:
         fetched: list[str] = []
 
         async def fetch_noted(url: str) -> bytes:
+            from pyapp.ui.bounded_fetch import fetch_capped
+
             fetched.append(url)
-            return await fetch_bytes(url)
+            return await fetch_capped(url)  # refused from Content-Length before the body
 
         try:
             model = await load_model_from(resolve_model_url(param, js.location.href),
