@@ -20,6 +20,9 @@ MAX_IMAGE_PIXELS = 64_000_000
 #: 1 for grey / palette). A JPEG is decoded at a reduced scale first, so photos are not limited
 #: by this; a lossless image of more than about 24 megapixels in colour is.
 MAX_DECODED_BYTES = 96 * MB
+#: WebP images, whose decoder allocates several whole canvases as soon as the file is opened
+#: (a 24-megapixel WebP grew WebAssembly memory by 420 MB): a smaller pixel limit.
+MAX_WEBP_PIXELS = 12_000_000
 #: Frames / pages looked at: only the first is read (an animation's other frames, a TIFF's other
 #: pages are never walked), and the user is told when there are more.
 MAX_FRAMES_READ = 1

@@ -183,6 +183,14 @@ def big_palette_gif(side: int = 7000) -> bytes:
     return buf.getvalue()
 
 
+def big_webp(width: int = 6000, height: int = 4000) -> bytes:
+    """A flat lossless WebP (its decoder allocates whole canvases when the file is opened)."""
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), (10, 120, 200)).save(buf, "WEBP", lossless=True,
+                                                          method=0)
+    return buf.getvalue()
+
+
 def image_corpus() -> list[HostileFile]:
     """Every hostile image of issue 14, in a fixed order."""
     return [
@@ -211,6 +219,9 @@ def image_corpus() -> list[HostileFile]:
         HostileFile("grey16-24mp", "deep-ok.png", "image/png", grey16_png(6000, 4000), "use"),
         HostileFile("rgb-24mp", "wide-ok.png", "image/png", _png(6000, 4000), "use"),
         HostileFile("gif-49mp", "big.gif", "image/gif", big_palette_gif(), "use"),
+        HostileFile("webp-24mp", "big.webp", "image/webp", big_webp(), "refuse",
+                    ("too large", "webp", "12 megapixels")),
+        HostileFile("webp-12mp", "ok.webp", "image/webp", big_webp(4000, 3000), "use"),
         HostileFile("corrupt-exif", "exif.jpg", "image/jpeg", corrupt_exif_jpeg(), "use"),
         HostileFile("nan-float-tiff", "nan.tif", "image/tiff", nan_float_tiff(), "use"),
         HostileFile("animated-png", "anim.png", "image/png", animated_png(), "use",

@@ -78,6 +78,14 @@ def check_dimensions(width: int, height: int, max_pixels: int = MAX_PIXELS) -> N
                          f"a smaller image")
 
 
+def _check_webp(width: int, height: int) -> None:
+    if width * height > budgets.MAX_WEBP_PIXELS:
+        raise ImageError(f"the image is too large: WebP images are decoded whole here, this one "
+                         f"is {width:,} x {height:,} pixels and the app reads WebP images of up "
+                         f"to {budgets.megapixels(budgets.MAX_WEBP_PIXELS)}; choose a smaller "
+                         f"image or save it as JPEG")
+
+
 def decoded_bytes(im: Image.Image) -> int:
     """Memory the decoded frame will take (after any JPEG draft), in bytes."""
     return im.size[0] * im.size[1] * _MODE_BYTES.get(im.mode, 4)
@@ -117,6 +125,8 @@ def open_image(source: ImageSource, max_pixels: int = MAX_PIXELS,
             declared = declared_size(data)
             if declared is not None:  # before any decoder allocates its canvas
                 check_dimensions(*declared, max_pixels=max_pixels)
+                if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+                    _check_webp(*declared)
             fp: Any = io.BytesIO(data)
         else:
             if os.path.isfile(source) and os.path.getsize(source) == 0:
