@@ -125,7 +125,8 @@ def evaluate_photos(model: Model, directory: str | Path) -> list[tuple[str, str,
 
 def main(argv: Sequence[str] | None = None) -> int:
     """CLI entry point (also reached through ``python -m pyapp evaluate``)."""
-    p = argparse.ArgumentParser(prog="python -m pyapp.evaluate", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m pyapp.evaluate",
+                                description=(__doc__ or "").replace("``", ""),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default=DEFAULT_MODEL)
     p.add_argument("--data", default=DEFAULT_DATA,

@@ -159,10 +159,10 @@ def test_exception_in_a_handler_is_contained(app: sitekit.Watched) -> None:
         script.type = 'py';
         script.textContent = [
           'import js',
-          'from pyapp.ui import errors',
+          'from pyapp.ui.events import PAGE',
           'def explode(event):',
           '    raise ZeroDivisionError("probe handler failed on purpose")',
-          'errors.listen(js.document.getElementById("boundary-probe"), "click", explode)',
+          'PAGE.listen(js.document.getElementById("boundary-probe"), "click", explode)',
           'js.document.getElementById("boundary-probe").dataset.ready = "1"',
         ].join('\\n');
         document.body.append(script);

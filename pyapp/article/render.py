@@ -48,7 +48,9 @@ def _section(section_id: str, title: str, body: str) -> str:
 
 
 def _figure(math: str, caption: str) -> str:
-    return f'<figure class="article-formula">{math}<figcaption>{caption}</figcaption></figure>'
+    # focusable: on a narrow screen the formula scrolls sideways, and keyboards must reach it
+    return (f'<figure class="article-formula" tabindex="0">{math}'
+            f'<figcaption>{caption}</figcaption></figure>')
 
 
 def _what(f: NetworkFacts) -> str:
@@ -108,7 +110,8 @@ def _conv_rows(f: NetworkFacts) -> str:
             f"<td>{_x(k[0], k[1], cin, filters)} + {filters} = {_n(weights + filters)}</td>"
             f"<td>{_shape(layer.shape)}</td></tr>"
         )
-    return ("<table class=\"article-table\"><caption>The convolutional layers of this network"
+    return ("<table class=\"article-table\" tabindex=\"0\"><caption>The convolutional layers"
+            " of this network"
             "</caption><thead><tr><th scope=\"col\">layer</th><th scope=\"col\">input</th>"
             "<th scope=\"col\">kernels</th><th scope=\"col\">weights + biases</th>"
             "<th scope=\"col\">output</th></tr></thead><tbody>" + "".join(rows)

@@ -7,6 +7,7 @@ Shapes are inferred from the spec (never hard-coded), so the same code runs Tiny
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,9 @@ from . import ops
 from .kinds import KINDS, LayerKind, conv2d, dense, flatten, kind_of, max_pool2d, relu
 
 RESERVED_NAMES = ("input", "probabilities")
+#: What a layer name may be (docs/ARCHITECTURE.md, "Layer names"): names end up in element ids,
+#: CSS selectors, URL hashes and "layer:index" keys, so anything else is refused at load.
+LAYER_NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 Shape = tuple[int, ...]
 
 
@@ -37,8 +41,12 @@ class LayerSpec:
         if self.type not in KINDS:
             raise ValueError(f"layer {self.name!r}: unsupported layer type {self.type!r} "
                              f"(supported: {', '.join(KINDS)})")
-        if not self.name or self.name in RESERVED_NAMES or "/" in self.name:
-            raise ValueError(f"invalid layer name {self.name!r}")
+        if (not isinstance(self.name, str) or not LAYER_NAME_RE.fullmatch(self.name)
+                or self.name in RESERVED_NAMES):
+            shown = repr(self.name)[:40]
+            raise ValueError(f"the layer name {shown} is not allowed: a layer name is 1 to 64 "
+                             "letters, digits, '_', '.' or '-' (and not 'input' or "
+                             "'probabilities'); rename the layer and export the model again")
         try:
             self.config = self.kind.normalise_config(dict(self.config))
         except (KeyError, TypeError, ValueError) as exc:

@@ -267,7 +267,7 @@ def window_html(result: PlaygroundResult, window: Window) -> str:
         f"reads padded rows {r0 + 1}\u2013{r1 + 1}, columns {c0 + 1}\u2013{c1 + 1}"
         f"{step}:"
         "</p>"
-        f'<p class="pg-dot">{" + ".join(shown)}{rest} = '
+        f'<p class="pg-dot" tabindex="0">{" + ".join(shown)}{rest} = '
         f'<strong class="pg-total">{fmt(window.total, integer)}</strong></p>'
     )
 
@@ -284,7 +284,8 @@ def shell_html() -> str:
         "</div>"
         '<div class="pg-main">'
         '<div class="pg-stage" id="pg-stage"></div>'
-        '<div class="pg-formula" id="pg-formula" aria-label="Output size"></div>'
+        '<div class="pg-formula" id="pg-formula" role="region" tabindex="0"'
+        ' aria-label="Output size"></div>'
         '<div class="pg-issues" id="pg-issues" role="status" aria-live="polite"></div>'
         '<div class="pg-detail" id="pg-detail" aria-live="polite"></div>'
         "</div>"

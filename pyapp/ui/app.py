@@ -263,8 +263,10 @@ async def page_model() -> tuple[Model, bool]:
         fetched: list[str] = []
 
         async def fetch_noted(url: str) -> bytes:
+            from pyapp.ui.bounded_fetch import fetch_capped
+
             fetched.append(url)
-            return await fetch_bytes(url)
+            return await fetch_capped(url)  # refused from Content-Length before the body
 
         try:
             model = await load_model_from(resolve_model_url(param, js.location.href),
@@ -273,8 +275,12 @@ async def page_model() -> tuple[Model, bool]:
             Session(model, preprocess(Image.new("RGB", (8, 8)), model.input_shape,
                                       model.preprocessing), Source("probe"))
         except Exception as exc:  # noqa: BLE001 - any failure keeps the default model
-            errors.log_error(f"The model {param!r} was not loaded:\n"
-                             + "".join(traceback.format_exception(exc)))
+            detail = (f"The model {param[:200]!r} was not loaded:\n"
+                      + "".join(traceback.format_exception(exc)))
+            if isinstance(exc, ValueError):  # a refused file (format, budget): not a fault
+                js.console.info(detail)
+            else:
+                errors.log_error(detail)
             reason = str(exc).strip().rstrip(".") or type(exc).__name__
             errors.notify(f"The model {param[:120]} could not be used: {reason}. "
                           "Showing the default model instead.", "warning")
