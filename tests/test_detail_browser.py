@@ -172,7 +172,7 @@ def check_conv(rec: ex.ConvExplanation, text: str) -> None:
     m = re.search(rf"row (\d+), column (\d+);.* partial sums ([^;]*); sum ({NUM}); "
                   rf"bias ({NUM}); result ({NUM})$", text)
     assert m, text
-    assert (int(m[1]), int(m[2])) == (rec.row, rec.col)
+    assert (int(m[1]) - 1, int(m[2]) - 1) == (rec.row, rec.col)  # 1-based on the page
     partials = nums(m[3])
     assert len(partials) == len(rec.terms)
     assert all(near(p, t.partial_sum) for p, t in zip(partials, rec.terms, strict=True))
@@ -226,7 +226,7 @@ def test_page_numbers_equal_core(fresh: Page, core: Any, hash_: str, target: str
             w = model.shapes[layer][1]
             rec = ex.explain_relu(model, acts, layer, (i // w, i % w, int(idx)))
             m = re.search(rf"row (\d+), column (\d+); input ({NUM}); .* = output ({NUM})$", text)
-            assert m and (int(m[1]), int(m[2])) == rec.position[:2]
+            assert m and (int(m[1]) - 1, int(m[2]) - 1) == rec.position[:2]
             assert near(parse(m[3]), rec.input) and near(parse(m[4]), rec.output)
             assert near(parse(page.inner_text("#dv .dv-y")), rec.output)
         elif kind == "pool":
@@ -235,7 +235,7 @@ def test_page_numbers_equal_core(fresh: Page, core: Any, hash_: str, target: str
             m = re.search(rf"values (.*); maximum ({NUM}) from row (\d+), column (\d+)", text)
             assert m and np.allclose(nums(m[1]), rec.window.ravel(), atol=5e-4)
             assert near(parse(m[2]), rec.value)
-            assert (int(m[3]), int(m[4])) == (rec.argmax_row, rec.argmax_col)
+            assert (int(m[3]) - 1, int(m[4]) - 1) == (rec.argmax_row, rec.argmax_col)
         elif kind == "logit":
             fr = ex.explain_flatten(model, acts, "flatten", i)
             dr = ex.explain_dense(model, acts, layer, int(idx))
@@ -243,7 +243,7 @@ def test_page_numbers_equal_core(fresh: Page, core: Any, hash_: str, target: str
                           rf"({NUM}); product ({NUM}); sum of all products ({NUM}); bias "
                           rf"({NUM}); logit of .* ({NUM})$", text)
             assert m, text
-            assert (int(m[1]), int(m[2]), int(m[3]) - 1) == (fr.row, fr.col, fr.channel)
+            assert (int(m[1]) - 1, int(m[2]) - 1, int(m[3]) - 1) == (fr.row, fr.col, fr.channel)
             got = [parse(m[j]) for j in range(4, 10)]
             want = [fr.input, dr.weights[i], dr.products[i], dr.total, dr.bias, dr.value]
             assert all(near(g, v) for g, v in zip(got, want, strict=True))

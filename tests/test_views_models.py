@@ -73,7 +73,7 @@ def test_elastic_frames_match_records(net, layer: str) -> None:
             [t.partial_sum for t in rec.terms], abs=5e-4)
         assert close(f.total, rec.channel_sum, 3) and close(f.bias, rec.bias, 3)
         assert close(f.result, float(acts[layer][r, c, 4]), 3)
-        assert f"window 3 by 3 at row {r}, column {c}" in f.a11y
+        assert f"window 3 by 3 at row {r + 1}, column {c + 1}" in f.a11y  # 1-based
         assert f.a11y.endswith(f"sum {f.total}; bias {f.bias}; result {f.result}")
 
 
@@ -164,7 +164,7 @@ def test_flatten_frames(net) -> None:
         assert (f.row * 13 + f.col) * 10 + f.channel == i
         assert close(f.input.text, float(acts["max_pool_2"][f.row, f.col, f.channel]), 3)
         assert close(f.weight.text, float(model.layer("output").weights["kernel"][i, 2]), 3)
-        assert f"row {f.row}, column {f.col}, channel {f.channel + 1}" in f.a11y
+        assert f"row {f.row + 1}, column {f.col + 1}, channel {f.channel + 1}" in f.a11y
     assert vm.index_at_strip(25, 15, 100, 1690) == 1 * 10 + 2
     assert vm.index_at_map(4, 15, 25, 130, 130) == (2 * 13 + 1) * 10 + 4
 

@@ -191,11 +191,11 @@ class ConvElastic(_ConvBase):
                  for i, t in enumerate(rec.terms)]
         partials = sums.partials
         total, bias, result = sums.total, sums.bias, sums.result
-        caption = (f"Row {r}, column {c}: {len(partials)} partial sums "
+        caption = (f"Row {r + 1}, column {c + 1}: {len(partials)} partial sums "
                    f"{sum_expr(partials)} = {total}; plus bias {bias} = {result}.")
         kh, kw = self.kernel_size
-        a11y = (f"{self.layer} neuron {self.out_channel + 1}: window {kh} by {kw} at row {r}, "
-                f"column {c}; partial sums {', '.join(partials)}; {_sum_sentence(sums)}")
+        a11y = (f"{self.layer} neuron {self.out_channel + 1}: window {kh} by {kw} at row {r + 1}, "
+                f"column {c + 1}; partial sums {', '.join(partials)}; {_sum_sentence(sums)}")
         # transforms move boxes by multiples of their own size: the window by cells / window,
         # the cell box by cells, the covers by rows / columns of the map
         input_vars = (f"--bx:{int(rec.window_cols[0]) / self.win_w:.6f};"
@@ -269,7 +269,7 @@ class ConvFormula(_ConvBase):
         flat = [f"{values[u][v].text} times {weights[u][v].text} is {products[u][v]}"
                 for u in range(kh) for v in range(kw)]
         a11y = (f"{self.layer} neuron {self.out_channel + 1}, input channel "
-                f"{self.in_channel + 1}: window {kh} by {kw} at row {r}, column {c}; "
+                f"{self.in_channel + 1}: window {kh} by {kw} at row {r + 1}, column {c + 1}; "
                 f"{', '.join(flat)}; partial sum {partial}; all channels' partial sums "
                 f"{', '.join(x.partial for x in terms)}; {_sum_sentence(sums)}")
         return FormulaFrame(index, r, c, _window_rect(rec, self.in_h, self.in_w),

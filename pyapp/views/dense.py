@@ -118,8 +118,8 @@ class FlattenView:
         inp = self.palette.value_cell(self.source, rec.input, DIGITS)
         wcell = weight_cell(w, self.weight_limit, DIGITS)
         product = fmt(self.dense.products[index], DIGITS)
-        a11y = (f"element {index} of {self.count} = {self.source} row {rec.row}, column "
-                f"{rec.col}, channel {rec.channel + 1}: value {fmt(x, DIGITS)}; weight "
+        a11y = (f"element {index + 1} of {self.count} = {self.source} row {rec.row + 1}, column "
+                f"{rec.col + 1}, channel {rec.channel + 1}: value {fmt(x, DIGITS)}; weight "
                 f"{wcell.text}; product {product}; sum of all products {self.total}; bias "
                 f"{self.bias}; logit of {self.class_name} {self.result}")
         srow = index // self.c

@@ -120,7 +120,7 @@ class ActivationView(_MapView):
         gx, gy = self._xy(rec.input, rec.output)
         x_text = fmt(rec.input, DIGITS)
         equation = self.kind.formula(self.spec.config, x_text)
-        a11y = (f"{self.layer} neuron {self.channel + 1}: row {r}, column {c}; input "
+        a11y = (f"{self.layer} neuron {self.channel + 1}: row {r + 1}, column {c + 1}; input "
                 f"{x_text}; {equation} = output {fmt(rec.output, DIGITS)}")
         return ActivationFrame(index, r, c, cell_rect(r, c, 1, 1, self.h, self.w),
                                self.palette.value_cell(self.input_layer, rec.input, DIGITS),
@@ -182,22 +182,23 @@ class PoolView(_MapView):
         listed = (", ".join(c.text for row in values for c in row) if self.show_cells
                   else f"all {ph * pw} cells of the map")
         where = (f"{self.layer} neuron {self.channel + 1}: window {ph} by {pw} at row "
-                 f"{int(rows[0])}, column {int(cols[0])} of {self.input_layer}; values {listed}")
+                 f"{int(rows[0]) + 1}, column {int(cols[0]) + 1} of {self.input_layer}; "
+                 f"values {listed}")
         if isinstance(rec, MaxPoolExplanation):
             marked = [[(u, v) == rec.argmax for v in range(pw)] for u in range(ph)]
             src = (rec.argmax_row, rec.argmax_col)
-            a11y = (f"{where}; maximum {out.text} from row {src[0]}, column {src[1]}; "
-                    f"output row {rec.row}, column {rec.col} = {out.text}")
-            caption = (f"Output row {rec.row}, column {rec.col}: the largest of the window's "
-                       f"{ph * pw} values is {out.text} (outlined, from row {src[0]}, column "
-                       f"{src[1]}).")
+            a11y = (f"{where}; maximum {out.text} from row {src[0] + 1}, column {src[1] + 1}; "
+                    f"output row {rec.row + 1}, column {rec.col + 1} = {out.text}")
+            caption = (f"Output row {rec.row + 1}, column {rec.col + 1}: the largest of the "
+                       f"window's {ph * pw} values is {out.text} (outlined, from row "
+                       f"{src[0] + 1}, column {src[1] + 1}).")
         else:
             marked = rec.inside.tolist()
             src = (int(rows[0]), int(cols[0]))
             a11y = (f"{where}; mean {out.text} of {rec.count} cells (sum "
-                    f"{fmt(rec.total, DIGITS)}); output row {rec.row}, column {rec.col} = "
+                    f"{fmt(rec.total, DIGITS)}); output row {rec.row + 1}, column {rec.col + 1} = "
                     f"{out.text}")
-            caption = (f"Output row {rec.row}, column {rec.col}: the mean of the window's "
+            caption = (f"Output row {rec.row + 1}, column {rec.col + 1}: the mean of the window's "
                        f"{rec.count} values (outlined) is {fmt(rec.total, DIGITS)} / "
                        f"{rec.count} = {out.text}.")
         return PoolFrame(index, rec.row, rec.col, window,

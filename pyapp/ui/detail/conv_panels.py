@@ -179,8 +179,9 @@ class FormulaPanel(Panel):
         self.bias.textContent = f.bias
         self.result.textContent = f.result
         self.value.textContent = f.value
-        caption = (f"Row {f.row}, column {f.col}: the window's {len(self.vs)} products add up "
-                   f"to {f.partial}; all channels {sum_expr([t.partial for t in f.terms])} "
+        caption = (f"Row {f.row + 1}, column {f.col + 1}: the window's {len(self.vs)} "
+                   f"products add up to {f.partial}; all channels "
+                   f"{sum_expr([t.partial for t in f.terms])} "
                    f"+ bias {f.bias} = {f.result}.")
         return caption, f.a11y
 

@@ -76,7 +76,7 @@ class ActivationPanel(Panel):
         self.y_style.cssText = f"background:{f.output.bg};color:{f.output.fg}"
         self.dot.setAttribute("cx", f.point[0])
         self.dot.setAttribute("cy", f.point[1])
-        caption = f"Row {f.row}, column {f.col}: {f.equation} = {f.output.text}."
+        caption = f"Row {f.row + 1}, column {f.col + 1}: {f.equation} = {f.output.text}."
         return caption, f.a11y
 
     def index_at(self, node: Any, x: float, y: float, width: float,
