@@ -101,25 +101,37 @@ def _load_model(ns: argparse.Namespace):
         return 2
 
 
-def _classify(ns: argparse.Namespace) -> int:
-    from .cnn.preprocess import ImageError, preprocess
+class _Inputs:
+    """The model inputs of the images (files, directories or URLs) named on the command line,
+    as ``(name, input)`` pairs; an image that cannot be read is reported and counted."""
 
+    def __init__(self, args: Sequence[str], model: object) -> None:
+        self.model, self.failed = model, 0
+        self.files = _image_files(args)
+        if not self.files:
+            print("error: no images given (or the directories hold none)", file=sys.stderr)
+
+    def __iter__(self):
+        from .cnn.preprocess import ImageError, preprocess
+
+        for f in self.files:
+            try:
+                source = read_image_url(f) if isinstance(f, str) else f
+                yield f, preprocess(source, self.model.input_shape, self.model.preprocessing)
+            except (ImageError, OSError) as exc:
+                self.failed += 1
+                print(f"error: {f}: {exc}", file=sys.stderr)
+
+
+def _classify(ns: argparse.Namespace) -> int:
     model = _load_model(ns)
     if isinstance(model, int):
         return model
-    files = _image_files(ns.images)
-    if not files:
-        print("error: no images given (or the directories hold none)", file=sys.stderr)
+    inputs = _Inputs(ns.images, model)
+    if not inputs.files:
         return 2
-    results, failed = [], 0
-    for f in files:
-        try:
-            source = read_image_url(f) if isinstance(f, str) else f
-            x = preprocess(source, model.input_shape, model.preprocessing)
-        except (ImageError, OSError) as exc:
-            failed += 1
-            print(f"error: {f}: {exc}", file=sys.stderr)
-            continue
+    results = []
+    for f, x in inputs:
         probs = model.predict(x)
         results.append({"image": str(f), "classes": list(model.class_names),
                         "probs": [float(p) for p in probs]})
@@ -132,7 +144,7 @@ def _classify(ns: argparse.Namespace) -> int:
     if ns.json:
         json.dump(results, sys.stdout, indent=1)
         print()
-    return 1 if failed else 0
+    return 1 if inputs.failed else 0
 
 
 METHODS = ("gradcam", "gradient-x-input", "occlusion")
@@ -151,7 +163,6 @@ def _class_index(model, name: str | None, probs) -> int | str:
 
 def _saliency(ns: argparse.Namespace) -> int:
     from .cnn import saliency as sal
-    from .cnn.preprocess import ImageError, preprocess
 
     if ns.layer and ns.method != "gradcam":
         print("error: --layer applies to --method gradcam only", file=sys.stderr)
@@ -168,18 +179,11 @@ def _saliency(ns: argparse.Namespace) -> int:
         except (KeyError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    files = _image_files(ns.images)
-    if not files:
-        print("error: no images given (or the directories hold none)", file=sys.stderr)
+    inputs = _Inputs(ns.images, model)
+    if not inputs.files:
         return 2
-    results, failed = [], 0
-    for f in files:
-        try:
-            x = preprocess(f, model.input_shape, model.preprocessing)
-        except (ImageError, OSError) as exc:
-            failed += 1
-            print(f"error: {f}: {exc}", file=sys.stderr)
-            continue
+    results = []
+    for f, x in inputs:
         acts = model.forward(x)
         c = _class_index(model, ns.class_name, acts["probabilities"])
         if isinstance(c, str):
@@ -203,7 +207,7 @@ def _saliency(ns: argparse.Namespace) -> int:
     if ns.json:
         json.dump(results, sys.stdout)
         print()
-    return 1 if failed else 0
+    return 1 if inputs.failed else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
