@@ -85,8 +85,9 @@ def position_shape(ref: ViewRef, model: Any) -> tuple[int, ...]:
     if ref.kind == "logit":
         source = model.input_of(model.input_of(ref.layer))
         return (int(math.prod(model.shapes[source])),)
-    h, w = model.shapes[ref.layer][:2]
-    return (int(h), int(w))
+    shape = model.shapes[ref.layer]
+    shape = model.layer(ref.layer).kind.map_shape(shape) or shape  # global pooling: 1x1 maps
+    return (int(shape[0]), int(shape[1]))
 
 
 def position_coords(ref: ViewRef, model: Any, index: int) -> tuple[int, ...]:

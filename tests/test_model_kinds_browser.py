@@ -17,13 +17,14 @@ from sitekit import messages
 from pyapp.cnn import explain as ex
 from pyapp.cnn.formats import load_tfjs_path
 from pyapp.cnn.preprocess import preprocess
+from pyapp.numbers import parse
 
 pytestmark = pytest.mark.browser
 
 F = torch.nn.functional
 CLASSES = ["circle", "square", "star", "wave"]
 PROB_TOL = 0.0005 + 1e-6  # shown as "12.3%"
-NUM = r"-?\d+\.\d+"
+NUM = r"[-\u2212]?\d+\.\d+"
 SHARD = "group1-shard1of1.bin"
 
 
@@ -123,7 +124,7 @@ def open_each_view(page: Any, model: Any, acts: dict[str, np.ndarray],
         if page.evaluate("document.getElementById('dv').dataset.playing") == "true":
             page.click("#dv .dv-play")
         record = page.inner_text("#dv-record")
-        pos = int(page.evaluate("document.getElementById('dv').dataset.position"))
+        pos = int(page.evaluate("document.getElementById('dv').dataset.step"))
         name, idx = hash_[1:].split("/")
         if kind in ("activation", "pool"):  # the output maps' width (global pooling: 1)
             w = model.layer(name).kind.map_shape(model.shapes[name])[1]
@@ -131,7 +132,7 @@ def open_each_view(page: Any, model: Any, acts: dict[str, np.ndarray],
             rec = ex.explain_at(model, acts, name, (pos // w, pos % w, int(idx)))
             m = re.search(rf"input ({NUM}); .* = output ({NUM})$", record)
             assert m, record
-            assert abs(float(m[1]) - rec.input) <= 5e-4 and abs(float(m[2]) - rec.output) <= 5e-4
+            assert abs(parse(m[1]) - rec.input) <= 5e-4 and abs(parse(m[2]) - rec.output) <= 5e-4
             curve = page.get_attribute("#dv .dv-curve", "d") or ""
             assert curve.count("L") >= 96  # the kind's own sampled curve
         elif kind == "pool":
@@ -139,7 +140,7 @@ def open_each_view(page: Any, model: Any, acts: dict[str, np.ndarray],
             word = "mean" if isinstance(rec, ex.AvgPoolExplanation) else "maximum"
             m = re.search(rf"{word} ({NUM})", record)
             assert m, record
-            assert abs(float(m[1]) - rec.value) <= 5e-4
+            assert abs(parse(m[1]) - rec.value) <= 5e-4
         assert page.inner_text("#dv").strip()
         page.keyboard.press("Escape")
         page.wait_for_function("!document.getElementById('dv').open", timeout=20_000)

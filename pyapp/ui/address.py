@@ -27,6 +27,7 @@ class Address:
         self._unsubscribe: Any = None
         self._scheduled = False
         self._push = False
+        self._hash_written = str(js.location.hash)  # what the page was opened with
 
     def install(self) -> None:
         # the first write comes with the first change (the detail views read the hash first)
@@ -59,7 +60,15 @@ class Address:
         self._scheduled = False
         push, self._push = self._push, False
         url = self.url()
-        here = str(js.location.pathname) + str(js.location.search) + str(js.location.hash)
+        hash_now = str(js.location.hash)
+        if hash_now != self._hash_written and hash_now != links.view_hash(
+                self.session.snapshot.view, self.session.model, self.session.snapshot.position):
+            # the hash changed under us (a typed or linked hash whose hashchange is still on
+            # its way to the detail views): leave it for them to follow
+            url = url.split("#", 1)[0] + hash_now
+            push = False
+        here = str(js.location.pathname) + str(js.location.search) + hash_now
+        self._hash_written = "#" + url.split("#", 1)[1] if "#" in url else ""
         if url == here:
             return
         if push:
