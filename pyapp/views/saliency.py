@@ -142,9 +142,9 @@ def _diverging_legend(lim: float, what: str, up: str, down: str) -> Legend:
                   f"to {t} (blue, {up})")
 
 
-def _where(values: np.ndarray, scale: int = 1) -> str:
+def _where(values: np.ndarray) -> str:
     r, c = np.unravel_index(int(np.nanargmax(values)), values.shape)
-    return f"row {r * scale + 1}, column {c * scale + 1}"
+    return f"row {r + 1}, column {c + 1}"
 
 
 def why_view(model: Any, acts: Mapping[str, np.ndarray], class_index: int, method: str,
@@ -190,9 +190,8 @@ def gradcam_view(model: Any, acts: Mapping[str, np.ndarray], class_index: int,
         summary = (f"The map is zero everywhere: {layer} holds no evidence for "
                    f"\u2018{name}\u2019 in this image.")
     else:
-        scale = h // cam.shape[0] if cam.shape[0] else 1
-        summary = (f"Strongest evidence {t} at {layer} "
-                   f"{_where(cam)} (about input {_where(cam, scale)}).")
+        summary = (f"Strongest evidence {t} at {layer} {_where(cam)}; on the input, the "
+                   f"map is brightest at {_where(big)}.")
     figs = (Figure("overlay", "Over the model input", f"Grad-CAM for {name} over the model "
                    "input", overlay, True),
             Figure("map", f"{layer} map ({cam.shape[0]}\u00d7{cam.shape[1]})",
