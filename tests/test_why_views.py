@@ -133,6 +133,6 @@ def test_gradient_maps_use_the_backward_pass(setup):
 def test_markup_escapes_outside_names():
     html = why_html.region_html(["<b>cat</b>", "dog"], [("relu_x", "<i>conv</i>")])
     assert "<b>" not in html and "&lt;b&gt;cat" in html and "&lt;i&gt;" in html
-    assert '<select class="why-class" name="class">' in html
+    assert '<select class="why-class" aria-label="Class">' in html
     assert 'aria-label="Method"' in html
     assert why_html.why_button_html("x").count("Why?") == 2

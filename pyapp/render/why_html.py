@@ -24,6 +24,13 @@ def _options(pairs: Sequence[tuple[object, str]], selected: object) -> str:
 PATCH_OPTS = [(p, f"{p}\u00d7{p}") for p in PATCHES]
 
 
+def _select(cls: str, name: str, options: str, method: str = "") -> str:
+    """A labelled ``<select>`` (``method``: shown only for that method)."""
+    only = f" why-for-{method}" if method else ""
+    return (f'<label class="why-lab{only}">{name} <select class="why-{cls}" '
+            f'aria-label="{name}">{options}</select></label>')
+
+
 def why_button_html(where: str) -> str:
     """The control that opens the views (``where``: a class for its place)."""
     return (f'<button type="button" class="why-open {_a(where)}" aria-haspopup="true" '
@@ -45,18 +52,14 @@ def region_html(class_names: Sequence[str], layers: Sequence[tuple[str, str]]) -
         ' title="Close (Esc)">\u00d7</button></div>'
         '<div class="why-controls">'
         f'<div class="why-methods" role="group" aria-label="Method">{methods}</div>'
-        f'<label class="why-lab">Class <select class="why-class" name="class">{classes}'
-        '</select></label>'
-        f'<label class="why-lab why-for-gradcam">Layer <select class="why-layer">'
-        f'{_options(layers, layers[-1][0] if layers else "")}</select></label>'
-        '<label class="why-lab why-for-occlusion">Patch <select class="why-patch">'
-        f'{_options(PATCH_OPTS, 8)}</select></label>'
-        '<label class="why-lab why-for-occlusion">Stride <select class="why-stride">'
-        f'{_options([(s, str(s)) for s in STRIDES], 4)}</select></label>'
-        '<label class="why-lab why-for-backprop">Layer <select class="why-bp-layer">'
-        '</select></label>'
-        '<label class="why-lab why-for-backprop">Neuron <select class="why-bp-neuron">'
-        '</select></label>'
+        + _select("class", "Class", classes)
+        + _select("layer", "Layer", _options(layers, layers[-1][0] if layers else ""),
+                  "gradcam")
+        + _select("patch", "Patch", _options(PATCH_OPTS, 8), "occlusion")
+        + _select("stride", "Stride", _options([(s, str(s)) for s in STRIDES], 4),
+                  "occlusion")
+        + _select("bp-layer", "Layer", "", "backprop")
+        + _select("bp-neuron", "Neuron", "", "backprop") +
         '</div>'
         '<p class="why-note" hidden></p>'
         '<p class="why-sentence" id="why-sentence"></p>'

@@ -250,6 +250,9 @@ class WhyPanel:
         self.el["summary"].textContent = view.summary
         self._paint_legend(view.legend)
         self.root.dataset.layer = view.layer or ""
+        peak, pr, pc = view.peak
+        self.root.dataset.peak = repr(peak)
+        self.root.dataset.peakAt = f"{pr},{pc}"
         overlays = [f for f in view.figures if f.overlay]
         others = [f for f in view.figures if not f.overlay]
         if overlays:

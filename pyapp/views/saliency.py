@@ -95,6 +95,15 @@ class WhyView:
     progress: float = 1.0
     values: np.ndarray | None = None  # the map (float64) the figures show, for tests
 
+    @property
+    def peak(self) -> tuple[float, int, int]:
+        """The map's largest value and where (0-based row, column); NaN if none yet."""
+        v = self.values
+        if v is None or not np.isfinite(v).any():
+            return float("nan"), -1, -1
+        r, c = np.unravel_index(int(np.nanargmax(v)), v.shape)
+        return float(v[r, c]), int(r), int(c)
+
 
 def mistake_note(label: str, predicted: str) -> str:
     """The plain sentence for an example the network gets wrong."""
