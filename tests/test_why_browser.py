@@ -216,9 +216,16 @@ def test_why_from_a_detail_view_and_the_mistake(app_page: Any, core: Any) -> Non
     assert app_page.console_errors == []
 
 
-def test_screenshots(app_page: Any) -> None:
+def test_link_opens_a_view_and_screenshots(app_page: Any) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page = _open(app_page)
+    app = app_page.open("?why=gradxinput&class=4")
+    page = app.page
+    d = _wait_state(page, "drawn")
+    assert (d["method"], d["cls"]) == ("gradxinput", "3")
+    _choose(page, "backprop")
+    assert "why=backprop&class=4" in page.evaluate("location.search")
+    page.keyboard.press("Escape")
+    page.wait_for_function("!location.search.includes('why=')")
     for w, h in ((1440, 900), (1280, 720), (390, 844)):
         page.set_viewport_size({"width": w, "height": h})
         page.click(".why-by-output")

@@ -136,3 +136,42 @@ def test_markup_escapes_outside_names():
     assert '<select class="why-class" aria-label="Class">' in html
     assert 'aria-label="Method"' in html
     assert why_html.why_button_html("x").count("Why?") == 2
+
+
+def test_why_link_round_trip():
+    from pyapp import why_link
+
+    names = ["airplane", "cat", "dog"]
+    assert why_link.parse("?image=2&why=occlusion&class=2", names) == ("occlusion", 1)
+    assert why_link.parse("?why=gradcam&class=dog", names) == ("gradcam", 2)
+    assert why_link.parse("?why=<script>&class=99", names) == ("gradcam", None)
+    assert why_link.parse("?image=2", names) is None
+    assert why_link.parse("?why=x" + "&a=1" * 2000, names) is None  # too long: ignored
+    q = why_link.with_why("?image=3&range=module&why=gradcam", "backprop", 1)
+    assert q == "?image=3&range=module&why=backprop&class=2"
+    assert why_link.with_why(q, None) == "?image=3&range=module"
+    assert why_link.with_why("", None) == ""
+
+
+def test_article_section_has_formulas_and_real_figures(setup):
+    import json
+    import re
+
+    from pyapp.article.render import article_html
+    from pyapp.article.saliency import GALLERY
+
+    model, _ = setup
+    html = article_html(model)
+    start = html.index('<section id="article-why"')
+    section = html[start: html.index("</section>", start)]
+    assert section.count("<math") >= 6 and "Grad-CAM" in section
+    assert 'href="#article-why"' in html  # in the contents
+    imgs = re.findall(r'<img src="data:image/png;base64,[^"]+" width="64" height="64" '
+                      r'alt="([^"]+)"', section)
+    assert len(imgs) == 4
+    wrong = next(e for e in json.loads((GALLERY / "gallery.json").read_text())
+                 if e.get("mistake"))
+    image = preprocess((GALLERY / wrong["file"]).read_bytes(), model.input_shape,
+                       model.preprocessing)
+    pred = model.class_names[int(np.argmax(model.forward(image)["probabilities"]))]
+    assert f"for this {wrong['label']} it answers <strong>{pred}</strong>" in section

@@ -157,8 +157,8 @@ def _figures(model: Any, gallery_dir: Path) -> str:
         img(_blend(base, occ.figures[0].rgba), f"Occlusion for {names[pred]}",
             f"Occlusion, 8{TIMES}8 patch, for \u2018{pname}\u2019"),
     ])
-    return (f'<p>An example the network gets wrong: this {tname} is called a <strong>'
-            f'{pname}</strong> ({100 * float(probs[pred]):.1f}%; {tname}: '
+    return (f'<p>An example the network gets wrong: for this {tname} it answers '
+            f'<strong>{pname}</strong> ({100 * float(probs[pred]):.1f}%; {tname}: '
             f'{100 * float(probs[true]):.1f}%). The maps below come from the shipped model, '
             f'drawn when this page was built. {escape(cam_p.summary)}</p>'
             f'<div class="article-why-figs">{figs}</div>'

@@ -25,6 +25,7 @@ from typing import Any
 
 import js  # type: ignore[import-not-found]
 
+from pyapp import why_link
 from pyapp.render import why_html
 from pyapp.session import Session, Snapshot
 from pyapp.ui.animation import SCHEDULER
@@ -79,6 +80,9 @@ class WhyPanel:
         self.bindings.listen(sec, "change", self._on_change)
         self.bindings.listen(sec, "keydown", self._on_keydown)
         self._unsubscribe = self.session.subscribe(self.paint)
+        asked = why_link.parse(str(js.location.search), self.snap.class_names)
+        if asked is not None:  # a lesson link opens the views
+            self.open(*asked)
 
     def _write_frame(self) -> None:
         snap = self.snap
@@ -157,9 +161,19 @@ class WhyPanel:
         self.is_open = False
         self.root.hidden = True
         self.root.dataset.state = "closed"
+        self._write_link()
         opener = self._opener or js.document.querySelector(".why-by-output")
         if opener is not None and opener.isConnected:
             opener.focus()
+
+    def _write_link(self) -> None:
+        """The address bar says which view is open (the session's parts are kept)."""
+        loc = js.location
+        search = why_link.with_why(str(loc.search), self.method if self.is_open else None,
+                                   self.class_choice)
+        if search != str(loc.search):
+            js.history.replaceState(js.history.state, "",
+                                    str(loc.pathname) + search + str(loc.hash))
 
     @property
     def class_index(self) -> int:
@@ -196,6 +210,7 @@ class WhyPanel:
             self.run = sv.OcclusionRun(snap.model, snap.acts, c, self.patch, self.stride,
                                        snap.predicted)
             r.dataset.state = "filling"
+            self._write_link()
             self._paint_view(self.run.view(), True)
             SCHEDULER.subscribe(TICK_KEY, self._tick)
             return
@@ -206,6 +221,7 @@ class WhyPanel:
                                predicted=snap.predicted)
             self._paint_view(view, True)
         r.dataset.state = "drawn"
+        self._write_link()
         js.performance.mark("why:drawn")
 
     def _note(self) -> None:
