@@ -228,7 +228,11 @@ def test_link_opens_a_view_and_screenshots(app_page: Any) -> None:
     page.wait_for_function("!location.search.includes('why=')")
     for w, h in ((1440, 900), (1280, 720), (390, 844)):
         page.set_viewport_size({"width": w, "height": h})
-        page.click(".why-by-output")
+        # beside the output column; on a phone, in the options row above the network
+        opener = page.locator("#ov-tool .why-open:visible")
+        assert opener.count() == 1
+        assert (w < 700) == ("why-in-options" in opener.get_attribute("class"))
+        opener.click()
         for method in ("gradcam", "occlusion", "backprop"):
             _choose(page, method)
             _wait_state(page, "done" if method == "occlusion" else "drawn", 120_000)

@@ -36,7 +36,7 @@ from pyapp.views import saliency as sv
 
 TICK_KEY = "why-occlusion"
 #: Python work per frame for occlusion steps (ms); painting the partial map comes on top
-FRAME_BUDGET_MS = 24.0
+FRAME_BUDGET_MS = 16.0
 
 
 class WhyPanel:
@@ -126,6 +126,11 @@ class WhyPanel:
             holder.innerHTML = why_html.why_button_html("why-by-output")
             col.appendChild(holder.firstElementChild)
         opts = doc.querySelector(".ov-options")
+        if opts is not None and opts.querySelector(".why-open") is None:
+            # narrow screens: the output column has no room beside "softmax"; this one shows
+            holder = doc.createElement("div")
+            holder.innerHTML = why_html.why_button_html("why-in-options ov-btn")
+            opts.appendChild(holder.firstElementChild)
         if opts is not None and doc.getElementById("ov-gradients") is None:
             b = doc.createElement("button")
             b.type = "button"
