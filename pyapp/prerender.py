@@ -9,8 +9,6 @@ into ``<main id="app">``.  The page's Python then takes over the same DOM.
 from __future__ import annotations
 
 import argparse
-import base64
-import io
 import json
 import re
 import sys
@@ -19,9 +17,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image
 
 from pyapp.render.overview_html import tool_html
+from pyapp.render.png import png_data_uri
 from pyapp.session import Session, Source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,21 +29,6 @@ MAIN_RE = re.compile(r'(<main id="app"[^>]*>)(.*?)(</main>)', re.S)
 # marks ``app:first-overview-paint`` two frames after the markup (a file: the page's CSP
 # allows no inline script)
 MARK_SCRIPT = '<script src="./first-paint.js"></script>'
-
-
-def png_data_uri(rgba: np.ndarray) -> str:
-    """An ``(H, W, 4)`` uint8 image (opaque) as a ``data:image/png;base64,`` URI: a lossless
-    palette PNG when it has at most 256 colours (every colour-mapped map), else RGB."""
-    rgb = np.ascontiguousarray(rgba[..., :3])
-    colours, index = np.unique(rgb.reshape(-1, 3), axis=0, return_inverse=True)
-    if len(colours) <= 256:
-        im = Image.fromarray(index.reshape(rgb.shape[:2]).astype(np.uint8), "P")
-        im.putpalette(colours.astype(np.uint8).tobytes())
-    else:
-        im = Image.fromarray(rgb, "RGB")
-    buf = io.BytesIO()
-    im.save(buf, "PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
 def render_tool(model: Any, image: np.ndarray, gallery: Sequence[Mapping[str, str]],

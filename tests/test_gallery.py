@@ -23,7 +23,8 @@ def test_every_class_has_a_photo():
 
 @pytest.mark.parametrize("entry", entries(), ids=lambda e: e["file"])
 def test_entry_file_size_licence_credit(entry):
-    assert set(entry) == {"file", "label", "credit", "licence"}
+    assert set(entry) - {"mistake"} == {"file", "label", "credit", "licence"}
+    assert entry.get("mistake", True) is True  # the flag is only ever `true`
     path = GALLERY / entry["file"]
     with Image.open(path) as im:
         assert max(im.size) <= 256 and im.mode == "RGB"
@@ -58,3 +59,19 @@ def test_page_credits_list_every_photo():
         from html import escape
 
         assert escape(e["credit"], quote=True) in html and escape(e["licence"]) in html
+
+
+def test_mistakes_are_flagged_and_real():
+    """At least one example is one the shipped model gets wrong, and each entry flagged
+    ``"mistake": true`` is one it gets wrong (so the gallery marks only real mistakes)."""
+    from pyapp.cnn.formats import load_native
+    from pyapp.cnn.preprocess import preprocess
+
+    model = load_native(GALLERY.parent.parent / "weights" / "tinyvgg-cifar10.npz")
+    flagged = [e for e in entries() if e.get("mistake")]
+    assert flagged
+    for e in entries():
+        image = preprocess((GALLERY / e["file"]).read_bytes(), model.input_shape,
+                           model.preprocessing)
+        pred = model.class_names[int(model.forward(image)["probabilities"].argmax())]
+        assert (pred != e["label"]) == bool(e.get("mistake")), (e["file"], pred)

@@ -417,6 +417,7 @@ def _contents() -> str:
         ("article-conv", "Convolution"), ("article-hyperparameters", "Hyperparameters"),
         ("article-relu", "ReLU"), ("article-pool", "Pooling"),
         ("article-flatten", "Flatten"), ("article-softmax", "Softmax"),
+        ("article-why", "Why this answer?"),
         ("article-howto", "How to use the tool"), ("article-model-card", "Model card"),
         ("article-credits", "Credits"),
     ]
@@ -424,11 +425,12 @@ def _contents() -> str:
     return f'<nav class="article-contents" aria-label="Article contents"><ol>{links}</ol></nav>'
 
 
-def article_from_facts(f: NetworkFacts) -> str:
-    """The article for already-extracted facts."""
+def article_from_facts(f: NetworkFacts, why: str = "") -> str:
+    """The article for already-extracted facts (``why``: the saliency section's body)."""
     body = "".join([
         _what(f), _input(f), _conv(f), _hyper(f), _relu(f), _pool(f), _flatten(f),
-        _softmax(f), _howto(f), _model_card(f), _credits(),
+        _softmax(f), _section("article-why", "Why this answer? Saliency and backpropagation",
+                              why) if why else "", _howto(f), _model_card(f), _credits(),
     ])
     return (
         '<article id="article" class="article" aria-labelledby="article-title">'
@@ -439,4 +441,6 @@ def article_from_facts(f: NetworkFacts) -> str:
 
 def article_html(model: Any) -> str:
     """The whole article for ``model`` (a :class:`pyapp.cnn.model.Model`), as HTML."""
-    return article_from_facts(network_facts(model))
+    from .saliency import section_html
+
+    return article_from_facts(network_facts(model), section_html(model))

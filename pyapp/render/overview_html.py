@@ -171,8 +171,11 @@ def gallery_html(entries: Sequence[Mapping[str, str]], selected: int, base: str 
     items = []
     for i, e in enumerate(entries):
         label = f"Example {i + 1}: {e['label']}"
+        wrong = bool(e.get("mistake"))  # the shipped model gets it wrong: see "Why?"
+        label += " (the network gets this one wrong)" if wrong else ""
         items.append(
-            f'<li><button type="button" class="ov-thumb" data-index="{i}"'
+            f'<li><button type="button" class="ov-thumb{" is-mistake" if wrong else ""}"'
+            f' data-index="{i}"'
             f' aria-pressed="{"true" if i == selected else "false"}" aria-label="{_a(label)}"'
             f' title="{_a(e["label"] + " — " + e.get("credit", ""))}">'
             f'<img src="{_a(base + e["file"])}" alt="" width="44" height="44"'

@@ -309,6 +309,12 @@ async def start_overview(container: Any) -> OverviewApp:
         app.detail = detail.install(app.session, app.view, app.address)
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without them
         errors.report(exc, "installing the detail views")
+    try:  # the "Why?" views (saliency, backpropagation) and the gradient toggle
+        from pyapp.ui import why
+
+        app.why = why.install(app.session, app.view, getattr(app, "detail", None))
+    except Exception as exc:  # noqa: BLE001 - the overview stays usable without them
+        errors.report(exc, "installing the Why? views")
     try:  # the hyperparameter playground follows the session's image and model
         from pyapp.ui import playground
 

@@ -50,6 +50,8 @@ class OverviewView:
         self._pointer_type = "mouse"
         self._armed: Key | None = None  # touch: the neuron a first tap highlighted
         self.root: Any = None
+        # maps_source(snapshot) -> ({column: (C, H, W, 4)}, legend band HTML), e.g. gradients
+        self.maps_source: Callable[[Snapshot], tuple[dict, str]] | None = None
 
     # --- public API -------------------------------------------------------------------
     def on_neuron_activate(self, callback: ActivateHook) -> None:
@@ -90,7 +92,9 @@ class OverviewView:
     def draw(self, transition: bool = False) -> None:
         """Paint every map, bar, legend and the input preview of the current snapshot."""
         st = self.snap
-        for name, stack in st.overview_rgba.items():
+        maps, html = (self.maps_source(st) if self.maps_source is not None else
+                      (st.overview_rgba, legends_html(st.layout, st.legends)))
+        for name, stack in maps.items():
             for j, img in enumerate(stack):
                 paint(self._ctx[(name, j)], img)
         for key, canvas in self._canvas.items():
@@ -98,7 +102,6 @@ class OverviewView:
                 canvas.style.backgroundImage = "none"
         self._bg.clear()
         self._draw_outputs()
-        html = legends_html(st.layout, st.legends)
         if html != self._legends_html:  # unchanged legends cost no layout
             self.legends_el.innerHTML = html
             self._legends_html = html

@@ -86,6 +86,8 @@ def controls_html() -> str:
 
 def dialog_html() -> str:
     return ('<div class="dv-head"><h2 id="dv-title" class="dv-title"></h2>'
+            '<button type="button" class="why-open dv-why" aria-label="Why? Saliency views"'
+            '>Why?</button>'
             '<button type="button" class="dv-copy-link dv-btn-text"'
             ' aria-label="Copy link to this view">Copy link</button>'
             '<button type="button" class="dv-close" aria-label="Close (Esc)" title="Close (Esc)">'
