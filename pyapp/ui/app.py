@@ -209,16 +209,36 @@ async def start_overview(container: Any) -> OverviewApp:
             prerendered.remove()
     app = OverviewApp(model, gallery, container)
     await app.start()
+    # The detail views and the playground are not on the first screen: they are imported and
+    # mounted just after the page is interactive (one task each, so no long task). A neuron
+    # activated before then is opened once the detail views are there.
+    early: list[tuple[str, int]] = []
+
+    def note(layer: str, index: int) -> None:
+        if getattr(app, "detail", None) is None:
+            early.append((layer, index))
+
+    app.view.on_neuron_activate(note)
+    errors.spawn(_mount_later(app, early), "starting the detail views and the playground")
+    return app
+
+
+async def _mount_later(app: OverviewApp, early: list[tuple[str, int]]) -> None:
+    """Install the detail views, then the playground; mark ``app:views-mounted``."""
+    await asyncio.sleep(0)  # after `app:interactive`
     try:  # the detail views open from the overview's neuron-activation hook
         from pyapp.ui import detail
 
-        detail.install(lambda: app.state, app.view)
+        app.detail = detail.install(lambda: app.state, app.view)
+        if early:
+            app.detail.open(*early[-1])
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without them
         errors.report(exc, "installing the detail views")
+    await asyncio.sleep(0)
     try:  # the hyperparameter playground follows the current image and model
         from pyapp.ui import playground
 
         app.playground = playground.mount("playground", app.state)
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without it
         errors.report(exc, "starting the hyperparameter playground")
-    return app
+    js.performance.mark("app:views-mounted")

@@ -1,8 +1,9 @@
 """The PyScript entry point: ``start()`` prepares Python, renders the app, marks timings.
 
 The page runs this file as ``__main__`` (``<script type="py" src="./app/main.py">``); the
-``pyapp`` package is unpacked from ``app/pyapp.zip`` beside it, and numpy, Pillow and
-pyodide-http are already installed by the PyScript config when this runs.
+``pyapp`` package is unpacked from ``app/pyapp.zip`` beside it, and numpy and Pillow are
+already installed by the PyScript config when this runs (the page fetches with ``pyfetch``:
+no urllib patching on the critical path).
 
 Hooking in: ``await start(render)`` takes any ``render(app_element)`` (plain or async, here
 ``pyapp.ui.app.start_overview``: the network view, gallery and uploads) that fills
@@ -24,7 +25,7 @@ Renderer = Callable[[Any], Any]
 
 
 async def start(render: Renderer) -> None:
-    """Patch urllib for the page, run ``render`` on ``<main id="app">``, report failures."""
+    """Run ``render`` on ``<main id="app">``, mark the page interactive, report failures."""
     import js  # type: ignore[import-not-found]
 
     from pyapp.ui import dom
@@ -34,9 +35,6 @@ async def start(render: Renderer) -> None:
         dom.set_stage("app")
         await asyncio.sleep(0)  # let the stage text paint
 
-        import pyodide_http  # type: ignore[import-not-found]
-
-        pyodide_http.patch_all()  # urllib.request / requests work inside the page
         result = render(js.document.getElementById("app"))
         if inspect.isawaitable(result):
             await result
