@@ -119,7 +119,7 @@ for (const type of ["click", "keydown", "change", "dragover", "drop"]) {
 function replay() {
   const event = held;
   held = null;
-  note("");
+  if (noteEl.textContent.startsWith("Still starting")) note("");
   if (!event || !event.target.isConnected) return;
   if (event.type === "keydown") {
     event.target.dispatchEvent(new KeyboardEvent("keydown",
@@ -172,13 +172,20 @@ try {
 
 // Failures before Python has taken over: a missing file, a failed import, an exception. A
 // picture that does not load (say one gallery thumbnail) is only noted: the app works without.
+function missingPicture(img) {
+  const src = img.getAttribute("src") || "";
+  if (!src.startsWith("data:") && !src.startsWith("blob:")) {
+    note(`A picture could not be loaded (${src}); everything else works. ` +
+      "Reload the page to try again.");
+  }
+}
+// (this module runs after the HTML is parsed: a picture may have failed already)
+for (const img of document.images) {
+  if (img.complete && img.naturalWidth === 0 && img.getAttribute("src")) missingPicture(img);
+}
 addEventListener("error", (event) => {
   if (event.target instanceof HTMLImageElement) {
-    const src = event.target.getAttribute("src") || "";
-    if (!src.startsWith("data:") && !src.startsWith("blob:")) {
-      note(`A picture could not be loaded (${src}); everything else works. ` +
-        "Reload the page to try again.");
-    }
+    missingPicture(event.target);
     return;
   }
   if (state === "loading") fail(event.message || `Could not load ${event.target?.src || event.target?.href || "a file"}.`);

@@ -32,6 +32,9 @@ async def start(render: Renderer) -> None:
 
     try:
         dom.mark("app:python-ready")
+        # whether the stdlib came from the build's bytecode (zipimport then names the .pyc)
+        js.document.documentElement.dataset.bytecode = (
+            "yes" if str(asyncio.__file__).endswith(".pyc") else "no")
         dom.set_stage("app")
         await asyncio.sleep(0)  # let the stage text paint
 
