@@ -53,13 +53,27 @@ function keyOf(url) {
 async function fetchChecked(path, sha256) {
   const url = new URL(path, SCOPE);
   const integrity = "sha256-" + hexToBase64(sha256);
-  let got;
-  try {
-    got = await fetch(url, { cache: "force-cache", integrity });
-  } catch (_) {
-    got = null;  // an SRI mismatch (a stale copy) or a network error: ask the server
+  // the page itself was most likely loaded as "./", not "./index.html"
+  const cached = url.href === INDEX ? [SCOPE, url] : [url];
+  let got = null;
+  for (const candidate of cached) {
+    try {
+      got = await fetch(candidate, { cache: "force-cache", integrity });
+      if (got.ok) break;
+    } catch (_) {
+      got = null;  // an SRI mismatch (a stale copy) or a network error: ask the server
+    }
   }
-  if (!got || !got.ok) got = await fetch(url, { cache: "no-cache", integrity });
+  if (!got || !got.ok) {
+    try {
+      got = await fetch(url, { cache: "no-cache", integrity });
+    } catch (error) {
+      // SRI turns an HTTP error into a bare "Failed to fetch": say which file and why
+      const head = await fetch(url, { method: "HEAD", cache: "no-store" }).catch(() => null);
+      if (!head) throw new Error(`${path}: the server could not be reached`);
+      throw new Error(head.ok ? `${path} does not match this build` : `${path}: HTTP ${head.status}`);
+    }
+  }
   if (!got.ok) throw new Error(`${path}: HTTP ${got.status}`);
   return got;
 }
@@ -83,7 +97,7 @@ async function fetchAll(cache, manifest, paths) {
 }
 
 async function readFailure() {
-  const hit = await (await caches.open(STATE)).match(FAILED);
+  const hit = await caches.match(FAILED, { cacheName: STATE });  // (opening would create it)
   return hit ? hit.json() : null;
 }
 
@@ -115,7 +129,7 @@ async function precache() {
   const cache = await caches.open(CACHE);
   await fetchAll(cache, manifest, Object.keys(manifest.files));
   await cache.put(keyOf(new URL(MANIFEST, SCOPE)), response);
-  await (await caches.open(STATE)).delete(FAILED);
+  await caches.delete(STATE);  // installed: no failure to remember
 }
 
 self.addEventListener("install", (event) => {
