@@ -49,7 +49,20 @@ async def start(render: Renderer) -> None:
         dom.show_error(details)
 
 
-if __name__ == "__main__":
-    from pyapp.ui.app import start_overview  # the overview (gallery, uploads, detail views)
+async def overview(container: Any) -> Any:
+    """The overview app (gallery, uploads; the detail views follow): its heavy imports one per
+    task, so the page never freezes for all of them at once."""
+    import numpy  # noqa: F401
 
-    asyncio.ensure_future(start(start_overview))
+    await asyncio.sleep(0)
+    import PIL.Image  # noqa: F401
+
+    await asyncio.sleep(0)
+    from pyapp.ui.app import start_overview
+
+    await asyncio.sleep(0)
+    return await start_overview(container)
+
+
+if __name__ == "__main__":
+    asyncio.ensure_future(start(overview))
