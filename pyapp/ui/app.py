@@ -4,7 +4,8 @@ overview, and switches images (gallery click / Enter, upload, drop, paste).
 ``await start_overview(container)`` returns the :class:`OverviewApp`; its ``view`` has the
 ``on_neuron_activate`` hook and ``state`` (also ``pyapp.ui.state.STATE``) the current image,
 activations and range mode.  User Timing marks: ``app:overview-drawn`` (the live network is
-drawn), and per image change ``app:image-start`` (gallery click), ``app:forward-start`` /
+drawn), ``app:views-mounted`` (the detail views and the playground, just after interactive),
+and per image change ``app:image-start`` (gallery click), ``app:forward-start`` /
 ``app:forward-end`` (the model's forward pass) and ``app:image-drawn``.
 """
 

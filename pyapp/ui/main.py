@@ -6,11 +6,12 @@ already installed by the PyScript config when this runs (the page fetches with `
 no urllib patching on the critical path).
 
 Hooking in: ``await start(render)`` takes any ``render(app_element)`` (plain or async, here
-``pyapp.ui.app.start_overview``: the network view, gallery and uploads) that fills
-``<main id="app">``.
+``overview``: numpy, Pillow and ``pyapp.ui.app`` imported one per task, then
+``start_overview``: the network view, gallery and uploads) that fills ``<main id="app">``.
 
-User Timing marks: ``app:python-ready`` (Python runs), ``app:interactive`` (the app is drawn
-and usable); ``app:failed`` when start-up fails (the page then shows a plain message).
+User Timing marks: ``app:python-ready`` (Python runs, before numpy is imported),
+``app:interactive`` (the app is drawn and usable); ``app:failed`` when start-up fails (the page
+then shows a plain message).
 """
 
 from __future__ import annotations
