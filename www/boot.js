@@ -120,7 +120,16 @@ function replay() {
   const event = held;
   held = null;
   if (noteEl.textContent.startsWith("Still starting")) note("");
-  if (!event || !event.target.isConnected) return;
+  if (!event) return;
+  if (!event.target.isConnected) {
+    // Python wrote a new overview (another model): the same neuron by id, else say so
+    const again = event.target.id && document.getElementById(event.target.id);
+    if (!again) {
+      note("The page changed while it was starting: please click again.");
+      return;
+    }
+    event.target = again;
+  }
   if (event.type === "keydown") {
     event.target.dispatchEvent(new KeyboardEvent("keydown",
       { key: event.key, bubbles: true, cancelable: true }));
