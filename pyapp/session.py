@@ -150,6 +150,7 @@ class Session:
         if range_mode not in RANGE_MODES:
             raise ValueError(f"unknown range mode {range_mode!r}; choose one of {RANGE_MODES}")
         self._subscribers: list[Subscriber] = []
+        self._last: list[Subscriber] = []
         self.on_error = on_error
         self._version = 0
         self._snapshot = self._compute(model, build_layout(model.input_shape,
@@ -166,13 +167,15 @@ class Session:
     def model(self) -> Model:
         return self._snapshot.model
 
-    def subscribe(self, fn: Subscriber) -> Callable[[], None]:
-        """Call ``fn(snapshot)`` after every change; returns the function that unsubscribes."""
-        self._subscribers.append(fn)
+    def subscribe(self, fn: Subscriber, last: bool = False) -> Callable[[], None]:
+        """Call ``fn(snapshot)`` after every change, in order of subscription (``last``: after
+        every other subscriber, even later ones); returns the function that unsubscribes."""
+        group = self._last if last else self._subscribers
+        group.append(fn)
 
         def unsubscribe() -> None:
-            if fn in self._subscribers:
-                self._subscribers.remove(fn)
+            if fn in group:
+                group.remove(fn)
         return unsubscribe
 
     # --- changing --------------------------------------------------------------------------
@@ -260,7 +263,7 @@ class Session:
 
     def _publish(self, snapshot: Snapshot) -> Snapshot:
         self._snapshot = snapshot
-        for fn in list(self._subscribers):
+        for fn in [*self._subscribers, *self._last]:
             try:
                 fn(snapshot)
             except Exception as exc:  # noqa: BLE001 - one failing view must not stop the rest

@@ -39,7 +39,7 @@ Fixtures (scope):
   still appear in ``requests`` and ``outside_requests``; ``new_app_page(..., guard=False)``
   for the offline tests).
 
-Helpers: ``run_build(out, cache_dir=None, env=None)`` runs ``build.py`` in a subprocess.
+Helpers: ``run_build(out, cache_dir=None, env=None, extra=None)`` runs ``build.py`` in a subprocess.
 """
 
 from __future__ import annotations
@@ -86,11 +86,13 @@ def shared_dir() -> Path:
 
 
 def run_build(out: Path, cache_dir: Path | None = None,
-              env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``build.py --out out`` in a subprocess; return the completed process."""
+              env: dict[str, str] | None = None,
+              extra: list[str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``build.py --out out [extra...]`` in a subprocess; return the completed process."""
     cmd = [sys.executable, str(REPO_ROOT / "build.py"), "--out", str(out)]
     if cache_dir is not None:
         cmd += ["--cache-dir", str(cache_dir)]
+    cmd += extra or []
     return subprocess.run(cmd, capture_output=True, text=True, env=env, check=False,
                           timeout=900)
 

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import pytest
 from conftest import FRAMES_JS, AppPage, new_app_page
@@ -33,12 +34,18 @@ UPDATE_NOTICE = "#update-notice"
 UPDATE_RELOAD = "#update-reload"
 
 @contextlib.contextmanager
-def serve_dir(root: Path) -> Iterator[str]:
-    """Serve ``root`` on a free port of 127.0.0.1 (in this process); yields the base URL."""
+def serve_dir(root: Path, log: list[tuple[str, int]] | None = None) -> Iterator[str]:
+    """Serve ``root`` on a free port of 127.0.0.1 (in this process); yields the base URL.
+    ``log`` (optional) gets ``(path, status)`` for every request the server answers."""
     import build  # the repository's build.py: MIME types and security headers
 
     class Quiet(build.SiteHandler):
         verbose = False
+
+        def send_response(self, code: int, message: str | None = None) -> None:
+            if log is not None:
+                log.append((urlparse(self.path).path, int(code)))
+            super().send_response(code, message)
 
     handler = functools.partial(Quiet, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)

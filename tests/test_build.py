@@ -62,12 +62,86 @@ def test_manifest_lists_every_file_with_its_hash(built_site):
 
 
 def test_compiled_wheels_match_pyodide_lock(built_site):
+    """The shipped wheels match the build's own lock; the originals (in the cache) match
+    Pyodide's, and the rebuilt ones differ from them only by added bytecode."""
     runtime = built_site / "runtime" / "pyodide"
     lock = json.loads((runtime / "pyodide-lock.json").read_text())
     assert lock["info"]["version"] == "0.27.7"
+    upstream = _upstream_lock()
     for name in ("numpy", "pillow", "micropip", "packaging"):
         entry = lock["packages"][name]
         assert _sha256(runtime / entry["file_name"]) == entry["sha256"], name
+        original = CACHE / "pyodide-wheels" / entry["file_name"]
+        assert _sha256(original) == upstream["packages"][name]["sha256"], name
+        with zipfile.ZipFile(original) as a, zipfile.ZipFile(runtime / entry["file_name"]) as b:
+            added = set(b.namelist()) - set(a.namelist())
+            assert set(a.namelist()) <= set(b.namelist()), name
+        assert all(n.endswith(".cpython-312.pyc") for n in added), name
+
+
+def _upstream_lock() -> dict:
+    import tarfile
+
+    with tarfile.open(CACHE / "npm" / "pyodide-0.27.7.tgz") as tar:
+        source = tar.extractfile("package/pyodide-lock.json")
+        assert source is not None
+        return json.load(source)
+
+
+PY312_MAGIC = (3531).to_bytes(2, "little") + b"\r\n"
+
+
+def _pycs(archive: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(archive) as zf:
+        return {n: zf.read(n) for n in zf.namelist() if n.endswith(".pyc")}
+
+
+def test_bytecode_is_built_for_pyodides_python(built_site):
+    """The stdlib zip, numpy, Pillow and pyapp carry unchecked-hash pycs with CPython 3.12's
+    magic number (Pyodide 0.27.7 runs 3.12.7), beside their sources."""
+    manifest = json.loads((built_site / "build-manifest.json").read_text())
+    assert manifest["bytecode"]["magic"] == PY312_MAGIC.hex()
+    assert manifest["bytecode"]["python"] == "3.12.7"
+    runtime = built_site / "runtime" / "pyodide"
+    stdlib = _pycs(runtime / "python_stdlib.zip")
+    numpy = _pycs(runtime / NUMPY_WHEEL)
+    app = _pycs(built_site / "app" / "pyapp.zip")
+    assert "json/__init__.pyc" in stdlib and "asyncio/base_events.pyc" in stdlib
+    assert "numpy/__pycache__/__init__.cpython-312.pyc" in numpy
+    assert "pyapp/ui/__pycache__/app.cpython-312.pyc" in app
+    assert "pyapp/ui/detail/__pycache__/controller.cpython-312.pyc" in app
+    for pycs in (stdlib, numpy, app):
+        for name, data in pycs.items():
+            assert data[:4] == PY312_MAGIC, name
+            flags = int.from_bytes(data[4:8], "little")
+            assert flags == 0b01, f"{name}: not an unchecked-hash pyc (flags {flags})"
+    with zipfile.ZipFile(runtime / "python_stdlib.zip") as zf:
+        assert "json/__init__.py" in zf.namelist()  # sources stay: readable tracebacks
+
+
+def test_source_only_build_without_bytecode(built_site, tmp_path):
+    done = run_build(tmp_path / "dist", env=_offline_env(tmp_path), extra=["--no-bytecode"])
+    assert done.returncode == 0, done.stderr
+    assert "bytecode: no" in done.stdout
+    out = tmp_path / "dist"
+    assert not _pycs(out / "app" / "pyapp.zip")
+    assert not _pycs(out / "runtime" / "pyodide" / "python_stdlib.zip")
+    lock = json.loads((out / "runtime/pyodide/pyodide-lock.json").read_text())
+    assert lock["packages"]["numpy"]["sha256"] == _upstream_lock()["packages"]["numpy"]["sha256"]
+
+
+def test_no_node_means_a_notice_and_the_source_only_site(built_site, tmp_path):
+    """Without an interpreter that matches Pyodide's, the build says so and ships sources."""
+    env = _offline_env(tmp_path)
+    node = tmp_path / "fake-bin" / "node"
+    node.write_text("#!/bin/sh\nexit 1\n")
+    node.chmod(0o755)
+    cache = _copy_cache(tmp_path / "cache")
+    done = run_build(tmp_path / "dist", cache_dir=cache, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "no matching interpreter" in done.stdout and "sources only" in done.stdout
+    assert "bytecode: no" in done.stdout
+    assert not _pycs(tmp_path / "dist" / "app" / "pyapp.zip")
 
 
 def test_config_uses_only_local_runtime_and_packages(built_site):
@@ -81,7 +155,8 @@ def test_config_uses_only_local_runtime_and_packages(built_site):
         else:  # resolved by Pyodide from the local pyodide-lock.json index
             entry = lock["packages"][package]
             assert (built_site / "runtime/pyodide" / entry["file_name"]).is_file()
-    assert any("pyodide_http" in p for p in config["packages"])
+    # nothing in the page uses pyodide-http (it fetches with pyfetch): not on the start-up path
+    assert not any("pyodide" in p and "http" in p for p in config["packages"])
     for source in config["files"]:
         assert (built_site / source).is_file(), source
     # nothing the page loads names another origin (credits may quote a source's address as
@@ -98,7 +173,7 @@ def test_app_archive_ships_pyapp_without_training(built_site):
     assert "pyapp/__init__.py" in names
     assert "pyapp/ui/main.py" in names
     assert not [n for n in names if n.startswith("pyapp/train/")]
-    assert not [n for n in names if "__pycache__" in n or n.endswith(".pyc")]
+    assert not [n for n in names if n.endswith(".pyc") and "/__pycache__/" not in n]
     assert (built_site / "app/main.py").read_bytes() == (
         REPO_ROOT / "pyapp/ui/main.py").read_bytes()
 

@@ -4,6 +4,11 @@
   a reload boots Python and the app, a gallery click and an upload are classified;
 * update: a rebuilt site (another build id) installs beside the running one; the page says
   "a new version is ready — reload"; accepting runs the new version and the old cache is gone;
+* first visit: each file is downloaded once (the precache reuses what the page fetched), and
+  the page then says "Available offline" in a live region;
+* heal: files lost from the worker's cache come back on the next online visit;
+* a failed update (a file missing from the new build) is said once, then backs off;
+* a second tab follows an update accepted in another tab;
 * the web app manifest and its icons (CPython only).
 """
 
@@ -119,6 +124,181 @@ def test_new_build_is_offered_then_replaces_the_old(browser, site: Path,
             assert "second build" in state["css"]
             assert state["controller"].endswith("/sw.js")
             assert page.locator(sitekit.UPDATE_NOTICE).count() == 0
+            assert watched.console_errors == []
+        finally:
+            watched.context.close()
+
+
+OFFLINE_READY = "#offline-state"
+
+
+def _wait_available_offline(page) -> None:
+    page.wait_for_function(
+        "(s) => (document.querySelector(s)?.textContent || '') === 'Available offline'",
+        arg=OFFLINE_READY, timeout=90_000)
+
+
+@browser_mark
+def test_first_visit_downloads_each_file_once_then_says_available_offline(
+        browser, site: Path, tmp_path: Path) -> None:
+    sitekit.require_service_worker(site)
+    manifest = json.loads((site / "build-manifest.json").read_text())
+    log: list[tuple[str, int]] = []
+    with sitekit.serve_dir(site, log) as url:
+        # a profile on disk, as a visitor's browser has: an in-memory (incognito) HTTP cache
+        # keeps no entry above a few MB, such as pyodide.asm.wasm
+        from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+
+        context = browser.browser_type.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+            headless=True, service_workers="allow", viewport={"width": 1280, "height": 800})
+        watched = sitekit.Watched(context, context.pages[0], url)
+        context.on("request", lambda request: watched.requests.append(request.url))
+        watched.page.on("console", lambda msg: watched.console_errors.append(msg.text)
+                        if msg.type == "error" else None)
+        try:
+            page = sitekit.open_app(watched)
+            region = page.locator(OFFLINE_READY)
+            assert region.get_attribute("role") == "status"  # announced by screen readers
+            _wait_available_offline(page)
+            state = sitekit.wait_service_worker(page)
+            entries = state["entries"][f"cnn-explainer-{manifest['build_id']}"]
+            cached = {p.lstrip("/") for p in entries}
+            assert cached == set(manifest["files"]) | {"build-manifest.json"}
+            downloads: dict[str, int] = {}
+            for path, status in log:
+                if status == 200:
+                    name = "/index.html" if path == "/" else path
+                    downloads[name] = downloads.get(name, 0) + 1
+            twice = {path: n for path, n in downloads.items() if n > 1}
+            assert twice == {}, f"downloaded more than once on the first visit: {twice}"
+            assert set(downloads) >= {"/" + f for f in manifest["files"]}
+            assert watched.console_errors == []
+        finally:
+            watched.context.close()
+
+
+_DROP = """async (paths) => {
+    const names = (await caches.keys()).filter((n) => n.startsWith('cnn-explainer-'));
+    const cache = await caches.open(names[0]);
+    for (const p of paths) await cache.delete(new URL(p, location.href).href);
+    return names[0];
+}"""
+_HAS = """async ([name, paths]) => {
+    const cache = await caches.open(name);
+    for (const p of paths) if (!(await cache.match(new URL(p, location.href).href))) return false;
+    return true;
+}"""
+
+
+@browser_mark
+def test_lost_cache_entries_come_back_on_the_next_online_visit(browser, site: Path) -> None:
+    sitekit.require_service_worker(site)
+    lost = ["runtime/pyodide/pyodide.asm.wasm", "app/pyapp.zip", "index.html"]
+    with sitekit.serve_dir(site) as url:
+        watched = sitekit.new_context(browser, url)
+        try:
+            page = sitekit.open_app(watched)
+            _wait_available_offline(page)
+            sitekit.wait_service_worker(page)
+            name = page.evaluate(_DROP, lost)
+            assert not page.evaluate(_HAS, [name, lost])
+            page.reload()
+            sitekit.wait_mark(page, "app:interactive")
+            page.wait_for_function(_HAS, arg=[name, lost], timeout=60_000)
+            _wait_available_offline(page)
+
+            watched.context.set_offline(True)
+            page.reload()
+            sitekit.wait_mark(page, "app:interactive")
+            assert watched.console_errors == []
+        finally:
+            watched.context.close()
+
+
+_SETTLED = """async () => {
+    const r = await navigator.serviceWorker.getRegistration();
+    return !!r && !r.installing;
+}"""
+
+
+@browser_mark
+def test_failed_update_is_said_once_and_backs_off(browser, site: Path, tmp_path: Path) -> None:
+    """A new build whose manifest lists a file the server does not have: the page says so once,
+    keeps working, and later visits do not download the build again."""
+    sitekit.require_service_worker(site)
+    root = tmp_path / "site"
+    shutil.copytree(site, root)
+    log: list[tuple[str, int]] = []
+    with sitekit.serve_dir(root, log) as url:
+        watched = sitekit.new_context(browser, url)
+        try:
+            page = sitekit.open_app(watched)
+            sitekit.wait_service_worker(page)
+            # a new file in the manifest that the server then lacks (a file the worker holds
+            # already, unchanged, would be taken from the HTTP cache: no need to fail)
+            (root / "new-in-this-build.txt").write_text("listed, then lost\n")
+            _rebuild_with_change(root, "broken build")
+            (root / "new-in-this-build.txt").unlink()
+
+            page.reload()
+            sitekit.wait_mark(page, "app:interactive")
+            page.wait_for_function(
+                "() => (document.getElementById('boot-note')?.textContent || '')"
+                ".includes('could not be installed')", timeout=90_000)
+            note = page.inner_text("#boot-note")
+            assert "keeps working" in note and "new-in-this-build.txt" in note
+            assert page.locator(sitekit.UPDATE_NOTICE).count() == 0
+
+            del log[:]
+            page.reload()
+            sitekit.wait_mark(page, "app:interactive")
+            page.evaluate("async () => (await navigator.serviceWorker.getRegistration()).update()"
+                          ".catch(() => null)")
+            page.wait_for_function(_SETTLED, timeout=60_000)
+            fetched = [path for path, status in log if status == 200]
+            assert "/build-manifest.json" not in fetched, fetched
+            assert len(fetched) <= 3, f"a visit while backing off downloaded {fetched}"
+            assert "could not be installed" not in page.inner_text("body")  # said once
+            assert page.locator(sitekit.UPDATE_NOTICE).count() == 0
+        finally:
+            watched.context.close()
+
+
+@browser_mark
+def test_second_tab_follows_an_update_accepted_in_another(browser, site: Path,
+                                                          tmp_path: Path) -> None:
+    sitekit.require_service_worker(site)
+    root = tmp_path / "site"
+    shutil.copytree(site, root)
+    with sitekit.serve_dir(root) as url:
+        watched = sitekit.new_context(browser, url)
+        try:
+            first = sitekit.open_app(watched)
+            sitekit.wait_service_worker(first)
+            second = watched.context.new_page()
+            second.goto(url)
+            sitekit.wait_mark(second, "app:interactive")
+            assert second.evaluate("() => !!navigator.serviceWorker.controller")
+
+            _rebuild_with_change(root, "second build")
+            first.reload()
+            sitekit.wait_mark(first, "app:interactive")
+            first.wait_for_selector(sitekit.UPDATE_NOTICE, timeout=90_000)
+            with first.expect_navigation(timeout=60_000):
+                first.click(sitekit.UPDATE_RELOAD)
+            sitekit.wait_mark(first, "app:interactive")
+
+            notice = second.wait_for_selector(sitekit.UPDATE_NOTICE, timeout=60_000)
+            second.wait_for_function(
+                "(s) => document.querySelector(s).innerText.includes('another tab')",
+                arg=sitekit.UPDATE_NOTICE, timeout=30_000)
+            assert "reload" in notice.inner_text().lower()
+            with second.expect_navigation(timeout=60_000):
+                second.click(sitekit.UPDATE_RELOAD)
+            sitekit.wait_mark(second, "app:interactive")
+            assert "second build" in second.evaluate(
+                "async () => (await fetch('style.css')).text()")
             assert watched.console_errors == []
         finally:
             watched.context.close()

@@ -75,3 +75,47 @@ def test_python_exception_at_start_shows_a_plain_message(app_page):
     assert "Traceback" not in text  # the traceback is under "Technical details"
     assert "start_overview" in app_page.page.text_content("#status details pre")
     assert app_page.outside_requests == []
+
+
+def test_page_runs_from_the_builds_bytecode(app_page):
+    """The stdlib, numpy and pyapp modules were loaded from the build's .pyc files."""
+    app = app_page.open()
+    assert app.page.get_attribute("html", "data-bytecode") == "yes"
+    assert app.console_errors == []
+
+
+def test_click_on_a_neuron_while_loading_opens_it_when_ready(app_page):
+    """The pre-rendered overview is clickable before Python: the click is held, the page says
+    so, and the neuron's detail view opens once the app is ready."""
+    page = app_page.page
+    app_page.open(wait=False)
+    app_page.wait_for_mark("app:first-overview-paint")
+    assert page.evaluate("window.cnnBoot.state") == "loading", "Python was ready too soon"
+    page.click("#ov-n-output-3")
+    assert page.evaluate("window.cnnBoot.held") == "click"
+    note = page.locator("#boot-note")
+    assert note.get_attribute("role") == "status"
+    assert "Still starting" in note.inner_text()
+    assert page.evaluate("performance.getEntriesByName('app:interactive').length") == 0
+    app_page.wait_for_mark("app:interactive")
+    page.wait_for_function(
+        "() => { const d = document.getElementById('dv');"
+        " return d && d.open && d.dataset.hash === '#output/3'; }", timeout=30_000)
+    assert page.is_hidden("#boot-note")
+    assert app_page.console_errors == []
+
+
+def test_a_missing_gallery_thumbnail_is_a_small_notice(app_page):
+    """One thumbnail answering 404 during start-up: the app starts, says which picture is
+    missing, and still registers its service worker."""
+    page = app_page.page
+    page.route("**/gallery/cat_1.png", lambda route: route.fulfill(status=404, body=""))
+    app_page.open()
+    assert page.get_attribute("#status", "data-state") == "ready"
+    page.wait_for_selector("#boot-note:not([hidden])", timeout=10_000)
+    text = page.inner_text("#boot-note")
+    assert "gallery/cat_1.png" in text and "could not be loaded" in text
+    assert "could not start" not in text
+    assert page.evaluate(
+        "async () => !!(await navigator.serviceWorker.getRegistration())")
+    assert app_page.outside_requests == []

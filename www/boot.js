@@ -2,6 +2,9 @@
 // - records the `app:shell` User Timing mark once the HTML is painted;
 // - shows which start-up stage is running (Python, numpy and Pillow, the app);
 // - turns any start-up failure into a plain message instead of a blank or frozen page.
+// - keeps a click or Enter on the pre-rendered overview made while Python loads, says so, and
+//   replays it once the app is ready (ready() hands the queue over);
+// - says "Available offline" once the service worker holds the whole build.
 // Python (pyapp/ui/main.py) takes over through window.cnnBoot: setStage(), fail(), ready().
 
 const statusEl = document.getElementById("status");
@@ -28,6 +31,21 @@ function setStage(stage) {
 }
 
 const failedFiles = [];  // same-origin files answered with an HTTP error (Resource Timing)
+const IMAGE_FILE = /\.(png|jpe?g|gif|webp|svg)$/i;  // a missing picture is no reason to fail
+
+// A short note beside the app (a picture that is missing, input that must wait); a polite live
+// region that exists from the start, so screen readers announce what is written into it.
+const noteEl = document.createElement("p");
+noteEl.id = "boot-note";
+noteEl.className = "boot-note";
+noteEl.setAttribute("role", "status");
+noteEl.hidden = true;
+statusEl.after(noteEl);
+
+function note(text) {
+  noteEl.textContent = text;
+  noteEl.hidden = !text;
+}
 
 function plainReason(message) {
   if (failedFiles.length) {
@@ -66,16 +84,77 @@ function fail(message) {
   performance.mark("app:failed");
 }
 
+// Input while Python loads: the pre-rendered overview (neurons, gallery thumbnails) is on
+// screen seconds before Python listens to it. The last click / Enter / Space on one of them, or
+// a file chosen, is held (and the page says so), then replayed when Python calls ready().
+const HELD = ".ov-n, .ov-thumb";
+let held = null;
+
+function hold(event) {
+  if (state !== "loading" || !event.isTrusted) return;
+  if (event.type === "change") {
+    if (event.target.matches?.("input[type=file]")) held = { type: "change", target: event.target };
+    if (held) note("Still starting: your image will be shown in a moment.");
+    return;
+  }
+  if (event.type === "drop" || event.type === "dragover") {
+    event.preventDefault();  // never let the browser open the dropped file instead
+    if (event.type === "drop") note("Still starting: drop the image again in a moment.");
+    return;
+  }
+  const target = event.target.closest?.(HELD);
+  if (!target) return;
+  if (event.type === "keydown" && event.key !== "Enter" && event.key !== " ") return;
+  event.preventDefault();
+  event.stopPropagation();
+  held = { type: event.type, key: event.key, target };
+  note(target.matches(".ov-thumb")
+    ? "Still starting: your example will be shown in a moment."
+    : "Still starting: your click will open it in a moment.");
+}
+for (const type of ["click", "keydown", "change", "dragover", "drop"]) {
+  addEventListener(type, hold, true);
+}
+
+function replay() {
+  const event = held;
+  held = null;
+  if (noteEl.textContent.startsWith("Still starting")) note("");
+  if (!event) return;
+  if (!event.target.isConnected) {
+    // Python wrote a new overview (another model): the same neuron by id, else say so
+    const again = event.target.id && document.getElementById(event.target.id);
+    if (!again) {
+      note("The page changed while it was starting: please click again.");
+      return;
+    }
+    event.target = again;
+  }
+  if (event.type === "keydown") {
+    event.target.dispatchEvent(new KeyboardEvent("keydown",
+      { key: event.key, bubbles: true, cancelable: true }));
+  } else if (event.type === "click") {
+    event.target.dispatchEvent(new MouseEvent("click", { bubbles: true, cancelable: true }));
+  } else {
+    event.target.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+}
+
 function ready() {
   if (state !== "loading") return;
   state = "ready";
   statusEl.dataset.state = "ready";
   statusEl.hidden = true;
   document.getElementById("app")?.setAttribute("aria-busy", "false");
+  setTimeout(replay, 0);  // after Python's `app:interactive`, outside its call into JS
   registerServiceWorker();
 }
 
-window.cnnBoot = { setStage, fail, ready, get state() { return state; } };
+window.cnnBoot = {
+  setStage, fail, ready,
+  get state() { return state; },
+  get held() { return held ? held.type : null; },
+};
 
 // HTML painted: the frame after the first one that contains the shell.
 requestAnimationFrame(() => setTimeout(() => performance.mark("app:shell"), 0));
@@ -91,7 +170,8 @@ addEventListener("py:progress", ({ detail }) => {
 try {
   new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
-      if (entry.responseStatus >= 400 && entry.name.startsWith(location.origin)) {
+      if (entry.responseStatus >= 400 && entry.name.startsWith(location.origin) &&
+          !IMAGE_FILE.test(new URL(entry.name).pathname)) {
         failedFiles.push(`${entry.name.slice(location.origin.length + 1)} (HTTP ${entry.responseStatus})`);
       }
       if (/\/(numpy|pillow)-[^/]*\.whl$/.test(entry.name)) setStage("packages");
@@ -99,8 +179,24 @@ try {
   }).observe({ type: "resource", buffered: true });
 } catch (_) { /* no PerformanceObserver: the stage text simply moves on later */ }
 
-// Failures before Python has taken over: a missing file, a failed import, an exception.
+// Failures before Python has taken over: a missing file, a failed import, an exception. A
+// picture that does not load (say one gallery thumbnail) is only noted: the app works without.
+function missingPicture(img) {
+  const src = img.getAttribute("src") || "";
+  if (!src.startsWith("data:") && !src.startsWith("blob:")) {
+    note(`A picture could not be loaded (${src}); everything else works. ` +
+      "Reload the page to try again.");
+  }
+}
+// (this module runs after the HTML is parsed: a picture may have failed already)
+for (const img of document.images) {
+  if (img.complete && img.naturalWidth === 0 && img.getAttribute("src")) missingPicture(img);
+}
 addEventListener("error", (event) => {
+  if (event.target instanceof HTMLImageElement) {
+    missingPicture(event.target);
+    return;
+  }
   if (state === "loading") fail(event.message || `Could not load ${event.target?.src || event.target?.href || "a file"}.`);
 }, true);
 addEventListener("unhandledrejection", (event) => {
@@ -137,6 +233,11 @@ function offerUpdate(worker) {
   later.textContent = "Later";
   reload.addEventListener("click", () => {
     reload.disabled = true;
+    // already active (another tab accepted it): nothing left to wait for but a reload
+    if (!worker || worker.state !== "installed") {
+      location.reload();
+      return;
+    }
     swAccepted = true;
     worker.postMessage({ type: "skip-waiting" });
   });
@@ -154,22 +255,71 @@ function offerUpdate(worker) {
 
 let swAccepted = false;
 
+// Another tab accepted an update: this page still runs the old version, so it says it must
+// reload (and the notice's Reload button then simply reloads).
+function followOtherTab() {
+  const box = document.getElementById("update-notice");
+  if (box) box.remove();
+  offerUpdate(null);
+  document.querySelector("#update-notice span").textContent =
+    "This site was updated in another tab \u2014 reload to use the new version.";
+}
+
+const offlineEl = document.createElement("p");  // "Available offline", announced politely
+offlineEl.id = "offline-state";
+offlineEl.className = "offline-state";
+offlineEl.setAttribute("role", "status");
+document.querySelector(".site-header")?.append(offlineEl);
+
+function onWorkerMessage({ data }) {
+  if (!data) return;
+  if (data.type === "offline-ready") {
+    offlineEl.textContent = data.complete ? "Available offline" : "";
+    offlineEl.dataset.state = data.complete ? "ready" : "incomplete";
+  } else if (data.type === "update-status-changed") {
+    askStatus();
+  } else if (data.type === "update-failed") {
+    note(`A new version of this site could not be installed (${data.reason}). This ` +
+      "version keeps working; it will try again later.");
+  }
+}
+
+let registration = null;
+function askStatus() {
+  const active = registration && registration.active;
+  if (!active) return;
+  // heal: the worker refetches what its cache lost (when online), then says if it is complete
+  active.postMessage({ type: "heal", online: navigator.onLine });
+  active.postMessage({ type: "update-status" });
+}
+
 function registerServiceWorker() {
   if (!("serviceWorker" in navigator) || !window.isSecureContext) return;
-  navigator.serviceWorker.addEventListener("controllerchange", () => {
+  const container = navigator.serviceWorker;
+  let controlled = !!container.controller;
+  container.addEventListener("message", onWorkerMessage);
+  container.startMessages();
+  container.addEventListener("controllerchange", () => {
     if (swAccepted) location.reload();
+    else if (controlled) followOtherTab();
+    controlled = true;  // the first visit's worker taking over is no update
   });
-  navigator.serviceWorker.register("./sw.js").then((registration) => {
+  container.register("./sw.js").then((reg) => {
+    registration = reg;
     const watch = (worker) => {
       if (!worker) return;
       const check = () => {
-        if (worker.state === "installed" && navigator.serviceWorker.controller) offerUpdate(worker);
+        if (worker.state === "installed" && container.controller) offerUpdate(worker);
       };
       check();
       worker.addEventListener("statechange", check);
     };
-    watch(registration.waiting);
-    watch(registration.installing);
-    registration.addEventListener("updatefound", () => watch(registration.installing));
+    watch(reg.waiting);
+    watch(reg.installing);
+    reg.addEventListener("updatefound", () => watch(reg.installing));
+    return container.ready;
+  }).then((reg) => {
+    registration = reg;
+    askStatus();
   }).catch((error) => console.warn("Offline support is unavailable:", error));
 }

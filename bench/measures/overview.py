@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 NAME = "overview"
+APP_ONLY = True  # needs the app (not the floor page)
 REPEAT = 10
 THUMBS = ".ov-thumb"
 FILE_INPUT = "#ov-file"

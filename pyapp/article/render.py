@@ -403,8 +403,8 @@ and Duen Horng (Polo) Chau (Georgia Tech, 2020; MIT licence). This page is an in
 re-implementation in Python; its text is its own.</li>
 <li>Training data: CIFAR-10, by Alex Krizhevsky, Vinod Nair and Geoffrey Hinton
 (<cite>Learning Multiple Layers of Features from Tiny Images</cite>, 2009).</li>
-<li>Runtime: Pyodide (MPL 2.0), PyScript (Apache 2.0), NumPy (BSD 3-Clause), Pillow (MIT-CMU
-licence) and pyodide-http (MIT), all served from this site.</li>
+<li>Runtime: Pyodide (MPL 2.0), PyScript (Apache 2.0), NumPy (BSD 3-Clause) and Pillow
+(MIT-CMU licence), all served from this site.</li>
 <li>Example photos: each photo's author, source and licence are listed with it in the gallery.
 </li>
 <li>This project's code: MIT licence.</li>

@@ -14,7 +14,8 @@ Two rules for those actions:
 ``await start_overview(container)`` returns the :class:`OverviewApp` (``app.session``,
 ``app.view``).  User Timing marks: ``app:overview-drawn`` (the live network is drawn), and per
 image change ``app:image-start``, ``app:forward-start`` / ``app:forward-end`` (the model's
-forward pass) and ``app:image-drawn`` (every subscribed view has painted).
+forward pass) and ``app:image-drawn`` (every subscribed view has painted); ``app:views-mounted``
+(the detail views, the Why? views and the playground, mounted just after interactive).
 """
 
 from __future__ import annotations
@@ -131,6 +132,7 @@ class OverviewApp:
         self.view.paint(self.session.snapshot)
         self.session.subscribe(self._computed)  # first: runs right after the forward pass
         self.session.subscribe(self.view.paint)
+        self.session.subscribe(self._after_paint, last=True)  # after every view, mounted later too
         self._set_original(GALLERY_DIR + self.gallery[index]["file"])
         if not prerendered:  # no build-time picture: this is the first one
             js.performance.mark("app:first-overview-paint")
@@ -214,9 +216,6 @@ class OverviewApp:
         js.performance.mark("app:forward-start")
         self.session.set_image(image, source)  # subscribers paint; _after_paint marks
 
-    def mark_drawn(self) -> None:
-        """Subscribe last: marks an image change once every view has painted it."""
-        self.session.subscribe(self._after_paint)
 
     def _computed(self, snapshot: Any) -> None:
         if "image" in snapshot.changed:
@@ -303,23 +302,43 @@ async def start_overview(container: Any) -> OverviewApp:
             prerendered.remove()
     app = OverviewApp(model, gallery, container, link)
     await app.start()
+    # The detail views and the playground are not on the first screen: they are imported and
+    # mounted just after the page is interactive (one task each, so no long task). A neuron
+    # activated before then is opened once the detail views are there.
+    early: list[tuple[str, int]] = []
+
+    def note(layer: str, index: int) -> None:
+        if getattr(app, "detail", None) is None:
+            early.append((layer, index))
+
+    app.view.on_neuron_activate(note)
+    errors.spawn(_mount_later(app, early), "starting the detail views and the playground")
+    return app
+
+
+async def _mount_later(app: OverviewApp, early: list[tuple[str, int]]) -> None:
+    """Install the detail views, then the playground; mark ``app:views-mounted``."""
+    await asyncio.sleep(0)  # after `app:interactive`
     try:  # the detail views open from the overview's neuron-activation hook
         from pyapp.ui import detail
 
         app.detail = detail.install(app.session, app.view, app.address)
+        if early:
+            app.detail.open(*early[-1])
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without them
         errors.report(exc, "installing the detail views")
+    await asyncio.sleep(0)
     try:  # the "Why?" views (saliency, backpropagation) and the gradient toggle
         from pyapp.ui import why
 
         app.why = why.install(app.session, app.view, getattr(app, "detail", None))
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without them
         errors.report(exc, "installing the Why? views")
+    await asyncio.sleep(0)
     try:  # the hyperparameter playground follows the session's image and model
         from pyapp.ui import playground
 
         app.playground = playground.mount("playground", app.session)
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without it
         errors.report(exc, "starting the hyperparameter playground")
-    app.mark_drawn()
-    return app
+    js.performance.mark("app:views-mounted")

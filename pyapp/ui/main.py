@@ -1,15 +1,17 @@
 """The PyScript entry point: ``start()`` prepares Python, renders the app, marks timings.
 
 The page runs this file as ``__main__`` (``<script type="py" src="./app/main.py">``); the
-``pyapp`` package is unpacked from ``app/pyapp.zip`` beside it, and numpy, Pillow and
-pyodide-http are already installed by the PyScript config when this runs.
+``pyapp`` package is unpacked from ``app/pyapp.zip`` beside it, and numpy and Pillow are
+already installed by the PyScript config when this runs (the page fetches with ``pyfetch``:
+no urllib patching on the critical path).
 
 Hooking in: ``await start(render)`` takes any ``render(app_element)`` (plain or async, here
-``pyapp.ui.app.start_overview``: the network view, gallery and uploads) that fills
-``<main id="app">``.
+``overview``: numpy, Pillow and ``pyapp.ui.app`` imported one per task, then
+``start_overview``: the network view, gallery and uploads) that fills ``<main id="app">``.
 
-User Timing marks: ``app:python-ready`` (Python runs), ``app:interactive`` (the app is drawn
-and usable); ``app:failed`` when start-up fails (the page then shows a plain message).
+User Timing marks: ``app:python-ready`` (Python runs, before numpy is imported),
+``app:interactive`` (the app is drawn and usable); ``app:failed`` when start-up fails (the page
+then shows a plain message).
 """
 
 from __future__ import annotations
@@ -24,19 +26,19 @@ Renderer = Callable[[Any], Any]
 
 
 async def start(render: Renderer) -> None:
-    """Patch urllib for the page, run ``render`` on ``<main id="app">``, report failures."""
+    """Run ``render`` on ``<main id="app">``, mark the page interactive, report failures."""
     import js  # type: ignore[import-not-found]
 
     from pyapp.ui import dom
 
     try:
         dom.mark("app:python-ready")
+        # whether the stdlib came from the build's bytecode (zipimport then names the .pyc)
+        js.document.documentElement.dataset.bytecode = (
+            "yes" if str(asyncio.__file__).endswith(".pyc") else "no")
         dom.set_stage("app")
         await asyncio.sleep(0)  # let the stage text paint
 
-        import pyodide_http  # type: ignore[import-not-found]
-
-        pyodide_http.patch_all()  # urllib.request / requests work inside the page
         result = render(js.document.getElementById("app"))
         if inspect.isawaitable(result):
             await result
@@ -48,7 +50,20 @@ async def start(render: Renderer) -> None:
         dom.show_error(details)
 
 
-if __name__ == "__main__":
-    from pyapp.ui.app import start_overview  # the overview (gallery, uploads, detail views)
+async def overview(container: Any) -> Any:
+    """The overview app (gallery, uploads; the detail views follow): its heavy imports one per
+    task, so the page never freezes for all of them at once."""
+    import numpy  # noqa: F401
 
-    asyncio.ensure_future(start(start_overview))
+    await asyncio.sleep(0)
+    import PIL.Image  # noqa: F401
+
+    await asyncio.sleep(0)
+    from pyapp.ui.app import start_overview
+
+    await asyncio.sleep(0)
+    return await start_overview(container)
+
+
+if __name__ == "__main__":
+    asyncio.ensure_future(start(overview))
