@@ -566,9 +566,20 @@ def encode_one(edit: Edit) -> str:
     raise EditError(f"unknown change {edit!r:.40}")
 
 
+def compact(edits: Sequence[Edit]) -> tuple[Edit, ...]:
+    """``edits`` without those a next edit of the same thing replaces (same network)."""
+    out: list[Edit] = []
+    for e in edits:
+        if out and out[-1].key() == e.key() and not isinstance(e, (MapOff, InputChannelOff)):
+            out[-1] = e
+        else:
+            out.append(e)
+    return tuple(out)
+
+
 def encode(edits: Sequence[Edit]) -> str:
-    """The link text of ``edits`` (``""`` for none)."""
-    return ",".join(encode_one(e) for e in edits)
+    """The link text of ``edits`` (``""`` for none), :func:`compact`."""
+    return ",".join(encode_one(e) for e in compact(edits))
 
 
 def decode_one(item: str) -> Edit:

@@ -156,6 +156,8 @@ def test_link_round_trip_every_kind(model):
     assert E.decode(text) == tuple(EVERY_KIND)
     assert text.startswith("w:conv_1_1:3:1:1:2:0.1,b:conv_1_1:3:-0.3,k:conv_1_1:3:2:edge")
     E.apply(model, E.decode(text))
+    twice = [E.SetWeight("conv_1_1", 0, 0, 0, 0, 1.0), E.SetWeight("conv_1_1", 0, 0, 0, 0, 2.0)]
+    assert E.encode(twice) == "w:conv_1_1:1:1:1:1:2"
     odd = E.MapOff("a:b,c%d", 0)
     assert E.decode(E.encode([odd])) == (odd,)
 

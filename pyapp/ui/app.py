@@ -296,6 +296,12 @@ async def start_overview(container: Any) -> OverviewApp:
         app.detail = detail.install(app.session, app.view, app.address)
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without them
         errors.report(exc, "installing the detail views")
+    try:  # tinkering: edit the network, every view follows (after the detail views)
+        from pyapp.ui import tinker
+
+        app.tinker = tinker.install(app.session)
+    except Exception as exc:  # noqa: BLE001 - the overview stays usable without it
+        errors.report(exc, "starting the network editor")
     try:  # the hyperparameter playground follows the session's image and model
         from pyapp.ui import playground
 

@@ -150,28 +150,42 @@ def bias_name(layer: str, out: int) -> str:
     return f"{layer} neuron {out + 1}, bias"
 
 
+def shown(value: float) -> str:
+    """A weight as its spin button shows it (three decimals; the link keeps every digit)."""
+    text = f"{float(value):.3f}"
+    return "0.000" if text == "-0.000" else text
+
+
+def kernel_values(model: Model, base: Model, layer: str, out: int, ch: int
+                  ) -> tuple[list[tuple[int, int, str, bool]], tuple[str, bool]]:
+    """The editor's numbers: ``(row, column, text, edited)`` a weight, and the bias's
+    ``(text, edited)``; edited: it differs from the unedited network."""
+    k = model.layer(layer).weights["kernel"]
+    k0 = base.layer(layer).weights["kernel"]
+    cells = [(r, c, shown(k[r, c, ch, out]), bool(k[r, c, ch, out] != k0[r, c, ch, out]))
+             for r in range(k.shape[0]) for c in range(k.shape[1])]
+    b = model.layer(layer).weights["bias"][out]
+    b0 = base.layer(layer).weights["bias"][out]
+    return cells, (shown(b), bool(b != b0))
+
+
 def kernel_editor_html(model: Model, base: Model, layer: str, out: int, ch: int) -> str:
     """The editable kernel of ``layer`` neuron ``out`` for input channel ``ch``: one spin
     button a weight, the bias, and the classic kernels (edited values marked)."""
-    spec = model.layer(layer)
-    k = spec.weights["kernel"]
-    k0 = base.layer(layer).weights["kernel"]
-    kh, kw, cin, _ = k.shape
+    kh, kw, cin, _ = model.layer(layer).weights["kernel"].shape
+    cells, (btext, bedited) = kernel_values(model, base, layer, out, ch)
     q = escape
     grid_name = f"{layer} neuron {out + 1}, channel {ch + 1} weights"
     rows = []
     for r in range(kh):
-        cells = []
-        for c in range(kw):
-            v, v0 = float(k[r, c, ch, out]), float(k0[r, c, ch, out])
-            edited = " tk-edited" if v != v0 else ""
-            cells.append(
-                f'<input type="number" class="tk-w{edited}" step="0.1" inputmode="decimal"'
-                f' data-row="{r}" data-col="{c}" id="tk-w-{r}-{c}"'
-                f' value="{q(E.num_text(v))}" data-base="{q(E.num_text(v0))}"'
+        row = []
+        for _, c, text, edited in cells[r * kw:(r + 1) * kw]:
+            row.append(
+                f'<input type="number" class="tk-w{" tk-edited" if edited else ""}"'
+                f' step="0.1" inputmode="decimal" data-row="{r}" data-col="{c}"'
+                f' id="tk-w-{r}-{c}" value="{q(text)}"'
                 f' aria-label="{q(weight_name(layer, out, ch, r, c))}">')
-        rows.append('<div class="tk-row">' + "".join(cells) + "</div>")
-    b, b0 = float(spec.weights["bias"][out]), float(base.layer(layer).weights["bias"][out])
+        rows.append('<div class="tk-row">' + "".join(row) + "</div>")
     channel_opts = "".join(
         f'<option value="{i}"{" selected" if i == ch else ""}>channel {i + 1}</option>'
         for i in range(cin))
@@ -190,7 +204,7 @@ def kernel_editor_html(model: Model, base: Model, layer: str, out: int, ch: int)
         f'<div class="tk-grid" role="group" aria-label="{q(grid_name)}">'
         + "".join(rows) + "</div>"
         f'<label class="tk-lab">Bias <input type="number" class="tk-b'
-        f'{" tk-edited" if b != b0 else ""}" step="0.1" id="tk-b" value="{q(E.num_text(b))}"'
+        f'{" tk-edited" if bedited else ""}" step="0.1" id="tk-b" value="{q(btext)}"'
         f' aria-label="{q(bias_name(layer, out))}"></label>'
         + (f'<label class="tk-lab">Classic kernel <select class="tk-classic"'
            f' aria-label="{q(f"Classic kernel for {layer} neuron {out + 1}, channel {ch + 1}")}">'
@@ -200,53 +214,75 @@ def kernel_editor_html(model: Model, base: Model, layer: str, out: int, ch: int)
         + "</div></section>")
 
 
+@dataclass(frozen=True)
+class PanelState:
+    """What the tinker controls show: each swappable layer's operation, the temperature
+    (its text and the slider's position, log10 T), and the input channels switched off."""
+
+    ops: tuple[tuple[str, str, str], ...]  # (layer, "act" or "pool", kind)
+    temperature: str
+    slider: str
+    inputs_off: frozenset[int]
+    input_channels: int  # 0 when input channels cannot be switched off
+
+
+def panel_state(snap: Snapshot, tinker: Tinker) -> PanelState:
+    current = {e.key(): e for e in tinker.current}
+    ops = []
+    for layer in tinker.base.layers:
+        if layer.type in ACTIVATION_TYPES:
+            ops.append((layer.name, "act",
+                        getattr(current.get(("act", layer.name)), "kind", layer.type)))
+        elif layer.type in POOL_TYPES:
+            own = "avg" if layer.type == "avg_pool2d" else "max"
+            ops.append((layer.name, "pool",
+                        getattr(current.get(("pool", layer.name)), "kind", own)))
+    t = float(getattr(snap.model, "temperature", 1.0))
+    off: set[int] = set()
+    for e in tinker.current:
+        if isinstance(e, E.InputChannelOff):
+            (off.add if e.off else off.discard)(e.channel)
+    base = tinker.base
+    channels = base.input_shape[2] if (base.input_shape[2] <= 4
+                                       and base.layers[0].type == "conv2d") else 0
+    return PanelState(tuple(ops), E.num_text(t), f"{np.log10(t):.2f}", frozenset(off),
+                      channels)
+
+
 def panel_html(snap: Snapshot, tinker: Tinker) -> str:
     """The tinker section's controls for the current model (activation and pooling swaps,
-    the temperature, input channels, undo / redo / reset, save) with their explanations."""
+    the temperature with its formula, input channels)."""
     q = escape
-    model, base = snap.model, tinker.base
-    current = {e.key(): e for e in tinker.current}
+    state = panel_state(snap, tinker)
     parts = ['<div class="tk-ops">']
-    for layer in base.layers:
-        if layer.type in ACTIVATION_TYPES:
-            kind = getattr(current.get(("act", layer.name)), "kind", layer.type)
+    for i, (layer, what, kind) in enumerate(state.ops):
+        if what == "act":
             opts = "".join(f'<option value="{k}"{" selected" if k == kind else ""}>'
                            f'{q(E.ACTIVATION_LABELS[k])}</option>' for k in E.ACTIVATIONS)
-            parts.append(
-                f'<label class="tk-op">{q(layer.name)} <select class="tk-act"'
-                f' data-layer="{q(layer.name)}" aria-label="{q(layer.name)} activation">'
-                f'{opts}</select></label>')
-        elif layer.type in POOL_TYPES:
-            kind = getattr(current.get(("pool", layer.name)), "kind",
-                           "avg" if layer.type == "avg_pool2d" else "max")
+            label = f"{layer} activation"
+        else:
             opts = "".join(f'<option value="{k}"{" selected" if k == kind else ""}>'
                            f'{"average" if k == "avg" else "max"} pooling</option>'
                            for k in E.POOLS)
-            parts.append(
-                f'<label class="tk-op">{q(layer.name)} <select class="tk-pool"'
-                f' data-layer="{q(layer.name)}" aria-label="{q(layer.name)} pooling">'
-                f'{opts}</select></label>')
+            label = f"{layer} pooling"
+        parts.append(
+            f'<label class="tk-op">{q(layer)} <select class="tk-{what}" id="tk-op-{i}"'
+            f' data-layer="{q(layer)}" aria-label="{q(label)}">{opts}</select></label>')
     parts.append("</div>")
-    t = float(getattr(model, "temperature", 1.0))
     parts.append(
-        '<div class="tk-temp"><label for="tk-t">Softmax temperature '
-        f'<output id="tk-t-out" for="tk-t">{q(E.num_text(t))}</output></label>'
+        '<div class="tk-temp"><label for="tk-t">Softmax temperature T = '
+        f'<output id="tk-t-out" for="tk-t">{q(state.temperature)}</output></label>'
         f'<input type="range" id="tk-t" min="-1" max="1" step="0.01"'
-        f' value="{np.log10(t):.2f}" aria-label="Softmax temperature"'
-        f' aria-valuetext="{q(E.num_text(t))}">'
+        f' value="{state.slider}" aria-label="Softmax temperature"'
+        f' aria-valuetext="{q(state.temperature)}">'
         '<p class="tk-formula">p<sub>i</sub> = e<sup>z<sub>i</sub> / T</sup> / '
         '\u03a3<sub>j</sub> e<sup>z<sub>j</sub> / T</sup></p></div>')
-    if base.input_shape[2] <= 4 and base.layers[0].type == "conv2d":
-        off = {e.channel for e in tinker.current
-               if isinstance(e, E.InputChannelOff) and e.off}
-        for e in tinker.current:
-            if isinstance(e, E.InputChannelOff) and not e.off:
-                off.discard(e.channel)
+    if state.input_channels:
         buttons = "".join(
-            f'<button type="button" class="tk-in" data-ch="{c}"'
-            f' aria-pressed="{"true" if c in off else "false"}">'
+            f'<button type="button" class="tk-in" data-ch="{c}" id="tk-in-{c}"'
+            f' aria-pressed="{"true" if c in state.inputs_off else "false"}">'
             f'{q(E.CHANNEL_NAMES[c] if c < 3 else f"channel {c + 1}")} off</button>'
-            for c in range(base.input_shape[2]))
+            for c in range(state.input_channels))
         parts.append(f'<div class="tk-inputs" role="group" aria-label="Input channels">'
                      f'Input channels: {buttons}</div>')
     return "".join(parts)
