@@ -103,7 +103,11 @@ def test_edit_weight_by_typing_and_keys(app_page: Any, model: Any) -> None:
     assert edit == E.SetWeight("conv_1_1", 2, 0, 0, 1, E.f32(2.7))
     assert "tk-edited" in weight.get_attribute("class")
     # the formula view shows the new weight (its second kernel cell)
-    cell = page.eval_on_selector_all("#dv .dv-w", "els => els.map(e => e.textContent)")[1]
+    cells = page.eval_on_selector_all("#dv .dv-w", "els => els.map(e => e.textContent)")
+    cell = cells[1]
+    marked = page.eval_on_selector_all("#dv .dv-w", "els => els.map(e => "
+                                       "e.classList.contains('tk-edited'))")
+    assert marked == [i == 1 for i in range(9)]
     assert abs(float(cell.replace("\u00d7", "").strip()) - 2.7) < 0.01
     page.get_by_role("spinbutton", name="conv_1_1 neuron 3, bias").fill("-1")
     page.get_by_role("spinbutton", name="conv_1_1 neuron 3, bias").press("Enter")
@@ -199,6 +203,23 @@ def test_link_opens_the_same_edited_network(app_page: Any, browser: Any, site_se
         assert page_edits(other) == page_edits(page)
     finally:
         context.close()
+
+
+def test_save_edited_network(app_page: Any, model: Any, tmp_path: Path) -> None:
+    app = app_page.open("?edit=k:conv_1_1:3:1:edge,off:conv_1_2:2,t:2")
+    page = app.page
+    wait_edits(page, 3)
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Save the edited network (.npz)").click()
+    path = tmp_path / "edited.npz"
+    info.value.save_as(path)
+    assert info.value.suggested_filename == "edited-network.npz"
+    saved = load_native(path)
+    _edited, acts = core_of(page, model)
+    np.testing.assert_allclose(saved.forward(acts["input"])["probabilities"],
+                               acts["probabilities"], rtol=1e-4, atol=1e-6)
+    assert np.allclose(shown_probs(page), acts["probabilities"], atol=PROB_TOL)
+    assert app.outside_requests == [] and app.console_errors == []
 
 
 def test_bad_link_opens_the_unedited_network(app_page: Any, model: Any) -> None:

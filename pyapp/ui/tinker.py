@@ -7,8 +7,9 @@ follows the ``?edit=`` link parameter both ways.  Every number comes from
 :mod:`pyapp.views.tinker` and :mod:`pyapp.edits`; this module inserts markup, toggles classes
 and turns events into :class:`~pyapp.views.tinker.Tinker` calls.
 
-User Timing marks: ``tinker:edit-start`` (an edit begins) and ``tinker:edit-drawn`` (every
-subscriber has painted its snapshot); the container's ``data-version`` is the snapshot shown.
+User Timing marks: ``tinker:edit-start`` (an edit begins), ``tinker:edit-drawn`` (this view
+has painted the new snapshot) and ``tinker:edit-end`` (every subscriber has painted it); the
+container's ``data-version`` is the snapshot shown.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pyapp.views.route import ref_for
 from pyapp.views.tinker import (
     Tinker,
     changes_html,
+    edited_weights,
     explanation,
     kernel_editor_html,
     kernel_values,
@@ -146,6 +148,7 @@ class TinkerView:
         self.explain_text = explanation(edit)
         self._paint_explain()
         self._refocus(focus)
+        js.performance.mark("tinker:edit-end")
 
     def _focused(self) -> str:
         """The id of the focused control of ours (the dialog moves focus when it rebuilds)."""
@@ -338,7 +341,8 @@ class TinkerView:
             self._editor_key = key
         else:
             self._update_editor(snap, where)
-        layer, out, _ = where
+        layer, out, ch = where
+        self._mark_kernels(snap, layer, out, ch)
         off = getattr(snap.model, "masks", {}).get(layer)
         button = self.dv_box.querySelector(".tk-mapoff")
         is_off = off is not None and off[out] == 0
@@ -347,6 +351,24 @@ class TinkerView:
         line = self.dv_box.querySelector(".tk-dv-banner")
         line.textContent = self.banner.textContent
         self.dv_box.querySelector(".tk-dv-explain").textContent = self.explain_text
+
+    def _mark_kernels(self, snap: Snapshot, layer: str, out: int, ch: int) -> None:
+        """Mark the edited weights where the open view draws its kernels."""
+        dialog = js.document.getElementById("dv")
+        if dialog is None:
+            return
+        marks = edited_weights(snap.model, self.tinker.base, layer, out)
+        if snap.view.kind == "formula":
+            groups = [(list(dialog.querySelectorAll(".dv-body .dv-w")), marks[ch])]
+        else:
+            grids = list(dialog.querySelectorAll(".dv-body .dv-kernel"))
+            groups = [(list(g.querySelectorAll(".dv-c")), m)
+                      for g, m in zip(grids, marks, strict=False)]
+        for nodes, flags in groups:
+            if len(nodes) != len(flags):
+                continue
+            for node, flag in zip(nodes, flags, strict=True):
+                node.classList.toggle("tk-edited", flag)
 
     def _update_editor(self, snap: Snapshot, where: tuple[str, int, int]) -> None:
         """New values into the same inputs (a drag keeps its pointer capture)."""
@@ -513,7 +535,10 @@ class TinkerView:
             if abs(dy) < DRAG_PX:
                 return
             d["moved"] = True
-            d["node"].setPointerCapture(event.pointerId)
+            try:
+                d["node"].setPointerCapture(event.pointerId)
+            except Exception:  # noqa: BLE001, S110 - the pointer may already be gone
+                pass
             d["node"].classList.add("tk-dragging")
         event.preventDefault()
         step = 0.1 if event.shiftKey else 0.01

@@ -169,6 +169,15 @@ def kernel_values(model: Model, base: Model, layer: str, out: int, ch: int
     return cells, (shown(b), bool(b != b0))
 
 
+def edited_weights(model: Model, base: Model, layer: str, out: int) -> list[list[bool]]:
+    """Per input channel, row by row: whether each weight of neuron ``out`` differs from the
+    unedited network (to mark the kernels the detail views draw)."""
+    k = model.layer(layer).weights["kernel"][..., out]
+    k0 = base.layer(layer).weights["kernel"][..., out]
+    diff = k != k0  # (kh, kw, C_in)
+    return [[bool(v) for v in diff[:, :, c].ravel()] for c in range(diff.shape[2])]
+
+
 def kernel_editor_html(model: Model, base: Model, layer: str, out: int, ch: int) -> str:
     """The editable kernel of ``layer`` neuron ``out`` for input channel ``ch``: one spin
     button a weight, the bias, and the classic kernels (edited values marked)."""
