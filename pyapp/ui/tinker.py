@@ -335,7 +335,8 @@ class TinkerView:
         key = (id(self.tinker.base),) + where
         if key != self._editor_key:
             self.dv_box.innerHTML = (
-                kernel_editor_html(snap.model, self.tinker.base, *where)
+                kernel_editor_html(snap.model, self.tinker.base, *where,
+                                   open_=self._editor_open())
                 + '<p class="tk-dv-banner"></p><p class="tk-dv-explain" aria-live="polite">'
                 '</p>')
             self._editor_key = key
@@ -351,6 +352,13 @@ class TinkerView:
         line = self.dv_box.querySelector(".tk-dv-banner")
         line.textContent = self.banner.textContent
         self.dv_box.querySelector(".tk-dv-explain").textContent = self.explain_text
+
+    def _editor_open(self) -> bool:
+        """Open where there is room (a phone shows the view first); then as people left it."""
+        node = self.dv_box.querySelector(".tk-details") if self.dv_box is not None else None
+        if node is not None:
+            return bool(node.open)
+        return not bool(js.window.matchMedia("(max-width: 600px)").matches)
 
     def _mark_kernels(self, snap: Snapshot, layer: str, out: int, ch: int) -> None:
         """Mark the edited weights where the open view draws its kernels."""

@@ -178,7 +178,8 @@ def edited_weights(model: Model, base: Model, layer: str, out: int) -> list[list
     return [[bool(v) for v in diff[:, :, c].ravel()] for c in range(diff.shape[2])]
 
 
-def kernel_editor_html(model: Model, base: Model, layer: str, out: int, ch: int) -> str:
+def kernel_editor_html(model: Model, base: Model, layer: str, out: int, ch: int,
+                       open_: bool = True) -> str:
     """The editable kernel of ``layer`` neuron ``out`` for input channel ``ch``: one spin
     button a weight, the bias, and the classic kernels (edited values marked)."""
     kh, kw, cin, _ = model.layer(layer).weights["kernel"].shape
@@ -203,7 +204,8 @@ def kernel_editor_html(model: Model, base: Model, layer: str, out: int, ch: int)
     return (
         f'<section class="tk-kernel" data-layer="{q(layer)}" data-out="{out}" data-ch="{ch}"'
         f' aria-label="{q(f"Edit the kernel of {layer} neuron {out + 1}")}">'
-        f'<h3 class="tk-h">Change this kernel</h3>'
+        f'<details class="tk-details"{" open" if open_ else ""}>'
+        '<summary class="tk-h">Change this kernel</summary>'
         '<p class="tk-hint">Type a number, drag a weight up or down, or use the arrow keys '
         '(Shift: steps of 1). Every layer after this one is recomputed.</p>'
         '<div class="tk-kgrid">'
@@ -220,7 +222,7 @@ def kernel_editor_html(model: Model, base: Model, layer: str, out: int, ch: int)
            f'<option value="">choose\u2026</option>{classic}</select></label>' if classic else "")
         + f'<button type="button" class="tk-mapoff" aria-pressed="false"'
           f' data-layer="{q(layer)}" data-ch="{out}">Switch this map off</button>'
-        + "</div></section>")
+        + "</div></details></section>")
 
 
 @dataclass(frozen=True)
