@@ -63,6 +63,9 @@ class TinkerView:
         self.explain_text = ""
         self._editor_key: tuple | None = None
         self._panel_key: int | None = None
+        self._bars_key: Any = None
+        self._options = ""
+        self._items = ""
         self._channel = 0
         self._marked: set[tuple[str, int]] = set()
         self._drag: dict[str, Any] | None = None
@@ -232,7 +235,11 @@ class TinkerView:
     def _paint_overview(self, snap: Snapshot, cmp: Any) -> None:
         doc = js.document
         out = snap.layout.columns[-1]
-        for j in range(out.count):
+        marks = (cmp.edited, cmp.before_widths)
+        if marks == self._bars_key:  # the "before" bars change with the image only
+            out = None
+        self._bars_key = marks
+        for j in range(out.count if out is not None else 0):
             node = doc.getElementById(neuron_id(out.name, j))
             if node is None:
                 continue
@@ -283,7 +290,10 @@ class TinkerView:
                 if node is not None:
                     node.setAttribute("aria-pressed",
                                       "true" if c in state.inputs_off else "false")
-        self.root.querySelector(".tk-list").innerHTML = changes_html(self.tinker)
+        items = changes_html(self.tinker)
+        if items != self._items:
+            self.root.querySelector(".tk-list").innerHTML = items
+            self._items = items
         edits = self.tinker.edits
         self.root.querySelector(".tk-undo").disabled = not edits.can_undo
         self.root.querySelector(".tk-redo").disabled = not edits.can_redo
@@ -292,9 +302,12 @@ class TinkerView:
         keys = sorted(cmp.changed, key=lambda k: ([c.name for c in snap.layout.columns]
                                                   .index(k[0]), k[1]))
         chosen = str(select.value)
-        select.innerHTML = "".join(
+        options = "".join(
             f'<option value="{k[0]}|{k[1]}">{k[0]} map {k[1] + 1}</option>' for k in keys
         ) or '<option value="">no map has changed</option>'
+        if options != self._options:
+            select.innerHTML = options
+            self._options = options
         if chosen and any(f"{k[0]}|{k[1]}" == chosen for k in keys):
             select.value = chosen
         self._paint_diff(snap)
