@@ -229,3 +229,21 @@ def test_saved_edited_model_loads_and_matches(model, image):
     assert loaded.provenance["edits"] == E.encode(edited.edits)
     with pytest.raises(E.EditError, match="cannot be saved"):
         E.baked(E.apply(model, [E.SwapActivation("relu_1_1", "none")]))
+
+
+def test_any_model_5x5_kernels_one_block():
+    from pyapp.cnn.model import sequential_cnn
+
+    other = sequential_cnn((20, 20, 3), blocks=((4,),), num_classes=3, kernel_size=5, rng=1)
+    image = np.random.default_rng(0).random((20, 20, 3), dtype=np.float32)
+    tinker = Tinker(Session(other, image, Source("gallery", 0)))
+    values = tuple(float(v) for v in range(25))
+    tinker.push(E.SetKernel("conv_1_1", 1, 2, values))
+    with pytest.raises(E.EditError, match="3 by 3"):
+        tinker.push(E.SetKernel("conv_1_1", 1, 2, "edge"))
+    assert len(tinker.current) == 1
+    got = tinker.session.snapshot.model.layer("conv_1_1").weights["kernel"][:, :, 2, 1]
+    assert np.array_equal(got, np.arange(25, dtype=np.float32).reshape(5, 5))
+    html = kernel_editor_html(tinker.session.snapshot.model, other, "conv_1_1", 1, 2)
+    assert html.count('type="number"') == 26 and "tk-classic" not in html
+    assert E.decode(tinker.link_text()) == tinker.current

@@ -205,6 +205,30 @@ def test_link_opens_the_same_edited_network(app_page: Any, browser: Any, site_se
         context.close()
 
 
+def test_drag_a_weight(app_page: Any, model: Any) -> None:
+    app = app_page.open()
+    page = app.page
+    page.click("#ov-n-conv_1_1-0")
+    page.wait_for_selector("#dv[open] .tk-kernel")
+    page.get_by_label("conv_1_1 neuron 1: input channel to edit").select_option("1")
+    name = "conv_1_1 neuron 1, channel 2, weight row 3 column 3"
+    box = page.get_by_role("spinbutton", name=name).bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+    start = float(model.layer("conv_1_1").weights["kernel"][2, 2, 1, 0])
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for dy in range(2, 44, 2):
+        page.mouse.move(x, y - dy)
+    page.mouse.up()
+    page.wait_for_function("document.getElementById('tinker').dataset.edits === '1'",
+                           timeout=WAIT)
+    (edit,) = page_edits(page)  # the whole drag is one change
+    assert edit.row == 2 and edit.col == 2 and edit.in_ch == 1 and edit.out == 0
+    assert edit.value > start + 0.2  # 42 px up at 0.01 a pixel (after a 4 px dead zone)
+    assert_matches_core(page, model, [("conv_1_1", 0), ("relu_2_2", 3)])
+    assert app.console_errors == []
+
+
 def test_save_edited_network(app_page: Any, model: Any, tmp_path: Path) -> None:
     app = app_page.open("?edit=k:conv_1_1:3:1:edge,off:conv_1_2:2,t:2")
     page = app.page
