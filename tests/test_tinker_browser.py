@@ -225,6 +225,10 @@ def test_drag_a_weight(app_page: Any, model: Any) -> None:
     (edit,) = page_edits(page)  # the whole drag is one change
     assert edit.row == 2 and edit.col == 2 and edit.in_ch == 1 and edit.out == 0
     assert edit.value > start + 0.2  # 42 px up at 0.01 a pixel (after a 4 px dead zone)
+    # the changed maps are marked once the drag ends
+    page.wait_for_function("document.getElementById('ov-n-conv_1_1-0').classList"
+                           ".contains('tk-changed')", timeout=WAIT)
+    assert page.locator(".tk-list li").count() == 1
     assert_matches_core(page, model, [("conv_1_1", 0), ("relu_2_2", 3)])
     assert app.console_errors == []
 

@@ -64,6 +64,7 @@ class TinkerView:
         self._editor_key: tuple | None = None
         self._panel_key: int | None = None
         self._bars_key: Any = None
+        self._settle = False
         self._options = ""
         self._items = ""
         self._channel = 0
@@ -202,11 +203,15 @@ class TinkerView:
     def paint(self, snap: Snapshot) -> None:
         if not self.tinker.follows(snap):  # another model was loaded: start afresh
             self.tinker = Tinker(self.session, snap.model)
+        dragging = self._drag is not None and self._drag["moved"]
         if snap.changed & {"model", "image"} or snap.version <= 1:
-            cmp = self.tinker.compare(snap)
+            cmp = self.tinker.compare(snap, maps=not dragging)
             self._paint_banner(cmp)
-            self._paint_overview(snap, cmp)
-            self._paint_panel(snap, cmp)
+            self._paint_overview(snap, cmp, marks=not dragging)
+            if dragging:  # the marks, the list and the difference map follow at its end
+                self._settle = True
+            else:
+                self._paint_panel(snap, cmp)
         self._paint_editor(snap)
         self._write_url(self.tinker.link_text())
         self.root.dataset.version = str(snap.version)
@@ -232,7 +237,7 @@ class TinkerView:
             if line is not None:
                 line.textContent = text
 
-    def _paint_overview(self, snap: Snapshot, cmp: Any) -> None:
+    def _paint_overview(self, snap: Snapshot, cmp: Any, marks: bool = True) -> None:
         doc = js.document
         out = snap.layout.columns[-1]
         marks = (cmp.edited, cmp.before_widths)
@@ -257,6 +262,8 @@ class TinkerView:
             elif mark is not None:
                 mark.remove()
                 node.removeAttribute("data-before")
+        if not marks:
+            return
         for key in self._marked - cmp.changed:
             node = doc.getElementById(neuron_id(*key))
             if node is not None:
@@ -577,6 +584,25 @@ class TinkerView:
         if d is not None and d["moved"]:
             d["node"].classList.remove("tk-dragging")
             event.preventDefault()
+            self._later_settle()
+
+    def _later_settle(self) -> None:
+        """After a drag: the changed maps, the list and the difference map (next frame, after
+        the drag's last edit)."""
+        def run(*_: Any) -> None:
+            if self._frame:  # the last edit is still waiting for its frame
+                js.requestAnimationFrame(create_once_callable(run))
+                return
+            if self._settle and self._drag is None:
+                self._settle = False
+                try:
+                    snap = self.session.snapshot
+                    cmp = self.tinker.compare(snap)
+                    self._paint_overview(snap, cmp)
+                    self._paint_panel(snap, cmp)
+                except Exception as exc:  # noqa: BLE001 - the boundary of a frame callback
+                    errors.report(exc, "marking the changed maps")
+        js.requestAnimationFrame(create_once_callable(run))
 
     # --- saving -----------------------------------------------------------------------
     def save(self) -> None:

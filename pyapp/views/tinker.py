@@ -110,7 +110,9 @@ class Tinker:
         self._before = (snap.version, snap.image, acts)
         return acts
 
-    def compare(self, snap: Snapshot) -> Comparison:
+    def compare(self, snap: Snapshot, maps: bool = True) -> Comparison:
+        """Before and after for ``snap`` (``maps=False``: without the changed maps, which
+        a drag leaves for its end)."""
         before_acts = self.before_acts(snap)
         before, after = before_acts["probabilities"], snap.probabilities
         bi, ai = int(np.argmax(before)), int(np.argmax(after))
@@ -119,7 +121,7 @@ class Tinker:
         banner = (f"{names[bi]} {percent(before[bi])} \u2192 {names[ai]} {percent(after[ai])}"
                   if edited else "")
         changed: set[tuple[str, int]] = set()
-        if edited:
+        if edited and maps:
             for col in snap.layout.columns:
                 a, b = snap.acts.get(col.name), before_acts.get(col.name)
                 if a is None or b is None or a.ndim != 3:
