@@ -118,11 +118,13 @@ CSP = "; ".join((
     "worker-src 'self'",
     "manifest-src 'self'",
     "object-src 'none'",
-    "base-uri 'self'",
+    "base-uri 'none'",
     "form-action 'none'",
     "frame-src 'none'",
 ))
 CSP_META = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+# frame-ancestors works only in a header (browsers ignore it, with a console message, in a meta)
+CSP_HEADER = CSP + "; frame-ancestors 'none'"
 
 MIME_TYPES = {
     ".wasm": "application/wasm",
@@ -419,7 +421,7 @@ def build(out: Path = DEFAULT_OUT, cache_dir: Path = DEFAULT_CACHE) -> dict:
     if (ROOT / "weights").is_dir():
         _copy_tree(ROOT / "weights", out / "weights")
     # the default example's complete overview, drawn now by the same Python as the page
-    from pyapp.render import prerender
+    from pyapp import prerender
 
     prerender.main([str(out / "index.html"), "--model", str(ROOT / "weights" / MODEL_FILE),
                     "--gallery", str(ROOT / "www" / "gallery" / "gallery.json")])
@@ -463,7 +465,7 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     verbose = False
 
     def end_headers(self) -> None:
-        self.send_header("Content-Security-Policy", CSP)
+        self.send_header("Content-Security-Policy", CSP_HEADER)
         self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Referrer-Policy", "no-referrer")
         super().end_headers()

@@ -73,8 +73,8 @@ def make_site(site: Path, runtime: Path) -> None:
         if not src.is_file():
             raise SystemExit(f"missing {src}: run `python3 build.py` first or pass --runtime")
         shutil.copy2(src, site / "pyodide" / name)
-    files = ["pyapp/__init__.py", *(f"pyapp/cnn/{p.name}" for p in
-                                    sorted((ROOT / "pyapp" / "cnn").glob("*.py"))),
+    files = ["pyapp/__init__.py", "pyapp/budgets.py", *(p.relative_to(ROOT).as_posix() for p in
+                                    sorted((ROOT / "pyapp" / "cnn").rglob("*.py"))),
              "bench/bench_core.py"]
     for f in files:
         dest = site / "src" / f

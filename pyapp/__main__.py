@@ -3,7 +3,8 @@
 [--layer NAME] [--patch 8 --stride 4] [--json] IMAGE...`` and
 ``python -m pyapp evaluate [--model PATH] [--data PATH] ...`` (see ``pyapp.evaluate``).
 
-``IMAGE`` may be a file or a directory (its image files, sorted, not recursive).  Each image's
+``IMAGE`` may be a file, a directory (its image files, sorted, not recursive) or an
+``http(s)://`` / ``file://`` URL (read up to the app's 50 MB file limit).  Each image's
 top classes are printed; with ``--json``, a JSON list of ``{"image", "classes", "probs"}``
 (all classes, in the model's order) goes to stdout.  An unreadable image is reported on
 stderr and left out; the others are still classified and the exit status is then 1.
@@ -26,10 +27,44 @@ from PIL import Image
 DEFAULT_MODEL = Path(__file__).resolve().parent.parent / "weights" / "tinyvgg-cifar10.npz"
 
 
-def _image_files(args: Sequence[str]) -> list[Path]:
+EXAMPLES = """examples:
+  python -m pyapp classify photo.jpg
+  python -m pyapp classify --top 5 photos/
+  python -m pyapp classify --json https://example.org/cat.png
+  python -m pyapp classify --model models/mine/model.json --classes cat,dog pet.jpg
+"""
+
+
+def is_url(arg: str) -> bool:
+    """``http://``, ``https://`` or ``file://`` (a Windows path like ``C:\\x`` is not)."""
+    return arg.split("://", 1)[0].lower() in ("http", "https", "file") and "://" in arg
+
+
+def read_image_url(url: str) -> bytes:
+    """The bytes at an image URL, refused past the image file budget (not read further)."""
+    import urllib.request
+
+    from . import budgets
+    from .cnn.preprocess import ImageError
+
+    try:
+        with urllib.request.urlopen(url, timeout=60) as resp:  # noqa: S310 - the user's URL
+            data = resp.read(budgets.MAX_IMAGE_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ImageError(f"cannot fetch {url}: {getattr(exc, 'reason', exc)}") from exc
+    if len(data) > budgets.MAX_IMAGE_FILE_BYTES:
+        raise ImageError(f"the file is larger than the "
+                         f"{budgets.plain_size(budgets.MAX_IMAGE_FILE_BYTES)} the app reads")
+    return data
+
+
+def _image_files(args: Sequence[str]) -> list[Path | str]:
     exts = {e.lower() for e in Image.registered_extensions()}
-    files: list[Path] = []
+    files: list[Path | str] = []
     for arg in args:
+        if is_url(arg):  # kept as text: Path() would fold "http://" into "http:/"
+            files.append(arg)
+            continue
         p = Path(arg)
         if p.is_dir():
             files += sorted(f for f in p.iterdir()
@@ -44,9 +79,9 @@ def _load_model(ns: argparse.Namespace):
     """The model named by ``--model`` (and ``--classes``), or an exit status after a message."""
     from .cnn.formats import ModelFormatError, load_model
 
-    is_url = bool(ns.model) and "://" in ns.model
+    model_is_url = bool(ns.model) and is_url(ns.model)
     model_path = Path(ns.model) if ns.model else DEFAULT_MODEL
-    if not is_url and not model_path.exists():
+    if not model_is_url and not model_path.exists():
         hint = "" if ns.model else " (no default model is shipped yet: pass --model PATH)"
         print(f"error: model not found: {model_path}{hint}", file=sys.stderr)
         return 2
@@ -56,7 +91,7 @@ def _load_model(ns: argparse.Namespace):
         sep = "\n" if "\n" in text.strip() else ","
         classes = [c.strip() for c in text.strip().split(sep)]
     try:
-        if is_url:
+        if model_is_url:
             from .model_source import fetch_url, load_model_from
 
             return asyncio.run(load_model_from(ns.model, fetch_url, classes))
@@ -66,24 +101,37 @@ def _load_model(ns: argparse.Namespace):
         return 2
 
 
-def _classify(ns: argparse.Namespace) -> int:
-    from .cnn.preprocess import ImageError, preprocess
+class _Inputs:
+    """The model inputs of the images (files, directories or URLs) named on the command line,
+    as ``(name, input)`` pairs; an image that cannot be read is reported and counted."""
 
+    def __init__(self, args: Sequence[str], model: object) -> None:
+        self.model, self.failed = model, 0
+        self.files = _image_files(args)
+        if not self.files:
+            print("error: no images given (or the directories hold none)", file=sys.stderr)
+
+    def __iter__(self):
+        from .cnn.preprocess import ImageError, preprocess
+
+        for f in self.files:
+            try:
+                source = read_image_url(f) if isinstance(f, str) else f
+                yield f, preprocess(source, self.model.input_shape, self.model.preprocessing)
+            except (ImageError, OSError) as exc:
+                self.failed += 1
+                print(f"error: {f}: {exc}", file=sys.stderr)
+
+
+def _classify(ns: argparse.Namespace) -> int:
     model = _load_model(ns)
     if isinstance(model, int):
         return model
-    files = _image_files(ns.images)
-    if not files:
-        print("error: no images given (or the directories hold none)", file=sys.stderr)
+    inputs = _Inputs(ns.images, model)
+    if not inputs.files:
         return 2
-    results, failed = [], 0
-    for f in files:
-        try:
-            x = preprocess(f, model.input_shape, model.preprocessing)
-        except (ImageError, OSError) as exc:
-            failed += 1
-            print(f"error: {f}: {exc}", file=sys.stderr)
-            continue
+    results = []
+    for f, x in inputs:
         probs = model.predict(x)
         results.append({"image": str(f), "classes": list(model.class_names),
                         "probs": [float(p) for p in probs]})
@@ -96,7 +144,7 @@ def _classify(ns: argparse.Namespace) -> int:
     if ns.json:
         json.dump(results, sys.stdout, indent=1)
         print()
-    return 1 if failed else 0
+    return 1 if inputs.failed else 0
 
 
 METHODS = ("gradcam", "gradient-x-input", "occlusion")
@@ -115,7 +163,6 @@ def _class_index(model, name: str | None, probs) -> int | str:
 
 def _saliency(ns: argparse.Namespace) -> int:
     from .cnn import saliency as sal
-    from .cnn.preprocess import ImageError, preprocess
 
     if ns.layer and ns.method != "gradcam":
         print("error: --layer applies to --method gradcam only", file=sys.stderr)
@@ -132,18 +179,11 @@ def _saliency(ns: argparse.Namespace) -> int:
         except (KeyError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
-    files = _image_files(ns.images)
-    if not files:
-        print("error: no images given (or the directories hold none)", file=sys.stderr)
+    inputs = _Inputs(ns.images, model)
+    if not inputs.files:
         return 2
-    results, failed = [], 0
-    for f in files:
-        try:
-            x = preprocess(f, model.input_shape, model.preprocessing)
-        except (ImageError, OSError) as exc:
-            failed += 1
-            print(f"error: {f}: {exc}", file=sys.stderr)
-            continue
+    results = []
+    for f, x in inputs:
         acts = model.forward(x)
         c = _class_index(model, ns.class_name, acts["probabilities"])
         if isinstance(c, str):
@@ -167,15 +207,18 @@ def _saliency(ns: argparse.Namespace) -> int:
     if ns.json:
         json.dump(results, sys.stdout)
         print()
-    return 1 if failed else 0
+    return 1 if inputs.failed else 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m pyapp", description="CNN explainer core: classify images, saliency maps.")
     sub = parser.add_subparsers(dest="command", required=True)
-    c = sub.add_parser("classify", help="print each image's top classes")
-    c.add_argument("images", nargs="+", metavar="IMAGE", help="image files or directories")
+    c = sub.add_parser("classify", help="print each image's top classes", epilog=EXAMPLES,
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Classify images with the default model or your own.")
+    c.add_argument("images", nargs="+", metavar="IMAGE",
+                   help="image files, directories or http(s):// / file:// URLs")
     c.add_argument("--model", help="native .npz or TF.js model.json: a path or an http(s):// "
                                    f"or file:// URL (default {DEFAULT_MODEL})")
     c.add_argument("--json", action="store_true", help="JSON list of {image, classes, probs}")

@@ -125,7 +125,8 @@ def evaluate_photos(model: Model, directory: str | Path) -> list[tuple[str, str,
 
 def main(argv: Sequence[str] | None = None) -> int:
     """CLI entry point (also reached through ``python -m pyapp evaluate``)."""
-    p = argparse.ArgumentParser(prog="python -m pyapp.evaluate", description=__doc__,
+    p = argparse.ArgumentParser(prog="python -m pyapp.evaluate",
+                                description=(__doc__ or "").replace("``", ""),
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", default=DEFAULT_MODEL)
     p.add_argument("--data", default=DEFAULT_DATA,
@@ -138,7 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--cache-dir", default=".cache")
     args = p.parse_args(argv)
 
-    from pyapp.train.data import DatasetLayoutError, load_cifar10
+    from pyapp.cifar10 import DatasetLayoutError, load_cifar10
 
     try:
         model = load_model(args.model)

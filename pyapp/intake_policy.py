@@ -216,6 +216,8 @@ def user_message(name: str, error: Exception, kept: bool = True) -> str:
     """The sentence shown for a refused or undecodable file."""
     reason = str(error).strip().rstrip(".") or type(error).__name__
     reason = reason[0].upper() + reason[1:]
+    if len(name) > 100:  # a file name is the user's, but a 10 kB one would bury the message
+        name = name[:99] + "\u2026"
     label = f"\u201c{name}\u201d" if name else "This file"
     tail = " The previous image is kept." if kept else ""
     return f"{label}: {reason}.{tail}"

@@ -83,7 +83,7 @@ def position_shape(ref: ViewRef, model: Any) -> tuple[int, ...]:
     """The grid a view's positions walk: ``(rows, columns)`` of a map, or ``(n,)``."""
     if ref.kind == "softmax":
         return (model.num_classes,)
-    if ref.kind == "flatten":
+    if ref.kind == "logit":
         source = model.input_of(model.input_of(ref.layer))
         return (int(math.prod(model.shapes[source])),)
     h, w = model.shapes[ref.layer][:2]

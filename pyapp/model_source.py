@@ -9,14 +9,17 @@ Content-Security-Policy would block it anyway. Plain CPython: the page passes it
 from __future__ import annotations
 
 import asyncio
-import json
 from collections.abc import Awaitable, Callable, Sequence
 from urllib.parse import urljoin, urlsplit
 
+from pyapp import budgets
 from pyapp.cnn.formats import (
+    ModelBudgetError,
     ModelFormatError,
+    check_tfjs_topology,
     load_native,
     load_tfjs,
+    parse_json,
     sniff_format,
     tfjs_shard_paths,
     with_class_names,
@@ -26,7 +29,7 @@ from pyapp.cnn.model import Model
 Fetch = Callable[[str], Awaitable[bytes]]
 
 #: Largest model file the page reads (TinyVGG is 0.1 MB; the reference TF.js model 0.3 MB).
-MAX_MODEL_BYTES = 50 * 1024 * 1024
+MAX_MODEL_BYTES = budgets.MAX_MODEL_BYTES
 
 
 class ModelSourceError(ValueError):
@@ -63,24 +66,79 @@ async def fetch_url(url: str) -> bytes:
     return await asyncio.to_thread(read)
 
 
+def shard_urls(model_url: str, paths: Sequence[str]) -> list[str]:
+    """Each TF.js shard's absolute URL: same origin as ``model.json`` only, each path once,
+    at most :data:`~pyapp.budgets.MAX_SHARDS`."""
+    if len(paths) > budgets.MAX_SHARDS:
+        raise ModelBudgetError(f"the model lists {len(paths)} weight files; a model may have up "
+                               f"to {budgets.MAX_SHARDS}")
+    if len(set(paths)) != len(paths):
+        raise ModelFormatError("the model lists the same weight file more than once")
+    base = urlsplit(model_url)
+    out = []
+    for path in paths:
+        url = urljoin(model_url, path)
+        target = urlsplit(url)
+        if (target.scheme, target.netloc) != (base.scheme, base.netloc):
+            raise ModelSourceError("the model's weight files must be on this site, beside its "
+                                   "model.json")
+        out.append(target._replace(fragment="").geturl())
+    return out
+
+
+def check_drawable(model: Model) -> None:
+    """Neurons and edges the overview would draw, from the layout (nothing is drawn)."""
+    from pyapp.render.layout import build_layout, layer_infos
+
+    layout = build_layout(model.input_shape, layer_infos(model))
+    neurons = sum(col.count for col in layout.columns)
+    if neurons > budgets.MAX_NEURONS_DRAWN:
+        raise ModelBudgetError(f"the model has {neurons:,} neurons to draw; the app draws "
+                               f"networks of up to {budgets.MAX_NEURONS_DRAWN:,}")
+    edges, prev = 0, None
+    for col in layout.columns:
+        if prev is not None:
+            edges += prev.count * col.count if col.sources == "all" else col.count
+        prev = col
+    if edges > budgets.MAX_EDGES_DRAWN:
+        raise ModelBudgetError(f"the model has {edges:,} connections to draw; the app draws "
+                               f"networks of up to {budgets.MAX_EDGES_DRAWN:,}")
+
+
+def _check_size(data: bytes, what: str, limit: int) -> None:
+    if len(data) > limit:
+        raise ModelBudgetError(f"{what} is {budgets.plain_size(len(data))}, more than the "
+                               f"{budgets.plain_size(limit)} the app reads")
+
+
 async def load_model_from(url: str, fetch: Fetch,
                           class_names: Sequence[str] | None = None) -> Model:
     """Fetch and read a native ``.npz`` or a TF.js ``model.json`` (and its shards) at ``url``.
-    ``class_names`` replace the model's own (a TF.js model often has none)."""
+    ``class_names`` replace the model's own (a TF.js model often has none). Every budget of
+    :mod:`pyapp.budgets` is checked before the work it bounds."""
     data = await fetch(url)
-    if len(data) > MAX_MODEL_BYTES:
-        raise ModelFormatError(f"the file is {len(data) / 2**20:.0f} MB, more than the "
-                               f"{MAX_MODEL_BYTES // 2**20} MB a model may have")
+    _check_size(data, "the model file", MAX_MODEL_BYTES)
     kind = sniff_format(data[:64])
     if kind == "native":
-        return with_class_names(load_native(data), class_names)
-    if kind == "tfjs":
-        try:
-            doc = json.loads(data)
-        except ValueError as exc:
-            raise ModelFormatError(f"model.json is not valid JSON: {exc}") from exc
+        model = with_class_names(load_native(data), class_names)
+    elif kind == "tfjs":
+        doc = parse_json(data, "model.json")
         if not isinstance(doc, dict):
             raise ModelFormatError("model.json does not hold a TF.js model")
-        shards = {path: await fetch(urljoin(url, path)) for path in tfjs_shard_paths(doc)}
-        return load_tfjs(doc, shards.__getitem__, class_names)
-    raise ModelFormatError("the file is neither a native .npz model nor a TF.js model.json")
+        check_tfjs_topology(doc)  # names and size before any shard is fetched
+        paths = tfjs_shard_paths(doc)
+        urls = shard_urls(url, paths)
+        shards: dict[str, bytes] = {}
+        total = 0
+        for path, shard_url in zip(paths, urls, strict=True):
+            shards[path] = await fetch(shard_url)
+            _check_size(shards[path], f"the weight file {path[:60]}", budgets.MAX_SHARD_BYTES)
+            total += len(shards[path])
+            if total > MAX_MODEL_BYTES:
+                raise ModelBudgetError(f"the model's weight files add up to more than "
+                                       f"{budgets.plain_size(MAX_MODEL_BYTES)}")
+        model = load_tfjs(doc, shards.__getitem__, class_names)
+    else:
+        raise ModelFormatError("the file is neither a native .npz model nor a TF.js model.json")
+    check_drawable(model)
+    return model

@@ -2,11 +2,10 @@
 
 * :func:`serve_dir`: an in-process server (``build.SiteHandler``: the right MIME types and the
   Content-Security-Policy header) of any built directory, which the test may rebuild in place;
-* :func:`new_context`: a fresh Chromium context with service workers allowed, that records
-  console errors, page errors, CSP violations and every request's host;
+* :func:`new_context`: conftest's ``AppPage`` (the one harness) in a fresh context with
+  service workers allowed and no request routing (offline tests need the HTTP cache);
 * small page helpers: marks, image switches, uploads (chooser or synthetic drop), messages;
-* :func:`need`: skip with a precise reason when an element the test needs is not on the page
-  (pieces that are not integrated yet), instead of failing.
+* :func:`need`: fail with a precise reason when an element the test needs is not on the page.
 """
 
 from __future__ import annotations
@@ -17,12 +16,11 @@ import functools
 import http.server
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse
 
 import pytest
+from conftest import FRAMES_JS, AppPage, new_app_page
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT_MS = 120_000
@@ -33,15 +31,6 @@ MESSAGE = "#ov-message"
 NOTICES = "#notices"
 UPDATE_NOTICE = "#update-notice"
 UPDATE_RELOAD = "#update-reload"
-
-# Records CSP violations (the page's own listener would be too late for early ones).
-INIT_SCRIPT = """
-window.__cspViolations = [];
-document.addEventListener('securitypolicyviolation', (e) => window.__cspViolations.push({
-  directive: e.effectiveDirective, blocked: e.blockedURI, source: e.sourceFile,
-  line: e.lineNumber, sample: e.sample}));
-"""
-
 
 @contextlib.contextmanager
 def serve_dir(root: Path) -> Iterator[str]:
@@ -63,44 +52,12 @@ def serve_dir(root: Path) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-@dataclass
-class Watched:
-    """A context + page and what they reported."""
-
-    context: Any
-    page: Any
-    base_url: str
-    console_errors: list[str] = field(default_factory=list)
-    requests: list[str] = field(default_factory=list)
-
-    @property
-    def outside_requests(self) -> list[str]:
-        host = urlparse(self.base_url).netloc
-        out = []
-        for url in self.requests:
-            parsed = urlparse(url)
-            if parsed.scheme in ("data", "blob", "about", "chrome-extension"):
-                continue
-            if parsed.netloc != host:
-                out.append(url)
-        return out
-
-    def csp_violations(self) -> list[dict]:
-        return self.page.evaluate("() => window.__cspViolations || []")
+Watched = AppPage  # the older name
 
 
-def new_context(browser: Any, base_url: str, **options: Any) -> Watched:
-    """A fresh context (service workers allowed) and page, watched."""
-    options.setdefault("viewport", {"width": 1280, "height": 800})
-    context = browser.new_context(service_workers="allow", **options)
-    context.add_init_script(INIT_SCRIPT)
-    page = context.new_page()
-    watched = Watched(context, page, base_url)
-    context.on("request", lambda request: watched.requests.append(request.url))
-    page.on("console", lambda msg: watched.console_errors.append(msg.text)
-            if msg.type == "error" else None)
-    page.on("pageerror", lambda exc: watched.console_errors.append(f"pageerror: {exc}"))
-    return watched
+def new_context(browser: Any, base_url: str, **options: Any) -> AppPage:
+    """A fresh context (service workers allowed, no routing) and page, watched."""
+    return new_app_page(browser, base_url, guard=False, service_workers="allow", **options)
 
 
 def mark_count(page: Any, name: str) -> int:
@@ -109,25 +66,22 @@ def mark_count(page: Any, name: str) -> int:
 
 def wait_mark(page: Any, name: str, more_than: int = 0, timeout_ms: int = TIMEOUT_MS) -> None:
     """Wait until mark ``name`` was recorded more than ``more_than`` times (or start-up failed)."""
-    page.wait_for_function(
-        "([n, k]) => performance.getEntriesByName(n, 'mark').length > k"
-        " || performance.getEntriesByName('app:failed', 'mark').length > 0",
-        arg=[name, more_than], timeout=timeout_ms)
-    if mark_count(page, "app:failed"):
-        pytest.fail(f"the page failed to start: {page.inner_text('#status')}")
+    AppPage(page, "").wait_for_mark(name, timeout_ms, more_than)
 
 
-def open_app(watched: Watched, path: str = "") -> Any:
-    page = watched.page
-    page.goto(watched.base_url + path)
-    wait_mark(page, "app:interactive")
-    return page
+def open_app(watched: AppPage, path: str = "") -> Any:
+    return watched.open(path).page
+
+
+def frames(page: Any, n: int = 2) -> None:
+    """Wait until the page has rendered ``n`` more frames (its pending work has run)."""
+    page.evaluate(FRAMES_JS, n)
 
 
 def need(page: Any, selector: str, what: str) -> None:
-    """Skip (not fail) when ``selector`` is absent: the piece is not integrated yet."""
+    """Fail when ``selector`` is absent: a feature the test needs is missing."""
     if page.locator(selector).count() == 0:
-        pytest.skip(f"not integrated yet: {what} ({selector!r} is not on the page)")
+        pytest.fail(f"missing: {what} ({selector!r} is not on the page)")
 
 
 def click_gallery(page: Any, index: int, timeout_ms: int = 30_000) -> None:
@@ -218,38 +172,27 @@ def site_root(request: Any) -> Path:
     dev = os.environ.get("FE_SITE_DIR")
     root = Path(dev) if dev else Path(request.getfixturevalue("built_site"))
     if not list((root / "weights").glob("*.npz")):
-        pytest.skip(f"not integrated yet: {root}/weights/ has no model (.npz): the app cannot "
-                    "start without weights/tinyvgg-cifar10.npz")
+        pytest.fail(f"{root}/weights/ has no model (.npz): the app cannot start without "
+                    "weights/tinyvgg-cifar10.npz")
     return root
 
 
 def require_service_worker(root: Path) -> None:
-    """Skip with a precise reason when the build lacks a piece the offline tests need."""
-    if not (root / "sw.js").exists():
-        pytest.skip("not integrated yet: the build has no sw.js (www/sw.js)")
-    if "registerServiceWorker" not in (root / "boot.js").read_text(encoding="utf-8"):
-        pytest.skip("not integrated yet: www/boot.js does not register the service worker")
-    if '"build_id"' not in (root / "build-manifest.json").read_text(encoding="utf-8"):
-        pytest.skip("not integrated yet: build.py does not stamp a build id into sw.js and "
-                    "build-manifest.json")
+    """Fail with a precise reason when the build lacks a piece the offline tests need."""
+    assert (root / "sw.js").exists(), "the build has no sw.js (www/sw.js)"
+    assert "registerServiceWorker" in (root / "boot.js").read_text(encoding="utf-8"), \
+        "www/boot.js does not register the service worker"
+    assert '"build_id"' in (root / "build-manifest.json").read_text(encoding="utf-8"), \
+        "build.py does not stamp a build id into sw.js and build-manifest.json"
 
 
 def wait_service_worker(page: Any, timeout_ms: int = 90_000) -> dict:
     """Wait until the service worker is active with its cache complete; return its details."""
-    import time
-
-    deadline = time.monotonic() + timeout_ms / 1000
-    state = ""
-    while time.monotonic() < deadline:
-        state = page.evaluate("""async () => {
-            const r = await navigator.serviceWorker.getRegistration();
-            return r && r.active ? r.active.state : '';
-        }""")
-        if state == "activated":
-            break
-        page.wait_for_timeout(250)
-    else:
-        pytest.fail(f"the service worker did not activate within {timeout_ms} ms ({state!r})")
+    # ``ready`` resolves with an active worker; then wait for its state to be "activated"
+    page.wait_for_function("""async () => {
+        const r = await navigator.serviceWorker.ready;
+        return r.active && r.active.state === 'activated';
+    }""", timeout=timeout_ms, polling=100)
     return page.evaluate("""async () => {
         const names = await caches.keys();
         const out = {caches: names, entries: {}};

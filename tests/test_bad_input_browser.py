@@ -109,7 +109,7 @@ def test_bad_input(app: sitekit.Watched, item: Any, tmp_path: Path) -> None:
         for word in item.words:
             assert word in text, f"{item.key}: {word!r} not in the message {text!r}"
         assert "traceback" not in text and "something went wrong" not in text
-        page.wait_for_timeout(300)  # nothing else may happen after the message
+        sitekit.frames(page, 10)  # nothing else may happen after the message
         assert _state(page) == before, f"{item.key}: the previous image was not kept"
         if item.key == "huge-file":
             assert item.size == HUGE_BYTES
@@ -159,18 +159,18 @@ def test_exception_in_a_handler_is_contained(app: sitekit.Watched) -> None:
         script.type = 'py';
         script.textContent = [
           'import js',
-          'from pyapp.ui import errors',
+          'from pyapp.ui.events import PAGE',
           'def explode(event):',
           '    raise ZeroDivisionError("probe handler failed on purpose")',
-          'errors.listen(js.document.getElementById("boundary-probe"), "click", explode)',
+          'PAGE.listen(js.document.getElementById("boundary-probe"), "click", explode)',
           'js.document.getElementById("boundary-probe").dataset.ready = "1"',
         ].join('\\n');
         document.body.append(script);
     }""")
     try:
         page.wait_for_selector("#boundary-probe[data-ready='1']", timeout=30_000)
-    except Exception:  # noqa: BLE001 - PyScript did not pick up the injected script
-        pytest.skip("PyScript did not run an injected <script type=py> (cannot probe handlers)")
+    except Exception:  # noqa: BLE001 - reported as the failure below
+        pytest.fail("PyScript did not run an injected <script type=py> (cannot probe handlers)")
     page.click("#boundary-probe")
     text = sitekit.wait_message(page)
     assert "ZeroDivisionError" in text and "still running" in text

@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import stat
-import time
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -104,14 +103,11 @@ def test_app_archive_ships_pyapp_without_training(built_site):
         REPO_ROOT / "pyapp/ui/main.py").read_bytes()
 
 
-def test_warm_rebuild_makes_no_download_and_is_fast(built_site, tmp_path):
+def test_warm_rebuild_makes_no_download(built_site, tmp_path):
     """``built_site`` has filled the cache; a rebuild must not touch npm or pip at all."""
-    started = time.perf_counter()
     done = run_build(tmp_path / "dist", env=_offline_env(tmp_path))
-    elapsed = time.perf_counter() - started
     assert done.returncode == 0, done.stderr
     assert "network fetches: 0" in done.stdout
-    assert elapsed < 5.0, f"warm rebuild took {elapsed:.1f} s"
     first = json.loads((built_site / "build-manifest.json").read_text())["files"]
     second = json.loads((tmp_path / "dist/build-manifest.json").read_text())["files"]
     assert first == second  # reproducible

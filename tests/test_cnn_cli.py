@@ -131,3 +131,37 @@ def test_model_by_url(setup, capsys) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_image_by_url(setup, capsys) -> None:
+    """An IMAGE given as an http:// or file:// URL is fetched, not folded into a path."""
+    import functools
+    import http.server
+    import threading
+
+    model, model_path, images = setup
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(images))
+    handler.log_message = lambda *a: None  # type: ignore[attr-defined]
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/img0.png"
+        for src in (url, (images / "img0.png").as_uri()):
+            assert main(["classify", "--model", str(model_path), "--json", src]) == 0
+            got = json.loads(capsys.readouterr().out)[0]
+            assert got["image"] == src
+        assert main(["classify", "--model", str(model_path), url + ".missing"]) == 1
+        assert "http:/1" not in capsys.readouterr().err
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_help_texts(capsys) -> None:
+    with pytest.raises(SystemExit):
+        main(["evaluate", "--help"])
+    assert "``" not in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["classify", "--help"])
+    out = capsys.readouterr().out
+    assert "examples:" in out and "python -m pyapp classify photo.jpg" in out

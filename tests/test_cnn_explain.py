@@ -118,7 +118,7 @@ def test_flatten_both_directions() -> None:
 
 def test_records_refuse_wrong_layer_or_position() -> None:
     model, acts = MODELS["tinyvgg"], ACTS["tinyvgg"]
-    with pytest.raises(ValueError, match="not a conv2d"):
+    with pytest.raises(ValueError, match="of kind 'relu', not 'conv2d'"):
         ex.explain_conv(model, acts, "relu_1_1", 0, 0, 0)
     with pytest.raises(IndexError):
         ex.explain_conv(model, acts, "conv_1_1", 0, 62, 0)

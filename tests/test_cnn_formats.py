@@ -147,7 +147,7 @@ def test_tfjs_reader_fused_activations_padding_and_quantisation(tmp_path) -> Non
     assert not np.array_equal(w["d/kernel"], kd.astype(np.float32))  # really quantised
 
 
-@pytest.mark.parametrize("cls,cfg", [("BatchNormalization", {}), ("Dropout", {"rate": 0.5}),
+@pytest.mark.parametrize("cls,cfg", [("Conv3D", {"filters": 2}), ("LSTM", {"units": 2}),
                                      ("Conv2DTranspose", {"filters": 2})])
 def test_tfjs_unsupported_layer_is_named(tmp_path, cls, cfg) -> None:
     layers = [keras("Conv2D", name="c", filters=2, kernel_size=[1, 1], padding="valid",
@@ -155,8 +155,10 @@ def test_tfjs_unsupported_layer_is_named(tmp_path, cls, cfg) -> None:
               keras(cls, name="weird", **cfg), keras("Flatten", name="f")]
     path, _ = write_tfjs(tmp_path, layers, [("c/kernel", np.ones((1, 1, 3, 2))),
                                             ("c/bias", np.zeros(2))], shards=1)
-    with pytest.raises(ModelFormatError, match=f"unsupported layer type '{cls}'.*weird"):
+    with pytest.raises(ModelFormatError) as err:
         load_tfjs_path(path)
+    assert str(err.value) == (f"The model's layer 'weird' is of kind '{cls}', which this app "
+                              "cannot show.")
 
 
 def test_tfjs_other_errors(tmp_path) -> None:
@@ -165,11 +167,11 @@ def test_tfjs_other_errors(tmp_path) -> None:
     doc = {"modelTopology": {"class_name": "Model", "config": {}}}
     with pytest.raises(ModelFormatError, match="Sequential"):
         load_tfjs(json.dumps(doc), lambda p: b"")
-    layers = [keras("Dense", name="d", units=2, activation="tanh",
+    layers = [keras("Dense", name="d", units=2, activation="softsign",
                     batch_input_shape=[None, 3, 3, 1])]
     path, _ = write_tfjs(tmp_path, layers, [("d/kernel", np.ones((9, 2))),
                                             ("d/bias", np.zeros(2))], shards=1)
-    with pytest.raises(ModelFormatError, match="activation 'tanh'"):
+    with pytest.raises(ModelFormatError, match="activation 'softsign'"):
         load_tfjs_path(path)
     layers = [keras("Flatten", name="f", batch_input_shape=[None, 3, 3, 1]),
               keras("Dense", name="d", units=2)]
@@ -181,3 +183,131 @@ def test_tfjs_other_errors(tmp_path) -> None:
     (tmp_path / "group1-shard1of1.bin").write_bytes(b"\x00" * 8)
     with pytest.raises(ModelFormatError, match="past the end"):
         load_tfjs_path(path)
+
+
+# --- the kinds teachers' small CNNs use ------------------------------------------------------
+def teacher_layers() -> list[dict]:
+    """Conv + BatchNorm + LeakyReLU + 'same' AveragePooling2D + Dropout, a conv with a fused
+    sigmoid, GlobalAveragePooling2D, Dense + BatchNorm (no scale) + Activation tanh, a Dense
+    with a fused tanh, a final softmax."""
+    return [
+        keras("InputLayer", name="in", batch_input_shape=[None, 16, 14, 3]),
+        keras("Conv2D", name="c1", filters=4, kernel_size=[3, 3], strides=[1, 1],
+              padding="same", dilation_rate=[1, 1], activation="linear", use_bias=True),
+        keras("BatchNormalization", name="bn1", axis=-1, epsilon=1e-3, center=True,
+              scale=True),
+        keras("LeakyReLU", name="lr", alpha=0.2),
+        keras("AveragePooling2D", name="ap", pool_size=[3, 3], strides=[2, 2],
+              padding="same"),
+        keras("Dropout", name="drop1", rate=0.25),
+        keras("Conv2D", name="c2", filters=5, kernel_size=[3, 3], padding="valid",
+              activation="sigmoid", use_bias=False),
+        keras("GlobalAveragePooling2D", name="gap"),
+        keras("Dropout", name="drop2", rate=0.5),
+        keras("Dense", name="d", units=6, activation="linear"),
+        keras("BatchNormalization", name="bn2", axis=[1], epsilon=1e-2, center=True,
+              scale=False),
+        keras("Activation", name="act", activation="tanh"),
+        keras("Dense", name="d2", units=5, activation="tanh"),
+        keras("Dense", name="out", units=3, activation="softmax"),
+    ]
+
+
+def teacher_weights(seed: int = 7) -> list[tuple[str, np.ndarray]]:
+    g = np.random.default_rng(seed)
+    n = g.standard_normal
+    return [("c1/kernel", n((3, 3, 3, 4)) * 0.5), ("c1/bias", n(4) * 0.1),
+            ("bn1/gamma", 1 + 0.3 * n(4)), ("bn1/beta", 0.2 * n(4)),
+            ("bn1/moving_mean", 0.3 * n(4)), ("bn1/moving_variance", g.uniform(0.3, 2, 4)),
+            ("c2/kernel", n((3, 3, 4, 5)) * 0.5),
+            ("d/kernel", n((5, 6))), ("d/bias", n(6) * 0.1),
+            ("bn2/beta", 0.2 * n(6)), ("bn2/moving_mean", 0.3 * n(6)),
+            ("bn2/moving_variance", g.uniform(0.3, 2, 6)),
+            ("d2/kernel", n((6, 5))), ("d2/bias", n(5) * 0.1),
+            ("out/kernel", n((5, 3))), ("out/bias", n(3) * 0.1)]
+
+
+def torch_teacher(w: dict[str, np.ndarray], image: np.ndarray) -> np.ndarray:
+    """The Keras model computed by PyTorch layer by layer, BatchNorm *not* folded, dropout
+    in eval mode: the logits."""
+    import torch
+
+    from pyapp.cnn import ops
+
+    F = torch.nn.functional
+    t = {k: torch.from_numpy(np.asarray(v, np.float32)) for k, v in w.items()}
+    x = torch.from_numpy(np.ascontiguousarray(image.transpose(2, 0, 1)))[None]
+    with torch.no_grad():
+        x = F.conv2d(F.pad(x, (1, 1, 1, 1)), t["c1/kernel"].permute(3, 2, 0, 1), t["c1/bias"])
+        x = F.batch_norm(x, t["bn1/moving_mean"], t["bn1/moving_variance"], t["bn1/gamma"],
+                         t["bn1/beta"], training=False, eps=1e-3)
+        x = F.leaky_relu(x, 0.2)
+        (top, bottom), (left, right) = ops.resolve_padding("same", (16, 14), (3, 3), (2, 2))
+        pad = (left, right, top, bottom)
+        ones = F.pad(torch.ones(1, 1, 16, 14), pad)
+        x = F.avg_pool2d(F.pad(x, pad), 3, 2) / F.avg_pool2d(ones, 3, 2)
+        x = F.dropout(x, 0.25, training=False)
+        x = torch.sigmoid(F.conv2d(x, t["c2/kernel"].permute(3, 2, 0, 1)))
+        x = F.dropout(x.mean(dim=(2, 3)), 0.5, training=False)
+        x = x @ t["d/kernel"] + t["d/bias"]
+        x = torch.tanh(F.batch_norm(x, t["bn2/moving_mean"], t["bn2/moving_variance"], None,
+                                    t["bn2/beta"], training=False, eps=1e-2))
+        x = torch.tanh(x @ t["d2/kernel"] + t["d2/bias"])
+        x = x @ t["out/kernel"] + t["out/bias"]
+    return x[0].numpy()
+
+
+def test_tfjs_teacher_kinds_fold_batchnorm_and_match_pytorch(tmp_path) -> None:
+    path, w = write_tfjs(tmp_path, teacher_layers(), teacher_weights())
+    model = load_tfjs_path(path)
+    assert [(x.name, x.type) for x in model.layers] == [
+        ("c1", "conv2d"), ("lr", "leaky_relu"), ("ap", "avg_pool2d"), ("c2", "conv2d"),
+        ("c2_sigmoid", "sigmoid"), ("gap", "global_avg_pool2d"), ("d", "dense"),
+        ("act", "tanh"), ("d2", "dense"), ("d2_tanh", "tanh"), ("out", "dense")]
+    assert model.layer("lr").config == {"alpha": 0.2}
+    assert model.layer("ap").config == {"pool_size": [3, 3], "strides": [2, 2],
+                                        "padding": "same"}
+    assert model.shapes["ap"] == (8, 7, 4) and model.shapes["gap"] == (5,)
+    assert not np.allclose(model.layer("c1").weights["kernel"], w["c1/kernel"])  # folded
+    g = np.random.default_rng(1)
+    for _ in range(3):
+        x = g.random((16, 14, 3), dtype=np.float32)
+        acts = model.forward(x)
+        np.testing.assert_allclose(acts["out"], torch_teacher(w, x), atol=1e-5, rtol=0)
+        assert acts["probabilities"].sum() == pytest.approx(1.0, abs=1e-6)
+
+
+def test_tfjs_keras3_leaky_relu_and_plain_relu(tmp_path) -> None:
+    layers = [keras("InputLayer", name="in", batch_shape=[None, 4, 4, 1]),
+              keras("LeakyReLU", name="lr", negative_slope=0.05),
+              keras("ReLU", name="r", max_value=None, negative_slope=0.0, threshold=0.0),
+              keras("Flatten", name="f"), keras("Dense", name="out", units=2)]
+    path, _ = write_tfjs(tmp_path, layers, [("out/kernel", np.ones((16, 2))),
+                                            ("out/bias", np.zeros(2))], shards=1)
+    model = load_tfjs_path(path)
+    assert model.layer("lr").config == {"alpha": 0.05} and model.layer("r").type == "relu"
+    layers[2] = keras("ReLU", name="r", max_value=6.0)
+    path, _ = write_tfjs(tmp_path, layers, [("out/kernel", np.ones((16, 2))),
+                                            ("out/bias", np.zeros(2))], shards=1)
+    with pytest.raises(ModelFormatError, match="'r'.*plain ReLU"):
+        load_tfjs_path(path)
+
+
+@pytest.mark.parametrize("before", [
+    [],  # straight after the input
+    [keras("Conv2D", name="c", filters=3, kernel_size=[1, 1], activation="relu")],  # fused
+])
+def test_tfjs_batchnorm_that_cannot_be_folded_is_named(tmp_path, before) -> None:
+    layers = [keras("InputLayer", name="in", batch_input_shape=[None, 4, 4, 3]), *before,
+              keras("BatchNormalization", name="bn"), keras("Flatten", name="f"),
+              keras("Dense", name="out", units=2)]
+    weights = [("c/kernel", np.ones((1, 1, 3, 3))), ("c/bias", np.zeros(3)),
+               ("bn/gamma", np.ones(3)), ("bn/beta", np.zeros(3)),
+               ("bn/moving_mean", np.zeros(3)), ("bn/moving_variance", np.ones(3)),
+               ("out/kernel", np.ones((48, 2))), ("out/bias", np.zeros(2))]
+    path, _ = write_tfjs(tmp_path, layers, weights, shards=1)
+    with pytest.raises(ModelFormatError) as err:
+        load_tfjs_path(path)
+    assert str(err.value) == ("The model's batch normalisation 'bn' does not follow a "
+                              "convolution or dense layer directly, so it cannot be folded "
+                              "into it.")

@@ -6,11 +6,11 @@ import warnings
 
 import numpy as np
 import pytest
+import torch  # a test dependency (pyproject's [test] extra): missing fails
 
 from pyapp.cnn import ops
 from pyapp.cnn.model import LayerSpec, Model, sequential_cnn, tinyvgg
 
-torch = pytest.importorskip("torch")
 F = torch.nn.functional
 torch.set_num_threads(1)
 TOL = 1e-5

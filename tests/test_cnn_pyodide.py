@@ -29,10 +29,7 @@ from pyapp.cnn.preprocess import preprocess
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium"),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +65,9 @@ window.benchReady = true;"""
 
 
 def run_in_pyodide(tmp_path: Path, runtime: Path, code: str) -> str:
-    pytest.importorskip("playwright")
     from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), f"{CHROMIUM} is missing (Debian: apt-get install chromium)"
 
     bp = _bench_module()
     site = tmp_path / "site"

@@ -13,21 +13,23 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import AppPage, new_app_page, url_hash
 
 from pyapp.cnn import explain as ex
 from pyapp.cnn.formats import load_native
 from pyapp.cnn.preprocess import preprocess
+from pyapp.numbers import parse
 
 pytestmark = pytest.mark.browser
 
-NUM = r"-?\d+\.\d+(?:e[+-]\d+)?"
+NUM = r"[-\u2212]?\d+\.\d+(?:e[+\-\u2212]\d+)?"
 SHOTS = Path(os.environ.get("DETAIL_SHOTS", Path(tempfile.gettempdir()) / "detail-shots"))
 # (hash, how the overview opens it): neuron element id or a selector
 VIEWS = {
     "conv": ("#conv_1_2/4", "#ov-n-conv_1_2-4"),
-    "relu": ("#relu_1_1/3", "#ov-n-relu_1_1-3"),
+    "activation": ("#relu_1_1/3", "#ov-n-relu_1_1-3"),
     "pool": ("#max_pool_1/1", "#ov-n-max_pool_1-1"),
-    "flatten": ("#output/3", "#ov-n-output-3"),
+    "logit": ("#output/3", "#ov-n-output-3"),
 }
 
 
@@ -43,71 +45,26 @@ def core(site_server: Any) -> tuple[Any, dict[str, np.ndarray]]:
     return model, model.forward(image)
 
 
-class Page:
-    def __init__(self, page: Any, url: str) -> None:
-        self.page, self.url = page, url
+Page = AppPage  # the tests below name the harness by its role here
 
-    def load(self, hash_: str = "") -> None:
-        self.page.goto(self.url + hash_)
-        self.page.wait_for_function(
-            "performance.getEntriesByName('app:interactive').length > 0", timeout=120_000)
-        if not self.page.evaluate("!!document.getElementById('dv')"):
-            self.page.wait_for_timeout(2000)
-        if not self.page.evaluate("!!document.getElementById('dv')"):
-            pytest.fail("no detail dialog on the page: the app's start-up must call "
-                        "pyapp.ui.detail.install(lambda: app.state, app.view)")
 
-    def dv(self, key: str) -> str | None:
-        return self.page.evaluate(f"document.getElementById('dv').dataset.{key} ?? null")
-
-    def is_open(self) -> bool:
-        return bool(self.page.evaluate("document.getElementById('dv').open"))
-
-    def wait_open(self, hash_: str) -> None:
-        self.page.wait_for_function(
-            "(h) => { const d = document.getElementById('dv'); "
-            "return d.open && d.dataset.hash === h; }", arg=hash_, timeout=20_000)
-
-    def wait_closed(self) -> None:
-        self.page.wait_for_function("!document.getElementById('dv').open", timeout=20_000)
-
-    def active_id(self) -> str:
-        return self.page.evaluate("document.activeElement && document.activeElement.id || ''")
-
-    def close_all(self) -> None:
-        for _ in range(4):
-            if not self.is_open():
-                break
-            self.page.keyboard.press("Escape")
-            self.page.wait_for_timeout(150)
-        if self.is_open():
-            self.page.evaluate("history.replaceState(null, '', location.pathname);"
-                               "dispatchEvent(new HashChangeEvent('hashchange'))")
-        self.wait_closed()
-
-    def pause(self) -> None:
-        if self.dv("playing") == "true":
-            self.page.click("#dv .dv-play")
-        assert self.dv("playing") == "false"
-
-    def position(self) -> int:
-        return int(self.dv("position") or -1)
-
-    def record(self) -> str:
-        return self.page.inner_text("#dv-record")
+def load(app: AppPage, hash_: str = "") -> None:
+    """Open the site at ``hash_``; the detail dialog must be installed by start-up."""
+    app.open(hash_)
+    try:
+        app.page.wait_for_selector("#dv", state="attached", timeout=20_000)
+    except Exception:  # noqa: BLE001 - reported as the failure below
+        pytest.fail("no detail dialog on the page: the app's start-up must install "
+                    "pyapp.ui.detail")
 
 
 @pytest.fixture(scope="module")
 def app(browser: Any, site_server: Any) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    p = Page(page, site_server.url)
-    p.load()
+    p = new_app_page(browser, site_server.url, viewport={"width": 1440, "height": 900})
+    load(p)
     yield p
-    context.close()
-    assert errors == []
+    p.close()
+    assert [e for e in p.console_errors if e.startswith("pageerror")] == []
 
 
 @pytest.fixture()
@@ -122,7 +79,7 @@ def test_open_by_click_close_by_esc(fresh: Page, kind: str) -> None:
     hash_, opener = VIEWS[kind]
     fresh.page.click(opener)
     fresh.wait_open(hash_)
-    assert fresh.page.evaluate("location.hash") == hash_
+    assert fresh.page.evaluate("location.hash") == url_hash(hash_)
     assert fresh.page.evaluate("document.activeElement.closest('#dv') !== null")
     fresh.page.keyboard.press("Escape")
     fresh.wait_closed()
@@ -179,7 +136,7 @@ def test_softmax_control_and_flatten_button(fresh: Page) -> None:
 
 
 def test_deep_link_opens_and_esc_clears_the_hash(app: Page) -> None:
-    app.load("#conv_2_1/3/7")
+    load(app, "#conv_2_1/3/7")
     app.wait_open("#conv_2_1/3/7")
     assert "input channel 8" in app.page.inner_text("#dv-title")
     app.page.keyboard.press("Escape")
@@ -197,7 +154,7 @@ def test_hash_change_opens_and_closes(fresh: Page) -> None:
 
 # --- the numbers are the core's -----------------------------------------------------------------
 def nums(text: str) -> list[float]:
-    return [float(x) for x in re.findall(NUM, text)]
+    return [parse(x) for x in re.findall(NUM, text)]
 
 
 def near(a: float, b: float, digits: int = 3) -> bool:
@@ -215,12 +172,12 @@ def check_conv(rec: ex.ConvExplanation, text: str) -> None:
     m = re.search(rf"row (\d+), column (\d+);.* partial sums ([^;]*); sum ({NUM}); "
                   rf"bias ({NUM}); result ({NUM})$", text)
     assert m, text
-    assert (int(m[1]), int(m[2])) == (rec.row, rec.col)
+    assert (int(m[1]) - 1, int(m[2]) - 1) == (rec.row, rec.col)  # 1-based on the page
     partials = nums(m[3])
     assert len(partials) == len(rec.terms)
     assert all(near(p, t.partial_sum) for p, t in zip(partials, rec.terms, strict=True))
-    assert near(float(m[4]), rec.channel_sum) and near(float(m[5]), rec.bias)
-    assert near(float(m[6]), rec.value)
+    assert near(parse(m[4]), rec.channel_sum) and near(parse(m[5]), rec.bias)
+    assert near(parse(m[6]), rec.value)
 
 
 @pytest.mark.parametrize("hash_,target", [
@@ -245,7 +202,7 @@ def test_page_numbers_equal_core(fresh: Page, core: Any, hash_: str, target: str
             page.hover(f"#dv .dv-sm-table tbody tr:nth-child({int(rng.integers(1, 11))})")
         else:
             hover_random(page, f"#dv {target}", rng)
-        page.wait_for_timeout(50)
+        fresh.frames(2)  # the pointer's position is drawn
         i = fresh.position()
         text = fresh.record()
         layer, idx = hash_[1:].split("/")[:2]
@@ -256,36 +213,38 @@ def test_page_numbers_equal_core(fresh: Page, core: Any, hash_: str, target: str
             if kind == "formula":
                 ch = int(hash_.split("/")[2])
                 m = re.search(rf"partial sum ({NUM})", text)
-                assert m and near(float(m[1]), rec.terms[ch].partial_sum)
+                assert m and near(parse(m[1]), rec.terms[ch].partial_sum)
                 vals = nums(re.search(r"column \d+; (.*); partial sum", text)[1])
-                assert np.allclose(vals[0::2], rec.terms[ch].window.ravel(), atol=5e-3)
-                assert np.allclose(vals[1::2], rec.terms[ch].kernel.ravel(), atol=5e-3)
-                assert near(float(page.inner_text("#dv .dv-value")), rec.value)
+                # "value times weight is product", nine times
+                assert np.allclose(vals[0::3], rec.terms[ch].window.ravel(), atol=5e-3)
+                assert np.allclose(vals[1::3], rec.terms[ch].kernel.ravel(), atol=5e-3)
+                assert np.allclose(vals[2::3], rec.terms[ch].products.ravel(), atol=5e-4)
+                assert near(parse(page.inner_text("#dv .dv-value")), rec.value)
             else:
-                assert near(float(page.inner_text("#dv .dv-result")), rec.result)
-        elif kind == "relu":
+                assert near(parse(page.inner_text("#dv .dv-result")), rec.result)
+        elif kind == "activation":
             w = model.shapes[layer][1]
             rec = ex.explain_relu(model, acts, layer, (i // w, i % w, int(idx)))
             m = re.search(rf"row (\d+), column (\d+); input ({NUM}); .* = output ({NUM})$", text)
-            assert m and (int(m[1]), int(m[2])) == rec.position[:2]
-            assert near(float(m[3]), rec.input) and near(float(m[4]), rec.output)
-            assert near(float(page.inner_text("#dv .dv-y")), rec.output)
+            assert m and (int(m[1]) - 1, int(m[2]) - 1) == rec.position[:2]
+            assert near(parse(m[3]), rec.input) and near(parse(m[4]), rec.output)
+            assert near(parse(page.inner_text("#dv .dv-y")), rec.output)
         elif kind == "pool":
             w = model.shapes[layer][1]
             rec = ex.explain_max_pool(model, acts, layer, int(idx), i // w, i % w)
             m = re.search(rf"values (.*); maximum ({NUM}) from row (\d+), column (\d+)", text)
             assert m and np.allclose(nums(m[1]), rec.window.ravel(), atol=5e-4)
-            assert near(float(m[2]), rec.value)
-            assert (int(m[3]), int(m[4])) == (rec.argmax_row, rec.argmax_col)
-        elif kind == "flatten":
+            assert near(parse(m[2]), rec.value)
+            assert (int(m[3]) - 1, int(m[4]) - 1) == (rec.argmax_row, rec.argmax_col)
+        elif kind == "logit":
             fr = ex.explain_flatten(model, acts, "flatten", i)
             dr = ex.explain_dense(model, acts, layer, int(idx))
             m = re.search(rf"row (\d+), column (\d+), channel (\d+): value ({NUM}); weight "
                           rf"({NUM}); product ({NUM}); sum of all products ({NUM}); bias "
                           rf"({NUM}); logit of .* ({NUM})$", text)
             assert m, text
-            assert (int(m[1]), int(m[2]), int(m[3]) - 1) == (fr.row, fr.col, fr.channel)
-            got = [float(m[j]) for j in range(4, 10)]
+            assert (int(m[1]) - 1, int(m[2]) - 1, int(m[3]) - 1) == (fr.row, fr.col, fr.channel)
+            got = [parse(m[j]) for j in range(4, 10)]
             want = [fr.input, dr.weights[i], dr.products[i], dr.total, dr.bias, dr.value]
             assert all(near(g, v) for g, v in zip(got, want, strict=True))
         else:
@@ -293,10 +252,10 @@ def test_page_numbers_equal_core(fresh: Page, core: Any, hash_: str, target: str
             m = re.search(rf"exp\(({NUM})\) = ({NUM}); sum of all \d+ exponentials ({NUM}); "
                           rf"probability .* = ({NUM})$", text)
             assert m, text
-            assert near(float(m[1]), rec.logits[i])
-            assert float(m[2]) == pytest.approx(rec.exponentials[i], rel=1e-3, abs=5e-4)
-            assert float(m[3]) == pytest.approx(rec.total, rel=1e-3)
-            assert near(float(m[4]), float(acts["probabilities"][i]), 4)
+            assert near(parse(m[1]), rec.logits[i])
+            assert parse(m[2]) == pytest.approx(rec.exponentials[i], rel=1e-3, abs=5e-4)
+            assert parse(m[3]) == pytest.approx(rec.total, rel=1e-3)
+            assert near(parse(m[4]), float(acts["probabilities"][i]), 4)
             assert page.evaluate(f"document.querySelector('#dv tr[data-i=\"{i}\"]')"
                                  ".classList.contains('is-cur')")
 
@@ -308,11 +267,10 @@ def test_play_pause_step(fresh: Page) -> None:
     fresh.wait_open("#relu_1_1/0")
     assert fresh.dv("playing") == "true"
     a = fresh.position()
-    page.wait_for_timeout(700)
-    assert fresh.position() != a  # playing: it advances
+    fresh.wait_position_change(a)  # playing: it advances
     fresh.pause()
     b = fresh.position()
-    page.wait_for_timeout(700)
+    fresh.frames(60)  # a second of frames at 60 Hz, several steps' worth while playing
     assert fresh.position() == b  # paused: it stays
     page.click('#dv button[data-act="fwd"]')
     assert fresh.position() == b + 1
@@ -336,20 +294,18 @@ def test_play_pause_step(fresh: Page) -> None:
 
 
 def test_reduced_motion_nothing_moves_by_itself(browser: Any, site_server: Any) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 800},
-                                  reduced_motion="reduce")
+    p = new_app_page(browser, site_server.url, reduced_motion="reduce")
     try:
-        p = Page(context.new_page(), site_server.url)
-        p.load("#conv_1_1/0")
+        load(p, "#conv_1_1/0")
         p.wait_open("#conv_1_1/0")
         assert p.dv("playing") == "false"
         a = p.position()
-        p.page.wait_for_timeout(800)
+        p.frames(60)
         assert p.position() == a
         p.page.click('#dv button[data-act="fwd"]')
         assert p.position() == a + 1
     finally:
-        context.close()
+        p.close()
 
 
 # --- screenshots and overlap ----------------------------------------------------------------
@@ -403,10 +359,65 @@ def test_screenshots_and_no_text_overlap(fresh: Page, size: tuple[int, int]) -> 
             page.evaluate(f"location.hash = '{h}'")
             fresh.wait_open(h)
             fresh.pause()
-            page.wait_for_timeout(800)  # past the opening transition
+            fresh.settle("#dv")  # past the opening transition
             name = h[1:].replace("/", "-")
             page.screenshot(path=str(SHOTS / f"{name}-{size[0]}x{size[1]}.png"))
             assert page.evaluate(OVERLAPS) == [], h
             fresh.close_all()
     finally:
         page.set_viewport_size({"width": 1440, "height": 900})
+
+
+# --- the numbers on the page are the view models' and add up ----------------------------------
+TEXTS = "(sel) => [...document.querySelectorAll(sel)].map((e) => e.textContent)"
+
+
+def test_shown_sums_are_the_view_models_and_add_up(fresh: Page, core: Any) -> None:
+    """The DOM's strings of the elastic, formula, flatten and softmax views are the CPython
+    view models' frame strings, and the shown terms add up to the shown totals."""
+    from pyapp.numbers import adds_up
+    from pyapp.views.conv import ConvElastic, ConvFormula
+    from pyapp.views.dense import FlattenView, SoftmaxView
+
+    model, acts = core
+    page = fresh.page
+
+    def texts(sel: str) -> list[str]:
+        return page.evaluate(TEXTS, f"#dv {sel}")
+
+    def show(hash_: str) -> int:
+        page.evaluate(f"location.hash = '{hash_}'")
+        fresh.wait_open(hash_)
+        fresh.pause()
+        fresh.frames(2)
+        return fresh.position()
+
+    i = show("#conv_1_2/4")
+    f = ConvElastic(model, acts, "conv_1_2", 4).frame(i)
+    assert texts(".dv-partial") == f.partials and adds_up(f.partials, f.total)
+    assert texts(".dv-total") + texts(".dv-bias") + texts(".dv-result") == [
+        f.total, f.bias, f.result]
+    fresh.close_all()
+
+    i = show("#conv_1_2/3/2")
+    f = ConvFormula(model, acts, "conv_1_2", 3, 2).frame(i)
+    products = [p for row in f.products for p in row]
+    assert texts(".dv-p") == ["= " + p for p in products]
+    assert texts(".dv-partial") == [f.partial] and adds_up(products, f.partial)
+    assert texts(".dv-pt") == [t.partial for t in f.terms]
+    assert texts(".dv-bias") + texts(".dv-result") == [f.bias, f.result]
+    assert adds_up([t.partial for t in f.terms] + [f.bias], f.result)
+    fresh.close_all()
+
+    show("#output/3")
+    vm = FlattenView(model, acts, "output", 3)
+    shown = texts(".dv-fl-sum .dv-eq > b:not(.dv-chip):not(.dv-prod)")
+    assert shown == [vm.total, vm.bias, vm.result] and adds_up([vm.total, vm.bias], vm.result)
+    fresh.close_all()
+
+    show("#softmax/3")
+    sm = SoftmaxView(model, acts, "output", 3)
+    exps = texts(".dv-sm-table tbody td:nth-of-type(2)")
+    assert exps == [t.exp for t in sm.terms] and texts(".dv-den")[1] == sm.total
+    assert texts(".dv-sm-table tfoot td")[1] == sm.total and adds_up(exps, sm.total)
+    fresh.close_all()

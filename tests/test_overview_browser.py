@@ -20,10 +20,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import new_app_page
 from PIL import Image
 
 from pyapp.cnn.formats import load_native
 from pyapp.cnn.preprocess import preprocess
+from pyapp.numbers import parse
 from pyapp.render.layout import build_layout, layer_infos
 from pyapp.render.maps import overview_rgba
 
@@ -60,27 +62,26 @@ def core(site: Any) -> Any:
     """The served model and gallery, computed by the CPython core."""
     root = site[1]
     weights = root / "weights" / "tinyvgg-cifar10.npz"
-    if not weights.exists():
-        pytest.skip("the site has no weights/tinyvgg-cifar10.npz (the model is not trained yet)")
+    assert weights.exists(), "the site has no weights/tinyvgg-cifar10.npz"
     model = load_native(str(weights))
     gallery = json.loads((root / "gallery" / "gallery.json").read_text(encoding="utf-8"))
     return model, gallery, root
 
 
 @pytest.fixture(scope="module")
-def page(browser: Any, site: Any, core: Any) -> Any:
-    context = browser.new_context(viewport={"width": 1440, "height": 900})
-    pg = context.new_page()
-    pg.errors = []  # type: ignore[attr-defined]
-    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error"
-          and not m.location.get("url", "").endswith("/favicon.ico") else None)
-    pg.on("pageerror", lambda e: pg.errors.append(f"pageerror: {e}"))
-    pg.add_init_script(PRE_BOXES)
-    pg.goto(site[0])
-    pg.wait_for_function(f"performance.getEntriesByName('{DRAWN}').length > 0",
-                         timeout=TIMEOUT_MS)
-    yield pg
-    context.close()
+def app(browser: Any, site: Any, core: Any) -> Any:
+    """The module's one page (the shared harness), opened once the overview is drawn."""
+    app = new_app_page(browser, site[0], viewport={"width": 1440, "height": 900})
+    app.page.add_init_script(PRE_BOXES)
+    app.open(wait=False)
+    app.wait_for_mark(DRAWN, TIMEOUT_MS)
+    yield app
+    app.close()
+
+
+@pytest.fixture(scope="module")
+def page(app: Any) -> Any:
+    return app.page
 
 
 BOX_SELECTOR = ".ov-n, .ov-head, .ov-out .ov-barfill"
@@ -100,7 +101,7 @@ PRE_BOXES = f"""addEventListener('DOMContentLoaded', () => requestAnimationFrame
 
 def shown_probs(pg: Any) -> np.ndarray:
     texts = pg.eval_on_selector_all(".ov-out .ov-prob", "els => els.map(e => e.textContent)")
-    return np.array([float(t.rstrip("%")) / 100 for t in texts])
+    return np.array([parse(t) / 100 for t in texts])
 
 
 def drawn_count(pg: Any) -> int:
@@ -139,7 +140,7 @@ def drop_file(pg: Any, data: bytes, name: str, mime: str, event: str = "drop") -
     }""", [base64.b64encode(data).decode(), name, mime, event])
 
 
-def test_network_matches_the_model(page: Any, core: Any) -> None:
+def test_network_matches_the_model(app: Any, page: Any, core: Any) -> None:
     model, gallery, root = core
     heads = page.eval_on_selector_all(".ov-col .ov-long", "els => els.map(e => e.textContent)")
     assert heads[0] == "input (64, 64, 3)" and heads[1] == "conv_1_1 (62, 62, 10)"
@@ -164,7 +165,7 @@ def test_network_matches_the_model(page: Any, core: Any) -> None:
     x = preprocess(str(root / "gallery" / gallery[0]["file"]), model.input_shape,
                    model.preprocessing)
     assert np.abs(np.rint(x * 255) - np.rint(shown * 255)).max() <= 1
-    assert page.errors == []
+    assert app.console_errors == []
 
 
 def test_prerendered_first_paint_and_no_jump(page: Any, site: Any) -> None:
@@ -343,7 +344,7 @@ def _overlaps(boxes: list[list[float]]) -> list[tuple[int, int]]:
 def test_screen_sizes(page: Any, size: tuple[int, int]) -> None:
     w, h = size
     page.set_viewport_size({"width": w, "height": h})
-    page.wait_for_timeout(150)
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
     assert page.evaluate("document.documentElement.scrollWidth") <= w
     boxes = "els => els.map(e => {const r = e.getBoundingClientRect();" \
             " return [r.x, r.y, r.width, r.height];})"
@@ -377,8 +378,7 @@ def test_avif_upload_decoded_by_the_browser(page: Any, core: Any, tmp_path: Path
     """Pyodide's Pillow has no AVIF decoder: the browser decodes it, the core preprocesses."""
     from PIL import features
 
-    if not features.check("avif"):
-        pytest.skip("this CPython Pillow cannot write AVIF")
+    assert features.check("avif"), "this CPython Pillow cannot write AVIF (Pillow >= 11.3)"
     model, gallery, root = core
     path = tmp_path / "photo.avif"
     Image.open(root / "gallery" / gallery[5]["file"]).save(path, "AVIF", quality=95)

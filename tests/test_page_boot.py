@@ -39,16 +39,16 @@ def test_html_alone_shows_title_sentence_and_loading_stage(browser, site_server)
 
 
 def test_loading_stages_move_forward(app_page):
-    seen = []
-    app_page.page.expose_function("recordStage", lambda stage: seen.append(stage))
+    # recorded in the page itself, so reading it needs no wait for delivery
     app_page.page.add_init_script("""
+      window.__stages = [];
       addEventListener('DOMContentLoaded', () => {
         const s = document.getElementById('status');
-        new MutationObserver(() => window.recordStage(s.dataset.stage || ''))
+        new MutationObserver(() => window.__stages.push(s.dataset.stage || ''))
           .observe(s, {attributes: true, attributeFilter: ['data-stage']});
       });""")
     app_page.open()
-    app_page.page.wait_for_timeout(200)  # exposed-function calls are delivered asynchronously
+    seen = app_page.page.evaluate("window.__stages")
     assert seen == ["packages", "app"]
 
 

@@ -48,20 +48,11 @@ def page(browser: Any, base_url: str) -> Iterator[Any]:
             and "favicon" not in m.text and "404" not in m.text else None)
     page.on("pageerror", lambda exc: errors.append(f"pageerror: {exc}"))
     page.goto(base_url)
-    if page.locator("#tool").count() == 0 and page.locator("#article").count() == 0:
-        context.close()
-        pytest.skip("the playground and article are not integrated into the page yet "
-                    "(no #tool / #article element in the built index.html)")
     page.wait_for_function(
         "performance.getEntriesByName('app:interactive', 'mark').length > 0"
         " || performance.getEntriesByName('app:failed', 'mark').length > 0",
         timeout=TIMEOUT_MS)
-    try:
-        page.wait_for_selector("#pg-root", timeout=30_000)
-    except Exception:  # noqa: BLE001 - reported as a skip with the reason below
-        context.close()
-        pytest.skip("the page is up but the playground (#pg-root) was not mounted: "
-                    "pyapp.ui.playground.mount is not wired into the app yet")
+    page.wait_for_selector("#pg-root", timeout=30_000)  # the playground is mounted
     page.errors = errors  # type: ignore[attr-defined]
     yield page
     context.close()
@@ -95,8 +86,7 @@ def test_article_is_in_the_static_html(base_url: str) -> None:
     """The article is rendered at build time: visible before Python starts."""
     with urllib.request.urlopen(base_url) as response:  # noqa: S310 - localhost
         html = response.read().decode("utf-8")
-    if 'id="article"' not in html:
-        pytest.skip("the article is not inlined into index.html yet")
+    assert 'id="article"' in html, "the article is inlined into index.html"
     assert "<math" in html and 'id="article-conv"' in html and 'id="tool"' in html
 
 
@@ -198,8 +188,6 @@ def test_screenshots(browser: Any, base_url: str, size: tuple[int, int]) -> None
     page = context.new_page()
     try:
         page.goto(base_url + "#tool")
-        if page.locator("#tool").count() == 0:
-            pytest.skip("the playground is not integrated into the page yet (no #tool)")
         page.wait_for_selector("#pg-root .pg-grid-output", timeout=TIMEOUT_MS)
         page.locator("#tool").scroll_into_view_if_needed()
         SCREENS.mkdir(parents=True, exist_ok=True)

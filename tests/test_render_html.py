@@ -8,8 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pyapp import prerender
 from pyapp.cnn.model import sequential_cnn
-from pyapp.render import prerender
+from pyapp.numbers import fixed
+from pyapp.numbers import parse as parse_number
 from pyapp.render.layout import build_layout, layer_infos
 from pyapp.render.overview_html import format_prob, tool_html
 from pyapp.render.readout import readout_html
@@ -83,18 +85,18 @@ def test_readout_conv_shows_kernel_and_bias(setup):
     model, acts, lay = setup
     html = readout_html(model, acts, lay, "conv_1_2", 3)
     k = model.layer("conv_1_2").weights["kernel"][:, :, 0, 3]
-    cells = [float(v) for v in re.findall(r"<td[^>]*>(-?[0-9.]+)</td>", html)]
+    cells = [parse_number(v) for v in re.findall(r"<td[^>]*>(\u2212?[0-9.]+)</td>", html)]
     assert np.allclose(cells, k.ravel(), atol=5e-4)
     b = float(model.layer("conv_1_2").weights["bias"][3])
-    assert f"bias <b>{b:.4f}</b>" in html
+    assert f"bias <b>{fixed(b, 4)}</b>" in html
     a = acts["conv_1_2"][..., 3]
-    assert f"min {a.min():.3f}, max {a.max():.3f}" in html and "(60, 60)" in html
+    assert f"min {fixed(a.min(), 3)}, max {fixed(a.max(), 3)}" in html and "(60, 60)" in html
 
 
 def test_readout_output_and_relu(setup):
     model, acts, lay = setup
     html = readout_html(model, acts, lay, "output", 2)
-    assert "bird" in html and f"{float(acts['output'][2]):.3f}" in html
+    assert "bird" in html and fixed(acts['output'][2], 3) in html
     assert format_prob(acts["probabilities"][2]) in html
     assert "max(0, conv_1_1 neuron 5)" in readout_html(model, acts, lay, "relu_1_1", 4)
 

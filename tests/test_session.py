@@ -34,7 +34,7 @@ def test_snapshot_holds_the_core_numbers(session):
     assert np.array_equal(snap.input_rgba, input_rgba(acts["input"]))
     assert snap.input_rgba.shape == (64, 64, 4)
     assert set(snap.overview_rgba) == {c.name for c in snap.layout.columns
-                                       if c.kind != "dense"}
+                                       if c.kind != "output"}
     with pytest.raises(ValueError):  # read-only: a view cannot change a number
         snap.acts["conv_1_1"][0, 0, 0] = 1.0
 

@@ -11,11 +11,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from pyapp.train.data import (
+from pyapp import cifar10 as data_module
+from pyapp.cifar10 import (
     CIFAR10_CLASSES,
     DatasetLayoutError,
     detect_layout,
     load_cifar10,
+    load_test_slice,
     load_test_split,
 )
 
@@ -89,6 +91,21 @@ def test_jpg_tar(tmp_path: Path) -> None:
     diff = np.abs(data.train.images.astype(int) - want_imgs[order].astype(int))
     assert diff.mean() < 3  # JPEG is lossy
     assert load_test_split(path).labels.tolist() == data.test.labels.tolist()
+
+
+def test_test_slice_decodes_only_its_images(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "cifar.tar.gz"
+    make_jpg_tar(path, n_test=10)
+    whole = load_test_split(path)
+    decoded: list[str] = []
+    real = data_module._decode_32
+    monkeypatch.setattr(data_module, "_decode_32",
+                        lambda data, name: decoded.append(name) or real(data, name))
+    part = load_test_slice(path, 3)
+    assert len(decoded) == 4  # images 0, 3, 6, 9 of the test split, and nothing else
+    assert (part.images == whole.images[::3]).all()
+    assert part.labels.tolist() == whole.labels[::3].tolist()
 
 
 @pytest.mark.parametrize("as_tar", [True, False])

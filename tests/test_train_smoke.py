@@ -6,10 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-torch = pytest.importorskip("torch")
-
-from test_train_data import make_jpg_tar, make_python_batches  # noqa: E402
+import torch  # a test dependency (pyproject's [test] extra): missing fails
+from test_train_data import make_jpg_tar, make_python_batches
 
 from pyapp.cnn.formats import load_model  # noqa: E402
 from pyapp.cnn.preprocess import preprocess  # noqa: E402
@@ -103,7 +101,7 @@ def test_two_process_run_splits_batches_and_exports(tmp_path: Path) -> None:
 
 def test_two_process_replay_is_bit_identical() -> None:
     """Same seed, same LR trace, same number of processes: the same weights, bit for bit."""
-    from pyapp.train.data import Split
+    from pyapp.cifar10 import Split
     from pyapp.train.fit import Recipe, train
 
     g = np.random.default_rng(0)

@@ -9,6 +9,7 @@ import pytest
 
 from pyapp.cnn import explain as ex
 from pyapp.cnn.model import tinyvgg
+from pyapp.numbers import parse
 from pyapp.views.conv import ConvElastic, ConvFormula
 from pyapp.views.dense import FlattenView, SoftmaxView
 from pyapp.views.elementwise import PoolView, ReluView
@@ -33,12 +34,12 @@ def positions(count: int, n: int = 3, seed: int = 0) -> list[int]:
 
 
 def close(text: str, value: float, digits: int) -> bool:
-    return abs(float(text) - value) <= 0.5 * 10 ** -digits + 1e-9
+    return abs(parse(text) - value) <= 0.5 * 10 ** -digits + 1e-9
 
 
 def test_fmt_never_negative_zero() -> None:
     assert fmt(-0.0001) == "0.00"
-    assert fmt(-0.0051) == "-0.01"
+    assert fmt(-0.0051) == "\u22120.01"
     assert fmt_sci(123456.0) == "1.235e+05"
     assert fmt_sci(1.5) == "1.500"
 
@@ -68,11 +69,11 @@ def test_elastic_frames_match_records(net, layer: str) -> None:
         rec = ex.explain_conv(model, acts, layer, 4, r, c)
         f = vm.frame(i)
         assert (f.row, f.col) == (r, c)
-        assert [float(p) for p in f.partials] == pytest.approx(
+        assert [parse(p) for p in f.partials] == pytest.approx(
             [t.partial_sum for t in rec.terms], abs=5e-4)
         assert close(f.total, rec.channel_sum, 3) and close(f.bias, rec.bias, 3)
         assert close(f.result, float(acts[layer][r, c, 4]), 3)
-        assert f"window 3 by 3 at row {r}, column {c}" in f.a11y
+        assert f"window 3 by 3 at row {r + 1}, column {c + 1}" in f.a11y  # 1-based
         assert f.a11y.endswith(f"sum {f.total}; bias {f.bias}; result {f.result}")
 
 
@@ -81,7 +82,7 @@ def test_elastic_kernels_are_the_layer_weights(net) -> None:
     vm = ConvElastic(model, acts, "conv_1_2", 2)
     k = model.layer("conv_1_2").weights["kernel"]
     for ch in (0, 5, 9):
-        got = [[float(cell.text) for cell in row] for row in vm.kernels[ch]]
+        got = [[parse(cell.text) for cell in row] for row in vm.kernels[ch]]
         assert np.allclose(got, k[:, :, ch, 2], atol=5e-3)
 
 
@@ -92,11 +93,11 @@ def test_formula_frames_match_records(net) -> None:
         f = vm.frame(i)
         rec = ex.explain_conv(model, acts, "conv_1_2", 7, f.row, f.col)
         t = rec.terms[3]
-        assert np.allclose([[float(c.text) for c in row] for row in f.values], t.window,
+        assert np.allclose([[parse(c.text) for c in row] for row in f.values], t.window,
                            atol=5e-3)
-        assert np.allclose([[float(c.text) for c in row] for row in f.weights], t.kernel,
+        assert np.allclose([[parse(c.text) for c in row] for row in f.weights], t.kernel,
                            atol=5e-3)
-        assert np.allclose([[float(x) for x in row] for row in f.products], t.products,
+        assert np.allclose([[parse(x) for x in row] for row in f.products], t.products,
                            atol=5e-4)
         assert close(f.partial, t.partial_sum, 3)
         assert [x.current for x in f.terms] == [c == 3 for c in range(10)]
@@ -134,11 +135,11 @@ def test_pool_frames(net) -> None:
     for i in positions(vm.count, seed=3):
         f = vm.frame(i)
         win = acts["relu_1_2"][2 * f.row:2 * f.row + 2, 2 * f.col:2 * f.col + 2, 1]
-        assert np.allclose([[float(c.text) for c in row] for row in f.values], win, atol=5e-4)
+        assert np.allclose([[parse(c.text) for c in row] for row in f.values], win, atol=5e-4)
         assert close(f.output.text, float(acts["max_pool_1"][f.row, f.col, 1]), 3)
         assert sum(map(sum, f.is_max)) == 1
         u, v = (np.argwhere(np.array(f.is_max))[0]).tolist()
-        assert float(f.values[u][v].text) == pytest.approx(float(win.max()), abs=5e-4)
+        assert parse(f.values[u][v].text) == pytest.approx(float(win.max()), abs=5e-4)
     assert vm.position(vm.index_at_input(33, 7, 60, 60)) == (3, 16)
 
 
@@ -151,10 +152,10 @@ def test_flatten_frames(net) -> None:
     assert edges.shape == (560, 160, 4)
     # an edge starts at its element's height on the left, in its weight's colour (the
     # strongest weight is drawn last, so nothing covers it)
-    from pyapp.render.colormaps import WEIGHT
+    from pyapp.render.colormaps import SIGNED
     w = model.layer("output").weights["kernel"][:, 2]
     i = int(np.argmax(np.abs(w)))
-    want = WEIGHT.rgba(w, -vm.weight_limit, vm.weight_limit)[i, :3]
+    want = SIGNED.rgba(w, -vm.weight_limit, vm.weight_limit)[i, :3]
     y = int((i + 0.5) / 1690 * 560)
     assert (edges[max(y - 1, 0):y + 2, 0, :3] == want).all(axis=1).any()
     assert edges[280, 159, 3] > 0  # they all meet at the class node
@@ -163,7 +164,7 @@ def test_flatten_frames(net) -> None:
         assert (f.row * 13 + f.col) * 10 + f.channel == i
         assert close(f.input.text, float(acts["max_pool_2"][f.row, f.col, f.channel]), 3)
         assert close(f.weight.text, float(model.layer("output").weights["kernel"][i, 2]), 3)
-        assert f"row {f.row}, column {f.col}, channel {f.channel + 1}" in f.a11y
+        assert f"row {f.row + 1}, column {f.col + 1}, channel {f.channel + 1}" in f.a11y
     assert vm.index_at_strip(25, 15, 100, 1690) == 1 * 10 + 2
     assert vm.index_at_map(4, 15, 25, 130, 130) == (2 * 13 + 1) * 10 + 4
 
@@ -176,8 +177,8 @@ def test_softmax_frames(net) -> None:
     for i in range(vm.count):
         f = vm.frame(i)
         assert close(f.logit, z[i], 3)
-        assert float(f.exp) == pytest.approx(e[i], rel=2e-3, abs=5e-4)
-        assert float(f.total) == pytest.approx(e.sum(), rel=2e-3)
+        assert parse(f.exp) == pytest.approx(e[i], rel=2e-3, abs=5e-4)
+        assert parse(f.total) == pytest.approx(e.sum(), rel=2e-3)
         assert close(f.prob, float(acts["probabilities"][i]), 4)
         assert re.search(rf"probability {re.escape(f.exp)} / {re.escape(f.total)} = {f.prob}",
                          f.a11y)

@@ -48,9 +48,9 @@ def test_reduced_motion_starts_paused() -> None:
 @pytest.mark.parametrize("hash_, ref", [
     ("#conv_1_2/4", ViewRef("conv", "conv_1_2", 4)),
     ("#conv_1_2/4/2", ViewRef("formula", "conv_1_2", 4, 2)),
-    ("#relu_1_1/0", ViewRef("relu", "relu_1_1", 0)),
+    ("#relu_1_1/0", ViewRef("activation", "relu_1_1", 0)),
     ("#max_pool_2/9", ViewRef("pool", "max_pool_2", 9)),
-    ("#output/5", ViewRef("flatten", "output", 5)),
+    ("#output/5", ViewRef("logit", "output", 5)),
     ("#softmax/3", ViewRef("softmax", "output", 3)),
 ])
 def test_hash_round_trip(hash_: str, ref: ViewRef) -> None:

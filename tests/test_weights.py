@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from pyapp.cnn.formats import load_model
-from pyapp.evaluate import evaluate_arrays, fixed_slice
+from pyapp.evaluate import evaluate_arrays
 from pyapp.train.checks import CHECK_INPUTS_RECIPE, check_inputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,14 +71,13 @@ def test_model_card_states_the_embedded_figures(model) -> None:  # noqa: ANN001
 def test_fixed_slice_accuracy_matches_model_card(model) -> None:  # noqa: ANN001
     if not CIFAR_TAR.exists():
         pytest.skip(f"{CIFAR_TAR} is absent (needs ../shared)")
-    from pyapp.train.data import load_test_split
+    from pyapp.cifar10 import load_test_slice
 
     m = re.search(r"fixed 1,000-image slice[^*]*?\*\*(\d+(?:\.\d+)?) ?%\*\*",
                   CARD.read_text(encoding="utf-8"), re.IGNORECASE)
     assert m, "MODEL_CARD.md must state the fixed-slice accuracy as **NN.N %**"
     card_figure = float(m.group(1))
-    test = load_test_split(CIFAR_TAR)
-    idx = fixed_slice(len(test), 10)
-    res = evaluate_arrays(model, test.images[idx], test.labels[idx])
+    part = load_test_slice(CIFAR_TAR, 10)  # decodes only the 1,000 images it scores
+    res = evaluate_arrays(model, part.images, part.labels)
     assert res.total == 1000
     assert abs(100 * res.accuracy - card_figure) <= 1.0

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from pyapp.cnn import ops
+from pyapp.cnn.kinds import kind_of
 from pyapp.sections import SECTION_IDS, section_for_layer  # noqa: F401 - re-exported
 
 
@@ -37,13 +38,17 @@ class NetworkFacts:
         """The layers of one type, in order."""
         return [layer for layer in self.layers if layer.type == layer_type]
 
+    def of_role(self, role: str) -> list[LayerFact]:
+        """The layers whose kind has ``role`` (``"conv"``, ``"pool"``, ...), in order."""
+        return [layer for layer in self.layers if kind_of(layer.type).role == role]
+
     @property
     def spatial_chain(self) -> tuple[int, ...]:
         """The side of the feature maps, every time it changes: input, then each
         conv / pool layer (64, 62, 60, 30, 28, 26, 13 for TinyVGG)."""
         chain = [self.input_shape[0]]
         for layer in self.layers:
-            if layer.type in ("conv2d", "max_pool2d"):
+            if kind_of(layer.type).role in ("conv", "pool") and len(layer.shape) == 3:
                 chain.append(layer.shape[0])
         return tuple(chain)
 
@@ -82,7 +87,8 @@ def conv_geometry(layer: LayerFact) -> dict[str, int]:
     """``n, p, k, s, d`` and the output side ``o`` of a conv / pool layer along rows, with
     ``o`` computed by the core's formula (explicit padding: the top amount)."""
     cfg = layer.config
-    if layer.type == "conv2d":
+    kind = kind_of(layer.type)
+    if kind.role == "conv":
         k = int(cfg["kernel_size"][0])
         d = int(cfg.get("dilation", [1, 1])[0])
     else:

@@ -10,6 +10,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from pyapp.cnn.kinds import ActivationKind, avg_pool2d, conv2d, flatten, kind_of, max_pool2d, relu
+from pyapp.cnn.kinds import dense as dense_kind
+
 from . import formulas
 from .facts import NetworkFacts, conv_geometry, network_facts
 
@@ -45,12 +48,14 @@ def _section(section_id: str, title: str, body: str) -> str:
 
 
 def _figure(math: str, caption: str) -> str:
-    return f'<figure class="article-formula">{math}<figcaption>{caption}</figcaption></figure>'
+    # focusable: on a narrow screen the formula scrolls sideways, and keyboards must reach it
+    return (f'<figure class="article-formula" tabindex="0">{math}'
+            f'<figcaption>{caption}</figcaption></figure>')
 
 
 def _what(f: NetworkFacts) -> str:
     h, w, c = f.input_shape
-    convs, pools = f.of_type("conv2d"), f.of_type("max_pool2d")
+    convs, pools = f.of_role("conv"), f.of_role("pool")
     classes = _list([escape(name) for name in f.class_names], "or")
     chain = " \u2192 ".join(str(v) for v in f.spatial_chain)
     return _section("article-what", "What is a convolutional neural network?", f"""
@@ -61,10 +66,10 @@ showing it many labelled examples and nudging every number to make the right ans
 likely.</p>
 <p>The network on this page, <strong>{escape(f.name)}</strong>, looks at a {h}\u00d7{w} colour
 image ({_x(h, w, c)} = {_n(f.pixel_values)} numbers) and decides whether it shows
-{classes}. It has {len(convs)} convolutional layers, each followed by a ReLU, {len(pools)}
-max-pooling layers, a flatten step and one output layer, with {_n(f.total_params)} parameters
-in all. As an image passes through, its feature maps shrink from side {chain}, while each layer
-keeps several maps side by side, one per learned pattern.</p>
+{classes}. It has {len(convs)} convolutional layers, each followed by an activation,
+{len(pools)} pooling layers, a flatten step and one output layer, with
+{_n(f.total_params)} parameters in all. As an image passes through, its feature maps shrink
+from side {chain}, while each layer keeps several maps side by side, one per learned pattern.</p>
 <p>Every column of the tool above is one of these layers, and every small square in it is a
 feature map computed by Python and numpy in your browser. The sections below walk through the
 layers in order; each layer's label in the tool links to its section.</p>""")
@@ -95,7 +100,7 @@ separately; brighter means a larger number.</p>""")
 
 def _conv_rows(f: NetworkFacts) -> str:
     rows = []
-    for layer in f.of_type("conv2d"):
+    for layer in f.of_type(conv2d.KIND.type):
         k = layer.config["kernel_size"]
         cin, filters = layer.in_shape[2], layer.shape[2]
         weights = k[0] * k[1] * cin * filters
@@ -105,7 +110,8 @@ def _conv_rows(f: NetworkFacts) -> str:
             f"<td>{_x(k[0], k[1], cin, filters)} + {filters} = {_n(weights + filters)}</td>"
             f"<td>{_shape(layer.shape)}</td></tr>"
         )
-    return ("<table class=\"article-table\"><caption>The convolutional layers of this network"
+    return ("<table class=\"article-table\" tabindex=\"0\"><caption>The convolutional layers"
+            " of this network"
             "</caption><thead><tr><th scope=\"col\">layer</th><th scope=\"col\">input</th>"
             "<th scope=\"col\">kernels</th><th scope=\"col\">weights + biases</th>"
             "<th scope=\"col\">output</th></tr></thead><tbody>" + "".join(rows)
@@ -113,7 +119,7 @@ def _conv_rows(f: NetworkFacts) -> str:
 
 
 def _conv(f: NetworkFacts) -> str:
-    convs = f.of_type("conv2d")
+    convs = f.of_type(conv2d.KIND.type)
     if not convs:
         return _section("article-conv", "Convolution", "<p>This network has no convolution."
                         "</p>")
@@ -166,7 +172,8 @@ def _conv_settings(convs: list) -> str:
 
 
 def _hyper(f: NetworkFacts) -> str:
-    convs, pools = f.of_type("conv2d"), f.of_type("max_pool2d")
+    convs = f.of_type(conv2d.KIND.type)
+    pools = f.of_type(max_pool2d.KIND.type) + f.of_type(avg_pool2d.KIND.type)
     examples = ""
     if convs:
         g = conv_geometry(convs[0])
@@ -217,8 +224,22 @@ cells between windows can be skipped too. The playground flags both in words and
 case, still computes the output and marks the unused cells.</p>""")
 
 
+def _activation_formula(layer_type: str, config: dict[str, Any]) -> str:
+    kind: Any = kind_of(layer_type)
+    return f"y = {kind.formula(config)}"
+
+
 def _relu(f: NetworkFacts) -> str:
-    relus = f.of_type("relu")
+    relus = f.of_type(relu.KIND.type)
+    others = [layer for layer in f.layers if isinstance(kind_of(layer.type), ActivationKind)
+              and layer.type != relu.KIND.type]
+    others_text = ""
+    if others:
+        items = _list([f"<code>{escape(a.name)}</code> computes "
+                       f"{escape(_activation_formula(a.type, a.config))}" for a in others])
+        others_text = (f"<p>This network also uses other activations, each applied to every "
+                       f"value on its own in the same way: {items}. Click one of their neurons "
+                       "to see its curve.</p>")
     example = ""
     if relus:
         example = (f" <code>{escape(relus[0].name)}</code> keeps the shape "
@@ -232,11 +253,22 @@ parameters.</p>
 calculation, no more expressive than a single layer. The bend at 0 lets the stack build
 complicated detectors out of simple ones. It also makes the maps easier to read: a value above
 0 means "this pattern is here", 0 means "not here". Click a ReLU neuron in the tool to see the
-rule applied to the value under your pointer.</p>""")
+rule applied to the value under your pointer.</p>{others_text}""")
 
 
 def _pool(f: NetworkFacts) -> str:
-    pools = f.of_type("max_pool2d")
+    pools = f.of_type(max_pool2d.KIND.type)
+    averages = [p for p in f.of_role("pool") if getattr(kind_of(p.type), "reduce", "") == "mean"]
+    avg_text = ""
+    if averages:
+        avg_text = "<p>" + _list([f"<code>{escape(p.name)}</code> "
+                                  f"({escape(kind_of(p.type).title)}) turns "
+                                  f"{_shape(p.in_shape)} into {_shape(p.shape)}"
+                                  for p in averages]) + (
+            ": average pooling keeps the mean of each window instead of its maximum (a global "
+            "average pool takes one window as large as the whole map).</p>")
+    if not pools and averages:
+        return _section("article-pool", "Pooling", avg_text)
     if not pools:
         return _section("article-pool", "Pooling", "<p>This network has no pooling layer.</p>")
     g = conv_geometry(pools[0])
@@ -252,11 +284,11 @@ pattern survives, its exact position matters a little less, and the next layers 
 numbers to process. {changes}. Pooling has no parameters.</p>
 {pool_formula}
 <p>Click a pooling neuron in the tool and move the pointer (or the arrow keys) to see which
-block each output value comes from.</p>""")
+block each output value comes from.</p>{avg_text}""")
 
 
 def _flatten(f: NetworkFacts) -> str:
-    flats, dense = f.of_type("flatten"), f.of_type("dense")
+    flats, dense = f.of_type(flatten.KIND.type), f.of_type(dense_kind.KIND.type)
     if not flats:
         return _section("article-flatten", "Flatten", "<p>This network has no flatten step.</p>")
     flat = flats[0]

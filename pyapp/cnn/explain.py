@@ -10,10 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from . import ops
+from .kinds import (
+    ActivationKind,
+    LayerKind,
+    PoolKind,
+    conv2d,
+    dense,
+    flatten,
+    kind_of,
+    max_pool2d,
+    relu,
+)
 from .model import Model
 
 Acts = Mapping[str, np.ndarray]
@@ -78,8 +90,10 @@ class IntermediateMaps:
 
 
 @dataclass
-class ReluExplanation:
-    """``output = max(0, input)`` at ``position`` (row, col, channel) or (unit,)."""
+class ActivationExplanation:
+    """``output = f(input)`` at ``position`` (row, col, channel) or (unit,), where ``f`` is the
+    layer's activation (``kind``, e.g. ``"relu"``; its ``formula`` as text, e.g.
+    ``"max(0, x)"``)."""
 
     layer: str
     input_layer: str
@@ -87,9 +101,17 @@ class ReluExplanation:
     input: float
     output: float
     value: float
+    kind: str
+    config: dict
+    formula: str
 
     def recompose(self) -> float:
-        return max(0.0, self.input)
+        f = kind_of(self.kind).function  # type: ignore[attr-defined]
+        return float(f(self.config, np.asarray([self.input], np.float32))[0])
+
+
+#: The ReLU's record is the activation record of kind ``relu``.
+ReluExplanation = ActivationExplanation
 
 
 @dataclass
@@ -112,6 +134,28 @@ class MaxPoolExplanation:
 
     def recompose(self) -> float:
         return float(self.window[self.argmax])
+
+
+@dataclass
+class AvgPoolExplanation:
+    """``value = total / count``: the mean of the window's ``count`` real cells
+    (``inside``; padding cells hold 0 and are not counted)."""
+
+    layer: str
+    input_layer: str
+    channel: int
+    row: int
+    col: int
+    window: np.ndarray  # (p_h, p_w)
+    inside: np.ndarray  # (p_h, p_w) bool
+    window_rows: np.ndarray
+    window_cols: np.ndarray
+    count: int
+    total: float
+    value: float
+
+    def recompose(self) -> float:
+        return float(self.window[self.inside].sum(dtype=np.float64) / self.count)
 
 
 @dataclass
@@ -171,9 +215,13 @@ class SoftmaxExplanation:
 
 
 # --- builders --------------------------------------------------------------------------
-def _check_type(model: Model, layer: str, kind: str) -> None:
-    if model.layer(layer).type != kind:
-        raise ValueError(f"layer {layer!r} is a {model.layer(layer).type}, not a {kind}")
+def _check_kind(model: Model, layer: str, kind: LayerKind | type[LayerKind]) -> None:
+    """``ValueError`` unless ``layer`` is of ``kind`` (a kind object or a kind class)."""
+    got = model.layer(layer).kind
+    ok = isinstance(got, kind) if isinstance(kind, type) else got is kind
+    if not ok:
+        want = kind.role if isinstance(kind, type) else kind.type
+        raise ValueError(f"layer {layer!r} is of kind {got.type!r}, not {want!r}")
 
 
 def _check_pos(pos: Sequence[int], shape: Sequence[int], layer: str) -> None:
@@ -193,7 +241,7 @@ def _conv_geometry(model: Model, layer: str) -> tuple[ops.Pads, tuple[int, int],
 def explain_conv(model: Model, acts: Acts, layer: str, channel: int, row: int,
                  col: int) -> ConvExplanation:
     """The convolution at ``(row, col, channel)`` of ``layer``, channel by channel."""
-    _check_type(model, layer, "conv2d")
+    _check_kind(model, layer, conv2d.KIND)
     _check_pos((row, col, channel), model.shapes[layer], layer)
     src = model.input_of(layer)
     x = acts[src]
@@ -221,7 +269,7 @@ def explain_conv(model: Model, acts: Acts, layer: str, channel: int, row: int,
 
 def intermediate_maps(model: Model, acts: Acts, layer: str, channel: int) -> IntermediateMaps:
     """All single-channel convolution maps (no bias) feeding output channel ``channel``."""
-    _check_type(model, layer, "conv2d")
+    _check_kind(model, layer, conv2d.KIND)
     if not 0 <= channel < model.shapes[layer][2]:
         raise IndexError(f"channel {channel} outside {layer!r}")
     src = model.input_of(layer)
@@ -241,42 +289,90 @@ def intermediate_maps(model: Model, acts: Acts, layer: str, channel: int) -> Int
                             acts[layer][:, :, channel])
 
 
-def explain_relu(model: Model, acts: Acts, layer: str,
-                 position: Sequence[int]) -> ReluExplanation:
-    """ReLU at ``position`` ((row, col, channel) or (unit,))."""
-    _check_type(model, layer, "relu")
+def explain_activation(model: Model, acts: Acts, layer: str,
+                       position: Sequence[int]) -> ActivationExplanation:
+    """An activation layer (ReLU, leaky ReLU, sigmoid, tanh, ...) at ``position``
+    ((row, col, channel) or (unit,))."""
+    _check_kind(model, layer, ActivationKind)
     pos = tuple(int(p) for p in position)
     _check_pos(pos, model.shapes[layer], layer)
     src = model.input_of(layer)
-    return ReluExplanation(layer, src, pos, float(acts[src][pos]), float(acts[layer][pos]),
-                           float(acts[layer][pos]))
+    spec = model.layer(layer)
+    kind: Any = spec.kind
+    return ActivationExplanation(layer, src, pos, float(acts[src][pos]), float(acts[layer][pos]),
+                                 float(acts[layer][pos]), spec.type, dict(spec.config),
+                                 kind.formula(spec.config))
+
+
+def explain_relu(model: Model, acts: Acts, layer: str,
+                 position: Sequence[int]) -> ActivationExplanation:
+    """ReLU at ``position`` ((row, col, channel) or (unit,))."""
+    _check_kind(model, layer, relu.KIND)
+    return explain_activation(model, acts, layer, position)
+
+
+def _pool_window(model: Model, acts: Acts, layer: str, channel: int, row: int, col: int,
+                 fill: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The window of pooling ``layer`` at output ``(row, col)`` of ``channel``: its values
+    (``fill`` on padding), which cells are inside the input, and their input rows / columns."""
+    x = acts[model.input_of(layer)]
+    spec = model.layer(layer)
+    kind: Any = spec.kind
+    k, s, pads = kind.window(spec.config, x.shape)
+    top, left = row * s[0] - pads[0][0], col * s[1] - pads[1][0]
+    rows, cols = top + np.arange(k[0]), left + np.arange(k[1])
+    ok_r = (rows >= 0) & (rows < x.shape[0])
+    ok_c = (cols >= 0) & (cols < x.shape[1])
+    window = np.full(k, fill, dtype=np.float32)
+    window[np.ix_(ok_r, ok_c)] = x[np.ix_(rows[ok_r], cols[ok_c], [channel])][:, :, 0]
+    return window, np.outer(ok_r, ok_c), rows, cols
+
+
+def _pool_value(model: Model, acts: Acts, layer: str, channel: int, row: int,
+                col: int) -> float:
+    """The pooled value at ``(row, col, channel)`` of the layer's output maps (a global pool's
+    ``(C,)`` output is ``C`` maps of 1x1)."""
+    maps = model.layer(layer).kind.map_shape(model.shapes[layer])
+    assert maps is not None, f"{layer!r} does not output maps"
+    _check_pos((row, col, channel), maps, layer)
+    return float(np.asarray(acts[layer]).reshape(maps)[row, col, channel])
 
 
 def explain_max_pool(model: Model, acts: Acts, layer: str, channel: int, row: int,
                      col: int) -> MaxPoolExplanation:
     """Max-pool at ``(row, col, channel)``: its window and where the maximum is."""
-    _check_type(model, layer, "max_pool2d")
-    _check_pos((row, col, channel), model.shapes[layer], layer)
-    src = model.input_of(layer)
-    x = acts[src]
-    c = model.layer(layer).config
-    k, s = tuple(c["pool_size"]), tuple(c["strides"])
-    pads = ops.resolve_padding(c["padding"], x.shape[:2], k, s)
-    top, left = row * s[0] - pads[0][0], col * s[1] - pads[1][0]
-    rows, cols = top + np.arange(k[0]), left + np.arange(k[1])
-    ok_r = (rows >= 0) & (rows < x.shape[0])
-    ok_c = (cols >= 0) & (cols < x.shape[1])
-    window = np.full(k, -np.inf, dtype=np.float32)
-    window[np.ix_(ok_r, ok_c)] = x[np.ix_(rows[ok_r], cols[ok_c], [channel])][:, :, 0]
-    u, v = np.unravel_index(int(np.argmax(window)), k)
-    return MaxPoolExplanation(layer, src, channel, row, col, window, rows, cols,
-                              (int(u), int(v)), int(rows[u]), int(cols[v]),
-                              float(acts[layer][row, col, channel]))
+    _check_kind(model, layer, max_pool2d.KIND)
+    value = _pool_value(model, acts, layer, channel, row, col)
+    window, _, rows, cols = _pool_window(model, acts, layer, channel, row, col, -np.inf)
+    u, v = np.unravel_index(int(np.argmax(window)), window.shape)
+    return MaxPoolExplanation(layer, model.input_of(layer), channel, row, col, window, rows,
+                              cols, (int(u), int(v)), int(rows[u]), int(cols[v]), value)
+
+
+def explain_avg_pool(model: Model, acts: Acts, layer: str, channel: int, row: int,
+                     col: int) -> AvgPoolExplanation:
+    """Average pooling (or global average pooling: ``row = col = 0``) at ``(row, col,
+    channel)``: its window, how many real cells it covers, their sum and mean."""
+    _check_kind(model, layer, PoolKind)
+    value = _pool_value(model, acts, layer, channel, row, col)
+    window, inside, rows, cols = _pool_window(model, acts, layer, channel, row, col, 0.0)
+    count = int(inside.sum())
+    return AvgPoolExplanation(layer, model.input_of(layer), channel, row, col, window, inside,
+                              rows, cols, count, float(window.sum(dtype=np.float64)), value)
+
+
+def explain_pool(model: Model, acts: Acts, layer: str, channel: int, row: int,
+                 col: int) -> MaxPoolExplanation | AvgPoolExplanation:
+    """The pooling record the layer's kind calls for (max or mean)."""
+    kind: Any = model.layer(layer).kind
+    if kind.reduce == "max":
+        return explain_max_pool(model, acts, layer, channel, row, col)
+    return explain_avg_pool(model, acts, layer, channel, row, col)
 
 
 def explain_flatten(model: Model, acts: Acts, layer: str, index: int) -> FlattenExplanation:
     """Where flat ``index`` comes from (see :func:`ops.unflat_index` / :func:`ops.flat_index`)."""
-    _check_type(model, layer, "flatten")
+    _check_kind(model, layer, flatten.KIND)
     src = model.input_of(layer)
     shape = model.shapes[src]
     if len(shape) != 3:
@@ -289,7 +385,7 @@ def explain_flatten(model: Model, acts: Acts, layer: str, index: int) -> Flatten
 def explain_flatten_at(model: Model, acts: Acts, layer: str, row: int, col: int,
                        channel: int) -> FlattenExplanation:
     """Where ``x[row, col, channel]`` lands in the flattened vector (the other direction)."""
-    _check_type(model, layer, "flatten")
+    _check_kind(model, layer, flatten.KIND)
     shape = model.shapes[model.input_of(layer)]
     _check_pos((row, col, channel), shape, layer)
     return explain_flatten(model, acts, layer, ops.flat_index(row, col, channel, shape))
@@ -297,7 +393,7 @@ def explain_flatten_at(model: Model, acts: Acts, layer: str, row: int, col: int,
 
 def explain_dense(model: Model, acts: Acts, layer: str, unit: int) -> DenseExplanation:
     """One dense unit (a class, for the output layer): every input times its weight."""
-    _check_type(model, layer, "dense")
+    _check_kind(model, layer, dense.KIND)
     _check_pos((unit,), model.shapes[layer], layer)
     src = model.input_of(layer)
     spec = model.layer(layer)
@@ -322,21 +418,11 @@ def explain_softmax(model: Model, acts: Acts) -> SoftmaxExplanation:
                               acts["probabilities"])
 
 
-Record = (ConvExplanation | ReluExplanation | MaxPoolExplanation | FlattenExplanation
-          | DenseExplanation)
+Record = (ConvExplanation | ActivationExplanation | MaxPoolExplanation | AvgPoolExplanation
+          | FlattenExplanation | DenseExplanation)
 
 
 def explain_at(model: Model, acts: Acts, layer: str, position: Sequence[int]) -> Record:
     """The record for ``layer`` at ``position`` (``(row, col, channel)`` or ``(index,)``),
-    whatever the layer's type."""
-    kind = model.layer(layer).type
-    pos = tuple(int(p) for p in position)
-    if kind == "conv2d":
-        return explain_conv(model, acts, layer, pos[2], pos[0], pos[1])
-    if kind == "relu":
-        return explain_relu(model, acts, layer, pos)
-    if kind == "max_pool2d":
-        return explain_max_pool(model, acts, layer, pos[2], pos[0], pos[1])
-    if kind == "flatten":
-        return explain_flatten(model, acts, layer, pos[0])
-    return explain_dense(model, acts, layer, pos[0])
+    whatever the layer's kind (each kind's ``explain`` hook)."""
+    return model.layer(layer).kind.explain(model, acts, layer, tuple(int(p) for p in position))

@@ -6,10 +6,14 @@ Native format (see docs/ARCHITECTURE.md): one ``numpy.savez`` archive, no pickle
 
 TF.js layers format: ``model.json`` (a Keras ``Sequential`` topology plus a ``weightsManifest``)
 and binary shards.  Each manifest group's shards are concatenated in order and its weights read
-one after the other, little-endian, ``prod(shape)`` values each.  Supported layers: InputLayer,
-Conv2D, Activation / ReLU (relu, linear), MaxPooling2D, Flatten, Dense.  A fused ``relu``
-becomes its own layer ``<name>_relu``; a final ``softmax`` is dropped because ``forward``
-always adds ``probabilities = softmax(logits)``, which keeps the logits visible.
+one after the other, little-endian, ``prod(shape)`` values each.  Supported layers: each
+kind's ``keras_classes`` (:mod:`pyapp.cnn.kinds`: Conv2D, Dense, ReLU, LeakyReLU,
+MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D, Flatten), ``Activation`` with a
+kind's ``keras_activation`` (relu, sigmoid, tanh) or linear, BatchNormalization (folded into
+the conv / dense layer before it at load: the same outputs, one layer fewer) and Dropout /
+InputLayer (identity at inference: dropped).  A fused activation of Conv2D / Dense becomes
+its own layer ``<name>_<activation>`` (``c1_relu``); a final ``softmax`` is dropped because
+``forward`` always adds ``probabilities = softmax(logits)``, which keeps the logits visible.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
+import struct
 import zipfile
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -24,16 +30,168 @@ from typing import IO, Any
 
 import numpy as np
 
-from .model import LayerSpec, Model
+from pyapp import budgets
+
+from . import ops
+from .kinds import KINDS, LayerKind
+from .model import LAYER_NAME_RE, LayerSpec, Model
 
 NATIVE_FORMAT = "cnn-explainer-native"
 SPEC_KEY = "spec.json"
-TFJS_LAYERS = ("InputLayer", "Conv2D", "Activation", "ReLU", "MaxPooling2D", "Flatten", "Dense")
 DEFAULT_PREPROCESSING = {"scale": [0, 1], "crop": "center-square", "background": [255, 255, 255]}
 
 
 class ModelFormatError(ValueError):
     """A model file that cannot be read or uses something unsupported."""
+
+
+class ModelBudgetError(ModelFormatError):
+    """A model over one of the budgets in :mod:`pyapp.budgets` (the message names it)."""
+
+
+# --- budgets, checked before the work they bound -------------------------------------
+_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+# control characters and bidirectional overrides: removed from names shown to people
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def json_depth(text: str | bytes) -> int:
+    """The deepest nesting of lists / objects in a JSON text, without parsing it (a deeply
+    nested document would exhaust the parser's stack: in the page that kills Pyodide)."""
+    if isinstance(text, (bytes, bytearray)):
+        text = bytes(text).decode("utf-8", "replace")
+    brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", text))
+    depth = deepest = 0
+    for ch in brackets:
+        if ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > budgets.MAX_JSON_DEPTH:
+                    return deepest
+        else:
+            depth -= 1
+    return deepest
+
+
+def parse_json(data: bytes | str, what: str) -> Any:
+    """JSON from outside, within :data:`~pyapp.budgets.MAX_SPEC_BYTES` and
+    :data:`~pyapp.budgets.MAX_JSON_DEPTH`."""
+    if len(data) > budgets.MAX_SPEC_BYTES:
+        raise ModelBudgetError(f"{what} is {budgets.plain_size(len(data))}; the app reads up to "
+                               f"{budgets.plain_size(budgets.MAX_SPEC_BYTES)}")
+    if json_depth(data) > budgets.MAX_JSON_DEPTH:
+        raise ModelBudgetError(f"{what} is nested more than {budgets.MAX_JSON_DEPTH} levels "
+                               f"deep, more than a model needs")
+    try:
+        return json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise ModelFormatError(f"{what} is not valid JSON: {exc}") from exc
+
+
+def check_zip_directory(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """Member count and declared sizes, from the zip directory (nothing is inflated yet)."""
+    infos = zf.infolist()
+    if len(infos) > budgets.MAX_MODEL_MEMBERS:
+        raise ModelBudgetError(f"the model file has {len(infos):,} entries; a model may have up "
+                               f"to {budgets.MAX_MODEL_MEMBERS}")
+    total = 0
+    for info in infos:
+        if info.file_size > budgets.MAX_MEMBER_BYTES:
+            raise ModelBudgetError(
+                f"the entry {info.filename[:60]!r} unpacks to "
+                f"{budgets.plain_size(info.file_size)}; an entry may have up to "
+                f"{budgets.plain_size(budgets.MAX_MEMBER_BYTES)}")
+        total += info.file_size
+    if total > budgets.MAX_UNCOMPRESSED_BYTES:
+        raise ModelBudgetError(f"the model unpacks to {budgets.plain_size(total)}; a model may "
+                               f"unpack to up to "
+                               f"{budgets.plain_size(budgets.MAX_UNCOMPRESSED_BYTES)}")
+    return infos
+
+
+def _npy_header(zf: zipfile.ZipFile, member: str) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype from a ``.npy`` member's header (reads its first bytes only)."""
+    with zf.open(member) as fh:
+        version = np.lib.format.read_magic(fh)
+        if version == (1, 0):
+            shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+        else:
+            shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+    return tuple(int(v) for v in shape), dtype
+
+
+def check_architecture(input_shape: Sequence[int], layers: Sequence[LayerSpec]) -> None:
+    """Input size, layer count, activation sizes and multiply-adds, from the spec alone."""
+    if len(layers) > budgets.MAX_LAYERS:
+        raise ModelBudgetError(f"the model has {len(layers)} layers; the app shows models of up "
+                               f"to {budgets.MAX_LAYERS} layers")
+    shape = tuple(int(v) for v in input_shape)
+    if len(shape) != 3 or min(shape) < 1:
+        raise ModelFormatError(f"the input shape {list(shape)} is not (height, width, channels)")
+    h, w = shape[0], shape[1]
+    if max(h, w) > budgets.MAX_INPUT_SIDE or h * w > budgets.MAX_INPUT_PIXELS:
+        raise ModelBudgetError(
+            f"the model's input is {h:,} x {w:,} pixels; the app runs models whose input has "
+            f"up to {budgets.MAX_INPUT_PIXELS:,} pixels (for example 256 x 256)")
+    total, macs = int(np.prod(shape)), 0
+    for layer in layers:
+        try:
+            out = layer.output_shape(shape)
+        except (ValueError, KeyError, IndexError) as exc:
+            raise ModelFormatError(str(exc)) from exc
+        if min(out) < 1:
+            raise ModelFormatError(f"layer {layer.name!r} has no outputs ({out})")
+        size = int(np.prod(out))
+        total += size
+        for want in layer.expected_weights(shape).values():
+            if want and len(want) >= 2:
+                macs += size * int(np.prod(want[:-1]))
+        shape = out
+    if total > budgets.MAX_ACTIVATION_VALUES:
+        raise ModelBudgetError(f"the model computes {total:,} values per image; the app runs "
+                               f"models of up to {budgets.MAX_ACTIVATION_VALUES:,}")
+    if macs > budgets.MAX_MULTIPLY_ADDS:
+        raise ModelBudgetError(f"the model needs {macs:,} multiply-adds per image; the app "
+                               f"runs models of up to {budgets.MAX_MULTIPLY_ADDS:,}")
+
+
+def check_model(model: Model) -> Model:
+    """What a loaded model must be to be shown: classes (strings, at least one), finite
+    weights, the architecture budgets."""
+    check_architecture(model.input_shape, model.layers)
+    if model.num_classes < 1:
+        raise ModelFormatError("the model has no classes (its last layer has no outputs)")
+    if model.num_classes > budgets.MAX_CLASSES:
+        raise ModelBudgetError(f"the model has {model.num_classes:,} classes; the app shows up "
+                               f"to {budgets.MAX_CLASSES:,}")
+    for layer in model.layers:
+        for key, w in layer.weights.items():
+            if not np.isfinite(w).all():
+                raise ModelFormatError(f"the {key} of layer {layer.name!r} holds infinite or "
+                                       f"undefined (NaN) values; export the model again")
+    return model
+
+
+def clean_class_names(names: Any) -> list[str] | None:
+    """Class names from outside as strings: numbers are written out, anything else is refused;
+    control characters and bidi overrides are dropped; each name is cut to
+    :data:`~pyapp.budgets.MAX_NAME_CHARS` characters."""
+    if names is None:
+        return None
+    if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
+        raise ModelFormatError("the class names are not a list of names")
+    if len(names) > budgets.MAX_CLASSES:
+        raise ModelBudgetError(f"the model has {len(names):,} class names; the app shows up to "
+                               f"{budgets.MAX_CLASSES:,}")
+    out = []
+    for i, n in enumerate(names):
+        if isinstance(n, bool) or not isinstance(n, (str, int, float)):
+            raise ModelFormatError(f"class name {i + 1} is not text ({type(n).__name__}); "
+                                   f"give every class a name")
+        out.append(_CONTROL.sub("", str(n))[:budgets.MAX_NAME_CHARS])
+    return out
 
 
 # --- native ---------------------------------------------------------------------------
@@ -50,27 +208,130 @@ def save_native(model: Model, dest: str | os.PathLike | IO[bytes]) -> None:
         np.savez(dest, **arrays)
 
 
-def load_native(source: str | os.PathLike | bytes | IO[bytes]) -> Model:
-    """Read a native ``.npz`` model from a path, bytes or a binary file."""
-    fp: Any = io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source
+def zip_entry_count(tail: bytes) -> int | None:
+    """The entry count a zip's end-of-central-directory record declares (``tail``: the file's
+    last 64 kB or more), read before the directory itself is parsed."""
+    at = tail.rfind(b"PK\x05\x06")
+    if at < 0 or at + 22 > len(tail):
+        return None
+    (count,) = struct.unpack("<H", tail[at + 10:at + 12])
+    if count == 0xFFFF:  # zip64: the count is in the zip64 record the locator points to
+        loc = tail.rfind(b"PK\x06\x06", 0, at)
+        if loc < 0 or loc + 40 > len(tail):
+            return None
+        (count,) = struct.unpack("<Q", tail[loc + 32:loc + 40])
+    return count
+
+
+def _open_zip(source: str | os.PathLike | bytes | IO[bytes]) -> zipfile.ZipFile:
+    fp: Any = io.BytesIO(bytes(source)) if isinstance(source, (bytes, bytearray)) else source
     try:
-        with np.load(fp, allow_pickle=False) as npz:
-            if SPEC_KEY not in npz.files:
+        if isinstance(fp, (str, os.PathLike)):
+            with open(fp, "rb") as fh:
+                fh.seek(0, os.SEEK_END)
+                fh.seek(max(0, fh.tell() - (1 << 16) - 64))
+                count = zip_entry_count(fh.read())
+        else:
+            fp.seek(0, os.SEEK_END)
+            fp.seek(max(0, fp.tell() - (1 << 16) - 64))
+            count = zip_entry_count(fp.read())
+            fp.seek(0)
+        if count is not None and count > budgets.MAX_MODEL_MEMBERS:
+            raise ModelBudgetError(f"the model file has {count:,} entries; a model may have "
+                                   f"up to {budgets.MAX_MODEL_MEMBERS}")
+        return zipfile.ZipFile(fp)
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+        raise ModelFormatError(f"not a readable native model file: {exc}") from exc
+
+
+def load_native(source: str | os.PathLike | bytes | IO[bytes]) -> Model:
+    """Read a native ``.npz`` model from a path, bytes or a binary file.
+
+    Budgets first (:mod:`pyapp.budgets`): the zip directory (member count, declared sizes),
+    ``spec.json`` (size, nesting), the architecture, then each needed weight's ``.npy`` header
+    (shape, dtype); only then are the needed members read. Unused members are never read."""
+    with _open_zip(source) as zf:
+        try:
+            infos = check_zip_directory(zf)
+            names = {info.filename for info in infos}
+            spec_member = SPEC_KEY + ".npy"
+            if spec_member not in names:
                 raise ModelFormatError(f"not a native model: no {SPEC_KEY!r} entry")
-            spec = json.loads(bytes(npz[SPEC_KEY]).decode("utf-8"))
-            weights = {k: npz[k] for k in npz.files if k != SPEC_KEY}
+            spec_info = zf.getinfo(spec_member)
+            if spec_info.file_size > budgets.MAX_SPEC_BYTES + 1024:
+                raise ModelBudgetError(
+                    f"{SPEC_KEY} is {budgets.plain_size(spec_info.file_size)}; the app reads "
+                    f"up to {budgets.plain_size(budgets.MAX_SPEC_BYTES)}")
+            with zf.open(spec_member) as fh:
+                raw = np.lib.format.read_array(fh, allow_pickle=False)
+            spec = parse_json(bytes(np.asarray(raw, dtype=np.uint8)).decode("utf-8"), SPEC_KEY)
+            if not isinstance(spec, dict):
+                raise ModelFormatError(f"{SPEC_KEY} does not hold a model description")
+            if spec.get("format") != NATIVE_FORMAT:
+                raise ModelFormatError(f"unknown model format {str(spec.get('format'))[:40]!r}")
+            if spec.get("version") != 1:
+                raise ModelFormatError(
+                    f"unsupported native format version {str(spec.get('version'))[:20]!r}")
+            plan = _native_plan(spec)
+            total = sum(int(np.prod(want, dtype=np.float64)) * 4 for want in plan.values())
+            if total > budgets.MAX_UNCOMPRESSED_BYTES:
+                raise ModelBudgetError(
+                    f"the model's weights take {budgets.plain_size(total)}; a model may have "
+                    f"up to {budgets.plain_size(budgets.MAX_UNCOMPRESSED_BYTES)}")
+            weights: dict[str, np.ndarray] = {}
+            for key, want in plan.items():
+                member = key + ".npy"
+                if member not in names:
+                    continue  # Model() names the missing weight
+                shape, dtype = _npy_header(zf, member)
+                if shape != want or dtype.kind not in "fiu" or dtype.hasobject:
+                    raise ModelFormatError(f"weight {key!r} has shape {shape} ({dtype}), "
+                                           f"expected {want}")
+                # numpy allocates what the header claims before reading: the entry must hold it
+                if int(np.prod(shape, dtype=np.float64)) * dtype.itemsize > zf.getinfo(
+                        member).file_size:
+                    raise ModelFormatError(f"weight {key!r} is shorter than its header says")
+                with zf.open(member) as fh:
+                    weights[key] = np.lib.format.read_array(fh, allow_pickle=False)
+        except ModelFormatError:
+            raise
+        except (OSError, ValueError, KeyError, EOFError, UnicodeDecodeError,
+                zipfile.BadZipFile) as exc:
+            raise ModelFormatError(f"not a readable native model file: {exc}") from exc
+    try:
+        spec = {**spec, "class_names": clean_class_names(spec.get("class_names")),
+                "name": _CONTROL.sub("", str(spec.get("name", "model")))[:budgets.MAX_NAME_CHARS]}
+        return check_model(Model.from_spec(spec, weights))
     except ModelFormatError:
         raise
-    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-        raise ModelFormatError(f"not a readable native model file: {exc}") from exc
-    if spec.get("format") != NATIVE_FORMAT:
-        raise ModelFormatError(f"unknown model format {spec.get('format')!r}")
-    if int(spec.get("version", 0)) != 1:
-        raise ModelFormatError(f"unsupported native format version {spec.get('version')!r}")
-    try:
-        return Model.from_spec(spec, weights)
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise ModelFormatError(f"invalid native model: {exc}") from exc
+
+
+def _native_plan(spec: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:
+    """The weight arrays the spec needs, by key, with their shapes (architecture checked)."""
+    try:
+        entries = spec["layers"]
+        if not isinstance(entries, list) or len(entries) > budgets.MAX_LAYERS:
+            raise ModelBudgetError(f"the model has more than {budgets.MAX_LAYERS} layers (or "
+                                   f"no list of layers)")
+        layers = []
+        for entry in entries:
+            entry = dict(entry)
+            layers.append(LayerSpec(entry.pop("name"), entry.pop("type"), entry))
+        input_shape = [int(v) for v in spec["input_shape"]]
+    except ModelFormatError:
+        raise
+    except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+        raise ModelFormatError(f"invalid native model: {exc}") from exc
+    check_architecture(input_shape, layers)
+    plan: dict[str, tuple[int, ...]] = {}
+    shape: tuple[int, ...] = tuple(input_shape)
+    for layer in layers:
+        for key, want in layer.expected_weights(shape).items():
+            plan[f"{layer.name}/{key}"] = tuple(int(v) for v in want)
+        shape = layer.output_shape(shape)
+    return plan
 
 
 # --- TF.js layers ---------------------------------------------------------------------
@@ -83,6 +344,21 @@ def read_tfjs_weights(manifest: Sequence[Mapping[str, Any]],
     """All weights of a ``weightsManifest`` as float32 arrays by name.  Handles TF.js
     quantisation: uint8 / uint16 (``value = q * scale + min``) and float16."""
     out: dict[str, np.ndarray] = {}
+    shard_paths = [p for group in manifest for p in group["paths"]]
+    if len(shard_paths) > budgets.MAX_SHARDS:
+        raise ModelBudgetError(f"the model lists {len(shard_paths)} weight files; a model may "
+                               f"have up to {budgets.MAX_SHARDS}")
+    if len(set(shard_paths)) != len(shard_paths):
+        raise ModelFormatError("the model lists the same weight file more than once")
+    declared = 0
+    for group in manifest:
+        for w in group["weights"]:
+            n = int(np.prod([int(v) for v in w["shape"]], dtype=np.float64))
+            declared += n * 4
+    if declared > budgets.MAX_UNCOMPRESSED_BYTES:
+        raise ModelBudgetError(f"the model declares {budgets.plain_size(declared)} of weights; "
+                               f"a model may have up to "
+                               f"{budgets.plain_size(budgets.MAX_UNCOMPRESSED_BYTES)}")
     for group in manifest:
         buf = b"".join(read_file(p) for p in group["paths"])
         offset = 0
@@ -119,19 +395,64 @@ def _find_weight(weights: Mapping[str, np.ndarray], layer: str, key: str) -> np.
     return weights[hits[0]]
 
 
-def _activation(name: str, act: str, is_last: bool) -> list[LayerSpec]:
+#: Keras / TF.js class name -> the kind it is read as (each kind declares its classes).
+_KERAS_KINDS: dict[str, LayerKind] = {cls: kind for kind in KINDS.values()
+                                      for cls in kind.keras_classes}
+#: Keras ``activation`` names -> kinds (``linear`` adds no layer; a final ``softmax`` neither).
+_KERAS_ACTIVATIONS: dict[str, LayerKind] = {kind.keras_activation: kind
+                                            for kind in KINDS.values() if kind.keras_activation}
+#: Layers that compute nothing at inference: dropped at load.
+_IDENTITY_LAYERS = ("InputLayer", "Dropout", "SpatialDropout2D", "GaussianDropout",
+                    "GaussianNoise", "AlphaDropout")
+TFJS_LAYERS = (*_IDENTITY_LAYERS, "Activation", "BatchNormalization", *_KERAS_KINDS)
+
+
+def unsupported_layer(name: str, cls: Any) -> ModelFormatError:
+    """The plain message for a layer the page cannot show."""
+    return ModelFormatError(f"The model's layer {name!r} is of kind {cls!r}, which this app "
+                            "cannot show.")
+
+
+def _activation(name: str, act: Any, is_last: bool) -> list[LayerSpec]:
     """Layers for a (fused) Keras activation; ``[]`` for linear and for a final softmax."""
     if act in (None, "linear"):
         return []
-    if act == "relu":
-        return [LayerSpec(name, "relu")]
     if act == "softmax" and is_last:
         return []
-    raise ModelFormatError(f"unsupported activation {act!r} in layer {name!r}")
+    kind = _KERAS_ACTIVATIONS.get(act)
+    if kind is None:
+        raise ModelFormatError(f"The model's layer {name!r} uses the activation {act!r}, "
+                               "which this app cannot show.")
+    return [LayerSpec(name, kind.type)]
+
+
+def _fold_batchnorm(layers: list[LayerSpec], name: str, cfg: Mapping[str, Any],
+                    find: Callable[[str], np.ndarray]) -> None:
+    """Fold an inference-mode BatchNormalization into the conv / dense layer just before it
+    (:func:`pyapp.cnn.ops.fold_batchnorm`): the same outputs, one layer fewer."""
+    axis = cfg.get("axis", -1)
+    axis = axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
+    prev = layers[-1] if layers else None
+    if prev is None or prev.kind.role not in ("conv", "linear"):
+        raise ModelFormatError(f"The model's batch normalisation {name!r} does not follow a "
+                               "convolution or dense layer directly, so it cannot be folded "
+                               "into it.")
+    if axis not in (-1, 3 if prev.kind.role == "conv" else 1):  # the channel axis
+        raise ModelFormatError(f"The model's batch normalisation {name!r} normalises axis "
+                               f"{axis!r}; only the channel axis is supported.")
+    units = prev.weights["kernel"].shape[-1]
+    ones, zeros = np.ones(units, np.float32), np.zeros(units, np.float32)
+    gamma = find("gamma") if cfg.get("scale", True) else ones
+    beta = find("beta") if cfg.get("center", True) else zeros
+    kernel, bias = ops.fold_batchnorm(prev.weights["kernel"], prev.weights.get("bias"), gamma,
+                                      beta, find("moving_mean"), find("moving_variance"),
+                                      float(cfg.get("epsilon", 1e-3)))
+    prev.weights = {**prev.weights, "kernel": kernel, "bias": bias}
 
 
 def _tfjs_layers(layer_cfgs: Sequence[Mapping[str, Any]],
                  weights: Mapping[str, np.ndarray]) -> tuple[list[LayerSpec], list[int] | None]:
+    """Translate Keras layer configs into layer specs, kind by kind (see the module doc)."""
     layers: list[LayerSpec] = []
     input_shape = None
     for i, entry in enumerate(layer_cfgs):
@@ -139,51 +460,34 @@ def _tfjs_layers(layer_cfgs: Sequence[Mapping[str, Any]],
         name = cfg.get("name", f"layer_{i}")
         is_last = i == len(layer_cfgs) - 1
         if cls not in TFJS_LAYERS:
-            raise ModelFormatError(f"unsupported layer type {cls!r} (layer {name!r}); "
-                                   f"supported: {', '.join(TFJS_LAYERS)}")
+            raise unsupported_layer(name, cls)
         shape = cfg.get("batch_input_shape") or cfg.get("batch_shape")
         if shape and input_shape is None:
             input_shape = list(shape[1:])
         if cfg.get("data_format", "channels_last") != "channels_last":
             raise ModelFormatError(f"layer {name!r}: only channels_last is supported")
-        if cls == "InputLayer":
+
+        def find(key: str, layer: str = name) -> np.ndarray:
+            return _find_weight(weights, layer, key)
+
+        if cls in _IDENTITY_LAYERS:
             continue
-        if cls == "Conv2D":
-            if int(cfg.get("groups", 1)) != 1:
-                raise ModelFormatError(f"layer {name!r}: grouped convolution is not supported")
-            if cfg.get("padding", "valid") not in ("valid", "same"):
-                raise ModelFormatError(f"layer {name!r}: padding {cfg.get('padding')!r}")
-            kernel = _find_weight(weights, name, "kernel")
-            bias = (_find_weight(weights, name, "bias") if cfg.get("use_bias", True)
-                    else np.zeros(int(cfg["filters"]), np.float32))
-            layers.append(LayerSpec(name, "conv2d", {
-                "filters": cfg["filters"], "kernel_size": cfg["kernel_size"],
-                "strides": cfg.get("strides", [1, 1]), "padding": cfg.get("padding", "valid"),
-                "dilation": cfg.get("dilation_rate", [1, 1])},
-                {"kernel": kernel, "bias": bias}))
-            layers += _activation(f"{name}_relu", cfg.get("activation"), is_last)
-        elif cls == "Dense":
-            kernel = _find_weight(weights, name, "kernel")
-            bias = (_find_weight(weights, name, "bias") if cfg.get("use_bias", True)
-                    else np.zeros(int(cfg["units"]), np.float32))
-            layers.append(LayerSpec(name, "dense", {"units": cfg["units"]},
-                                    {"kernel": kernel, "bias": bias}))
-            layers += _activation(f"{name}_relu", cfg.get("activation"), is_last)
-        elif cls == "Activation":
+        if cls == "Activation":
             layers += _activation(name, cfg.get("activation"), is_last)
-        elif cls == "ReLU":
-            if (cfg.get("max_value") is not None or float(cfg.get("negative_slope", 0)) != 0
-                    or float(cfg.get("threshold", 0)) != 0):
-                raise ModelFormatError(f"layer {name!r}: only a plain ReLU is supported")
-            layers.append(LayerSpec(name, "relu"))
-        elif cls == "MaxPooling2D":
-            if cfg.get("padding", "valid") not in ("valid", "same"):
-                raise ModelFormatError(f"layer {name!r}: padding {cfg.get('padding')!r}")
-            layers.append(LayerSpec(name, "max_pool2d", {
-                "pool_size": cfg.get("pool_size", [2, 2]), "strides": cfg.get("strides"),
-                "padding": cfg.get("padding", "valid")}))
-        else:  # Flatten
-            layers.append(LayerSpec(name, "flatten"))
+        elif cls == "BatchNormalization":
+            _fold_batchnorm(layers, name, cfg, find)
+        else:
+            kind = _KERAS_KINDS[cls]
+            try:
+                config = kind.from_keras(cfg)
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ModelFormatError(f"layer {name!r} ({cls}): {exc}") from exc
+            keras_weights = getattr(kind, "keras_weights", None)
+            w = keras_weights(cfg, find) if keras_weights else {}
+            layers.append(LayerSpec(name, kind.type, config, w))
+            act = cfg.get("activation")
+            if keras_weights and act not in (None, "linear"):  # a fused activation
+                layers += _activation(f"{name}_{act}", act, is_last)
     return layers, input_shape
 
 
@@ -193,8 +497,11 @@ def load_tfjs(model_json: bytes | str | Mapping[str, Any], read_file: Callable[[
     (``read_file(path)`` gets each manifest path, relative to ``model.json``).  Class names:
     the argument, else ``userDefinedMetadata.class_names`` in ``model.json``, else numbers."""
     try:
-        doc = json.loads(model_json) if isinstance(model_json, (bytes, str)) else model_json
+        doc = (parse_json(model_json, "model.json") if isinstance(model_json, (bytes, str))
+               else model_json)
         topo = doc["modelTopology"]
+    except ModelFormatError:
+        raise
     except (ValueError, KeyError, TypeError) as exc:
         raise ModelFormatError(f"not a TF.js layers model.json: {exc}") from exc
     cfg = topo.get("model_config", topo)
@@ -207,20 +514,30 @@ def load_tfjs(model_json: bytes | str | Mapping[str, Any], read_file: Callable[[
         weights = read_tfjs_weights(doc.get("weightsManifest", []), read_file)
     except OSError as exc:
         raise ModelFormatError(f"cannot read the weight shards: {exc}") from exc
-    layers, input_shape = _tfjs_layers(layer_cfgs, weights)
+    try:
+        layers, input_shape = _tfjs_layers(layer_cfgs, weights)
+    except ModelFormatError:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:  # e.g. a layer name that is not allowed
+        raise ModelFormatError(f"invalid TF.js model: {exc}") from exc
     if input_shape is None or any(v is None for v in input_shape):
         raise ModelFormatError("the model does not declare a fixed input shape")
     meta = doc.get("userDefinedMetadata") or {}
-    names = class_names or meta.get("class_names") or meta.get("classNames")
+    if not isinstance(meta, Mapping):
+        meta = {}
+    names = clean_class_names(class_names or meta.get("class_names") or meta.get("classNames"))
+    check_architecture(input_shape, layers)
     try:
-        return Model(layers, input_shape, names,
+        return check_model(Model(layers, input_shape, names,
                      name=str(inner.get("name", "tfjs model")) if isinstance(inner, Mapping)
                      else "tfjs model",
                      preprocessing=DEFAULT_PREPROCESSING,
                      provenance={"source": "TF.js layers model",
                                  "generated_by": doc.get("generatedBy"),
-                                 "converted_by": doc.get("convertedBy")})
-    except ValueError as exc:
+                                 "converted_by": doc.get("convertedBy")}))
+    except ModelFormatError:
+        raise
+    except (ValueError, TypeError) as exc:
         raise ModelFormatError(f"invalid TF.js model: {exc}") from exc
 
 
@@ -235,6 +552,10 @@ def with_class_names(model: Model, class_names: Sequence[str] | None) -> Model:
     """``model`` with other class names (unchanged when none are given)."""
     if not class_names:
         return model
+    class_names = clean_class_names(class_names)
+    if not class_names or len(class_names) != model.num_classes:
+        raise ModelFormatError(f"{len(class_names or [])} class names were given for a model "
+                               f"with {model.num_classes} classes")
     return Model(model.layers, model.input_shape, class_names, model.name,
                  model.preprocessing, model.provenance, model.checks)
 
@@ -246,6 +567,28 @@ def sniff_format(head: bytes) -> str | None:
     if head.lstrip()[:1] == b"{":
         return "tfjs"
     return None
+
+
+def check_tfjs_topology(doc: Mapping[str, Any]) -> None:
+    """Layer count and names of a TF.js ``model.json``, before any shard is fetched."""
+    try:
+        topo = doc["modelTopology"]
+        cfg = topo.get("model_config", topo)
+        inner = cfg.get("config", {})
+        layer_cfgs = inner.get("layers", []) if isinstance(inner, Mapping) else inner
+        if len(layer_cfgs) > budgets.MAX_LAYERS + 1:
+            raise ModelBudgetError(f"the model has {len(layer_cfgs)} layers; the app shows "
+                                   f"models of up to {budgets.MAX_LAYERS} layers")
+        for i, entry in enumerate(layer_cfgs):
+            name = entry.get("config", {}).get("name", f"layer_{i}")
+            if not isinstance(name, str) or not LAYER_NAME_RE.fullmatch(name):
+                LayerSpec(name, "relu")  # raises the documented message
+    except ModelFormatError:
+        raise
+    except ValueError as exc:
+        raise ModelFormatError(str(exc)) from exc
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ModelFormatError(f"not a TF.js layers model.json: {exc}") from exc
 
 
 def tfjs_shard_paths(model_json: Mapping[str, Any]) -> list[str]:

@@ -1,12 +1,13 @@
 """A sequential CNN: an ordered list of named layers, each a spec plus its weights.
 
 Shapes are inferred from the spec (never hard-coded), so the same code runs TinyVGG
-(64x64x3 -> 10 classes) and any other sequential stack of conv2d / relu / max_pool2d /
-flatten / dense layers.  ``Model.forward`` returns every activation by name.
+(64x64x3 -> 10 classes) and any other sequential stack of the layer kinds in
+:mod:`pyapp.cnn.kinds`.  ``Model.forward`` returns every activation by name.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,31 +15,21 @@ from typing import Any
 import numpy as np
 
 from . import ops
+from .kinds import KINDS, LayerKind, conv2d, dense, flatten, kind_of, max_pool2d, relu
 
-LAYER_TYPES = ("conv2d", "relu", "max_pool2d", "flatten", "dense")
 RESERVED_NAMES = ("input", "probabilities")
+#: What a layer name may be (docs/ARCHITECTURE.md, "Layer names"): names end up in element ids,
+#: CSS selectors, URL hashes and "layer:index" keys, so anything else is refused at load.
+LAYER_NAME_RE = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 Shape = tuple[int, ...]
-
-
-def _norm_padding(padding: Any) -> str | list[list[int]]:
-    """Padding as stored in a spec: ``"valid"``, ``"same"`` or ``[[top, bottom], [l, r]]``."""
-    if isinstance(padding, str):
-        if padding.lower() not in ("valid", "same"):
-            raise ValueError(f"unknown padding {padding!r}")
-        return padding.lower()
-    # resolve with dummy sizes: explicit paddings do not depend on them
-    pads = ops.resolve_padding(padding, (1, 1), (1, 1), (1, 1))
-    return [list(pads[0]), list(pads[1])]
 
 
 @dataclass
 class LayerSpec:
-    """One layer: its ``name``, ``type`` (one of :data:`LAYER_TYPES`), hyper-parameters
-    (``config``, JSON-able) and ``weights`` (``"kernel"`` and ``"bias"``, float32).
-
-    ``conv2d`` config: ``filters``, ``kernel_size`` ``[kh, kw]``, ``strides``, ``padding``,
-    ``dilation``; kernel HWIO ``(kh, kw, C_in, filters)``.  ``max_pool2d``: ``pool_size``,
-    ``strides``, ``padding``.  ``dense``: ``units``; kernel ``(inputs, units)``.
+    """One layer: its ``name``, ``type`` (a kind in :data:`pyapp.cnn.kinds.KINDS`),
+    hyper-parameters (``config``, JSON-able, normalised by the kind) and ``weights`` (e.g.
+    ``"kernel"`` and ``"bias"``, float32).  Each kind's module documents its config and
+    weights; the layer asks its :attr:`kind` for shapes and the forward pass.
     """
 
     name: str
@@ -47,33 +38,26 @@ class LayerSpec:
     weights: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.type not in LAYER_TYPES:
+        if self.type not in KINDS:
             raise ValueError(f"layer {self.name!r}: unsupported layer type {self.type!r} "
-                             f"(supported: {', '.join(LAYER_TYPES)})")
-        if not self.name or self.name in RESERVED_NAMES or "/" in self.name:
-            raise ValueError(f"invalid layer name {self.name!r}")
-        c = dict(self.config)
-        if self.type == "conv2d":
-            c = {
-                "filters": int(c["filters"]),
-                "kernel_size": list(ops.as_pair(c["kernel_size"], "kernel_size")),
-                "strides": list(ops.as_pair(c.get("strides", 1), "strides")),
-                "padding": _norm_padding(c.get("padding", "valid")),
-                "dilation": list(ops.as_pair(c.get("dilation", 1), "dilation")),
-            }
-        elif self.type == "max_pool2d":
-            pool = list(ops.as_pair(c.get("pool_size", 2), "pool_size"))
-            c = {
-                "pool_size": pool,
-                "strides": list(ops.as_pair(c.get("strides") or pool, "strides")),
-                "padding": _norm_padding(c.get("padding", "valid")),
-            }
-        elif self.type == "dense":
-            c = {"units": int(c["units"])}
-        else:
-            c = {}
-        self.config = c
+                             f"(supported: {', '.join(KINDS)})")
+        if (not isinstance(self.name, str) or not LAYER_NAME_RE.fullmatch(self.name)
+                or self.name in RESERVED_NAMES):
+            shown = repr(self.name)[:40]
+            raise ValueError(f"the layer name {shown} is not allowed: a layer name is 1 to 64 "
+                             "letters, digits, '_', '.' or '-' (and not 'input' or "
+                             "'probabilities'); rename the layer and export the model again")
+        try:
+            self.config = self.kind.normalise_config(dict(self.config))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"layer {self.name!r} ({self.type}): invalid config: "
+                             f"{exc}") from exc
         self.weights = {k: np.asarray(v, dtype=np.float32) for k, v in self.weights.items()}
+
+    @property
+    def kind(self) -> LayerKind:
+        """The layer's kind (everything about its type)."""
+        return kind_of(self.type)
 
     def to_json(self) -> dict[str, Any]:
         """The JSON spec entry: ``{"name", "type", **config}``."""
@@ -81,54 +65,18 @@ class LayerSpec:
 
     def output_shape(self, in_shape: Shape) -> Shape:
         """Shape of this layer's output for an input of ``in_shape`` (validated)."""
-        c = self.config
-        if self.type in ("conv2d", "max_pool2d"):
-            if len(in_shape) != 3:
-                raise ValueError(f"layer {self.name!r} ({self.type}) needs an (H, W, C) input, "
-                                 f"got {in_shape}")
-            h, w, ch = in_shape
-            k = c["kernel_size"] if self.type == "conv2d" else c["pool_size"]
-            d = c.get("dilation", [1, 1])
-            pads = ops.resolve_padding(c["padding"], (h, w), tuple(k), tuple(c["strides"]),
-                                       tuple(d))
-            out_hw = [ops.conv_output_size(n, kk, s, sum(p), dd) for n, kk, s, p, dd
-                      in zip((h, w), k, c["strides"], pads, d, strict=True)]
-            if min(out_hw) < 1:
-                raise ValueError(f"layer {self.name!r}: window does not fit input {in_shape}")
-            return (out_hw[0], out_hw[1], c["filters"] if self.type == "conv2d" else ch)
-        if self.type == "relu":
-            return in_shape
-        if self.type == "flatten":
-            return (int(np.prod(in_shape)),)
-        if len(in_shape) != 1:
-            raise ValueError(f"dense layer {self.name!r} needs a flat input (add a flatten "
-                             f"layer), got {in_shape}")
-        return (c["units"],)
+        try:
+            return self.kind.output_shape(self.config, tuple(in_shape))
+        except ValueError as exc:
+            raise ValueError(f"layer {self.name!r} ({self.type}): {exc}") from exc
 
     def expected_weights(self, in_shape: Shape) -> dict[str, Shape]:
         """The weight arrays this layer needs and their shapes."""
-        if self.type == "conv2d":
-            kh, kw = self.config["kernel_size"]
-            f = self.config["filters"]
-            return {"kernel": (kh, kw, in_shape[2], f), "bias": (f,)}
-        if self.type == "dense":
-            u = self.config["units"]
-            return {"kernel": (in_shape[0], u), "bias": (u,)}
-        return {}
+        return self.kind.expected_weights(self.config, tuple(in_shape))
 
     def apply(self, x: np.ndarray) -> np.ndarray:
         """Run the layer on ``x``."""
-        c, w = self.config, self.weights
-        if self.type == "conv2d":
-            return ops.conv2d(x, w["kernel"], w["bias"], c["strides"], c["padding"],
-                              c["dilation"])
-        if self.type == "relu":
-            return ops.relu(x)
-        if self.type == "max_pool2d":
-            return ops.max_pool2d(x, c["pool_size"], c["strides"], c["padding"])
-        if self.type == "flatten":
-            return ops.flatten(x)
-        return ops.dense(x, w["kernel"], w["bias"])
+        return self.kind.forward(self.config, self.weights, x)
 
 
 class Model:
@@ -296,13 +244,14 @@ def sequential_cnn(
     for b, filters in enumerate(blocks, start=1):
         for i, f in enumerate(filters, start=1):
             k = (kernel_size, kernel_size, shape[2], f)
-            add(LayerSpec(f"conv_{b}_{i}", "conv2d", {"filters": f, "kernel_size": kernel_size},
+            add(LayerSpec(f"conv_{b}_{i}", conv2d.KIND.type,
+                          {"filters": f, "kernel_size": kernel_size},
                           {"kernel": init(kernel_size * kernel_size * shape[2], k),
                            "bias": np.zeros(f, np.float32)}))
-            add(LayerSpec(f"relu_{b}_{i}", "relu"))
-        add(LayerSpec(f"max_pool_{b}", "max_pool2d", {"pool_size": 2, "strides": 2}))
-    add(LayerSpec("flatten", "flatten"))
-    add(LayerSpec("output", "dense", {"units": num_classes},
+            add(LayerSpec(f"relu_{b}_{i}", relu.KIND.type))
+        add(LayerSpec(f"max_pool_{b}", max_pool2d.KIND.type, {"pool_size": 2, "strides": 2}))
+    add(LayerSpec("flatten", flatten.KIND.type))
+    add(LayerSpec("output", dense.KIND.type, {"units": num_classes},
                   {"kernel": init(shape[0], (shape[0], num_classes)),
                    "bias": np.zeros(num_classes, np.float32)}))
     return Model(layers, input_shape, class_names, name=name)

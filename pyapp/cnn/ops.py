@@ -128,13 +128,9 @@ def conv2d(
     kh, kw, cin, _ = kernel.shape
     if x.shape[2] != cin:
         raise ValueError(f"conv2d: input has {x.shape[2]} channels, kernel expects {cin}")
-    s, d = as_pair(strides, "strides"), as_pair(dilation, "dilation")
-    pads = resolve_padding(padding, (x.shape[0], x.shape[1]), (kh, kw), s, d)
-    win = _windows(pad2d(x, pads), (kh, kw), s, d)  # (H_out, W_out, C, kh, kw)
-    h_out, w_out = win.shape[:2]
-    # im2col: one row per output pixel, ordered (u, v, c) like the flattened HWIO kernel;
-    # a single matrix product is ~10x faster than tensordot on the strided view.
-    cols = win.transpose(0, 1, 3, 4, 2).reshape(h_out * w_out, kh * kw * cin)
+    # one row per output pixel, ordered (u, v, c) like the flattened HWIO kernel: a single
+    # matrix product is ~10x faster than tensordot on the strided view
+    cols, (h_out, w_out) = im2col(x, (kh, kw), strides, padding, dilation)
     out = (cols @ kernel.reshape(kh * kw * cin, -1)).reshape(h_out, w_out, -1)
     if bias is not None:
         out += np.asarray(bias, dtype=out.dtype)

@@ -16,10 +16,9 @@ from typing import Any
 import numpy as np
 
 from . import grads
+from .kinds import kind_of
 
 Acts = Mapping[str, np.ndarray]
-#: activations that rectify (keep the positive part); Grad-CAM's default layer is one of them
-RECTIFIERS = ("relu", "leaky_relu")
 
 
 def default_cam_layer(model: Any) -> str:
@@ -27,9 +26,9 @@ def default_cam_layer(model: Any) -> str:
     (``relu_2_2`` in TinyVGG); the last ``conv2d`` itself if no rectifier follows one."""
     layers = list(model.layers)
     for prev, layer in zip(reversed(layers[:-1]), reversed(layers[1:]), strict=True):
-        if layer.type in RECTIFIERS and prev.type == "conv2d":
+        if getattr(kind_of(layer.type), "rectifies", False) and kind_of(prev.type).role == "conv":
             return layer.name
-    convs = [layer.name for layer in layers if layer.type == "conv2d"]
+    convs = [layer.name for layer in layers if kind_of(layer.type).role == "conv"]
     if not convs:
         raise ValueError("Grad-CAM needs a convolution layer; this model has none")
     return convs[-1]

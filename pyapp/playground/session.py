@@ -30,7 +30,8 @@ class NetworkKernels:
 def first_conv_kernels(model: object) -> NetworkKernels | None:
     """The first conv2d layer's kernels of a :class:`pyapp.cnn.model.Model` (or ``None``)."""
     for layer in getattr(model, "layers", []):
-        if getattr(layer, "type", None) == "conv2d" and "kernel" in layer.weights:
+        kind = getattr(layer, "kind", None)
+        if getattr(kind, "role", None) == "conv" and "kernel" in layer.weights:
             return NetworkKernels(layer.name, np.asarray(layer.weights["kernel"]))
     return None
 

@@ -12,8 +12,10 @@ from html import escape
 
 import numpy as np
 
+from pyapp import numbers
 from pyapp.article.formulas import output_size_filled
-from pyapp.render.colormaps import contrast_text
+from pyapp.cnn.stats import abs_max
+from pyapp.render.colormaps import SIGNED, contrast_text
 
 from .compute import PlaygroundResult, Window
 from .geometry import CONTROL_NAMES, ControlRange, Settings, control_ranges
@@ -31,15 +33,8 @@ MAX_TERMS = 25
 
 
 def fmt(value: float, integer: bool) -> str:
-    """A number as the page shows it: whole numbers plainly, others with 2 decimals; the
-    minus sign is a real minus."""
-    if integer:
-        text = f"{int(round(value))}"
-    else:
-        text = f"{value:.2f}"
-        if text in ("-0.00",):
-            text = "0.00"
-    return text.replace("-", "\u2212")
+    """A number as the page shows it (``pyapp.numbers.plain``)."""
+    return numbers.plain(value, integer)
 
 
 def _is_integer(values: np.ndarray | Sequence[float]) -> bool:
@@ -53,14 +48,12 @@ def _rgb(r: float, g: float, b: float) -> str:
 
 def cell_colours(value: float, vmax: float, diverging: bool) -> tuple[str, str]:
     """(background, text colour) of a cell: grey levels from black (0) to white (``vmax``)
-    for the input, or blue (negative) - white (0) - red (positive) for kernels and outputs."""
+    for the input, or the one signed map (``SIGNED``: negative red, white 0, positive blue,
+    as every other view) for kernels and outputs."""
     t = 0.0 if vmax <= 0 else max(-1.0, min(1.0, value / vmax))
     if diverging:
-        if t >= 0:
-            bg = (255, 255 - 150 * t, 255 - 170 * t)
-        else:
-            bg = (255 + 175 * t, 255 + 120 * t, 255)
-        return _rgb(*bg), contrast_text(*bg)
+        r, g, b, _ = (int(c) for c in SIGNED.lut[SIGNED.indices(np.array([t]), -1.0, 1.0)[0]])
+        return _rgb(r, g, b), contrast_text(r, g, b)
     level = 40 + 215 * max(t, 0.0)
     return _rgb(level, level, level), contrast_text(level, level, level)
 
@@ -181,8 +174,8 @@ def stage_html(result: PlaygroundResult) -> str:
     st = result.settings
     integer_in = _is_integer(result.input)
     integer_k = _is_integer(result.kernel)
-    in_max = float(np.abs(result.input).max()) if result.input.size else 0.0
-    k_max = float(np.abs(result.kernel).max())
+    in_max = abs_max(result.input)
+    k_max = abs_max(result.kernel)
     n, p, side = st.input_size, st.padding, st.padded_size
     padded_note = f"after padding ({side}, {side})" if p else "no padding"
     parts = [
@@ -207,7 +200,7 @@ def stage_html(result: PlaygroundResult) -> str:
     else:
         o = result.output_side
         integer_out = integer_in and integer_k
-        o_max = float(np.abs(result.output).max())
+        o_max = abs_max(result.output)
         parts += [
             f"<figcaption>Output ({o}, {o})<small>hover, tap or focus a cell</small>"
             "</figcaption>",
@@ -274,7 +267,7 @@ def window_html(result: PlaygroundResult, window: Window) -> str:
         f"reads padded rows {r0 + 1}\u2013{r1 + 1}, columns {c0 + 1}\u2013{c1 + 1}"
         f"{step}:"
         "</p>"
-        f'<p class="pg-dot">{" + ".join(shown)}{rest} = '
+        f'<p class="pg-dot" tabindex="0">{" + ".join(shown)}{rest} = '
         f'<strong class="pg-total">{fmt(window.total, integer)}</strong></p>'
     )
 
@@ -291,7 +284,8 @@ def shell_html() -> str:
         "</div>"
         '<div class="pg-main">'
         '<div class="pg-stage" id="pg-stage"></div>'
-        '<div class="pg-formula" id="pg-formula" aria-label="Output size"></div>'
+        '<div class="pg-formula" id="pg-formula" role="region" tabindex="0"'
+        ' aria-label="Output size"></div>'
         '<div class="pg-issues" id="pg-issues" role="status" aria-live="polite"></div>'
         '<div class="pg-detail" id="pg-detail" aria-live="polite"></div>'
         "</div>"

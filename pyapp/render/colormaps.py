@@ -3,10 +3,11 @@
 All maps are 256-entry lookup tables interpolated from ColorBrewer schemes, which are designed
 to be perceptually ordered and readable by colour-blind viewers:
 
-- ``ACTIVATION`` (RdBu): diverging, centred on 0; negative red, positive blue (as the
-  reference CNN Explainer).
-- ``WEIGHT`` (PuOr): diverging, for kernel weights; negative orange, positive purple.
-- ``LOGIT`` (BrBG): diverging, for logits; negative brown, positive teal.
+- ``SIGNED`` (RdBu): the one map for every signed value in every view (feature maps,
+  kernel weights, logits, the playground's kernels and outputs): diverging, centred on 0,
+  negative red, positive blue, as the reference CNN Explainer.  Always used symmetrically,
+  ``[-limit, limit]``, so a value's sign decides its hue and its size its depth.
+  ``ACTIVATION``, ``WEIGHT`` and ``LOGIT`` are the same map under older names.
 - ``INPUT`` (greys): 0 black -> 1 white, for the input channels.
 """
 
@@ -18,10 +19,6 @@ import numpy as np
 
 _RDBU = ["#67001f", "#b2182b", "#d6604d", "#f4a582", "#fddbc7", "#f7f7f7",
          "#d1e5f0", "#92c5de", "#4393c3", "#2166ac", "#053061"]
-_PUOR = ["#7f3b08", "#b35806", "#e08214", "#fdb863", "#fee0b6", "#f7f7f7",
-         "#d8daeb", "#b2abd2", "#8073ac", "#542788", "#2d004b"]
-_BRBG = ["#543005", "#8c510a", "#bf812d", "#dfc27d", "#f6e8c3", "#f5f5f5",
-         "#c7eae5", "#80cdc1", "#35978f", "#01665e", "#003c30"]
 _GREYS = ["#000000", "#ffffff"]
 
 
@@ -91,10 +88,14 @@ class ColorMap:
         return f"#{int(rgba[0]):02x}{int(rgba[1]):02x}{int(rgba[2]):02x}"
 
 
-ACTIVATION = ColorMap("activation", _lut(_RDBU), True)
-WEIGHT = ColorMap("weight", _lut(_PUOR), True)
-LOGIT = ColorMap("logit", _lut(_BRBG), True)
+SIGNED = ColorMap("signed", _lut(_RDBU), True)
+ACTIVATION = WEIGHT = LOGIT = SIGNED
 INPUT = ColorMap("input", _lut(_GREYS), False)
+
+
+def signed_colour(value: float, limit: float) -> str:
+    """The CSS colour of one signed value on ``[-limit, limit]`` (the one sign->colour rule)."""
+    return SIGNED.color_of(float(value), -float(limit), float(limit))
 
 
 def contrast_text(r: float, g: float, b: float) -> str:

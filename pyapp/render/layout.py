@@ -3,9 +3,10 @@ space (``VIEW_W`` x ``height``).  The page scales that space uniformly (the netw
 the aspect ratio, the edges' SVG uses the same ``viewBox``), so the HTML boxes (positioned in
 percent) and the SVG edges line up at every size without measuring the DOM.
 
-Columns: the input's channels, every conv / relu / max-pool layer's maps (``flatten`` is not
-drawn: the output column's edges come from the last maps directly, as in the reference), and
-the output (one row per class).
+Columns: the input's channels, the maps of every layer whose kind ``draws_maps`` (conv,
+activations, pooling; ``flatten`` is not drawn: the output column's edges come from the last
+maps directly, as in the reference), and the output (the last linear layer, one row per
+class).  A column's ``kind`` is ``"input"``, ``"output"`` or the layer's kind name.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from .ranges import MAP_TYPES
+from pyapp.cnn.kinds import KINDS, kind_of
 
 VIEW_W = 1000.0
 TOP = 40.0  # heading band
@@ -25,8 +26,7 @@ OUT_W = 96.0  # output column width (label + bar)
 RIGHT = 8.0
 GAP_RATIO = 2.0  # space between modules relative to space inside a module
 
-KIND_SHORT = {"input": "input", "conv2d": "conv", "relu": "relu", "max_pool2d": "max_pool",
-              "dense": "output"}
+COLUMN_SHORT = {"input": "input", "output": "output"}  # the other columns: the kind's label
 INPUT_CHANNEL_NAMES = ("Red", "Green", "Blue")
 
 
@@ -42,7 +42,7 @@ class LayerInfo:
 @dataclass
 class Column:
     name: str  # activation name: "input", a layer name, or the output layer's name
-    kind: str  # "input", "conv2d", "relu", "max_pool2d", "dense"
+    kind: str  # "input", "output" or the name of a layer kind (e.g. conv2d)
     shape: tuple[int, ...]
     x: float  # left edge
     width: float
@@ -57,7 +57,9 @@ class Column:
 
     @property
     def short_label(self) -> str:
-        return KIND_SHORT.get(self.kind, self.kind)
+        if self.kind in KINDS:
+            return KINDS[self.kind].short_label
+        return COLUMN_SHORT.get(self.kind, self.kind)
 
     def neuron_name(self, index: int) -> str:
         """Accessible name, e.g. ``"conv_1_1, neuron 4 of 10"``."""
@@ -115,23 +117,23 @@ def layer_infos(model: object) -> list[LayerInfo]:
 
 
 def build_layout(input_shape: Sequence[int], layers: Sequence[LayerInfo]) -> OverviewLayout:
-    """Place every column and neuron.  The output column is the last dense layer."""
+    """Place every column and neuron.  The output column is the last linear (dense) layer;
+    a layer whose kind draws maps gets a column when its output is maps (an activation of a
+    hidden dense layer's vector does not)."""
     cols: list[Column] = [Column("input", "input", tuple(input_shape), 0, NODE,
                                  int(input_shape[-1]))]
-    prev_kind = "input"
     for info in layers:
-        if info.kind in MAP_TYPES:
-            start = info.kind == "conv2d" and prev_kind != "conv2d"
-            start = start or (info.kind == "conv2d" and prev_kind == "input")
-            cols.append(Column(info.name, info.kind, info.shape, 0, NODE, int(info.shape[-1]),
-                               sources="all" if info.kind == "conv2d" else "one",
-                               module_start=info.kind == "conv2d"))
-            prev_kind = info.kind
-    dense = [i for i in layers if i.kind == "dense"]
-    if not dense:
+        kind = kind_of(info.kind)
+        maps = kind.map_shape(info.shape) if kind.draws_maps else None
+        if maps is not None:
+            cols.append(Column(info.name, info.kind, info.shape, 0, NODE, maps[2],
+                               sources="all" if kind.role == "conv" else "one",
+                               module_start=kind.starts_module))
+    linear = [i for i in layers if kind_of(i.kind).role == "linear"]
+    if not linear:
         raise ValueError("the model has no dense output layer")
-    out = dense[-1]
-    cols.append(Column(out.name, "dense", out.shape, 0, OUT_W, int(out.shape[-1]),
+    out = linear[-1]
+    cols.append(Column(out.name, "output", out.shape, 0, OUT_W, int(out.shape[-1]),
                        sources="all", module_start=True))
 
     rows = max(c.count for c in cols)

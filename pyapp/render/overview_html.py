@@ -11,29 +11,30 @@ the probability in text.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from html import escape
 from typing import Any
 
+from pyapp import numbers
 from pyapp.sections import section_for_layer
 
-from .colormaps import ACTIVATION, INPUT
+from .colormaps import INPUT, SIGNED
+from .escaping import attr
 from .layout import BOTTOM, Column, OverviewLayout, edges, pct
-from .ranges import LegendSpec, format_limit
+from .ranges import LegendSpec
 
 RANGE_LABELS = {"unit": "Unit", "module": "Module", "global": "Global"}
 
 
-def _a(v: object) -> str:
-    return escape(str(v), quote=True)
+_a = attr  # every outside string (layer, class and file names) goes through it
 
 
 def neuron_id(layer: str, index: int) -> str:
+    """The element id of a neuron (not escaped: callers put it in an attribute with ``_a``)."""
     return f"ov-n-{layer}-{index}"
 
 
 def format_prob(p: float) -> str:
-    """How a probability is printed in the output column."""
-    return f"{100.0 * float(p):.1f}%"
+    """How a probability is printed in the output column (``numbers.percent``)."""
+    return numbers.percent(p)
 
 
 def _style(**props: str) -> str:
@@ -49,8 +50,9 @@ def _neuron(col: Column, j: int, layout: OverviewLayout, tabindex: int,
     if col.kind == "input":
         name = col.neuron_name(j).split(", ")[1].split(" (")[0]
         label = f'<span class="ov-chan ov-chan-{j}" aria-hidden="true">{_a(name)}</span>'
-    return (f'<div class="ov-n" role="button" tabindex="{tabindex}" id="{neuron_id(col.name, j)}"'
-            f' data-l="{_a(col.name)}" data-i="{j}" aria-label="{_a(col.neuron_name(j))}"'
+    return (f'<div class="ov-n" role="button" tabindex="{tabindex}"'
+            f' id="{_a(neuron_id(col.name, j))}" data-l="{_a(col.name)}" data-i="{j}"'
+            f' aria-label="{_a(col.neuron_name(j))}"'
             f' style="{style}"><canvas width="{w}" height="{h}"{bg}></canvas>{label}</div>')
 
 
@@ -60,20 +62,21 @@ def _output_row(col: Column, j: int, layout: OverviewLayout, name: str,
     width = bar.width if bar is not None else "0%"
     text = bar.text if bar is not None else ""
     cls = "ov-n ov-out" + (" ov-pred" if predicted else "")
-    return (f'<div class="{cls}" role="button" tabindex="-1" id="{neuron_id(col.name, j)}"'
+    return (f'<div class="{cls}" role="button" tabindex="-1" id="{_a(neuron_id(col.name, j))}"'
             f' data-l="{_a(col.name)}" data-i="{j}"'
             f' aria-label="{_a(output_label(col, j, name, text or None, predicted))}"'
-            f' style="{style}"><span class="ov-cls">{_a(name)}</span>'
+            f' style="{style}"><span class="ov-cls">{_a(name)}</span> '
             f'<span class="ov-barbox"><span class="ov-barfill" style="width:{_a(width)}">'
-            f'</span></span><span class="ov-prob">{_a(text)}</span></div>')
+            f'</span></span> <span class="ov-prob">{_a(text)}</span></div>')
 
 
 def output_label(col: Column, j: int, name: str, prob_text: str | None,
                  predicted: bool) -> str:
-    """Accessible name of an output row (``prob_text`` as the row prints it)."""
-    s = f"{col.name}, class {j + 1} of {col.count}: {name}"
-    if prob_text:
-        s += f", probability {prob_text}"
+    """Accessible name of an output row: it starts with the row's visible text (class name,
+    probability as printed), as speech-input users say what they see, then the position and
+    layer."""
+    s = name if not prob_text else f"{name} {prob_text}"
+    s += f", class {j + 1} of {col.count} of {col.name}"
     return s + (", predicted" if predicted else "")
 
 
@@ -81,9 +84,9 @@ def _heading(col: Column) -> str:
     shape = col.long_label[len(col.name) + 1:]
     # the label links to the article's section on this kind of layer
     href = f"#{section_for_layer(col.kind)}"
-    return (f'<h3 class="ov-head" id="ov-h-{_a(col.name)}"><a class="ov-head-link" href="{href}">'
+    return (f'<h2 class="ov-head" id="ov-h-{_a(col.name)}"><a class="ov-head-link" href="{href}">'
             f'<span class="ov-long">{_a(col.name)} <small>{_a(shape)}</small></span>'
-            f'<span class="ov-short" aria-hidden="true">{_a(col.short_label)}</span></a></h3>')
+            f'<span class="ov-short" aria-hidden="true">{_a(col.short_label)}</span></a></h2>')
 
 
 def edges_svg(layout: OverviewLayout) -> str:
@@ -109,10 +112,11 @@ def legends_html(layout: OverviewLayout, specs: Sequence[LegendSpec]) -> str:
                          "input pixel values from 0 (black) to 1 (white)"))
     for spec in specs:
         first, last = layout.column(spec.layers[0]), layout.column(spec.layers[-1])
-        lim = format_limit(spec.limit)
-        desc = f"{', '.join(spec.layers)}: from -{lim} (red) through 0 (white) to {lim} (blue)"
+        lim = numbers.limit(spec.limit)
+        neg = numbers.limit(-spec.limit)
+        desc = f"{', '.join(spec.layers)}: from {neg} (red) through 0 (white) to {lim} (blue)"
         parts.append(_legend(first.x, last.x + last.width - first.x, layout, top,
-                             ACTIVATION.css_gradient(), (f"-{lim}", "0.00", lim),
+                             SIGNED.css_gradient(), (neg, numbers.limit(0), lim),
                              " ".join(spec.layers), desc))
     return "".join(parts)
 
@@ -122,7 +126,7 @@ def _legend(x: float, w: float, layout: OverviewLayout, top: str, gradient: str,
     # a single-column legend is too narrow for three numbers: show "±lim" under it
     narrow = w < 2 * layout.node
     tick_html = (f'<span class="ov-tick">&#177;{_a(ticks[2])}</span>' if narrow and
-                 ticks[0].startswith("-") else
+                 ticks[0].startswith(numbers.MINUS) else
                  "".join(f'<span class="ov-tick">{_a(t)}</span>' for t in ticks))
     style = _style(left=pct(x, layout.width), width=pct(w, layout.width), top=top)
     return (f'<div class="ov-legend{" ov-narrow" if narrow else ""}" data-layers="{_a(layers)}"'
@@ -150,7 +154,7 @@ def network_html(
         out.append(f'<section class="ov-col ov-k-{col.kind}" data-l="{_a(col.name)}"'
                    f' aria-labelledby="ov-h-{_a(col.name)}" style="{style}">{_heading(col)}')
         for j in range(col.count):
-            if col.kind == "dense":
+            if col.kind == "output":
                 bar = bars[j] if bars is not None else None
                 out.append(_output_row(col, j, layout, class_names[j], bar, j == predicted))
             else:

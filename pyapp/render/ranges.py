@@ -3,8 +3,9 @@
 - ``unit``: each layer is coloured on its own symmetric range ``[-m, m]``, ``m = max |a|``
   over that layer's maps (the reference app's "Unit" scale).
 - ``module``: the layers of one module share the largest of their ranges.  A module starts at
-  each conv layer and takes the non-conv layers that follow it (TinyVGG: conv+relu,
-  conv+relu+pool, conv+relu, conv+relu+pool), as the reference app groups its legends.
+  each layer whose kind ``starts_module`` (conv) and takes the layers that follow it
+  (TinyVGG: conv+relu, conv+relu+pool, conv+relu, conv+relu+pool), as the reference app
+  groups its legends.
 - ``global``: every hidden layer shares one range.
 
 The input is always ``[0, 1]`` (greys) and the output's probabilities ``[0, 1]``.
@@ -17,8 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pyapp.cnn.kinds import draws_maps, starts_module
+from pyapp.cnn.stats import abs_max
+
 RANGE_MODES = ("unit", "module", "global")
-MAP_TYPES = ("conv2d", "relu", "max_pool2d")
 
 
 @dataclass(frozen=True)
@@ -30,29 +33,21 @@ class LegendSpec:
 
 
 def hidden_layers(layer_types: Sequence[tuple[str, str]]) -> list[str]:
-    """Names of the layers drawn as feature maps (conv / relu / pool), in order."""
-    return [name for name, kind in layer_types if kind in MAP_TYPES]
+    """Names of the layers drawn as feature maps (conv, activations, pooling), in order."""
+    return [name for name, kind in layer_types if draws_maps(kind)]
 
 
 def modules(layer_types: Sequence[tuple[str, str]]) -> list[list[str]]:
     """Group the feature-map layers into modules: a new module starts at every conv."""
     groups: list[list[str]] = []
     for name, kind in layer_types:
-        if kind not in MAP_TYPES:
+        if not draws_maps(kind):
             continue
-        if kind == "conv2d" or not groups:
+        if starts_module(kind) or not groups:
             groups.append([name])
         else:
             groups[-1].append(name)
     return groups
-
-
-def _abs_max(a: np.ndarray) -> float:
-    a = np.asarray(a)
-    if a.size == 0:
-        return 0.0
-    m = float(np.nanmax(np.abs(a)))
-    return m if np.isfinite(m) else 0.0
 
 
 def layer_limits(
@@ -63,7 +58,7 @@ def layer_limits(
     """Symmetric colour limit for every feature-map layer under ``mode``."""
     if mode not in RANGE_MODES:
         raise ValueError(f"unknown range mode {mode!r}; choose one of {RANGE_MODES}")
-    own = {name: _abs_max(acts[name]) for name in hidden_layers(layer_types)}
+    own = {name: abs_max(acts[name]) for name in hidden_layers(layer_types)}
     if mode == "unit":
         return own
     if mode == "module":
@@ -90,8 +85,3 @@ def legends(
     else:
         groups = [hidden_layers(layer_types)]
     return [LegendSpec(tuple(g), limits[g[0]]) for g in groups if g]
-
-
-def format_limit(v: float) -> str:
-    """How a legend prints a limit (two decimals, as the reference)."""
-    return f"{v:.2f}"

@@ -10,14 +10,16 @@ from typing import Any
 
 import numpy as np
 
-from .colormaps import LOGIT, WEIGHT, text_color_on
+from pyapp import numbers
+from pyapp.cnn.stats import colour_limit
+
+from .colormaps import signed_colour, text_color_on
 from .layout import Column, OverviewLayout, format_shape
-from .overview_html import format_prob
 
 
-def fmt(v: float, digits: int = 3) -> str:
-    """A number as the read-out prints it (fixed decimals, ASCII minus)."""
-    return f"{float(v):.{digits}f}"
+def fmt(v: float, digits: int = numbers.VALUE) -> str:
+    """A number as the read-out prints it (``pyapp.numbers``)."""
+    return numbers.fixed(v, digits)
 
 
 def _kernel_table(kernel: np.ndarray, limit: float) -> str:
@@ -26,7 +28,7 @@ def _kernel_table(kernel: np.ndarray, limit: float) -> str:
         cells = []
         for c in range(kernel.shape[1]):
             v = float(kernel[r, c])
-            bg = WEIGHT.color_of(v, -limit, limit)
+            bg = signed_colour(v, limit)
             cells.append(f'<td style="background:{bg};color:{text_color_on(bg)}">{fmt(v, 3)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return '<table class="ov-kernel" aria-label="kernel weights">' + "".join(rows) + "</table>"
@@ -37,34 +39,34 @@ def readout_html(model: Any, acts: Mapping[str, np.ndarray], layout: OverviewLay
     """The read-out for neuron ``index`` of column ``layer``."""
     col: Column = layout.column(layer)
     head = f"<b>{escape(col.neuron_name(index))}</b>"
-    if col.kind == "dense":
+    if col.kind == "output":
         logits = np.asarray(acts[layer], dtype=np.float64)
         probs = np.asarray(acts["probabilities"], dtype=np.float64)
-        lim = float(np.max(np.abs(logits))) or 1.0
-        chip = LOGIT.color_of(float(logits[index]), -lim, lim)
+        chip = signed_colour(float(logits[index]), colour_limit(logits))
         name = escape(model.class_names[index])
         return (f"{head}<span>class <b>{name}</b></span>"
                 f'<span>logit <span class="ov-chip" style="background:{chip};'
                 f'color:{text_color_on(chip)};padding:0 4px">{fmt(logits[index])}</span></span>'
-                f"<span>probability <b>{format_prob(probs[index])}</b>"
-                f" ({fmt(probs[index], 4)})</span>")
-    a = np.asarray(acts[layer])[..., index]
+                f"<span>probability <b>{numbers.percent(probs[index])}</b>"
+                f" ({numbers.fraction(probs[index])})</span>")
+    spec = None if col.kind == "input" else model.layer(layer)
+    a = np.asarray(acts[layer])
+    if spec is not None:
+        a = a.reshape(spec.kind.map_shape(a.shape) or a.shape)
+    a = a[..., index]
     parts = [head, f"<span>map {escape(format_shape(a.shape))}</span>",
              f"<span>min {fmt(a.min())}, max {fmt(a.max())}</span>"]
-    if col.kind == "conv2d":
-        spec = model.layer(layer)
+    if spec is not None and spec.kind.role == "conv":
         k = np.asarray(spec.weights["kernel"])  # HWIO
         b = float(spec.weights["bias"][index])
-        lim = float(np.max(np.abs(k))) or 1.0
+        lim = colour_limit(k)
         src = model.input_of(layer)
         parts.append(f'<span class="ov-kcap">kernel {k.shape[0]}&#215;{k.shape[1]}, '
                      f"input channel 1 of {k.shape[2]} ({escape(src)})</span>"
                      + _kernel_table(k[:, :, 0, index], lim))
         parts.append(f"<span>bias <b>{fmt(b, 4)}</b></span>")
-    elif col.kind == "relu":
-        parts.append(f"<span>= max(0, {escape(model.input_of(layer))} neuron {index + 1})</span>")
-    elif col.kind == "max_pool2d":
-        pool = model.layer(layer).config["pool_size"]
-        parts.append(f"<span>= max over {pool[0]}&#215;{pool[1]} windows of "
-                     f"{escape(model.input_of(layer))} neuron {index + 1}</span>")
+    elif spec is not None:
+        text = spec.kind.readout(spec.config, model.input_of(layer), index)
+        if text:
+            parts.append(f"<span>{escape(text)}</span>")
     return "".join(parts)

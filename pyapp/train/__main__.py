@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pyapp.train.data import Split, load_cifar10
+from pyapp.cifar10 import Split, load_cifar10
 
 DEFAULT_DATA = "../shared/datasets/cifar10-jpg.tar.gz"
 DEFAULT_OUT = "weights/tinyvgg-cifar10.npz"

@@ -18,10 +18,10 @@ from typing import Any
 import numpy as np
 import torch
 
+from pyapp.cifar10 import CIFAR10_CLASSES, Split
 from pyapp.cnn.formats import load_native, save_native
 from pyapp.cnn.model import Model, tinyvgg
 from pyapp.train.checks import CHECK_INPUTS_RECIPE, check_inputs
-from pyapp.train.data import CIFAR10_CLASSES, Split
 from pyapp.train.model import TinyVGG, folded_weights
 
 PREPROCESSING: dict[str, Any] = {

@@ -13,8 +13,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from pyapp.cifar10 import Split
 from pyapp.train.augment import eval_batch, train_batch
-from pyapp.train.data import Split
 from pyapp.train.model import INPUT_SIZE, TinyVGG
 from pyapp.train.parallel import Group, run_in_group
 

@@ -25,10 +25,12 @@ class Address:
         self.root = root
         self.bindings = Bindings("the link of this screen")
         self._unsubscribe: Any = None
+        self._scheduled = False
+        self._push = False
 
     def install(self) -> None:
+        # the first write comes with the first change (the detail views read the hash first)
         self._unsubscribe = self.session.subscribe(self.write)
-        self.write(self.session.snapshot)
         button = self.root.querySelector("#ov-copy-link")
         if button is not None:
             self.bindings.listen(button, "click", lambda _e: self.copy(button))
@@ -45,19 +47,30 @@ class Address:
                               links.rest_of(str(js.location.search)))
 
     def write(self, snapshot: Snapshot) -> None:
-        url = self.url(snapshot)
+        """Note the change; the address bar is written once, after the views have painted
+        (it is no view: the user's click need not wait for it)."""
+        self._push = self._push or ("view" in snapshot.changed and snapshot.view is not None
+                                    and snapshot.origin == "user")
+        if not self._scheduled:
+            self._scheduled = True
+            self.bindings.later(0, self._flush)
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        push, self._push = self._push, False
+        url = self.url()
         here = str(js.location.pathname) + str(js.location.search) + str(js.location.hash)
         if url == here:
             return
-        opening = ("view" in snapshot.changed and snapshot.view is not None
-                   and snapshot.origin == "user")
-        if opening:
+        if push:
             js.history.pushState(js.Object.fromEntries([["dv", True]]), "", url)
         else:
             js.history.replaceState(js.history.state, "", url)
 
     def copy(self, button: Any) -> None:
         """Put this screen's link on the clipboard (and say so, in a notice)."""
+        if self._scheduled:  # the address bar shows this screen too
+            self._flush()
         url = str(js.URL.new(self.url(), js.location.href).href)
         button.dataset.link = url
         note = links.upload_note(self.session.snapshot)

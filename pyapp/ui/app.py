@@ -129,8 +129,8 @@ class OverviewApp:
         self.view = OverviewView(self.session, self.gallery, self.container)
         prerendered = self.view.mount()
         self.view.paint(self.session.snapshot)
+        self.session.subscribe(self._computed)  # first: runs right after the forward pass
         self.session.subscribe(self.view.paint)
-        self.session.subscribe(self._after_paint)
         self._set_original(GALLERY_DIR + self.gallery[index]["file"])
         if not prerendered:  # no build-time picture: this is the first one
             js.performance.mark("app:first-overview-paint")
@@ -214,9 +214,16 @@ class OverviewApp:
         js.performance.mark("app:forward-start")
         self.session.set_image(image, source)  # subscribers paint; _after_paint marks
 
-    def _after_paint(self, snapshot: Any) -> None:
+    def mark_drawn(self) -> None:
+        """Subscribe last: marks an image change once every view has painted it."""
+        self.session.subscribe(self._after_paint)
+
+    def _computed(self, snapshot: Any) -> None:
         if "image" in snapshot.changed:
             js.performance.mark("app:forward-end")
+
+    def _after_paint(self, snapshot: Any) -> None:
+        if "image" in snapshot.changed:
             js.performance.mark("app:image-drawn")
 
     def _set_original(self, src: str) -> None:
@@ -256,8 +263,10 @@ async def page_model() -> tuple[Model, bool]:
         fetched: list[str] = []
 
         async def fetch_noted(url: str) -> bytes:
+            from pyapp.ui.bounded_fetch import fetch_capped
+
             fetched.append(url)
-            return await fetch_bytes(url)
+            return await fetch_capped(url)  # refused from Content-Length before the body
 
         try:
             model = await load_model_from(resolve_model_url(param, js.location.href),
@@ -266,8 +275,12 @@ async def page_model() -> tuple[Model, bool]:
             Session(model, preprocess(Image.new("RGB", (8, 8)), model.input_shape,
                                       model.preprocessing), Source("probe"))
         except Exception as exc:  # noqa: BLE001 - any failure keeps the default model
-            errors.log_error(f"The model {param!r} was not loaded:\n"
-                             + "".join(traceback.format_exception(exc)))
+            detail = (f"The model {param[:200]!r} was not loaded:\n"
+                      + "".join(traceback.format_exception(exc)))
+            if isinstance(exc, ValueError):  # a refused file (format, budget): not a fault
+                js.console.info(detail)
+            else:
+                errors.log_error(detail)
             reason = str(exc).strip().rstrip(".") or type(exc).__name__
             errors.notify(f"The model {param[:120]} could not be used: {reason}. "
                           "Showing the default model instead.", "warning")
@@ -308,4 +321,5 @@ async def start_overview(container: Any) -> OverviewApp:
         app.playground = playground.mount("playground", app.session)
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without it
         errors.report(exc, "starting the hyperparameter playground")
+    app.mark_drawn()
     return app

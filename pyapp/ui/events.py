@@ -46,7 +46,16 @@ class Bindings:
 
     def later(self, ms: int, handler: Callable[[], Any]) -> Any:
         """``setTimeout``, guarded; cleared by :meth:`close` if still pending."""
-        handle = set_timeout(guarded(handler, where=f"{self.where} (timer)"), ms)
+        guarded_handler = guarded(handler, where=f"{self.where} (timer)")
+        holder: list[Any] = []
+
+        def run() -> None:
+            if holder and holder[0] in self._timeouts:
+                self._timeouts.remove(holder[0])  # it ran: nothing left to clear
+            guarded_handler()
+
+        handle = set_timeout(run, ms)
+        holder.append(handle)
         self._timeouts.append(handle)
         return handle
 

@@ -13,7 +13,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
-from pyapp.cnn.preprocess import ImageError, preprocess
+from pyapp.cnn.preprocess import ImageError, check_dimensions, preprocess
 from pyapp.ui import errors, intake
 from pyapp.ui.events import Bindings
 
@@ -32,8 +32,11 @@ async def browser_decode(data: bytes, mime: str) -> Image.Image:
     except Exception as exc:  # noqa: BLE001 - a JS DOMException: not decodable
         raise ImageError("this file is not an image the browser can read") from exc
     w, h = int(bmp.width), int(bmp.height)
-    if w < 1 or h < 1:
-        raise ImageError(f"the image has no pixels ({w}x{h})")
+    try:  # formats whose header the core does not parse: the pixel budget still holds
+        check_dimensions(w, h)
+    except ImageError:
+        bmp.close()
+        raise
     f = max(1.0, min(w, h) / BROWSER_MIN_SIDE)
     tw, th = max(1, round(w / f)), max(1, round(h / f))
     canvas = js.OffscreenCanvas.new(tw, th)
@@ -44,15 +47,34 @@ async def browser_decode(data: bytes, mime: str) -> Image.Image:
     return Image.frombytes("RGBA", (tw, th), rgba)
 
 
-async def decode(data: bytes, mime: str, model: Any) -> np.ndarray:
-    """Bytes -> the model input.  Raises :class:`ImageError` with a plain message."""
+async def decode(data: bytes, mime: str, model: Any,
+                 notes: list[str] | None = None) -> np.ndarray:
+    """Bytes -> the model input.  Raises :class:`ImageError` with a plain message; ``notes``
+    receives notices for the user (a file only partly used)."""
     try:
-        return preprocess(data, model.input_shape, model.preprocessing)
+        return preprocess(data, model.input_shape, model.preprocessing, notes)
     except ImageError as exc:
         if not isinstance(exc.__cause__, UnidentifiedImageError):
             raise
     im = await browser_decode(data, mime)
-    return preprocess(im, model.input_shape, model.preprocessing)
+    return preprocess(im, model.input_shape, model.preprocessing, notes)
+
+
+def wasm_memory_bytes() -> int:
+    """The size of Pyodide's WebAssembly memory now (it only grows)."""
+    import pyodide_js  # type: ignore[import-not-found]
+
+    module = pyodide_js._module
+    heap = getattr(module, "HEAPU8", None) or getattr(module, "HEAP8", None)
+    return int(heap.buffer.byteLength) if heap is not None else -1
+
+
+def expose_memory() -> None:
+    """``window.cnnMemory()``: the WebAssembly memory size in bytes, for tests and benches
+    (a refused or accepted file must not grow it past its budget)."""
+    from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
+
+    js.window.cnnMemory = create_proxy(lambda *_: wasm_memory_bytes())
 
 
 def js_array(files: Any) -> Any:
@@ -73,6 +95,10 @@ class ImageInput:
         self.bindings = Bindings("reading your image")
 
     def bind(self) -> None:
+        try:
+            expose_memory()
+        except Exception as exc:  # noqa: BLE001 - only a measurement hook; the app works without
+            errors.log_error(f"window.cnnMemory could not be installed: {exc!r}")
         chooser = self.root.querySelector("#ov-file")
         listen = self.bindings.listen
         listen(self.root.querySelector("#ov-upload-btn"), "click", lambda e: chooser.click())
@@ -95,13 +121,18 @@ class ImageInput:
         upload = await intake.take(files, tell=self._tell)
         if upload is None:
             return
+        notes: list[str] = []
         try:
             image = await decode(upload.data, upload.kind.mime or str(upload.file.type or ""),
-                                 self.model)
+                                 self.model, notes)
         except ImageError as exc:
             self.fail(intake.user_message(upload.name, exc))
             return
+        finally:
+            upload = intake.Upload(upload.file, upload.name, b"", upload.kind)  # free the bytes
         await self.load(image, upload.name, upload.file, ticket)
+        for note in notes:  # after the load: the caller clears its message line when it draws
+            errors.notify(f"\u201c{upload.name[:120]}\u201d: {note}", "info")
 
     def _on_change(self, event: Any) -> None:
         files = js_array(event.target.files)  # a copy: the FileList is cleared below

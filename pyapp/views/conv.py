@@ -13,11 +13,13 @@ from typing import Any
 
 import numpy as np
 
+from pyapp import numbers
 from pyapp.cnn import ops
 from pyapp.cnn.explain import ConvExplanation, explain_conv, intermediate_maps
+from pyapp.cnn.stats import colour_limit
 
 from .geometry import Rect, cell_at, cell_rect, raster, raster_index, reveal_covers
-from .maps import Cell, Palette, abs_max, diverging_rgba, weight_cell
+from .maps import Cell, Palette, diverging_rgba, weight_cell
 from .numbers import fmt, pct, sum_expr
 
 SUM_DIGITS = 3
@@ -37,9 +39,43 @@ def _window_rect(rec: ConvExplanation, h: int, w: int) -> Rect:
                      int(cols[-1] - cols[0]) + 1, h, w)
 
 
-def _sum_sentence(rec: ConvExplanation) -> str:
-    return (f"sum {fmt(rec.channel_sum, SUM_DIGITS)}; bias {fmt(rec.bias, SUM_DIGITS)}; "
-            f"result {fmt(rec.result, SUM_DIGITS)}")
+@dataclass(frozen=True)
+class ConvSums:
+    """The printed sums of one position, each adding up by hand (``pyapp.numbers``).  The
+    elastic view shows ``partials -> total`` and ``total + bias = result``; the formula view
+    shows ``products -> partials[channel]`` and ``partials + bias = result``."""
+
+    partials: list[str]
+    total: str
+    bias: str
+    result: str
+    products: list[list[str]] | None = None
+
+
+def conv_sums(rec: ConvExplanation, channel: int | None = None) -> ConvSums:
+    """Each printed total is the true value with its own decimals; its terms get as many
+    decimals as it takes to add up to it (so digits only grow down the chain).  Without
+    ``channel``: the elastic view's chain; with it, the formula view's for that channel."""
+    if channel is None:
+        (total, bias), result = numbers.sum_terms([rec.channel_sum, rec.bias], rec.result,
+                                                  SUM_DIGITS)
+        partials, total = numbers.sum_terms([t.partial_sum for t in rec.terms],
+                                            rec.channel_sum, numbers.decimals_of(total))
+        return ConvSums(partials, total, bias, result)
+    shown, result = numbers.sum_terms([t.partial_sum for t in rec.terms] + [rec.bias],
+                                      rec.result, SUM_DIGITS)
+    partials, bias = shown[:-1], shown[-1]
+    total = numbers.fixed(rec.channel_sum, numbers.decimals_of(bias))
+    t = rec.terms[channel]
+    kh, kw = t.products.shape
+    flat, partials[channel] = numbers.sum_terms(
+        t.products.ravel().tolist(), t.partial_sum, numbers.decimals_of(partials[channel]))
+    products = [flat[u * kw:(u + 1) * kw] for u in range(kh)]
+    return ConvSums(partials, total, bias, result, products)
+
+
+def _sum_sentence(sums: ConvSums) -> str:
+    return f"sum {sums.total}; bias {sums.bias}; result {sums.result}"
 
 
 class _ConvBase:
@@ -60,8 +96,8 @@ class _ConvBase:
         self.pads = ops.resolve_padding(c["padding"], (self.in_h, self.in_w), self.kernel_size,
                                         self.strides, self.dilation)
         self.inter = intermediate_maps(model, acts, layer, out_channel)
-        self.inter_limit = abs_max(self.inter.maps)
-        self.weight_limit = abs_max(spec.weights["kernel"])
+        self.inter_limit = colour_limit(self.inter.maps)
+        self.weight_limit = colour_limit(spec.weights["kernel"])
         self.palette = Palette(model, acts, mode)
         self.input_rgba = [self.palette.channel_rgba(self.input_layer, ch)
                            for ch in range(self.in_c)]
@@ -150,16 +186,16 @@ class ConvElastic(_ConvBase):
         covers = reveal_covers(r, c, self.h, self.w)
         cell = cell_rect(r, c, 1, 1, self.h, self.w)
         window = _window_rect(rec, self.in_h, self.in_w)
-        chans = [ElasticChannel(t.input_channel, window, cell, covers,
-                                fmt(t.partial_sum, SUM_DIGITS)) for t in rec.terms]
-        partials = [ch.partial for ch in chans]
-        total, bias, result = (fmt(v, SUM_DIGITS) for v in (rec.channel_sum, rec.bias,
-                                                            rec.result))
-        caption = (f"Row {r}, column {c}: {len(partials)} partial sums "
+        sums = conv_sums(rec)
+        chans = [ElasticChannel(t.input_channel, window, cell, covers, sums.partials[i])
+                 for i, t in enumerate(rec.terms)]
+        partials = sums.partials
+        total, bias, result = sums.total, sums.bias, sums.result
+        caption = (f"Row {r + 1}, column {c + 1}: {len(partials)} partial sums "
                    f"{sum_expr(partials)} = {total}; plus bias {bias} = {result}.")
         kh, kw = self.kernel_size
-        a11y = (f"{self.layer} neuron {self.out_channel + 1}: window {kh} by {kw} at row {r}, "
-                f"column {c}; partial sums {', '.join(partials)}; {_sum_sentence(rec)}")
+        a11y = (f"{self.layer} neuron {self.out_channel + 1}: window {kh} by {kw} at row {r + 1}, "
+                f"column {c + 1}; partial sums {', '.join(partials)}; {_sum_sentence(sums)}")
         # transforms move boxes by multiples of their own size: the window by cells / window,
         # the cell box by cells, the covers by rows / columns of the map
         input_vars = (f"--bx:{int(rec.window_cols[0]) / self.win_w:.6f};"
@@ -223,18 +259,19 @@ class ConvFormula(_ConvBase):
         kh, kw = t.window.shape
         values = self.palette.value_cells(self.input_layer, t.window)
         weights = self.weight_cells
-        products = [[fmt(t.products[u, v], SUM_DIGITS) for v in range(kw)] for u in range(kh)]
-        partial = fmt(t.partial_sum, SUM_DIGITS)
-        terms = [FormulaTerm(x.input_channel, fmt(x.partial_sum, SUM_DIGITS),
-                             x.input_channel == self.in_channel) for x in rec.terms]
-        total, bias, result = (fmt(v, SUM_DIGITS) for v in (rec.channel_sum, rec.bias,
-                                                            rec.result))
-        flat = [f"{values[u][v].text} times {weights[u][v].text}"
+        sums = conv_sums(rec, self.in_channel)
+        products = sums.products or []
+        partial = sums.partials[self.in_channel]
+        terms = [FormulaTerm(x.input_channel, sums.partials[i],
+                             x.input_channel == self.in_channel)
+                 for i, x in enumerate(rec.terms)]
+        total, bias, result = sums.total, sums.bias, sums.result
+        flat = [f"{values[u][v].text} times {weights[u][v].text} is {products[u][v]}"
                 for u in range(kh) for v in range(kw)]
         a11y = (f"{self.layer} neuron {self.out_channel + 1}, input channel "
-                f"{self.in_channel + 1}: window {kh} by {kw} at row {r}, column {c}; "
+                f"{self.in_channel + 1}: window {kh} by {kw} at row {r + 1}, column {c + 1}; "
                 f"{', '.join(flat)}; partial sum {partial}; all channels' partial sums "
-                f"{', '.join(x.partial for x in terms)}; {_sum_sentence(rec)}")
+                f"{', '.join(x.partial for x in terms)}; {_sum_sentence(sums)}")
         return FormulaFrame(index, r, c, _window_rect(rec, self.in_h, self.in_w),
                             cell_rect(r, c, 1, 1, self.h, self.w),
                             reveal_covers(r, c, self.h, self.w), values, weights, products,

@@ -12,12 +12,15 @@ from typing import Any
 
 import numpy as np
 
+from pyapp import numbers
+from pyapp.cnn import ops
 from pyapp.cnn.explain import explain_dense, explain_flatten, explain_softmax
-from pyapp.render.colormaps import LOGIT, WEIGHT, text_color_on
+from pyapp.cnn.stats import colour_limit
+from pyapp.render.colormaps import SIGNED, signed_colour, text_color_on
 
 from .geometry import Rect, cell_at, cell_rect
-from .maps import Cell, Palette, abs_max, diverging_rgba, weight_cell
-from .numbers import fmt, fmt_sci
+from .maps import Cell, Palette, diverging_rgba, weight_cell
+from .numbers import fmt
 
 DIGITS = 3
 # The highlighted edge's SVG: strip elements on the left edge (x = 0), the class node at
@@ -59,10 +62,11 @@ class FlattenView:
         # the strip: the flat vector, drawn row by row, ``c`` elements (one per channel) a row
         self.strip_rgba = diverging_rgba(
             np.asarray(acts[self.flatten_layer]).reshape(self.h * self.w, self.c), self.limit)
-        self.weight_limit = abs_max(self.dense.weights)
-        self.total = fmt(self.dense.total, DIGITS)
-        self.bias = fmt(self.dense.bias, DIGITS)
-        self.result = fmt(self.dense.result, DIGITS)
+        self.weight_limit = colour_limit(self.dense.weights)
+        # the logit is the true value with DIGITS decimals; the sum of products and the bias
+        # get the digits it takes to add up to it by hand (pyapp.numbers)
+        (self.total, self.bias), self.result = numbers.sum_terms(
+            [self.dense.total, self.dense.bias], self.dense.result, DIGITS)
         self.value = fmt(self.dense.value, DIGITS)
 
     def edges_rgba(self, width: int = 160, height: int = 560) -> np.ndarray:
@@ -72,7 +76,7 @@ class FlattenView:
         n = self.count
         lim = self.weight_limit
         w = np.asarray(self.dense.weights, dtype=np.float32)
-        colours = WEIGHT.rgba(w, -lim, lim)
+        colours = SIGNED.rgba(w, -lim, lim)
         colours[:, 3] = 200
         order = np.argsort(np.abs(w), kind="stable")
         y0 = (order + 0.5) / n * height  # (n,) start heights, in drawing order
@@ -100,7 +104,7 @@ class FlattenView:
     def index_at_map(self, channel: int, x: float, y: float, width: float,
                      height: float) -> int:
         r, c = cell_at(x, y, width, height, self.h, self.w)
-        return (r * self.w + c) * self.c + channel
+        return ops.flat_index(r, c, channel, (self.h, self.w, self.c))
 
     def move(self, index: int, d_row: int, d_col: int) -> int:
         """Arrow keys on the strip: left / right one element, up / down one strip row."""
@@ -114,8 +118,8 @@ class FlattenView:
         inp = self.palette.value_cell(self.source, rec.input, DIGITS)
         wcell = weight_cell(w, self.weight_limit, DIGITS)
         product = fmt(self.dense.products[index], DIGITS)
-        a11y = (f"element {index} of {self.count} = {self.source} row {rec.row}, column "
-                f"{rec.col}, channel {rec.channel + 1}: value {fmt(x, DIGITS)}; weight "
+        a11y = (f"element {index + 1} of {self.count} = {self.source} row {rec.row + 1}, column "
+                f"{rec.col + 1}, channel {rec.channel + 1}: value {fmt(x, DIGITS)}; weight "
                 f"{wcell.text}; product {product}; sum of all products {self.total}; bias "
                 f"{self.bias}; logit of {self.class_name} {self.result}")
         srow = index // self.c
@@ -155,16 +159,18 @@ class SoftmaxView:
         self.rec = explain_softmax(model, acts)
         self.count = len(self.rec.class_names)
         self.start = unit
-        lim = abs_max(self.rec.logits)
+        lim = colour_limit(self.rec.logits)
         self.shift = fmt(self.rec.shift, DIGITS) if self.rec.shift else ""
+        # the exponentials add up, by hand, to their printed sum (pyapp.numbers)
+        exps, self.total = numbers.sum_terms(self.rec.exponentials.tolist(), self.rec.total,
+                                             DIGITS, form=numbers.sci)
         self.terms = []
         for i, name in enumerate(self.rec.class_names):
-            bg = LOGIT.color_of(float(self.rec.logits[i]), -lim, lim)
+            bg = signed_colour(float(self.rec.logits[i]), lim)
             self.terms.append(SoftmaxTerm(i, name, fmt(self.rec.logits[i], DIGITS),
-                                          fmt_sci(self.rec.exponentials[i], DIGITS),
+                                          exps[i],
                                           fmt(self.rec.probabilities[i], 4), bg,
                                           text_color_on(bg)))
-        self.total = fmt_sci(self.rec.total, DIGITS)
         self.title = "Softmax: from logits to probabilities"
 
     def exp_text(self, term: SoftmaxTerm) -> str:

@@ -1,6 +1,8 @@
-"""ReLU and max-pool views: one channel's input map -> the operation -> the output map, the
-position under the pointer / keyboard cursor (or the animation), numbers from the core's
-``explain_relu`` and ``explain_max_pool`` records."""
+"""Activation and pooling views: one channel's input map -> the operation -> the output map,
+the position under the pointer / keyboard cursor (or the animation), numbers from the core's
+records (``explain_activation``, ``explain_pool``).  The layer's kind decides the rest: an
+activation's formula and curve (:class:`pyapp.cnn.kinds.ActivationKind`), a pool's windows and
+whether it keeps the maximum or the mean (:class:`pyapp.cnn.kinds.PoolKind`)."""
 
 from __future__ import annotations
 
@@ -10,7 +12,13 @@ from typing import Any
 
 import numpy as np
 
-from pyapp.cnn.explain import MaxPoolExplanation, ReluExplanation, explain_max_pool, explain_relu
+from pyapp.cnn.explain import (
+    ActivationExplanation,
+    AvgPoolExplanation,
+    MaxPoolExplanation,
+    explain_activation,
+    explain_pool,
+)
 
 from .geometry import Rect, cell_at, cell_rect, raster, raster_index
 from .maps import Cell, Palette
@@ -18,9 +26,11 @@ from .numbers import fmt
 
 DIGITS = 3
 
-# The ReLU graph's coordinate system (SVG user units): x in [-limit, limit] maps onto
-# [GRAPH_PAD, GRAPH_W - GRAPH_PAD], y in [0, limit] onto [GRAPH_H - GRAPH_PAD, GRAPH_PAD].
+# The activation graph's coordinate system (SVG user units): x in [-limit, limit] maps onto
+# [GRAPH_PAD, GRAPH_W - GRAPH_PAD], y in [y_lo, y_hi] onto [GRAPH_H - GRAPH_PAD, GRAPH_PAD].
 GRAPH_W, GRAPH_H, GRAPH_PAD = 200.0, 120.0, 10.0
+GRAPH_POINTS = 97  # samples of the curve (x = 0 is one of them)
+MAX_WINDOW_CELLS = 49  # a larger pooling window (global pooling) is not listed cell by cell
 
 
 class _MapView:
@@ -29,7 +39,9 @@ class _MapView:
         self.model, self.acts, self.layer, self.channel, self.mode = (model, acts, layer,
                                                                       channel, mode)
         self.input_layer = model.input_of(layer)
-        self.h, self.w = model.shapes[layer][:2]
+        self.spec = model.layer(layer)
+        self.kind: Any = self.spec.kind
+        self.h, self.w = self.kind.map_shape(model.shapes[layer])[:2]
         self.in_h, self.in_w = model.shapes[self.input_layer][:2]
         self.count = self.h * self.w
         self.palette = Palette(model, acts, mode)
@@ -51,7 +63,7 @@ class _MapView:
 
 
 @dataclass(frozen=True)
-class ReluFrame:
+class ActivationFrame:
     index: int
     row: int
     col: int
@@ -59,49 +71,66 @@ class ReluFrame:
     input: Cell
     output: Cell
     point: tuple[str, str]  # (cx, cy) on the graph
+    equation: str  # "max(0, 1.234)"
     a11y: str
 
 
-class ReluView(_MapView):
+class ActivationView(_MapView):
+    """Any activation kind: ``y = f(x)`` at each position, and ``f``'s curve over the input's
+    colour range with the current ``(x, y)`` on it."""
+
     def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str, channel: int,
                  mode: str = "unit") -> None:
         super().__init__(model, acts, layer, channel, mode)
-        self.title = f"ReLU activation: {layer}, neuron {channel + 1}"
+        title = self.kind.title
+        self.title = f"{title[:1].upper()}{title[1:]}: {layer}, neuron {channel + 1}"
+        self.formula = self.kind.formula(self.spec.config)
         self.limit = self.palette.limit(self.input_layer)
         self.graph_size = (GRAPH_W, GRAPH_H)
-        zero = self._xy(0.0)
-        self.graph_path = (f"M {GRAPH_PAD} {zero[1]:.2f} L {zero[0]:.2f} {zero[1]:.2f} "
-                           f"L {GRAPH_W - GRAPH_PAD} {GRAPH_PAD}")
+        xs = np.union1d(np.linspace(-self.limit, self.limit, GRAPH_POINTS), [0.0])
+        ys = self.kind.graph(self.spec.config, xs)
+        lo, hi = float(min(ys.min(), 0.0)), float(max(ys.max(), 0.0))
+        self.y_range = (lo, hi) if hi > lo else (lo - 1.0, hi + 1.0)
+        pts = [self._xy(float(x), float(y)) for x, y in zip(xs, ys, strict=True)]
+        self.graph_path = "M " + " L ".join(f"{gx:.2f} {gy:.2f}" for gx, gy in pts)
+        zero = self._xy(0.0, 0.0)
         self.axis_x = (GRAPH_PAD, zero[1], GRAPH_W - GRAPH_PAD)
         self.axis_y = (zero[0], GRAPH_PAD, GRAPH_H - GRAPH_PAD)
         self.graph_labels = (fmt(-self.limit, 2), fmt(self.limit, 2))
 
-    def _xy(self, x: float) -> tuple[float, float]:
-        """Graph coordinates of the point ``(x, max(0, x))`` (clipped to the drawn range)."""
-        lim = self.limit
+    def _xy(self, x: float, y: float) -> tuple[float, float]:
+        """Graph coordinates of the point ``(x, y)`` (clipped to the drawn range)."""
+        lim, (lo, hi) = self.limit, self.y_range
         xc = min(max(x, -lim), lim)
+        yc = min(max(y, lo), hi)
         gx = GRAPH_PAD + (xc + lim) / (2 * lim) * (GRAPH_W - 2 * GRAPH_PAD)
-        gy = GRAPH_H - GRAPH_PAD - max(xc, 0.0) / lim * (GRAPH_H - 2 * GRAPH_PAD)
+        gy = GRAPH_H - GRAPH_PAD - (yc - lo) / (hi - lo) * (GRAPH_H - 2 * GRAPH_PAD)
         return gx, gy
 
-    def record(self, index: int) -> ReluExplanation:
+    def record(self, index: int) -> ActivationExplanation:
         r, c = raster(index, self.w)
-        return explain_relu(self.model, self.acts, self.layer, (r, c, self.channel))
+        return explain_activation(self.model, self.acts, self.layer, (r, c, self.channel))
 
     def index_at_input(self, x: float, y: float, width: float, height: float) -> int:
         return self.index_at_output(x, y, width, height)
 
-    def frame(self, index: int) -> ReluFrame:
+    def frame(self, index: int) -> ActivationFrame:
         rec = self.record(index)
         r, c = rec.position[0], rec.position[1]
-        gx, gy = self._xy(rec.input)
-        a11y = (f"{self.layer} neuron {self.channel + 1}: row {r}, column {c}; input "
-                f"{fmt(rec.input, DIGITS)}; max(0, {fmt(rec.input, DIGITS)}) = output "
-                f"{fmt(rec.output, DIGITS)}")
-        return ReluFrame(index, r, c, cell_rect(r, c, 1, 1, self.h, self.w),
-                         self.palette.value_cell(self.input_layer, rec.input, DIGITS),
-                         self.palette.value_cell(self.layer, rec.output, DIGITS),
-                         (f"{gx:.2f}", f"{gy:.2f}"), a11y)
+        gx, gy = self._xy(rec.input, rec.output)
+        x_text = fmt(rec.input, DIGITS)
+        equation = self.kind.formula(self.spec.config, x_text)
+        a11y = (f"{self.layer} neuron {self.channel + 1}: row {r + 1}, column {c + 1}; input "
+                f"{x_text}; {equation} = output {fmt(rec.output, DIGITS)}")
+        return ActivationFrame(index, r, c, cell_rect(r, c, 1, 1, self.h, self.w),
+                               self.palette.value_cell(self.input_layer, rec.input, DIGITS),
+                               self.palette.value_cell(self.layer, rec.output, DIGITS),
+                               (f"{gx:.2f}", f"{gy:.2f}"), equation, a11y)
+
+
+#: The ReLU's view is the activation view (kept under its first name).
+ReluView = ActivationView
+ReluFrame = ActivationFrame
 
 
 @dataclass(frozen=True)
@@ -112,24 +141,32 @@ class PoolFrame:
     window: Rect  # on the input map
     cell: Rect  # on the output map
     values: list[list[Cell]]
-    is_max: list[list[bool]]
+    is_max: list[list[bool]]  # the outlined cells: the maximum, or every cell averaged
     output: Cell
-    argmax_row: int
+    argmax_row: int  # max: where the maximum is; mean: the window's top-left cell
     argmax_col: int
+    caption: str
     a11y: str
 
 
 class PoolView(_MapView):
+    """Any pooling kind: the window over the input, its values and the one number kept (the
+    maximum, outlined, or the mean of the real cells, all outlined)."""
+
     def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str, channel: int,
                  mode: str = "unit") -> None:
         super().__init__(model, acts, layer, channel, mode)
-        c = model.layer(layer).config
-        self.pool_size, self.strides = tuple(c["pool_size"]), tuple(c["strides"])
-        self.title = f"Max pooling: {layer}, neuron {channel + 1}"
+        k, s, _ = self.kind.window(self.spec.config, model.shapes[self.input_layer])
+        self.pool_size, self.strides = tuple(k), tuple(s)
+        self.show_cells = k[0] * k[1] <= MAX_WINDOW_CELLS
+        self.reduce = self.kind.reduce
+        self.op = "max" if self.reduce == "max" else "avg"
+        title = self.kind.title.removesuffix(" layer")
+        self.title = f"{title[:1].upper()}{title[1:]}: {layer}, neuron {channel + 1}"
 
-    def record(self, index: int) -> MaxPoolExplanation:
+    def record(self, index: int) -> MaxPoolExplanation | AvgPoolExplanation:
         r, c = raster(index, self.w)
-        return explain_max_pool(self.model, self.acts, self.layer, self.channel, r, c)
+        return explain_pool(self.model, self.acts, self.layer, self.channel, r, c)
 
     def index_at_input(self, x: float, y: float, width: float, height: float) -> int:
         r, c = cell_at(x, y, width, height, self.in_h, self.in_w)
@@ -141,13 +178,29 @@ class PoolView(_MapView):
         rows, cols = rec.window_rows, rec.window_cols
         window = cell_rect(int(rows[0]), int(cols[0]), ph, pw, self.in_h, self.in_w)
         values = self.palette.value_cells(self.input_layer, rec.window, DIGITS)
-        is_max = [[(u, v) == rec.argmax for v in range(pw)] for u in range(ph)]
         out = self.palette.value_cell(self.layer, rec.value, DIGITS)
-        listed = ", ".join(c.text for row in values for c in row)
-        a11y = (f"{self.layer} neuron {self.channel + 1}: window {ph} by {pw} at row "
-                f"{int(rows[0])}, column {int(cols[0])} of {self.input_layer}; values {listed}; "
-                f"maximum {out.text} from row {rec.argmax_row}, column {rec.argmax_col}; "
-                f"output row {rec.row}, column {rec.col} = {out.text}")
+        listed = (", ".join(c.text for row in values for c in row) if self.show_cells
+                  else f"all {ph * pw} cells of the map")
+        where = (f"{self.layer} neuron {self.channel + 1}: window {ph} by {pw} at row "
+                 f"{int(rows[0]) + 1}, column {int(cols[0]) + 1} of {self.input_layer}; "
+                 f"values {listed}")
+        if isinstance(rec, MaxPoolExplanation):
+            marked = [[(u, v) == rec.argmax for v in range(pw)] for u in range(ph)]
+            src = (rec.argmax_row, rec.argmax_col)
+            a11y = (f"{where}; maximum {out.text} from row {src[0] + 1}, column {src[1] + 1}; "
+                    f"output row {rec.row + 1}, column {rec.col + 1} = {out.text}")
+            caption = (f"Output row {rec.row + 1}, column {rec.col + 1}: the largest of the "
+                       f"window's {ph * pw} values is {out.text} (outlined, from row "
+                       f"{src[0] + 1}, column {src[1] + 1}).")
+        else:
+            marked = rec.inside.tolist()
+            src = (int(rows[0]), int(cols[0]))
+            a11y = (f"{where}; mean {out.text} of {rec.count} cells (sum "
+                    f"{fmt(rec.total, DIGITS)}); output row {rec.row + 1}, column {rec.col + 1} = "
+                    f"{out.text}")
+            caption = (f"Output row {rec.row + 1}, column {rec.col + 1}: the mean of the window's "
+                       f"{rec.count} values (outlined) is {fmt(rec.total, DIGITS)} / "
+                       f"{rec.count} = {out.text}.")
         return PoolFrame(index, rec.row, rec.col, window,
-                         cell_rect(rec.row, rec.col, 1, 1, self.h, self.w), values, is_max,
-                         out, rec.argmax_row, rec.argmax_col, a11y)
+                         cell_rect(rec.row, rec.col, 1, 1, self.h, self.w), values, marked,
+                         out, src[0], src[1], caption, a11y)

@@ -9,7 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from pyapp.render.colormaps import ACTIVATION, INPUT, WEIGHT, text_color_on
+from pyapp.cnn.stats import colour_limit
+from pyapp.render.colormaps import INPUT, SIGNED, text_color_on
 from pyapp.render.maps import layer_rgba
 from pyapp.render.ranges import layer_limits
 
@@ -31,23 +32,21 @@ def layer_types(model: Any) -> list[tuple[str, str]]:
 
 def diverging_rgba(values: np.ndarray, limit: float) -> np.ndarray:
     """``values.shape + (4,)`` with the activation map on ``[-limit, limit]``."""
-    return ACTIVATION.rgba_symmetric(np.asarray(values, dtype=np.float32), limit)
+    return SIGNED.rgba_symmetric(np.asarray(values, dtype=np.float32), limit)
 
 
-def abs_max(values: np.ndarray) -> float:
-    m = float(np.max(np.abs(values))) if np.size(values) else 0.0
-    return m if np.isfinite(m) and m > 0 else 1.0
+abs_max = colour_limit  # the older name
 
 
 def weight_cell(value: float, limit: float, digits: int = 2) -> Cell:
-    bg = WEIGHT.color_of(float(value), -limit, limit)
+    bg = SIGNED.color_of(float(value), -limit, limit)
     return Cell(fmt(value, digits), bg, text_color_on(bg))
 
 
 def activation_cell(value: float, limit: float, digits: int = 2) -> Cell:
     if not np.isfinite(value):
         return Cell(fmt(value, digits), "#dddddd", "#000000")
-    bg = ACTIVATION.color_of(float(value), -limit, limit)
+    bg = SIGNED.color_of(float(value), -limit, limit)
     return Cell(fmt(value, digits), bg, text_color_on(bg))
 
 
@@ -71,7 +70,10 @@ class Palette:
     def channel_rgba(self, name: str, channel: int) -> np.ndarray:
         """``(H, W, 4)`` uint8 picture of one channel of activation ``name``."""
         kind = "input" if name == "input" else self.model.layer(name).type
-        a = np.asarray(self.acts[name])[:, :, channel:channel + 1]
+        a = np.asarray(self.acts[name])
+        if a.ndim == 1:  # one value per map (global pooling): a 1x1 map
+            a = a.reshape(1, 1, -1)
+        a = a[:, :, channel:channel + 1]
         return layer_rgba(a, kind, self.limit(name))[0]
 
     def value_cells(self, name: str, values: np.ndarray, digits: int = 2) -> list[list[Cell]]:
@@ -81,7 +83,7 @@ class Palette:
             rgba = INPUT.rgba(v, 0.0, 1.0)
         else:
             lim = self.limit(name)
-            rgba = ACTIVATION.rgba(np.nan_to_num(v, neginf=-lim), -lim, lim)
+            rgba = SIGNED.rgba(np.nan_to_num(v, neginf=-lim), -lim, lim)
         out = []
         for r in range(v.shape[0]):
             row = []

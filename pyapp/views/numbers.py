@@ -1,28 +1,17 @@
-"""How the detail views print numbers (one place, so the page and the tests agree)."""
+"""The detail views' number helpers.  Printing itself is ``pyapp.numbers`` (one rule for
+every view); ``fmt`` and ``fmt_sci`` are its names here."""
 
 from __future__ import annotations
 
-import math
+from pyapp.numbers import CELL, MINUS, VALUE, fixed, sci
 
 
-def fmt(value: float, digits: int = 2) -> str:
-    """Fixed decimals with an ASCII minus; never ``-0.00``."""
-    v = float(value)
-    if not math.isfinite(v):
-        return "-inf" if v < 0 else ("inf" if v > 0 else "nan")
-    text = f"{v:.{digits}f}"
-    if text.startswith("-") and float(text) == 0.0:
-        text = text[1:]
-    return text
+def fmt(value: float, digits: int = CELL) -> str:
+    return fixed(value, digits)
 
 
-def fmt_sci(value: float, digits: int = 3) -> str:
-    """Fixed decimals for moderate magnitudes, scientific for very large or small ones
-    (exponentials in the softmax view)."""
-    v = float(value)
-    if v != 0.0 and (abs(v) >= 1e5 or abs(v) < 1e-3):
-        return f"{v:.{digits}e}"
-    return fmt(v, digits)
+def fmt_sci(value: float, digits: int = VALUE) -> str:
+    return sci(value, digits)
 
 
 def pct(part: float, whole: float) -> str:
@@ -31,12 +20,12 @@ def pct(part: float, whole: float) -> str:
 
 
 def sum_expr(terms: list[str]) -> str:
-    """``["0.1", "-0.2", "0.3"]`` -> ``"0.1 \u2212 0.2 + 0.3"`` (formatted terms of a sum)."""
+    """``["0.1", "\u22120.2", "0.3"]`` -> ``"0.1 \u2212 0.2 + 0.3"`` (printed terms of a sum)."""
     out = ""
     for i, t in enumerate(terms):
-        neg = t.startswith("-")
+        neg = t.startswith((MINUS, "-"))
         if i == 0:
             out = t
         else:
-            out += (" \u2212 " + t[1:]) if neg else (" + " + t)
+            out += (f" {MINUS} " + t[1:]) if neg else (" + " + t)
     return out

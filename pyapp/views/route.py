@@ -2,11 +2,14 @@
 
 ``#conv_1_2/4``   conv_1_2, output channel 4: the elastic convolution view
 ``#conv_1_2/4/2`` ... its input channel 2: the convolution formula view
-``#relu_1_1/3``   ReLU view; ``#max_pool_1/3`` max-pool view
-``#output/5``     the last (dense) layer, class 5: the flatten view
+``#relu_1_1/3``   an activation's view (ReLU, leaky ReLU, sigmoid, tanh: its own curve)
+``#max_pool_1/3`` a pooling view (max, average, global average)
+``#output/5``     the last (dense) layer after a flatten, class 5: the flatten view
+                  (view kind ``logit``)
 ``#softmax/5``    the softmax view, class 5 highlighted
 
-Indices are 0-based (as the overview's ``data-i``).  Anything else is "no view".
+Which view a layer opens is its kind's ``view`` (:mod:`pyapp.cnn.kinds`).  Indices are 0-based
+(as the overview's ``data-i``).  Anything else is "no view".
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-KINDS = ("conv", "formula", "relu", "pool", "flatten", "softmax")
+KINDS = ("conv", "formula", "activation", "pool", "logit", "softmax")
 SOFTMAX = "softmax"
-_BY_TYPE = {"conv2d": "conv", "relu": "relu", "max_pool2d": "pool", "dense": "flatten"}
+#: The views that show one channel's feature maps (their layer's output must be maps).
+MAP_VIEWS = ("conv", "activation", "pool")
 
 
 @dataclass(frozen=True)
@@ -46,14 +50,16 @@ def ref_for(model: Any, layer: str, index: int, channel: int | None = None) -> V
         spec = model.layer(layer)
     except KeyError:
         return None
-    kind = _BY_TYPE.get(spec.type)
+    kind = spec.kind.view
     if kind is None or not 0 <= index < _channels(model, layer):
         return None
-    if kind == "flatten" and (model.layers[-1].name != layer
-                              or model.input_of(layer) == "input"
-                              or model.layer(model.input_of(layer)).type != "flatten"):
+    if kind == "logit" and (model.layers[-1].name != layer
+                            or model.input_of(layer) == "input"
+                            or model.layer(model.input_of(layer)).kind.role != "reshape"):
         return None
-    if kind in ("conv", "relu", "pool") and len(model.shapes[layer]) != 3:
+    if kind in MAP_VIEWS and spec.kind.map_shape(model.shapes[layer]) is None:
+        return None
+    if kind in MAP_VIEWS and len(model.shapes[model.input_of(layer)]) != 3:
         return None
     if channel is not None:
         if kind != "conv" or not 0 <= channel < _channels(model, model.input_of(layer)):

@@ -33,7 +33,7 @@ def add_softmax_control(overview_view: Any) -> None:
     import js  # type: ignore[import-not-found]
 
     root = getattr(overview_view, "root", None) or js.document
-    col = root.querySelector('.ov-col.ov-k-dense')
+    col = root.querySelector('.ov-col.ov-k-output')
     if col is None or col.querySelector(".dv-softmax-btn") is not None:
         return
     btn = js.document.createElement("button")

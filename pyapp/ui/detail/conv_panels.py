@@ -63,6 +63,7 @@ class ElasticPanel(Panel):
         self.paint_map("output", vm.output_rgba)
         self.partials = self.qa(".dv-partial")
         self.total = self.q(".dv-total")
+        self.bias = self.q(".dv-bias")
         self.result = self.q(".dv-result")
         # style objects fetched once: a frame then costs one write per map
         self.in_styles = [n.style for n in self.qa('.dv-map[data-map="input"]')]
@@ -78,6 +79,7 @@ class ElasticPanel(Panel):
         for node, text in zip(self.partials, f.partials, strict=True):
             node.textContent = text
         self.total.textContent = f.total
+        self.bias.textContent = f.bias  # its digits are the ones that add up here
         self.result.textContent = f.result
         return f.caption, f.a11y
 
@@ -100,7 +102,7 @@ class FormulaPanel(Panel):
             for v in range(kw):
                 op = "=" if (u, v) == (kh - 1, kw - 1) else "+"
                 terms.append('<span class="dv-term"><span class="dv-v">0</span>'
-                             '<span class="dv-w">0</span></span>'
+                             '<span class="dv-w">0</span><span class="dv-p">0</span></span>'
                              f'<span class="dv-op" aria-hidden="true">{op}</span>')
         chans = "".join(
             f'<span class="dv-pt{" is-cur" if c == vm.in_channel else ""}" data-ch="{c}">0</span>'
@@ -116,7 +118,8 @@ class FormulaPanel(Panel):
                        f"{shape_text(vm.in_h, vm.in_w)}", channel=vm.in_channel)
             + f'<div class="dv-fx" aria-hidden="true"><div class="dv-fgrid" style="--n:{kw}">'
             + "".join(terms) + '</div><span class="dv-partial dv-big">0</span>'
-            '<p class="dv-hint">window values \u00d7 kernel weights, added up</p></div>'
+            '<p class="dv-hint">window values \u00d7 kernel weights = products (values and '
+            'weights rounded to 2 decimals); the products add up to the sum</p></div>'
             + map_html("inter", vm.h, vm.w, f"intermediate map {vm.in_channel + 1}: arrow "
                        "keys move the window", f"Intermediate {shape_text(vm.h, vm.w)}",
                        covers=True)
@@ -138,6 +141,7 @@ class FormulaPanel(Panel):
         self.paint_map("inter", vm.inter_rgba)
         self.paint_map("output", vm.output_rgba)
         self.vs = self.qa(".dv-v")
+        self.ps = self.qa(".dv-p")
         self.ws = self.qa(".dv-w")
         self.v_styles = [n.style for n in self.vs]
         cells = [c for row in self.vm.weight_cells for c in row]
@@ -166,14 +170,18 @@ class FormulaPanel(Panel):
                 self.vs[k].textContent = vc.text
                 self.v_styles[k].cssText = f"background:{vc.bg};color:{vc.fg}"
                 k += 1
+        # the products, printed so that they add up to the partial sum (pyapp.numbers)
+        for node, text in zip(self.ps, (p for row in f.products for p in row), strict=True):
+            node.textContent = "= " + text
         self.partial.textContent = f.partial
         for node, t in zip(self.pts, f.terms, strict=True):
             node.textContent = t.partial
         self.bias.textContent = f.bias
         self.result.textContent = f.result
         self.value.textContent = f.value
-        caption = (f"Row {f.row}, column {f.col}: the window's {len(self.vs)} products add up "
-                   f"to {f.partial}; all channels {sum_expr([t.partial for t in f.terms])} "
+        caption = (f"Row {f.row + 1}, column {f.col + 1}: the window's {len(self.vs)} "
+                   f"products add up to {f.partial}; all channels "
+                   f"{sum_expr([t.partial for t in f.terms])} "
                    f"+ bias {f.bias} = {f.result}.")
         return caption, f.a11y
 

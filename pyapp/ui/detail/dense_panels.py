@@ -14,7 +14,7 @@ EDGE_PX = (160, 560)  # the edges' bitmap (stretched to the space between strip 
 
 
 class FlattenPanel(Panel):
-    kind = "flatten"
+    kind = "logit"
     interval_ms = 80.0
 
     def __init__(self, vm: FlattenView, start: int = 0) -> None:
@@ -91,11 +91,11 @@ class FlattenPanel(Panel):
         self.wt.textContent = f.weight.text
         self.wt_style.cssText = f"background:{f.weight.bg};color:{f.weight.fg}"
         self.prod.textContent = f.product
-        self.src.textContent = (f"element {f.index} = {self.vm.source}[row {f.row}, column "
-                                f"{f.col}, channel {f.channel + 1}]")
+        self.src.textContent = (f"element {f.index + 1} = {self.vm.source}[row {f.row + 1}, "
+                                f"column {f.col + 1}, channel {f.channel + 1}]")
         self.hl.setAttribute("y1", f.edge_y)
-        caption = (f"Element {f.index} of {self.vm.count} came from row {f.row}, column "
-                   f"{f.col}, channel {f.channel + 1}: {f.input.text} \u00d7 weight "
+        caption = (f"Element {f.index + 1} of {self.vm.count} came from row {f.row + 1}, "
+                   f"column {f.col + 1}, channel {f.channel + 1}: {f.input.text} \u00d7 weight "
                    f"{f.weight.text} = {f.product}.")
         return caption, f.a11y
 

@@ -1,22 +1,27 @@
-"""ReLU and max-pool panels: input map -> operation -> output map."""
+"""Activation and pooling panels: input map -> operation -> output map."""
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
-from pyapp.views.elementwise import PoolView, ReluView
+from pyapp.views.elementwise import ActivationView, PoolView
 
 from .markup import a, empty_grid_html, map_html, shape_text
 from .panel import Panel, rect_vars
 
+_X = "\x00"  # where the input value goes in the formula
 
-class ReluPanel(Panel):
-    kind = "relu"
+
+class ActivationPanel(Panel):
+    """Any activation kind: its formula with the current input, its own curve."""
+
+    kind = "activation"
     interval_ms = 90.0
 
-    def __init__(self, vm: ReluView, start: int = 0) -> None:
+    def __init__(self, vm: ActivationView, start: int = 0) -> None:
         super().__init__(vm, start)
-        self.vm: ReluView = vm
+        self.vm: ActivationView = vm
 
     def html(self) -> str:
         vm = self.vm
@@ -24,8 +29,7 @@ class ReluPanel(Panel):
         ax, ay = vm.axis_x, vm.axis_y
         lo, hi = vm.graph_labels
         graph = (f'<svg class="dv-graph" viewBox="0 0 {gw:g} {gh:g}" role="img" '
-                 'aria-label="The ReLU function: 0 for negative inputs, the input itself '
-                 'otherwise">'
+                 f'aria-label="{a("The " + vm.kind.title + " function: y = " + vm.formula)}">'
                  f'<line class="dv-axis" x1="{ax[0]}" y1="{ax[1]:.2f}" x2="{ax[2]}" '
                  f'y2="{ax[1]:.2f}"/>'
                  f'<line class="dv-axis" x1="{ay[0]:.2f}" y1="{ay[1]}" x2="{ay[0]:.2f}" '
@@ -35,13 +39,16 @@ class ReluPanel(Panel):
                  f'<text x="{ax[2]}" y="{gh - 1:g}" class="dv-tick" '
                  f'text-anchor="end">{hi}</text>'
                  '<circle class="dv-dot" r="4" cx="0" cy="0"/></svg>')
+        chip = '<b class="dv-x dv-chip">0</b>'
+        eq = chip.join(escape(part) for part in
+                       vm.kind.formula(vm.spec.config, _X).split(_X))
         src = a(vm.input_layer)
-        return ('<div class="dv-relu"><div class="dv-frow">'
+        return ('<div class="dv-relu dv-act"><div class="dv-frow">'
                 + map_html("input", vm.in_h, vm.in_w, f"{vm.input_layer} channel "
                            f"{vm.channel + 1}: arrow keys move the cursor",
                            f"Input: {src} {vm.channel + 1} {shape_text(vm.in_h, vm.in_w)}")
-                + '<div class="dv-fx"><p class="dv-eq" aria-hidden="true">max(0, '
-                '<b class="dv-x dv-chip">0</b>) = <b class="dv-y dv-chip">0</b></p>'
+                + f'<div class="dv-fx"><p class="dv-eq" aria-hidden="true">{eq} = '
+                '<b class="dv-y dv-chip">0</b></p>'
                 + graph + "</div>"
                 + map_html("output", vm.h, vm.w, f"{vm.layer} channel {vm.channel + 1}: arrow "
                            "keys move the cursor",
@@ -51,31 +58,34 @@ class ReluPanel(Panel):
     def mounted(self) -> None:
         self.paint_map("input", self.vm.input_rgba)
         self.paint_map("output", self.vm.output_rgba)
-        self.x = self.q(".dv-x")
+        self.xs = self.qa(".dv-x")
         self.y = self.q(".dv-y")
         self.dot = self.q(".dv-dot")
         self.in_style = self.q('.dv-map[data-map="input"]').style
         self.out_style = self.q('.dv-map[data-map="output"]').style
-        self.x_style, self.y_style = self.x.style, self.y.style
+        self.x_styles, self.y_style = [x.style for x in self.xs], self.y.style
 
     def draw(self, index: int) -> tuple[str, str]:
         f = self.vm.frame(index)
         self.in_style.cssText = rect_vars("w", f.cell)
         self.out_style.cssText = rect_vars("c", f.cell)
-        self.x.textContent = f.input.text
-        self.x_style.cssText = f"background:{f.input.bg};color:{f.input.fg}"
+        for x, style in zip(self.xs, self.x_styles, strict=True):
+            x.textContent = f.input.text
+            style.cssText = f"background:{f.input.bg};color:{f.input.fg}"
         self.y.textContent = f.output.text
         self.y_style.cssText = f"background:{f.output.bg};color:{f.output.fg}"
         self.dot.setAttribute("cx", f.point[0])
         self.dot.setAttribute("cy", f.point[1])
-        caption = (f"Row {f.row}, column {f.col}: max(0, {f.input.text}) = {f.output.text}"
-                   + (" (negative inputs become 0)." if f.output.text != f.input.text
-                      else "."))
+        caption = f"Row {f.row + 1}, column {f.col + 1}: {f.equation} = {f.output.text}."
         return caption, f.a11y
 
     def index_at(self, node: Any, x: float, y: float, width: float,
                  height: float) -> int | None:
         return self.vm.index_at_output(x, y, width, height)
+
+
+#: The ReLU's panel is the activation panel (kept under its first name).
+ReluPanel = ActivationPanel
 
 
 class PoolPanel(Panel):
@@ -90,13 +100,14 @@ class PoolPanel(Panel):
         vm = self.vm
         ph, pw = vm.pool_size
         src = a(vm.input_layer)
+        window = (vm.op + "(" + empty_grid_html(ph, pw, "dv-grid dv-win") + ")"
+                  if vm.show_cells else f"{vm.op}(the whole {ph}\u00d7{pw} map)")
         return ('<div class="dv-pool"><div class="dv-frow">'
                 + map_html("input", vm.in_h, vm.in_w, f"{vm.input_layer} channel "
                            f"{vm.channel + 1}: arrow keys move the window",
                            f"Input: {src} {vm.channel + 1} {shape_text(vm.in_h, vm.in_w)}")
                 + '<div class="dv-fx" aria-hidden="true"><p class="dv-eq">'
-                f'max({ph}\u00d7{pw})</p><div class="dv-eq">max('
-                + empty_grid_html(ph, pw, "dv-grid dv-win") + ') = '
+                f'{vm.op}({ph}\u00d7{pw})</p><div class="dv-eq">{window} = '
                 '<b class="dv-y dv-chip">0</b></div></div>'
                 + map_html("output", vm.h, vm.w, f"{vm.layer} channel {vm.channel + 1}: arrow "
                            "keys move the window",
@@ -119,7 +130,7 @@ class PoolPanel(Panel):
         self.in_style.cssText = rect_vars("w", f.window)
         self.out_style.cssText = rect_vars("c", f.cell)
         k = 0
-        for row, flags in zip(f.values, f.is_max, strict=True):
+        for row, flags in zip(f.values, f.is_max, strict=True) if self.cells else ():
             for cell, is_max in zip(row, flags, strict=True):
                 self.cells[k].textContent = cell.text
                 self.cell_styles[k].cssText = f"background:{cell.bg};color:{cell.fg}"
@@ -127,9 +138,6 @@ class PoolPanel(Panel):
                 k += 1
         self.y.textContent = f.output.text
         self.y_style.cssText = f"background:{f.output.bg};color:{f.output.fg}"
-        caption = (f"Output row {f.row}, column {f.col}: the largest of the window's "
-                   f"{len(self.cells)} values is {f.output.text} (outlined, from row "
-                   f"{f.argmax_row}, column {f.argmax_col}).")
-        return caption, f.a11y
+        return f.caption, f.a11y
 
     index_at = Panel.index_on_input_or_output

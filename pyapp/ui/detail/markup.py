@@ -90,7 +90,7 @@ def dialog_html() -> str:
             ' aria-label="Copy link to this view">Copy link</button>'
             '<button type="button" class="dv-close" aria-label="Close (Esc)" title="Close (Esc)">'
             '\u00d7</button></div>'
-            '<div class="dv-body"></div>'
+            '<div class="dv-body" tabindex="0"></div>'  # scrolls on a phone: reachable by keys
             '<p class="dv-caption"></p>'
             '<p class="dv-record" id="dv-record" aria-live="off" tabindex="0"></p>'
             + controls_html())

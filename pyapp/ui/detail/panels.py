@@ -1,4 +1,5 @@
-"""Which panel shows which view."""
+"""Which panel shows which view (the view kind comes from the layer's kind, see
+:mod:`pyapp.views.route`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ import numpy as np
 
 from pyapp.views.conv import ConvElastic, ConvFormula
 from pyapp.views.dense import FlattenView, SoftmaxView
-from pyapp.views.elementwise import PoolView, ReluView
+from pyapp.views.elementwise import ActivationView, PoolView
 from pyapp.views.route import ViewRef
 
 from .conv_panels import ElasticPanel, FormulaPanel
 from .dense_panels import FlattenPanel, SoftmaxPanel
-from .map_panels import PoolPanel, ReluPanel
+from .map_panels import ActivationPanel, PoolPanel
 from .panel import Panel
 
 
@@ -24,11 +25,11 @@ def make_panel(ref: ViewRef, model: Any, acts: Mapping[str, np.ndarray], mode: s
     if ref.kind == "formula":
         assert ref.channel is not None
         return FormulaPanel(ConvFormula(model, acts, ref.layer, ref.index, ref.channel, mode))
-    if ref.kind == "relu":
-        return ReluPanel(ReluView(model, acts, ref.layer, ref.index, mode))
+    if ref.kind == "activation":
+        return ActivationPanel(ActivationView(model, acts, ref.layer, ref.index, mode))
     if ref.kind == "pool":
         return PoolPanel(PoolView(model, acts, ref.layer, ref.index, mode))
-    if ref.kind == "flatten":
+    if ref.kind == "logit":
         return FlattenPanel(FlattenView(model, acts, ref.layer, ref.index, mode))
     if ref.kind == "softmax":
         return SoftmaxPanel(SoftmaxView(model, acts, ref.layer, ref.index, mode), ref.index)

@@ -1,7 +1,7 @@
 """Pre-render the default example's complete overview under CPython, with the same core and
 drawing code as the page, so a visitor sees the real network before Pyodide has started.
 
-``python -m pyapp.render.prerender dist/index.html`` (``build.py`` calls :func:`inject`) puts
+``python -m pyapp.prerender dist/index.html`` (``build.py`` calls :func:`inject`) puts
 the tool's HTML, with every map as a PNG data URI painted behind its canvas and the real bars,
 into ``<main id="app">``.  The page's Python then takes over the same DOM.
 """
@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from .overview_html import tool_html
+from pyapp.render.overview_html import tool_html
+from pyapp.session import Session, Source
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_MODEL = ROOT / "weights" / "tinyvgg-cifar10.npz"
 DEFAULT_GALLERY = ROOT / "www" / "gallery" / "gallery.json"
 MAIN_RE = re.compile(r'(<main id="app"[^>]*>)(.*?)(</main>)', re.S)
@@ -51,8 +52,6 @@ def render_tool(model: Any, image: np.ndarray, gallery: Sequence[Mapping[str, st
                 selected: int = 0, mode: str = "unit", original_src: str = "") -> str:
     """The complete tool's HTML for ``image`` (model input, ``(H, W, 3)`` in [0, 1]),
     painted from a snapshot of the same :class:`~pyapp.session.Session` the page uses."""
-    from pyapp.session import Session, Source
-
     snap = Session(model, image, Source("gallery", selected), range_mode=mode).snapshot
     images: dict[tuple[str, int], str] = {}
     for name, stack in snap.overview_rgba.items():

@@ -258,6 +258,43 @@ def load_cifar10(
     return data
 
 
+def _test_members(path: Path) -> Iterator[tuple[str, Callable[[], bytes]]]:
+    """Like ``_iter_members``, but reads the bytes of ``test/`` images only (the training
+    set's 50,000 are skipped unread)."""
+    if path.is_dir():
+        yield from ((n, r) for n, r in _iter_members(path) if "test/" in n)
+        return
+    with tarfile.open(path) as tar:
+        for m in tar:
+            match = _IMAGE_RE.search(m.name) if m.isfile() else None
+            if match and match.group(1).lower() == "test":
+                fh = tar.extractfile(m)
+                data = fh.read() if fh is not None else b""
+                yield m.name, (lambda d=data: d)
+
+
+def load_test_slice(path: str | os.PathLike[str], step: int) -> Split:
+    """Every ``step``-th test image (in the same order as ``load_test_split``), decoding
+    only those: the fixed evaluation slice without the cost of the whole test split."""
+    p = Path(path)
+    if detect_layout(p) != "jpg-tar":
+        whole = load_test_split(p)
+        return Split(whole.images[::step], whole.labels[::step])
+    found: list[tuple[str, int, bytes]] = []
+    for name, read in _test_members(p):
+        m = _IMAGE_RE.search(name)
+        if m and m.group(1).lower() == "test":
+            if m.group(2) not in CIFAR10_CLASSES:
+                raise DatasetLayoutError(f"{name}: unknown class {m.group(2)!r}")
+            found.append((name, CIFAR10_CLASSES.index(m.group(2)), read()))
+    if not found:
+        raise DatasetLayoutError(f"{p}: no test/ images")
+    found.sort(key=lambda t: t[0])  # the order read_jpg_layout gives
+    chosen = found[::step]
+    return Split(np.stack([_decode_32(data, name) for name, _, data in chosen]),
+                 np.array([label for _, label, _ in chosen], dtype=np.int64))
+
+
 def load_test_split(path: str | os.PathLike[str]) -> Split:
     """Only the 10,000 test images (either layout), without decoding the training set."""
     p = Path(path)
