@@ -60,6 +60,7 @@ from urllib.parse import quote, unquote
 import numpy as np
 
 from pyapp.cnn import ops
+from pyapp.cnn.kinds import KINDS, ActivationKind, PoolKind
 from pyapp.cnn.model import LayerSpec, Model
 
 MAX_TEXT = 2000
@@ -67,16 +68,57 @@ MAX_EDITS = 200
 MAX_ABS = 1e6
 T_MIN, T_MAX = 0.1, 10.0
 LEAKY_ALPHA = 0.1
-ACTIVATIONS = ("none", "relu", "leaky_relu", "sigmoid", "tanh")
-ACTIVATION_TYPES = ("relu", "leaky_relu", "sigmoid", "tanh")  # layer types that may be swapped
+NONE = "none"  # no activation: the layer passes its input through
+#: the activations a layer may become: none, then every activation kind of the registry
+ACTIVATIONS = (NONE,) + tuple(n for n, k in KINDS.items() if isinstance(k, ActivationKind))
 POOLS = ("max", "avg")
-POOL_TYPES = {"max": "max_pool2d", "avg": "avg_pool2d"}
+_REDUCE = {"max": "max", "avg": "mean"}
 CLASSIC = ("identity", "edge", "sobel_x", "sobel_y", "blur", "sharpen")
 CLASSIC_LABELS = {"identity": "Identity", "edge": "Edge", "sobel_x": "Sobel x",
                   "sobel_y": "Sobel y", "blur": "Blur", "sharpen": "Sharpen"}
-ACTIVATION_LABELS = {"none": "no activation", "relu": "ReLU", "leaky_relu": "leaky ReLU",
-                     "sigmoid": "sigmoid", "tanh": "tanh"}
 CHANNEL_NAMES = ("red", "green", "blue")
+
+
+def _windowed(kind: object) -> bool:
+    return isinstance(kind, PoolKind) and "pool_size" in kind.normalise_config({})
+
+
+def pool_type(name: str) -> str:
+    """The layer type of pooling ``name`` (``"max"`` or ``"avg"``): the registry's windowed
+    pooling kind with that reduction."""
+    for type_name, kind in KINDS.items():
+        if _windowed(kind) and kind.reduce == _REDUCE.get(name):
+            return type_name
+    raise EditError(f"{name[:20]!r} is not a pooling this page offers")
+
+
+def is_activation(layer: LayerSpec) -> bool:
+    return isinstance(layer.kind, ActivationKind)
+
+
+def is_pool(layer: LayerSpec) -> bool:
+    """A pooling layer with a window (max or average), which may be swapped."""
+    return _windowed(layer.kind)
+
+
+def has_kernels(layer: LayerSpec) -> bool:
+    """A convolution: HWIO kernels whose weights can be edited."""
+    return layer.kind.role == "conv"
+
+
+def own_kind(layer: LayerSpec) -> str:
+    """A layer's operation in the names edits use: its activation kind, or ``"max"`` /
+    ``"avg"`` for pooling."""
+    if is_pool(layer):
+        return "max" if layer.kind.reduce == "max" else "avg"
+    return layer.type
+
+
+def activation_label(name: str) -> str:
+    """``"no activation"``, ``"ReLU"``, ``"leaky ReLU"`` ... (from the kind's title)."""
+    if name == NONE:
+        return "no activation"
+    return KINDS[name].title.removesuffix(" activation")
 
 
 class EditError(ValueError):
@@ -299,22 +341,10 @@ class EditedModel(Model):
 
 
 def run_kind(kind: str, layer: LayerSpec, x: np.ndarray) -> np.ndarray:
-    """The operation ``kind`` in place of ``layer``'s own (activations and pools)."""
-    if kind == "none":
+    """The operation ``kind`` in place of ``layer``'s own (only ``"none"`` has no layer
+    type of its own: the identity)."""
+    if kind == NONE:
         return x
-    if kind == "relu":
-        return ops.relu(x)
-    if kind == "leaky_relu":
-        return ops.leaky_relu(x, LEAKY_ALPHA)
-    if kind == "sigmoid":
-        return ops.sigmoid(x)
-    if kind == "tanh":
-        return ops.tanh(x)
-    c = layer.config
-    if kind == "max":
-        return ops.max_pool2d(x, c["pool_size"], c["strides"], c["padding"])
-    if kind == "avg":
-        return ops.avg_pool2d(x, c["pool_size"], c["strides"], c["padding"])
     raise EditError(f"unknown operation {kind!r}")
 
 
@@ -334,7 +364,7 @@ def _index(value: int, n: int, what: str) -> int:
 
 def _conv(model: Model, name: str) -> LayerSpec:
     layer = _layer(model, name)
-    if layer.type != "conv2d":
+    if not has_kernels(layer):
         raise EditError(f"{name} is not a convolution, so it has no kernels to edit")
     return layer
 
@@ -402,7 +432,7 @@ def apply(base: Model, edits: Sequence[Edit]) -> EditedModel:
             masks[edit.layer] = mask
         elif isinstance(edit, InputChannelOff):
             first = base.layers[0]
-            if first.type != "conv2d":
+            if not has_kernels(first):
                 raise EditError("input channels can only be switched off when the first layer "
                                 "is a convolution")
             ch = _index(edit.channel, base.input_shape[2], "input channel")
@@ -412,14 +442,14 @@ def apply(base: Model, edits: Sequence[Edit]) -> EditedModel:
                 inputs_off.discard(ch)
         elif isinstance(edit, SwapActivation):
             layer = _layer(base, edit.layer)
-            if layer.type not in ACTIVATION_TYPES:
+            if not is_activation(layer):
                 raise EditError(f"{edit.layer} is not an activation layer")
             if edit.kind not in ACTIVATIONS:
                 raise EditError(f"{edit.kind[:20]!r} is not an activation this page offers")
             overrides[edit.layer] = edit.kind
         elif isinstance(edit, SwapPool):
             layer = _layer(base, edit.layer)
-            if layer.type not in POOL_TYPES.values():
+            if not is_pool(layer):
                 raise EditError(f"{edit.layer} is not a pooling layer")
             if edit.kind not in POOLS:
                 raise EditError(f"{edit.kind[:20]!r} is not a pooling this page offers")
@@ -442,7 +472,7 @@ def apply(base: Model, edits: Sequence[Edit]) -> EditedModel:
             if new is not None:
                 layers[i] = new
                 del overrides[layer.name]
-            elif kind == _own_kind(layer):
+            elif kind == own_kind(layer):
                 del overrides[layer.name]
         if layer.name in weights:
             w = dict(layer.weights)
@@ -462,21 +492,18 @@ def apply(base: Model, edits: Sequence[Edit]) -> EditedModel:
     return model
 
 
-def _own_kind(layer: LayerSpec) -> str:
-    """A layer's operation in the names edits use (``"max"`` for ``max_pool2d`` ...)."""
-    return {v: k for k, v in POOL_TYPES.items()}.get(layer.type, layer.type)
-
-
 def _swapped(layer: LayerSpec, kind: str) -> LayerSpec | None:
-    """A real layer of ``kind`` in place of ``layer``, when the model code has that kind."""
-    if kind == "none" or kind == _own_kind(layer):
+    """A layer of ``kind`` in place of ``layer`` (None: no such layer type, or the same)."""
+    if kind == NONE or kind == own_kind(layer):
         return None
-    if kind in POOL_TYPES:
+    if kind in POOLS:
         c = layer.config
-        return _spec_of(layer.name, POOL_TYPES[kind], {"pool_size": c["pool_size"],
-                                                       "strides": c["strides"],
-                                                       "padding": c["padding"]})
-    return _spec_of(layer.name, kind, {"alpha": LEAKY_ALPHA} if kind == "leaky_relu" else {})
+        return _spec_of(layer.name, pool_type(kind), {"pool_size": c["pool_size"],
+                                                      "strides": c["strides"],
+                                                      "padding": c["padding"]})
+    spec = KINDS[kind]
+    cfg = spec.normalise_config({"alpha": LEAKY_ALPHA})  # a slope, for a kind that has one
+    return _spec_of(layer.name, kind, {k: v for k, v in cfg.items()})
 
 
 def baked(model: Model) -> Model:
@@ -490,11 +517,18 @@ def baked(model: Model) -> Model:
         return model
     if model.overrides:
         name, kind = next(iter(model.overrides.items()))
-        raise EditError(f"{name} as {ACTIVATION_LABELS.get(kind, kind)} cannot be saved in "
-                        "the model file format")
+        raise EditError(f"{name} as {activation_label(kind)} cannot be saved in the model "
+                        "file format")
     layers = list(model.layers)
     index = {layer.name: i for i, layer in enumerate(layers)}
-    zero_preserving = {"relu", "leaky_relu", "tanh", "max_pool2d", "avg_pool2d"}
+
+    def keeps_zero(layer: LayerSpec) -> bool:  # a zero map stays zero through it
+        if is_pool(layer):
+            return True
+        if not is_activation(layer):
+            return False
+        zero = np.zeros((1, 1, 1), np.float32)
+        return bool(np.all(layer.apply(zero) == 0))
 
     def with_weights(i: int, **new: np.ndarray) -> None:
         layer = layers[i]
@@ -504,8 +538,8 @@ def baked(model: Model) -> Model:
 
     for name, mask in model.masks.items():
         i = index[name]
-        while layers[i].type != "conv2d":
-            if layers[i].type not in zero_preserving or i == 0:
+        while not has_kernels(layers[i]):
+            if not keeps_zero(layers[i]) or i == 0:
                 raise EditError(f"the switched-off maps of {name} cannot be saved in the model "
                                 "file format")
             i -= 1
@@ -514,7 +548,7 @@ def baked(model: Model) -> Model:
         with_weights(i, kernel=kernel.astype(np.float32), bias=bias.astype(np.float32))
     if model.temperature != 1.0:
         i = len(layers) - 1
-        if layers[i].type != "dense":
+        if layers[i].kind.role != "linear":
             raise EditError("the temperature can only be saved when the last layer is dense")
         t = np.float32(model.temperature)
         with_weights(i, kernel=layers[i].weights["kernel"] / t,
@@ -664,23 +698,36 @@ def describe(edit: Edit) -> str:
         name = CHANNEL_NAMES[edit.channel] if edit.channel < 3 else str(edit.channel + 1)
         return f"input channel {edit.channel + 1} ({name}) switched {'off' if edit.off else 'on'}"
     if isinstance(edit, SwapActivation):
-        return f"{edit.layer} uses {ACTIVATION_LABELS[edit.kind]}"
+        return f"{edit.layer} uses {activation_label(edit.kind)}"
     if isinstance(edit, SwapPool):
         return f"{edit.layer} uses {'average' if edit.kind == 'avg' else 'max'} pooling"
     return f"softmax temperature set to {num_text(edit.t)}"
 
 
-EXPLAIN_ACTIVATION = {
-    "none": "Without ReLU, negative values pass through: the next layer also sees the parts "
-            "of the image that argue against a feature.",
-    "relu": "ReLU keeps positive values and sets every negative value to 0.",
-    "leaky_relu": f"Leaky ReLU keeps positive values and shrinks negative ones to "
-                  f"{LEAKY_ALPHA:g} times their size, so a little of them passes through.",
-    "sigmoid": "Sigmoid squeezes every value between 0 and 1: large values become almost 1, "
-               "and 0 becomes 0.5, so even silent neurons pass something on.",
-    "tanh": "Tanh squeezes every value between -1 and 1 and keeps its sign, so negative "
-            "values pass through, but large values are flattened.",
-}
+def explain_activation(kind: str, own: str) -> str:
+    """One plain sentence on what activation ``kind`` does instead of ``own`` (computed from
+    the kind itself at -3, 0 and 3)."""
+    if kind == NONE:
+        return (f"Without {activation_label(own)}, negative values pass through: the next "
+                "layer also sees the parts of the image that argue against a feature.")
+    layer = LayerSpec("probe", kind, {"alpha": LEAKY_ALPHA})
+    lo, zero, hi = (float(v) for v in layer.apply(np.array([[[-3.0, 0.0, 3.0]]], np.float32))
+                    .ravel())
+    if lo == 0:
+        neg = "every negative value becomes 0"
+    elif lo == -3:
+        neg = "negative values pass through unchanged"
+    elif lo < 0:
+        neg = f"negative values pass through, made smaller (-3 becomes {lo:.3g})"
+    else:
+        neg = f"negative values become small positive ones (-3 becomes {lo:.3g})"
+    pos = ("positive values stay as they are" if hi == 3
+           else f"large values are flattened (3 becomes {hi:.3g})")
+    rest = f", and 0 becomes {zero:.3g}, so even silent neurons pass something on" \
+        if zero != 0 else ""
+    return f"With {activation_label(kind)}, {neg}; {pos}{rest}."
+
+
 EXPLAIN_POOL = {
     "max": "Max pooling keeps the strongest value of each window: a feature counts if it "
            "appears anywhere in the window.",

@@ -227,6 +227,18 @@ def test_saved_edited_model_loads_and_matches(model, image):
     np.testing.assert_allclose(loaded.forward(image)["probabilities"],
                                edited.forward(image)["probabilities"], rtol=1e-4, atol=1e-6)
     assert loaded.provenance["edits"] == E.encode(edited.edits)
+    swapped = E.apply(model, [E.SwapActivation("relu_1_1", "sigmoid"),
+                              E.SwapPool("max_pool_1", "avg"), E.MapOff("relu_1_2", 1)])
+    assert swapped.layer("relu_1_1").type == "sigmoid" and not swapped.overrides
+    assert swapped.layer("max_pool_1").type == "avg_pool2d"
+    buf = io.BytesIO()
+    save_native(E.baked(swapped), buf)  # real layers of those kinds: the file holds them
+    again = load_native(buf.getvalue())
+    np.testing.assert_allclose(again.forward(image)["probabilities"],
+                               swapped.forward(image)["probabilities"], rtol=1e-5, atol=1e-7)
+    with pytest.raises(E.EditError, match="cannot be saved"):
+        E.baked(E.apply(model, [E.SwapActivation("relu_1_1", "sigmoid"),
+                                E.MapOff("relu_1_1", 1)]))  # sigmoid(0) is not 0
     with pytest.raises(E.EditError, match="cannot be saved"):
         E.baked(E.apply(model, [E.SwapActivation("relu_1_1", "none")]))
 

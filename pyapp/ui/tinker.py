@@ -149,7 +149,7 @@ class TinkerView:
             self.explain_text = f"That change could not be made: {exc}."
             self._paint_explain()
             return
-        self.explain_text = explanation(edit)
+        self.explain_text = explanation(edit, self.tinker.base)
         self._paint_explain()
         self._refocus(focus)
         js.performance.mark("tinker:edit-end")

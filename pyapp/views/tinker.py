@@ -15,11 +15,8 @@ import numpy as np
 
 from pyapp import edits as E
 from pyapp.cnn.model import Model
-from pyapp.render.colormaps import ACTIVATION
+from pyapp.render.colormaps import SIGNED
 from pyapp.session import Session, Snapshot
-
-ACTIVATION_TYPES = E.ACTIVATION_TYPES
-POOL_TYPES = tuple(E.POOL_TYPES.values())
 
 
 def percent(p: float) -> str:
@@ -139,7 +136,7 @@ class Tinker:
         b = np.asarray(self.before_acts(snap)[layer][..., channel], np.float64)
         d = a - b
         limit = float(np.max(np.abs(d))) if d.size else 0.0
-        return ACTIVATION.rgba_symmetric(d, limit if limit > 0 else 1.0), limit
+        return SIGNED.rgba_symmetric(d, limit if limit > 0 else 1.0), limit
 
 
 # --- controls -----------------------------------------------------------------------------
@@ -243,13 +240,10 @@ def panel_state(snap: Snapshot, tinker: Tinker) -> PanelState:
     current = {e.key(): e for e in tinker.current}
     ops = []
     for layer in tinker.base.layers:
-        if layer.type in ACTIVATION_TYPES:
-            ops.append((layer.name, "act",
-                        getattr(current.get(("act", layer.name)), "kind", layer.type)))
-        elif layer.type in POOL_TYPES:
-            own = "avg" if layer.type == "avg_pool2d" else "max"
-            ops.append((layer.name, "pool",
-                        getattr(current.get(("pool", layer.name)), "kind", own)))
+        what = "act" if E.is_activation(layer) else "pool" if E.is_pool(layer) else ""
+        if what:
+            ops.append((layer.name, what, getattr(current.get((what, layer.name)), "kind",
+                                                  E.own_kind(layer))))
     t = float(getattr(snap.model, "temperature", 1.0))
     off: set[int] = set()
     for e in tinker.current:
@@ -257,7 +251,7 @@ def panel_state(snap: Snapshot, tinker: Tinker) -> PanelState:
             (off.add if e.off else off.discard)(e.channel)
     base = tinker.base
     channels = base.input_shape[2] if (base.input_shape[2] <= 4
-                                       and base.layers[0].type == "conv2d") else 0
+                                       and E.has_kernels(base.layers[0])) else 0
     return PanelState(tuple(ops), E.num_text(t), f"{np.log10(t):.2f}", frozenset(off),
                       channels)
 
@@ -271,7 +265,7 @@ def panel_html(snap: Snapshot, tinker: Tinker) -> str:
     for i, (layer, what, kind) in enumerate(state.ops):
         if what == "act":
             opts = "".join(f'<option value="{k}"{" selected" if k == kind else ""}>'
-                           f'{q(E.ACTIVATION_LABELS[k])}</option>' for k in E.ACTIVATIONS)
+                           f'{q(E.activation_label(k))}</option>' for k in E.ACTIVATIONS)
             label = f"{layer} activation"
         else:
             opts = "".join(f'<option value="{k}"{" selected" if k == kind else ""}>'
@@ -307,10 +301,10 @@ def changes_html(tinker: Tinker) -> str:
     return "".join(f"<li>{escape(E.describe(e))}</li>" for e in tinker.current)
 
 
-def explanation(edit: E.Edit | None) -> str:
+def explanation(edit: E.Edit | None, tinker_base: Model) -> str:
     """The one plain sentence shown where the change was made."""
     if isinstance(edit, E.SwapActivation):
-        return E.EXPLAIN_ACTIVATION[edit.kind]
+        return E.explain_activation(edit.kind, E.own_kind(tinker_base.layer(edit.layer)))
     if isinstance(edit, E.SwapPool):
         return E.EXPLAIN_POOL[edit.kind]
     if isinstance(edit, E.Temperature):
