@@ -374,11 +374,12 @@ class TinkerView:
         self.dv_box.querySelector(".tk-dv-explain").textContent = self.explain_text
 
     def _editor_open(self) -> bool:
-        """Open where there is room (a phone shows the view first); then as people left it."""
+        """Open where there is room (a phone or a short window shows the view first); then as
+        people left it."""
         node = self.dv_box.querySelector(".tk-details") if self.dv_box is not None else None
         if node is not None:
             return bool(node.open)
-        return not bool(js.window.matchMedia("(max-width: 600px)").matches)
+        return not bool(js.window.matchMedia("(max-width: 600px), (max-height: 760px)").matches)
 
     def _mark_kernels(self, snap: Snapshot, layer: str, out: int, ch: int) -> None:
         """Mark the edited weights where the open view draws its kernels."""
