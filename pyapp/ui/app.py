@@ -335,6 +335,13 @@ async def _mount_later(app: OverviewApp, early: list[tuple[str, int]]) -> None:
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without them
         errors.report(exc, "installing the Why? views")
     await asyncio.sleep(0)
+    try:  # tinkering: edit the network, every view follows (after the detail views)
+        from pyapp.ui import tinker
+
+        app.tinker = tinker.install(app.session)
+    except Exception as exc:  # noqa: BLE001 - the overview stays usable without it
+        errors.report(exc, "starting the network editor")
+    await asyncio.sleep(0)
     try:  # the hyperparameter playground follows the session's image and model
         from pyapp.ui import playground
 

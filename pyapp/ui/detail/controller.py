@@ -79,6 +79,8 @@ class DetailController:
         self._listen(self.speed, "change", self._on_speed)
         self._listen(d.querySelector(".dv-copy-link"), "click", self._on_copy)
         self._listen(js.window, "hashchange", lambda _e: self.sync())
+        # Back across entries whose query differs (e.g. ?edit=) fires only popstate
+        self._listen(js.window, "popstate", lambda _e: self.sync())
         self._listen(doc, "click", self._on_page_click)
         SCHEDULER.expose_stats()
         self._unsubscribe = self.session.subscribe(self.paint)

@@ -1,0 +1,641 @@
+"""Tinker in the page (PyScript layer): change the network and watch every layer respond.
+
+``install(session, container_id="tinker")`` mounts the controls into that element, adds the
+"changed" banner above the network, an editable kernel inside the detail dialog (for
+convolution views), marks on the overview (each bar's "before" value, each changed map), and
+follows the ``?edit=`` link parameter both ways.  Every number comes from
+:mod:`pyapp.tinkering` and :mod:`pyapp.edits`; this module inserts markup, toggles classes
+and turns events into :class:`~pyapp.tinkering.Tinker` calls.
+
+User Timing marks: ``tinker:edit-start`` (an edit begins), ``tinker:edit-drawn`` (this view
+has painted the new snapshot) and ``tinker:edit-end`` (every subscriber has painted it); the
+container's ``data-version`` is the snapshot shown.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+import js  # type: ignore[import-not-found]
+from pyodide.ffi import create_once_callable, to_js  # type: ignore[import-not-found]
+
+from pyapp import edits as E
+from pyapp.cnn.formats import save_native
+from pyapp.render.overview_html import neuron_id
+from pyapp.session import Session, Snapshot
+from pyapp.tinkering import (
+    Tinker,
+    changes_html,
+    edited_weights,
+    explanation,
+    kernel_editor_html,
+    kernel_values,
+    panel_html,
+    panel_state,
+)
+from pyapp.ui import errors
+from pyapp.ui.events import Bindings
+from pyapp.ui.overview import paint
+from pyapp.views.route import ref_for
+
+PARAM = "edit"
+DRAG_PX = 4
+NUDGE = 0.1
+
+
+def with_edit_param(search: str, text: str) -> str:
+    """``location.search`` with ``edit=text`` (removed when ``text`` is empty)."""
+    pairs = [(k, v) for k, v in parse_qsl(search.lstrip("?"), keep_blank_values=True)
+             if k != PARAM]
+    if text:
+        pairs.append((PARAM, text))
+    return "?" + urlencode(pairs, safe="/,:") if pairs else ""
+
+
+class TinkerView:
+    def __init__(self, session: Session, root: Any) -> None:
+        self.session = session
+        self.tinker = Tinker(session)
+        self.root = root
+        self.bindings = Bindings("tinkering with the network")
+        self.explain_text = ""
+        self._editor_key: tuple | None = None
+        self._panel_key: int | None = None
+        self._bars_key: Any = None
+        self._settle = False
+        self._options = ""
+        self._items = ""
+        self._channel = 0
+        self._marked: set[tuple[str, int]] = set()
+        self._drag: dict[str, Any] | None = None
+        self._pending: tuple[E.Edit, bool] | None = None
+        self._frame = False
+        self._unsubscribe: Any = None
+
+    # --- setup ------------------------------------------------------------------------
+    def install(self) -> None:
+        doc = js.document
+        self.root.innerHTML = (
+            '<div class="tk-panel">'
+            '<div class="tk-controls"></div>'
+            '<p class="tk-explain" aria-live="polite"></p>'
+            '<div class="tk-actions">'
+            '<button type="button" class="tk-undo" aria-keyshortcuts="Control+Z">Undo</button>'
+            '<button type="button" class="tk-redo" aria-keyshortcuts="Control+Shift+Z">'
+            'Redo</button>'
+            '<button type="button" class="tk-reset">Reset all changes</button>'
+            '<button type="button" class="tk-save">Save the edited network (.npz)</button>'
+            '</div>'
+            '<h3 class="tk-h" id="tk-list-h">Changes made</h3>'
+            '<ol class="tk-list" aria-labelledby="tk-list-h"></ol>'
+            '<div class="tk-diff"><h3 class="tk-h">Difference: new minus original</h3>'
+            '<label>Map <select class="tk-diff-map" aria-label="Map to compare"></select>'
+            '</label><canvas class="tk-diff-canvas" width="1" height="1" role="img"'
+            ' aria-label="Difference map"></canvas><p class="tk-diff-note"></p></div>'
+            '</div>')
+        banner = doc.createElement("div")
+        banner.id = "tk-banner"
+        banner.className = "tk-banner"
+        banner.setAttribute("role", "status")
+        banner.hidden = True
+        app = doc.getElementById("app")
+        app.parentNode.insertBefore(banner, app)
+        self.banner = banner
+        dialog = doc.getElementById("dv")
+        self.dv_box = None
+        if dialog is not None:
+            box = doc.createElement("div")
+            box.className = "tk-dv"
+            dialog.insertBefore(box, dialog.querySelector(".dv-body").nextSibling)
+            self.dv_box = box
+            self._listen(box, "change", self._on_change)
+            self._listen(box, "keydown", self._on_weight_key)
+            self._listen(box, "pointerdown", self._on_pointerdown)
+            self._listen(box, "pointermove", self._on_pointermove)
+            self._listen(box, "pointerup", self._on_pointerup)
+            self._listen(box, "pointercancel", self._on_pointerup)
+            self._listen(box, "click", self._on_click)
+        self._listen(self.root, "change", self._on_change)
+        self._listen(self.root, "input", self._on_input)
+        self._listen(self.root, "click", self._on_click)
+        self._listen(doc, "keydown", self._on_shortcut)
+        problem = ""
+        text = dict(parse_qsl(str(js.location.search).lstrip("?"))).get(PARAM)
+        self._unsubscribe = self.session.subscribe(self.paint)
+        if text is not None:
+            problem = self.tinker.load(text)
+            if problem:
+                errors.notify(problem, "warning")
+                self._write_url("")
+        self.paint(self.session.snapshot)
+
+    def _listen(self, target: Any, event: str, fn: Any) -> None:
+        self.bindings.listen(target, event, fn)
+
+    def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        self.bindings.close()
+
+    # --- changing ---------------------------------------------------------------------
+    def push(self, edit: E.Edit, merge: bool = False) -> None:
+        js.performance.mark("tinker:edit-start")
+        focus = self._focused()
+        try:
+            self.tinker.push(edit, merge)
+        except E.EditError as exc:
+            self.explain_text = f"That change could not be made: {exc}."
+            self._paint_explain()
+            return
+        self.explain_text = explanation(edit, self.tinker.base)
+        self._paint_explain()
+        self._refocus(focus)
+        js.performance.mark("tinker:edit-end")
+
+    def _focused(self) -> str:
+        """The id of the focused control of ours (the dialog moves focus when it rebuilds)."""
+        active = js.document.activeElement
+        if active is None or not active.id:
+            return ""
+        inside = self.root.contains(active) or (self.dv_box is not None
+                                                and self.dv_box.contains(active))
+        return str(active.id) if inside else ""
+
+    def _refocus(self, focus: str) -> None:
+        if focus:
+            node = js.document.getElementById(focus)
+            if node is not None and js.document.activeElement != node:
+                node.focus()
+
+    def _later(self, edit: E.Edit, merge: bool) -> None:
+        """At most one edit per animation frame (dragging): the latest one wins."""
+        self._pending = (edit, merge)
+        if self._frame:
+            return
+        self._frame = True
+
+        def run(*_: Any) -> None:
+            self._frame = False
+            pending, self._pending = self._pending, None
+            if pending is not None:
+                try:
+                    self.push(*pending)
+                except Exception as exc:  # noqa: BLE001 - the boundary of a frame callback
+                    errors.report(exc, "changing the network")
+        js.requestAnimationFrame(create_once_callable(run))
+
+    def history(self, action: str) -> None:
+        js.performance.mark("tinker:edit-start")
+        focus = self._focused()
+        done = getattr(self.tinker, action)()
+        self._refocus(focus)
+        if done is None:
+            return
+        self.explain_text = {"undo": "The last change was undone.",
+                             "redo": "The change was made again.",
+                             "reset": "Every change was undone: this is the original network."
+                             }[action]
+        self._paint_explain()
+
+    # --- painting ---------------------------------------------------------------------
+    def paint(self, snap: Snapshot) -> None:
+        if not self.tinker.follows(snap):  # another model was loaded: start afresh
+            self.tinker = Tinker(self.session, snap.model)
+        dragging = self._drag is not None and self._drag["moved"]
+        if snap.changed & {"model", "image"} or snap.version <= 1:
+            cmp = self.tinker.compare(snap, maps=not dragging)
+            self._paint_banner(cmp)
+            self._paint_overview(snap, cmp, marks=not dragging)
+            if dragging:  # the marks, the list and the difference map follow at its end
+                self._settle = True
+            else:
+                self._paint_panel(snap, cmp)
+        self._paint_editor(snap)
+        self._write_url(self.tinker.link_text())
+        self.root.dataset.version = str(snap.version)
+        self.root.dataset.edits = str(len(self.tinker.current))
+        if "model" in snap.changed:
+            js.performance.mark("tinker:edit-drawn")
+
+    def _paint_explain(self) -> None:
+        node = self.root.querySelector(".tk-explain")
+        node.textContent = self.explain_text
+        if self.dv_box is not None:
+            box = self.dv_box.querySelector(".tk-dv-explain")
+            if box is not None:
+                box.textContent = self.explain_text
+
+    def _paint_banner(self, cmp: Any) -> None:
+        self.banner.hidden = not cmp.edited
+        text = f"Changed network: {cmp.banner}" if cmp.edited else ""
+        if self.banner.textContent != text:
+            self.banner.textContent = text
+        if self.dv_box is not None:
+            line = self.dv_box.querySelector(".tk-dv-banner")
+            if line is not None:
+                line.textContent = text
+
+    def _paint_overview(self, snap: Snapshot, cmp: Any, marks: bool = True) -> None:
+        doc = js.document
+        out = snap.layout.columns[-1]
+        marks = (cmp.edited, cmp.before_widths)
+        if marks == self._bars_key:  # the "before" bars change with the image only
+            out = None
+        self._bars_key = marks
+        for j in range(out.count if out is not None else 0):
+            node = doc.getElementById(neuron_id(out.name, j))
+            if node is None:
+                continue
+            box = node.querySelector(".ov-barbox")
+            mark = box.querySelector(".tk-before") if box is not None else None
+            if cmp.edited and box is not None:
+                if mark is None:
+                    mark = doc.createElement("span")
+                    mark.className = "tk-before"
+                    mark.setAttribute("aria-hidden", "true")
+                    box.appendChild(mark)
+                mark.style.left = cmp.before_widths[j]
+                mark.title = f"before: {cmp.before_widths[j]}"
+                node.dataset.before = cmp.before_widths[j]
+            elif mark is not None:
+                mark.remove()
+                node.removeAttribute("data-before")
+        if not marks:
+            return
+        for key in self._marked - cmp.changed:
+            node = doc.getElementById(neuron_id(*key))
+            if node is not None:
+                node.classList.remove("tk-changed")
+        for key in cmp.changed - self._marked:
+            node = doc.getElementById(neuron_id(*key))
+            if node is not None:
+                node.classList.add("tk-changed")
+        self._marked = set(cmp.changed)
+
+    def _paint_panel(self, snap: Snapshot, cmp: Any) -> None:
+        controls = self.root.querySelector(".tk-controls")
+        key = id(self.tinker.base)
+        if key != self._panel_key:  # built once a model; then updated in place (a slider
+            controls.innerHTML = panel_html(snap, self.tinker)  # being dragged stays)
+            self._panel_key = key
+        else:
+            state = panel_state(snap, self.tinker)
+            for i, (_layer, _what, kind) in enumerate(state.ops):
+                node = controls.querySelector(f"#tk-op-{i}")
+                if node is not None and str(node.value) != kind:
+                    node.value = kind
+            slider = controls.querySelector("#tk-t")
+            if slider is not None and self._drag is None and js.document.activeElement != slider:
+                slider.value = state.slider
+            if slider is not None:
+                slider.setAttribute("aria-valuetext", state.temperature)
+                controls.querySelector("#tk-t-out").textContent = state.temperature
+            for c in range(state.input_channels):
+                node = controls.querySelector(f"#tk-in-{c}")
+                if node is not None:
+                    node.setAttribute("aria-pressed",
+                                      "true" if c in state.inputs_off else "false")
+        items = changes_html(self.tinker)
+        if items != self._items:
+            self.root.querySelector(".tk-list").innerHTML = items
+            self._items = items
+        edits = self.tinker.edits
+        self.root.querySelector(".tk-undo").disabled = not edits.can_undo
+        self.root.querySelector(".tk-redo").disabled = not edits.can_redo
+        self.root.querySelector(".tk-reset").disabled = not self.tinker.current
+        select = self.root.querySelector(".tk-diff-map")
+        keys = sorted(cmp.changed, key=lambda k: ([c.name for c in snap.layout.columns]
+                                                  .index(k[0]), k[1]))
+        chosen = str(select.value)
+        options = "".join(
+            f'<option value="{k[0]}|{k[1]}">{k[0]} map {k[1] + 1}</option>' for k in keys
+        ) or '<option value="">no map has changed</option>'
+        if options != self._options:
+            select.innerHTML = options
+            self._options = options
+        if chosen and any(f"{k[0]}|{k[1]}" == chosen for k in keys):
+            select.value = chosen
+        self._paint_diff(snap)
+
+    def _paint_diff(self, snap: Snapshot) -> None:
+        value = str(self.root.querySelector(".tk-diff-map").value)
+        canvas = self.root.querySelector(".tk-diff-canvas")
+        note = self.root.querySelector(".tk-diff-note")
+        if not value:
+            canvas.width = canvas.height = 1
+            note.textContent = "Make a change to compare a map with the original."
+            return
+        layer, ch = value.rsplit("|", 1)
+        rgba, limit = self.tinker.difference(snap, layer, int(ch))
+        canvas.width, canvas.height = rgba.shape[1], rgba.shape[0]
+        paint(canvas.getContext("2d"), rgba)
+        canvas.setAttribute("aria-label", f"Difference map of {layer} map {int(ch) + 1}")
+        note.textContent = (f"{layer} map {int(ch) + 1}: blue where the new value is higher, "
+                            f"red where it is lower; the largest difference is {limit:.3g}.")
+
+    def _editor_ref(self, snap: Snapshot) -> tuple[str, int, int] | None:
+        ref = snap.view
+        if ref is None or ref.kind not in ("conv", "formula"):
+            return None
+        ch = ref.channel if ref.kind == "formula" else self._channel
+        cin = snap.model.layer(ref.layer).weights["kernel"].shape[2]
+        return ref.layer, ref.index, min(ch or 0, cin - 1)
+
+    def _paint_editor(self, snap: Snapshot) -> None:
+        if self.dv_box is None:
+            return
+        where = self._editor_ref(snap)
+        if where is None:
+            if self._editor_key is not None:
+                self.dv_box.innerHTML = ""
+                self._editor_key = None
+            return
+        key = (id(self.tinker.base),) + where
+        if key != self._editor_key:
+            self.dv_box.innerHTML = (
+                kernel_editor_html(snap.model, self.tinker.base, *where,
+                                   open_=self._editor_open())
+                + '<p class="tk-dv-banner"></p><p class="tk-dv-explain" aria-live="polite">'
+                '</p>')
+            self._editor_key = key
+        else:
+            self._update_editor(snap, where)
+        layer, out, ch = where
+        self._mark_kernels(snap, layer, out, ch)
+        off = getattr(snap.model, "masks", {}).get(layer)
+        button = self.dv_box.querySelector(".tk-mapoff")
+        is_off = off is not None and off[out] == 0
+        button.setAttribute("aria-pressed", "true" if is_off else "false")
+        button.textContent = "Switch this map on" if is_off else "Switch this map off"
+        line = self.dv_box.querySelector(".tk-dv-banner")
+        line.textContent = self.banner.textContent
+        self.dv_box.querySelector(".tk-dv-explain").textContent = self.explain_text
+
+    def _editor_open(self) -> bool:
+        """Open where there is room (a phone or a short window shows the view first); then as
+        people left it."""
+        node = self.dv_box.querySelector(".tk-details") if self.dv_box is not None else None
+        if node is not None:
+            return bool(node.open)
+        return not bool(js.window.matchMedia("(max-width: 600px), (max-height: 760px)").matches)
+
+    def _mark_kernels(self, snap: Snapshot, layer: str, out: int, ch: int) -> None:
+        """Mark the edited weights where the open view draws its kernels."""
+        dialog = js.document.getElementById("dv")
+        if dialog is None:
+            return
+        marks = edited_weights(snap.model, self.tinker.base, layer, out)
+        if snap.view.kind == "formula":
+            groups = [(list(dialog.querySelectorAll(".dv-body .dv-w")), marks[ch])]
+        else:
+            grids = list(dialog.querySelectorAll(".dv-body .dv-kernel"))
+            groups = [(list(g.querySelectorAll(".dv-c")), m)
+                      for g, m in zip(grids, marks, strict=False)]
+        for nodes, flags in groups:
+            if len(nodes) != len(flags):
+                continue
+            for node, flag in zip(nodes, flags, strict=True):
+                node.classList.toggle("tk-edited", flag)
+
+    def _update_editor(self, snap: Snapshot, where: tuple[str, int, int]) -> None:
+        """New values into the same inputs (a drag keeps its pointer capture)."""
+        cells, (btext, bedited) = kernel_values(snap.model, self.tinker.base, *where)
+        nodes = {(int(n.dataset.row), int(n.dataset.col)): n
+                 for n in self.dv_box.querySelectorAll(".tk-w")}
+        for r, c, text, edited in cells:
+            node = nodes[(r, c)]
+            if str(node.value) != text and node is not self._typing():
+                node.value = text
+            node.classList.toggle("tk-edited", edited)
+        bias = self.dv_box.querySelector(".tk-b")
+        if str(bias.value) != btext and bias is not self._typing():
+            bias.value = btext
+        bias.classList.toggle("tk-edited", bedited)
+
+    def _typing(self) -> Any:
+        """The weight being dragged (its text is what the pointer says)."""
+        return self._drag["node"] if self._drag is not None else None
+
+    def _write_url(self, text: str) -> None:
+        search = with_edit_param(str(js.location.search), text)
+        if search != str(js.location.search):
+            js.history.replaceState(js.history.state, "",
+                                    str(js.location.pathname) + search + str(js.location.hash))
+
+    # --- events -----------------------------------------------------------------------
+    def _where(self, node: Any) -> tuple[str, int, int] | None:
+        box = node.closest(".tk-kernel") if hasattr(node, "closest") else None
+        if box is None:
+            return None
+        return str(box.dataset.layer), int(box.dataset.out), int(box.dataset.ch)
+
+    def _weight_edit(self, node: Any, value: float) -> E.Edit | None:
+        where = self._where(node)
+        if where is None:
+            return None
+        layer, out, ch = where
+        if node.classList.contains("tk-b"):
+            return E.SetBias(layer, out, value)
+        return E.SetWeight(layer, out, ch, int(node.dataset.row), int(node.dataset.col), value)
+
+    def _on_change(self, event: Any) -> None:
+        t = event.target
+        cls = t.classList
+        if cls.contains("tk-w") or cls.contains("tk-b"):
+            try:
+                value = E.f32(str(t.value))
+            except E.EditError as exc:
+                self.explain_text = f"That weight was not changed: {exc}."
+                self._paint_explain()
+                return
+            edit = self._weight_edit(t, value)
+            if edit is not None:
+                self.push(edit)
+        elif cls.contains("tk-classic") and str(t.value):
+            layer, out, ch = self._where(t)
+            self.push(E.SetKernel(layer, out, ch, str(t.value)))
+        elif cls.contains("tk-ch"):
+            layer, out, _ = self._where(t)
+            ch = int(t.value)
+            self._channel = ch
+            snap = self.session.snapshot
+            if snap.view is not None and snap.view.kind == "formula":
+                ref = ref_for(snap.model, layer, out, ch)
+                if ref is not None:
+                    self.session.open_view(ref)
+                    return
+            self._editor_key = None
+            self._paint_editor(snap)
+        elif cls.contains("tk-act"):
+            self.push(E.SwapActivation(str(t.dataset.layer), str(t.value)))
+        elif cls.contains("tk-pool"):
+            self.push(E.SwapPool(str(t.dataset.layer), str(t.value)))
+        elif cls.contains("tk-diff-map"):
+            self._paint_diff(self.session.snapshot)
+        elif t.id == "tk-t":
+            self.push(E.Temperature(self._temperature(t)), merge=True)
+
+    def _temperature(self, slider: Any) -> float:
+        t = min(E.T_MAX, max(E.T_MIN, 10.0 ** float(slider.value)))
+        return float(f"{t:.2g}") if t < 1 else float(f"{t:.3g}")
+
+    def _on_input(self, event: Any) -> None:
+        t = event.target
+        if t.id == "tk-t":
+            t_value = self._temperature(t)
+            self.root.querySelector("#tk-t-out").textContent = E.num_text(t_value)
+            t.setAttribute("aria-valuetext", E.num_text(t_value))
+            self._later(E.Temperature(t_value), True)
+
+    def _on_click(self, event: Any) -> None:
+        t = event.target
+        button = t.closest("button") if hasattr(t, "closest") else None
+        if button is None:
+            return
+        cls = button.classList
+        if cls.contains("tk-undo"):
+            self.history("undo")
+        elif cls.contains("tk-redo"):
+            self.history("redo")
+        elif cls.contains("tk-reset"):
+            self.history("reset")
+        elif cls.contains("tk-save"):
+            self.save()
+        elif cls.contains("tk-mapoff"):
+            layer, ch = str(button.dataset.layer), int(button.dataset.ch)
+            off = button.getAttribute("aria-pressed") != "true"
+            self.push(E.MapOff(layer, ch, off))
+        elif cls.contains("tk-in"):
+            ch = int(button.dataset.ch)
+            off = button.getAttribute("aria-pressed") != "true"
+            self.push(E.InputChannelOff(ch, off))
+
+    def _on_weight_key(self, event: Any) -> None:
+        t = event.target
+        key = str(event.key)
+        if key not in ("ArrowUp", "ArrowDown") or not (t.classList.contains("tk-w")
+                                                       or t.classList.contains("tk-b")):
+            return
+        event.preventDefault()
+        event.stopPropagation()
+        step = (1.0 if event.shiftKey else NUDGE) * (1 if key == "ArrowUp" else -1)
+        try:
+            value = E.f32(float(str(t.value) or 0) + step)
+        except (E.EditError, ValueError):
+            return
+        t.value = E.num_text(value)
+        edit = self._weight_edit(t, value)
+        if edit is not None:
+            self.push(edit, merge=True)
+
+    def _on_shortcut(self, event: Any) -> None:
+        if not (event.ctrlKey or event.metaKey) or event.altKey:
+            return
+        key = str(event.key).lower()
+        t = event.target
+        if str(getattr(t, "type", "")) in ("text", "search", "textarea"):
+            return
+        if key == "z":
+            event.preventDefault()
+            self.history("redo" if event.shiftKey else "undo")
+        elif key == "y":
+            event.preventDefault()
+            self.history("redo")
+
+    def _on_pointerdown(self, event: Any) -> None:
+        t = event.target
+        if not (t.classList.contains("tk-w") or t.classList.contains("tk-b")):
+            return
+        try:
+            start = float(str(t.value) or 0)
+        except ValueError:
+            return
+        self._drag = {"node": t, "y": float(event.clientY), "start": start, "moved": False,
+                      "id": event.pointerId}
+
+    def _on_pointermove(self, event: Any) -> None:
+        d = self._drag
+        if d is None or event.pointerId != d["id"]:
+            return
+        dy = d["y"] - float(event.clientY)
+        if not d["moved"]:
+            if abs(dy) < DRAG_PX:
+                return
+            d["moved"] = True
+            try:
+                d["node"].setPointerCapture(event.pointerId)
+            except Exception:  # noqa: BLE001, S110 - the pointer may already be gone
+                pass
+            d["node"].classList.add("tk-dragging")
+        event.preventDefault()
+        step = 0.1 if event.shiftKey else 0.01
+        try:
+            value = E.f32(round(d["start"] + (dy - DRAG_PX) * step, 4))
+        except E.EditError:
+            return
+        d["node"].value = E.num_text(value)
+        edit = self._weight_edit(d["node"], value)
+        if edit is not None:
+            self._later(edit, True)
+
+    def _on_pointerup(self, event: Any) -> None:
+        d, self._drag = self._drag, None
+        if d is not None and d["moved"]:
+            d["node"].classList.remove("tk-dragging")
+            event.preventDefault()
+            self._later_settle()
+
+    def _later_settle(self) -> None:
+        """After a drag: the changed maps, the list and the difference map (next frame, after
+        the drag's last edit)."""
+        def run(*_: Any) -> None:
+            if self._frame:  # the last edit is still waiting for its frame
+                js.requestAnimationFrame(create_once_callable(run))
+                return
+            if self._settle and self._drag is None:
+                self._settle = False
+                try:
+                    snap = self.session.snapshot
+                    cmp = self.tinker.compare(snap)
+                    self._paint_overview(snap, cmp)
+                    self._paint_panel(snap, cmp)
+                except Exception as exc:  # noqa: BLE001 - the boundary of a frame callback
+                    errors.report(exc, "marking the changed maps")
+        js.requestAnimationFrame(create_once_callable(run))
+
+    # --- saving -----------------------------------------------------------------------
+    def save(self) -> None:
+        """Download the edited network as a native ``.npz`` (a Blob, nothing leaves)."""
+        try:
+            model = E.baked(self.session.snapshot.model)
+        except E.EditError as exc:
+            errors.notify(f"The edited network cannot be saved: {exc}.", "warning")
+            return
+        buf = io.BytesIO()
+        save_native(model, buf)
+        data = buf.getvalue()
+        array = js.Uint8Array.new(len(data))
+        array.assign(data)
+        blob = js.Blob.new(to_js([array]),
+                           js.Object.fromEntries(to_js([["type", "application/octet-stream"]])))
+        url = js.URL.createObjectURL(blob)
+        link = js.document.createElement("a")
+        link.href = url
+        link.download = "edited-network.npz"
+        link.hidden = True
+        js.document.body.appendChild(link)
+        link.click()
+        link.remove()
+        self.bindings.later(1000, lambda: js.URL.revokeObjectURL(url))
+        self.root.dataset.saved = str(len(data))
+
+
+def install(session: Session, container_id: str = "tinker") -> TinkerView | None:
+    root = js.document.getElementById(container_id)
+    if root is None:
+        return None
+    view = TinkerView(session, root)
+    view.install()
+    return view
