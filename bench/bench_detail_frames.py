@@ -14,16 +14,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from benchsite import ARGS, CHROMIUM, served  # noqa: E402
+
 VIEWS = ["#conv_1_1/0", "#conv_1_2/4", "#conv_1_2/4/2", "#relu_1_1/3", "#max_pool_1/1",
          "#output/3", "#softmax/3"]
 
@@ -98,26 +94,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true", help="print JSON instead of a table")
     ap.add_argument("--views", nargs="*", default=VIEWS)
     args = ap.parse_args(argv)
-    server = None
-    url = args.url
-    try:
-        if url is None:
-            out = Path(tempfile.mkdtemp()) / "dist"
-            subprocess.run([sys.executable, str(ROOT / "build.py"), "--out", str(out)],
-                           check=True, capture_output=True)
-            server = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--out",
-                                       str(out), "serve", "--no-build", "--port", "0"],
-                                      stdout=subprocess.PIPE, text=True)
-            line = server.stdout.readline() if server.stdout else ""
-            m = re.search(r"http://127\.0\.0\.1:\d+/", line)
-            if not m:
-                raise SystemExit(f"build.py serve did not print its URL: {line!r}")
-            url = m.group(0)
+    with served(args.url) as url:
         rows = measure(url, args.seconds, args.views)
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=10)
     print(json.dumps(rows, indent=1) if args.json else table(rows))
     return 0
 

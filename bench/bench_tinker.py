@@ -16,17 +16,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "bench"))
-from bench_detail_frames import ARGS, CHROMIUM, pct  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_detail_frames import pct  # noqa: E402
+from benchsite import ARGS, CHROMIUM, served  # noqa: E402
 
 WEIGHT = "conv_1_1 neuron 1, channel 1, weight row 2 column 2"
 PROBE = """() => { window.__gaps = []; window.__probe = true; let last = null;
@@ -83,25 +80,12 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=5.0)
     args = ap.parse_args()
-    server = None
-    try:
-        url = args.url
-        if url is None:
-            out = Path(tempfile.mkdtemp()) / "dist"
-            subprocess.run([sys.executable, str(ROOT / "build.py"), "--out", str(out)],
-                           check=True, capture_output=True)
-            server = subprocess.Popen([sys.executable, str(ROOT / "build.py"), "--out",
-                                       str(out), "serve", "--no-build", "--port", "0"],
-                                      stdout=subprocess.PIPE, text=True)
-            url = re.search(r"http://127\.0\.0\.1:\d+/", server.stdout.readline()).group(0)
+    with served(args.url) as url:
         result = measure(url, args.repeats, args.seconds)
-        print("| measure | value |\n| --- | --- |")
-        for k, v in result.items():
-            print(f"| {k} | {v:.1f} |" if isinstance(v, float) else f"| {k} | {v} |")
-        print(json.dumps(result))
-    finally:
-        if server is not None:
-            server.terminate()
+    print("| measure | value |\n| --- | --- |")
+    for k, v in result.items():
+        print(f"| {k} | {v:.1f} |" if isinstance(v, float) else f"| {k} | {v} |")
+    print(json.dumps(result))
 
 
 if __name__ == "__main__":
