@@ -209,10 +209,12 @@ class AppPage:
 
     # --- start-up ------------------------------------------------------------------------
     def open(self, path: str = "", wait: bool = True) -> AppPage:
-        """Go to ``base_url + path``; by default wait for the ``app:interactive`` mark."""
+        """Go to ``base_url + path``; by default wait until the app is interactive and its
+        later views (detail, Why?, tinkering, playground) are mounted."""
         self.page.goto(self.base_url + path)
         if wait:
             self.wait_for_mark("app:interactive")
+            self.wait_for_mark("app:views-mounted")
         return self
 
     def wait_for_mark(self, name: str, timeout_ms: int = INTERACTIVE_TIMEOUT_MS,

@@ -152,7 +152,7 @@ def test_first_visit_downloads_each_file_once_then_says_available_offline(
         context = browser.browser_type.launch_persistent_context(
             str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
             headless=True, service_workers="allow", viewport={"width": 1280, "height": 800})
-        watched = sitekit.Watched(context, context.pages[0], url)
+        watched = sitekit.Watched(context.pages[0], url, context)
         context.on("request", lambda request: watched.requests.append(request.url))
         watched.page.on("console", lambda msg: watched.console_errors.append(msg.text)
                         if msg.type == "error" else None)

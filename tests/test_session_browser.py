@@ -167,7 +167,7 @@ def test_a_copied_link_opens_the_same_screen(app_page: Any, browser: Any, core: 
     try:
         fresh = other.new_page()
         fresh.goto(link)
-        fresh.wait_for_function("performance.getEntriesByName('app:interactive').length > 0",
+        fresh.wait_for_function("performance.getEntriesByName('app:views-mounted').length > 0",
                                 timeout=120_000)
         fresh.wait_for_function("document.getElementById('dv').open")
         assert screen_of(fresh) == here
@@ -193,7 +193,7 @@ def test_overview_link_and_an_upload_that_cannot_travel(app_page: Any) -> None:
                            ".includes('cannot travel in a link')")
     link = page.evaluate("document.getElementById('ov-copy-link').dataset.link")
     page.goto(link)
-    app.wait_for_mark("app:interactive")
+    app.wait_for_mark("app:views-mounted")
     page.wait_for_function("document.querySelector('#notices')?.innerText"
                            ".includes('showing the first example')")
     assert page.evaluate("document.querySelector('.ov-thumb[aria-pressed=\"true\"]')"

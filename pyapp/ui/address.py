@@ -50,8 +50,12 @@ class Address:
     def write(self, snapshot: Snapshot) -> None:
         """Note the change; the address bar is written once, after the views have painted
         (it is no view: the user's click need not wait for it)."""
-        self._push = self._push or ("view" in snapshot.changed and snapshot.view is not None
-                                    and snapshot.origin == "user")
+        opening = ("view" in snapshot.changed and snapshot.view is not None
+                   and snapshot.origin == "user")
+        if opening:  # a history entry of its own, now: the next view may open at once
+            self._push = True
+            self._flush()
+            return
         if not self._scheduled:
             self._scheduled = True
             self.bindings.later(0, self._flush)

@@ -119,7 +119,7 @@ class WhyPanel:
 
     def _add_buttons(self) -> None:
         doc = js.document
-        col = doc.querySelector(".ov-col.ov-k-dense")
+        col = doc.querySelector(".ov-col.ov-k-output")
         if col is not None and col.querySelector(".why-open") is None:
             holder = doc.createElement("div")
             holder.innerHTML = why_html.why_button_html("why-by-output")
