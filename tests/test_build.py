@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import REPO_ROOT, run_build
 
 CACHE = REPO_ROOT / ".cache"
-CACHED = ("npm", "pip", "pyodide-wheels")
+CACHED = ("npm", "pyodide-wheels")  # what a first build fetches into .cache/
 NUMPY_WHEEL = "numpy-2.0.2-cp312-cp312-pyodide_2024_0_wasm32.whl"
 
 
