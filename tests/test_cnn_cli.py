@@ -21,17 +21,25 @@ CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "hors
            "truck"]
 
 
-@pytest.fixture()
-def setup(tmp_path):
+def model_and_images(tmp_path, sizes):
+    """A random TinyVGG saved as ``model.npz`` and random photos ``img<i>.<png|jpg>`` of
+    ``sizes`` (``((w, h), "PNG" | "JPEG")``) in ``images/``."""
     model = tinyvgg(class_names=CLASSES, rng=11)
     model_path = tmp_path / "model.npz"
     save_native(model, model_path)
     images = tmp_path / "images"
     images.mkdir()
     g = np.random.default_rng(12)
-    for i, (size, fmt) in enumerate([((64, 64), "PNG"), ((120, 80), "JPEG"), ((7, 9), "PNG")]):
+    for i, (size, fmt) in enumerate(sizes):
         arr = g.integers(0, 256, (size[1], size[0], 3), np.uint8)
         Image.fromarray(arr).save(images / f"img{i}.{fmt.lower().replace('jpeg', 'jpg')}", fmt)
+    return model, model_path, images
+
+
+@pytest.fixture()
+def setup(tmp_path):
+    model, model_path, images = model_and_images(
+        tmp_path, [((64, 64), "PNG"), ((120, 80), "JPEG"), ((7, 9), "PNG")])
     (images / "notes.txt").write_text("not an image, and not listed")
     return model, model_path, images
 

@@ -10,31 +10,18 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from test_cnn_cli import CLASSES, model_and_images
 
 from pyapp.__main__ import main
 from pyapp.cnn import saliency as sal
-from pyapp.cnn.formats import save_native
-from pyapp.cnn.model import tinyvgg
 from pyapp.cnn.preprocess import preprocess
 
 ROOT = Path(__file__).resolve().parents[1]
-CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
-           "truck"]
 
 
 @pytest.fixture()
 def setup(tmp_path):
-    model = tinyvgg(class_names=CLASSES, rng=11)
-    model_path = tmp_path / "model.npz"
-    save_native(model, model_path)
-    images = tmp_path / "images"
-    images.mkdir()
-    g = np.random.default_rng(12)
-    for i, (size, fmt) in enumerate([((64, 64), "PNG"), ((120, 80), "JPEG")]):
-        arr = g.integers(0, 256, (size[1], size[0], 3), np.uint8)
-        Image.fromarray(arr).save(images / f"img{i}.{fmt.lower().replace('jpeg', 'jpg')}", fmt)
-    return model, model_path, images
+    return model_and_images(tmp_path, [((64, 64), "PNG"), ((120, 80), "JPEG")])
 
 
 def run_json(capsys, *args: str) -> list[dict]:
