@@ -80,9 +80,10 @@ def liveliest(a: np.ndarray) -> int:
 
 def _img(p: Picture, cls: str = "") -> str:
     h, w = p.rgba.shape[:2]
-    scale = max(1, SHOWN_PX // max(h, w))
+    side = max(h, w)
     return (f'<figure class="article-map{cls}"><img src="{png_data_uri(p.rgba)}" '
-            f'width="{w * scale}" height="{h * scale}" alt="{escape(p.alt, quote=True)}"/>'
+            f'width="{SHOWN_PX * w // side}" height="{SHOWN_PX * h // side}" '
+            f'alt="{escape(p.alt, quote=True)}"/>'
             f"<figcaption>{p.caption}</figcaption></figure>")
 
 
