@@ -11,6 +11,10 @@ Pure Python (no ``js``), so it runs under CPython in the tests and unchanged in 
    the browser guessed; SVG drawings and files that are not images are refused with a sentence
    saying why (:func:`check_kind`).
 
+Once an image is accepted, :func:`image_notes` says in plain sentences what the user should
+know about how it is used (only the first frame of an animation; a small image enlarged, so
+it looks blocky); the page shows them in its notice area beside the drawn image.
+
 Every refusal is an :class:`IntakeError`, a subclass of the core's
 :class:`~pyapp.cnn.preprocess.ImageError`, so code that already handles bad images handles these.
 Messages are sentence fragments in the core's style ("the file is empty"); :func:`user_message`
@@ -22,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from pyapp.cnn.headers import declared_size
 from pyapp.cnn.preprocess import ImageError
 
 #: Largest file the app reads (bytes). A 48-megapixel phone photo is well below it; a PNG near
@@ -221,3 +226,43 @@ def user_message(name: str, error: Exception, kept: bool = True) -> str:
     label = f"\u201c{name}\u201d" if name else "This file"
     tail = " The previous image is kept." if kept else ""
     return f"{label}: {reason}.{tail}"
+
+
+# --- notes on an accepted image -------------------------------------------------------------
+def enlarge_note(width: int, height: int, input_hw: Sequence[int]) -> str:
+    """The sentence for an image smaller than the model's input, or ``""``.
+
+    The network sees the centred square of side ``s = min(width, height)`` resized to the
+    input ``(H, W)``; when ``s < min(H, W)`` each source pixel becomes a block of about
+    ``min(H, W) / s`` pixels on a side, so the picture looks blocky.
+    """
+    h, w = int(input_hw[0]), int(input_hw[1])
+    side = min(int(width), int(height))
+    if side <= 0 or side >= min(h, w):
+        return ""
+    unit = "pixel" if side == 1 and width == height else "pixels"
+    what = (f"This image is only {width} \u00d7 {height} {unit}," if width == height else
+            f"The centre square of this {width} \u00d7 {height} image, {side} \u00d7 {side} "
+            f"{unit}, is")
+    return (f"{what} smaller than the {w} \u00d7 {h} pixels the network takes in: it is "
+            f"enlarged to fit, so it will look blocky.")
+
+
+def source_size(data: bytes) -> tuple[int, int] | None:
+    """``(width, height)`` of an encoded image from its header (no decoding), ``None`` when
+    the header is not one :mod:`pyapp.cnn.headers` reads."""
+    return declared_size(bytes(data[:1 << 20]))
+
+
+def image_notes(size: tuple[int, int] | None, input_shape: Sequence[int],
+                frame_notes: Sequence[str] = ()) -> list[str]:
+    """Every sentence to show with an accepted image, in order: what the decoder noted about
+    frames or pages (the core's ``notes``: "only the first frame is used"), then
+    :func:`enlarge_note` for the image's ``size`` = ``(width, height)`` (``None``: unknown,
+    no note) against the model's ``input_shape`` ``(H, W, C)``."""
+    notes = [n for n in frame_notes if n]
+    if size is not None:
+        note = enlarge_note(size[0], size[1], input_shape[:2])
+        if note:
+            notes.append(note)
+    return notes

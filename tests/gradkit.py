@@ -99,7 +99,11 @@ def torch_run(stack: Any, x: np.ndarray, target: tuple[str, int],
     layer by layer, ``h + (ours - h).detach()``, leaving autograd's chain rule untouched.  This
     evaluates torch's gradient at exactly our forward point: where a max-pool window holds a
     tie (flat white background), float rounding differs between the two convolutions and
-    would otherwise pick different, equally valid, maxima."""
+    would otherwise pick different, equally valid, maxima.
+
+    A tinkered ``stack`` (``pyapp.edits.EditedModel``) runs as its ``forward`` does: a layer
+    overridden with ``"none"`` passes its input through, ``masks`` multiply each channel of a
+    layer's output, and the target is taken on the logits divided by ``temperature``."""
     import torch
 
     F = torch.nn.functional
@@ -107,13 +111,17 @@ def torch_run(stack: Any, x: np.ndarray, target: tuple[str, int],
     xt = torch.tensor(x64.transpose(2, 0, 1)[None] if x64.ndim == 3 else x64,
                       requires_grad=True)
     outs, params = {"input": xt}, {}
+    masks = getattr(stack, "masks", None) or {}
+    overrides = getattr(stack, "overrides", None) or {}
     h = xt
     for layer in stack.layers:
         c = layer.config
         w = {k: torch.tensor(np.asarray(v, np.float64), requires_grad=True)
              for k, v in layer.weights.items()}
         params.update({f"{layer.name}/{k}": v for k, v in w.items()})
-        if layer.type == "conv2d":
+        if overrides.get(layer.name) == "none":
+            pass  # the identity
+        elif layer.type == "conv2d":
             kh, kw = w["kernel"].shape[:2]
             s, d = ops.as_pair(c.get("strides", 1)), ops.as_pair(c.get("dilation", 1))
             (t, b), (le, r) = ops.resolve_padding(c.get("padding", "valid"), h.shape[2:],
@@ -141,6 +149,9 @@ def torch_run(stack: Any, x: np.ndarray, target: tuple[str, int],
             h = F.softmax(h, -1)
         else:
             h = {"relu": F.relu, "sigmoid": torch.sigmoid, "tanh": torch.tanh}[layer.type](h)
+        if layer.name in masks:
+            m = torch.tensor(np.asarray(masks[layer.name], np.float64))
+            h = h * (m.view(1, -1, 1, 1) if h.ndim == 4 else m)
         if pin is not None:
             ours = np.asarray(pin[layer.name], np.float64)
             ours = ours.transpose(2, 0, 1)[None] if ours.ndim == 3 else ours
@@ -148,10 +159,11 @@ def torch_run(stack: Any, x: np.ndarray, target: tuple[str, int],
         h.retain_grad()
         outs[layer.name] = h
     kind, index = target
+    score = h / float(getattr(stack, "temperature", 1.0))
     if kind == "logit":
-        h[index].backward()
+        score[index].backward()
     else:
-        F.cross_entropy(h[None], torch.tensor([index])).backward()
+        F.cross_entropy(score[None], torch.tensor([index])).backward()
 
     def hwc(t):
         g = t.detach().numpy()

@@ -103,3 +103,147 @@ def test_model_card_reads_the_provenance() -> None:
     assert "67.9%" in text and "CIFAR-10, 50,000 training images" in text
     assert "class 3 (40%)" in text and "class 5 (45%)" in text
     assert "records no test accuracy" in _text(article_html(tinyvgg(rng=0)))
+
+
+# --- figures, tool links and the range modes (issue 15, item 10) -----------------------------
+import base64  # noqa: E402
+import io  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from pyapp import links  # noqa: E402
+from pyapp.article import figures as F  # noqa: E402
+from pyapp.cnn.formats import load_native  # noqa: E402
+from pyapp.cnn.stats import colour_limit  # noqa: E402
+from pyapp.render import ranges  # noqa: E402
+from pyapp.render.colormaps import SIGNED  # noqa: E402
+from pyapp.session import Session, Source  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def shipped():
+    return load_native(ROOT / "weights" / "tinyvgg-cifar10.npz")
+
+
+@pytest.fixture(scope="module")
+def shipped_html(shipped) -> str:
+    return article_html(shipped)
+
+
+@pytest.fixture(scope="module")
+def shipped_figures(shipped):
+    image, label = F.example_image(shipped)
+    return image, F.section_figures(shipped, image, label)
+
+
+def _pngs(html: str) -> list[np.ndarray]:
+    """Every ``<img>`` of ``html`` decoded back to RGBA pixels."""
+    out = []
+    for uri in re.findall(r'<img src="data:image/png;base64,([^"]+)"', html):
+        im = Image.open(io.BytesIO(base64.b64decode(uri))).convert("RGBA")
+        out.append(np.asarray(im))
+    return out
+
+
+def test_every_layer_section_has_a_figure_and_a_tool_link(shipped, shipped_figures) -> None:
+    _, figs = shipped_figures
+    assert set(figs) == {"article-input", "article-conv", "article-relu", "article-pool",
+                         "article-flatten", "article-softmax"}
+    html = article_html(shipped)
+    root = ET.fromstring(html)
+    for section in root.findall("section"):
+        sid = section.get("id")
+        opens = [a.get("href") for a in section.iter("a") if a.get("data-opens")]
+        if sid in figs:
+            assert opens == [figs[sid].link], sid
+            assert figs[sid].html in html
+        assert sid not in figs or "Open " in "".join(section.itertext())
+
+
+def test_figures_are_the_tools_own_maps(shipped, shipped_figures) -> None:
+    """The pixels in the article are the overview's maps of the same activations (the
+    session's ``overview_rgba``, unit range) and the layer's real kernel."""
+    image, figs = shipped_figures
+    snap = Session(shipped, image, Source("gallery", 0)).snapshot
+    maps = snap.overview_rgba
+    conv = figs["article-conv"]
+    ref = links.resolve(links.parse_view_hash(conv.link), shipped, snap.predicted)[0]
+    k = ref.index
+    assert k == F.liveliest(snap.acts["conv_1_1"])
+    kernel = shipped.layer("conv_1_1").weights["kernel"]
+    want = [SIGNED.rgba_symmetric(kernel[:, :, c, k], colour_limit(kernel)) for c in range(3)]
+    want.append(maps["conv_1_1"][k])
+    got = _pngs(conv.html)
+    assert len(got) == 4
+    for g, w in zip(got, want, strict=True):
+        assert np.array_equal(g, w)
+    assert [np.array_equal(g, maps["input"][c])
+            for c, g in enumerate(_pngs(figs["article-input"].html))] == [True] * 3
+    relu = _pngs(figs["article-relu"].html)
+    assert np.array_equal(relu[0], maps["conv_1_1"][k])
+    assert np.array_equal(relu[1], maps["relu_1_1"][k])
+    pool = figs["article-pool"]
+    p = links.parse_view_hash(pool.link)
+    assert p.layer == "max_pool_1"
+    assert np.array_equal(_pngs(pool.html)[1], maps["max_pool_1"][p.index])
+    assert np.array_equal(_pngs(pool.html)[0], maps["relu_1_2"][p.index])
+    flat = _pngs(figs["article-flatten"].html)
+    assert len(flat) == 10 and all(np.array_equal(g, maps["max_pool_2"][c])
+                                   for c, g in enumerate(flat))
+    # the kernel's numbers are in its text alternative
+    first = f"{kernel[0, 0, 0, k]:.2f}".replace("-", "\u2212")
+    assert first in conv.pictures[0].alt
+    # a figure can fail: another channel's map is not this one
+    assert not np.array_equal(got[3], maps["conv_1_1"][(k + 1) % 10])
+
+
+def test_each_link_names_the_matching_view(shipped, shipped_figures) -> None:
+    image, figs = shipped_figures
+    snap = Session(shipped, image, Source("gallery", 0)).snapshot
+    want = {"article-input": ("formula", "conv_1_1"), "article-conv": ("conv", "conv_1_1"),
+            "article-relu": ("activation", "relu_1_1"), "article-pool": ("pool", "max_pool_1"),
+            "article-flatten": ("logit", "output"), "article-softmax": ("softmax", "output")}
+    for sid, (kind, layer) in want.items():
+        ref, _ = links.resolve(links.parse_view_hash(figs[sid].link), shipped, snap.predicted)
+        assert (ref.kind, ref.layer) == (kind, layer), sid
+        assert links.view_hash(ref, shipped) == figs[sid].link
+    assert links.parse_view_hash(figs["article-softmax"].link).index == snap.predicted
+    # the conv, ReLU and input figures show the same neuron
+    assert len({links.parse_view_hash(figs[s].link).index
+                for s in ("article-input", "article-conv", "article-relu")}) == 1
+
+
+def test_range_modes_are_described_from_their_definitions(shipped, shipped_html) -> None:
+    text = _text(F.range_modes_html(shipped))
+    kinds = [(ly.name, ly.type) for ly in shipped.layers]
+    groups = ranges.modules(kinds)
+    assert len(groups) == 4
+    for group in groups:
+        assert " + ".join(group) in text
+    assert f"({len(ranges.hidden_layers(kinds))} ranges)" in text
+    howto = _text(shipped_html)
+    assert "each map on its own" not in howto and "all maps of a layer (Module)" not in howto
+    assert "conv_1_2 + relu_1_2 + max_pool_1" in howto
+
+
+def test_the_range_text_follows_the_code(shipped, monkeypatch) -> None:
+    """Change the definition and the article changes with it: nothing is written by hand."""
+    def one_per_pair(acts, kinds, mode):
+        names = ranges.hidden_layers(kinds)
+        return [ranges.LegendSpec(tuple(names[i:i + 2]), 1.0) for i in range(0, len(names), 2)]
+
+    monkeypatch.setattr(F, "legends", one_per_pair)
+    text = re.sub(r"\s+([;,)])", r"\1", _text(F.range_modes_html(shipped)))
+    assert "conv_1_1 + relu_1_1; conv_1_2 + relu_1_2;" in text
+
+
+def test_a_model_without_a_gallery_input_gets_no_figures() -> None:
+    other = sequential_cnn(input_shape=(32, 32, 1), blocks=((4,),), num_classes=3, rng=0)
+    assert F.example_image(other) is None
+    html = article_html(other)
+    ET.fromstring(html)
+    assert "data-opens" not in html and "article-ranges" in html

@@ -19,8 +19,11 @@ from pyapp.intake_policy import (
     check_kind,
     check_size,
     choose_first,
+    enlarge_note,
     format_size,
+    image_notes,
     sniff,
+    source_size,
     user_message,
 )
 
@@ -148,3 +151,60 @@ def test_corpus_is_generated_fresh_and_covers_the_issue() -> None:
     assert huge.data is None and huge.nbytes == 300 * 1024 * 1024
     bomb = next(item for item in corpus() if item.key == "huge-header-png")
     assert bomb.data[16:24] == (30000).to_bytes(4, "big") * 2
+
+
+# --- notes on an accepted image ---------------------------------------------------------
+def _frames(fmt: str, n: int, size: tuple[int, int] = (40, 40)) -> bytes:
+    buf = io.BytesIO()
+    frames = [Image.new("RGB", size, (60 * i, 90, 200 - 60 * i)) for i in range(n)]
+    frames[0].save(buf, fmt, save_all=n > 1, append_images=frames[1:], duration=100, loop=0)
+    return buf.getvalue()
+
+
+def _notes(data: bytes, shape: tuple[int, int, int] = (64, 64, 3)) -> list[str]:
+    """What the page shows with an accepted upload: the decoder's frame notes, then the
+    size note (as :func:`pyapp.ui.imageinput.decode` puts them together)."""
+    frames: list[str] = []
+    preprocess(data, shape, SPEC, frames)
+    return image_notes(source_size(data), shape, frames)
+
+
+@pytest.mark.parametrize(("w", "h", "words"), [
+    (1, 1, "only 1 \u00d7 1 pixel,"), (20, 20, "only 20 \u00d7 20 pixels,"),
+    (63, 63, "63 \u00d7 63"), (100, 20, "centre square of this 100 \u00d7 20 image, 20 \u00d7 20"),
+])
+def test_a_small_image_is_said_to_be_enlarged(w: int, h: int, words: str) -> None:
+    note = enlarge_note(w, h, (64, 64))
+    assert words in note
+    assert "64 \u00d7 64" in note and "enlarged" in note and "blocky" in note
+    assert note.endswith(".") and "\n" not in note
+
+
+@pytest.mark.parametrize(("w", "h"), [(64, 64), (65, 64), (128, 128), (640, 480)])
+def test_an_image_at_least_the_input_size_gets_no_note(w: int, h: int) -> None:
+    assert enlarge_note(w, h, (64, 64)) == ""
+
+
+def test_the_input_size_comes_from_the_model() -> None:
+    assert enlarge_note(40, 40, (32, 32)) == ""
+    assert "32 \u00d7 32" in enlarge_note(20, 20, (32, 32))
+
+
+@pytest.mark.parametrize("fmt", ["GIF", "PNG", "WEBP"])
+def test_an_animation_says_its_first_frame_is_used(fmt: str) -> None:
+    notes = _notes(_frames(fmt, 2, (80, 80)))
+    assert len(notes) == 1 and "first frame" in notes[0]
+    assert _notes(_frames(fmt, 1, (80, 80))) == []
+
+
+def test_a_small_animation_gets_both_notes_frames_first() -> None:
+    notes = _notes(_frames("GIF", 3, (20, 20)))
+    assert len(notes) == 2
+    assert "first frame" in notes[0] and "blocky" in notes[1]
+
+
+def test_a_tiny_png_is_used_and_noted() -> None:
+    data = _encoded("PNG")  # 8 x 8
+    assert source_size(data) == (8, 8)
+    assert _notes(data) == [enlarge_note(8, 8, (64, 64))]
+    assert image_notes(None, (64, 64, 3)) == []  # size unknown: nothing said

@@ -7,6 +7,7 @@ parameter counts, accuracy from the spec's provenance).  Every section has a sta
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 
@@ -330,8 +331,8 @@ something else. Click the softmax step in the tool to see the formula with this 
 numbers.</p>""")
 
 
-def _howto(f: NetworkFacts) -> str:
-    return _section("article-howto", "How to use the tool", """
+def _howto(f: NetworkFacts, ranges: str = "") -> str:
+    return _section("article-howto", "How to use the tool", f"""
 <ul class="article-howto">
 <li><strong>Choose an image.</strong> Click a photo in the gallery, or use your own: the upload
 button, dragging a file onto the page, or pasting an image (Ctrl+V / \u2318V). It never leaves
@@ -341,9 +342,9 @@ neurons it reads and to see its value. Click it or press Enter to open its detai
 (convolution, ReLU, pooling, flatten or softmax); Esc closes it.</li>
 <li><strong>Move around.</strong> The arrow keys move between neurons, and inside a detail view
 move the highlighted window. Space plays or pauses an animation.</li>
-<li><strong>Read the colours.</strong> Each layer has a legend. The Scale menu sets what the
-colours are relative to: each map on its own (Unit), all maps of a layer (Module) or the whole
-network (Global). Colour is never the only cue: the read-outs give the numbers.</li>
+<li><strong>Read the colours.</strong> Each layer has a legend. The Scale menu sets which
+maps share one colour range:{ranges}Colour is never the only cue: the read-outs give the
+numbers.</li>
 <li><strong>Play with hyperparameters.</strong> In the playground, drag a slider or type in the
 box beside it. Pick the input (a channel of the current image, or whole numbers you can
 check by hand) and the kernel (one of the network's own, or edge, blur or sharpen). Hover,
@@ -425,13 +426,38 @@ def _contents() -> str:
     return f'<nav class="article-contents" aria-label="Article contents"><ol>{links}</ol></nav>'
 
 
-def article_from_facts(f: NetworkFacts, why: str = "") -> str:
-    """The article for already-extracted facts (``why``: the saliency section's body)."""
-    body = "".join([
-        _what(f), _input(f), _conv(f), _hyper(f), _relu(f), _pool(f), _flatten(f),
-        _softmax(f), _section("article-why", "Why this answer? Saliency and backpropagation",
-                              why) if why else "", _howto(f), _model_card(f), _credits(),
-    ])
+BACK = '<p class="article-back">'
+#: The playground's place in the page (``www/index.html``): the hyperparameters' tool link.
+PLAYGROUND_LINK = ('<p class="article-open"><a href="#playground">Open the hyperparameter '
+                   'playground in the tool</a></p>')
+
+
+def _with_figure(section: str, figure: str) -> str:
+    """``figure`` placed at the end of ``section``'s text, before its link back."""
+    if not figure:
+        return section
+    i = section.rfind(BACK)
+    return section[:i] + figure + section[i:]
+
+
+def article_from_facts(f: NetworkFacts, why: str = "",
+                       figures: Mapping[str, str] | None = None, ranges: str = "") -> str:
+    """The article for already-extracted facts (``why``: the saliency section's body;
+    ``figures``: ``{section id: figure HTML}``; ``ranges``: the Scale menu's modes, from
+    :func:`pyapp.article.figures.range_modes_html`)."""
+    figs = {"article-hyperparameters": PLAYGROUND_LINK, **(figures or {})}
+    parts = [
+        ("article-what", _what(f)), ("article-input", _input(f)), ("article-conv", _conv(f)),
+        ("article-hyperparameters", _hyper(f)), ("article-relu", _relu(f)),
+        ("article-pool", _pool(f)), ("article-flatten", _flatten(f)),
+        ("article-softmax", _softmax(f)),
+        ("article-why", _section("article-why", "Why this answer? Saliency and "
+                                 "backpropagation", why) if why else ""),
+        ("article-howto", _howto(f, ranges or " each layer on its own (Unit), the layers of a "
+                                 "module (Module) or the whole network (Global). ")),
+        ("article-model-card", _model_card(f)), ("article-credits", _credits()),
+    ]
+    body = "".join(_with_figure(html, figs.get(sid, "")) for sid, html in parts if html)
     return (
         '<article id="article" class="article" aria-labelledby="article-title">'
         '<h1 id="article-title" class="article-title">How this network sees an image</h1>'
@@ -441,6 +467,11 @@ def article_from_facts(f: NetworkFacts, why: str = "") -> str:
 
 def article_html(model: Any) -> str:
     """The whole article for ``model`` (a :class:`pyapp.cnn.model.Model`), as HTML."""
+    from .figures import example_image, range_modes_html, section_figures
     from .saliency import section_html
 
-    return article_from_facts(network_facts(model), section_html(model))
+    example = example_image(model)
+    figures = ({sid: fig.html for sid, fig in section_figures(model, *example).items()}
+               if example is not None else {})
+    ranges = range_modes_html(model, example[0] if example is not None else None)
+    return article_from_facts(network_facts(model), section_html(model), figures, ranges)

@@ -144,7 +144,7 @@ def _figures(model: Any, gallery_dir: Path) -> str:
 
     def img(rgba: np.ndarray, alt: str, caption: str) -> str:
         return (f'<figure class="article-why-fig"><img src="{png_data_uri(rgba)}" width="64" '
-                f'height="64" alt="{escape(alt, quote=True)}"><figcaption>{caption}'
+                f'height="64" alt="{escape(alt, quote=True)}"/><figcaption>{caption}'
                 "</figcaption></figure>")
 
     figs = "".join([

@@ -11,7 +11,11 @@ pixels.  The gradients come out in float64 (the seed is float64 and numpy promot
 are the exact derivatives of the float32 forward pass up to float64 rounding.
 
 :data:`GRADIENTS` maps a layer type to its ``(input_grad, param_grad)`` pair;
-:func:`backward` chains them through a model.
+:func:`backward` chains them through a model, following a tinkered network exactly (read from
+the model's optional ``masks``, ``overrides`` and ``temperature``, as ``EditedModel.forward``
+runs them): a map switched off is ``y = f(x) * m`` with a 0/1 mask per channel, so
+``dT/df = dT/dy * m``; a layer run as ``"none"`` is the identity, ``dx = dy``; the temperature
+``t`` scores the class on ``z / t``, so the seed on the logits ``z`` is divided by ``t``.
 """
 
 from __future__ import annotations
@@ -292,20 +296,28 @@ class Gradients:
         return self.activations["input"]
 
 
-def target_grad(logits: np.ndarray, target: Target) -> np.ndarray:
-    """The seed ``dT/dz`` on the logits ``z`` ``(N,)``: ``onehot(class)`` for
-    ``("logit", class)``; ``softmax(z) - onehot(label)`` for ``("loss", label)``."""
+def target_grad(logits: np.ndarray, target: Target, temperature: float = 1.0) -> np.ndarray:
+    """The seed ``dT/dz`` on the logits ``z`` ``(N,)`` for the scores ``s = z / t`` (``t``:
+    the softmax temperature, 1 for an unedited model): ``onehot(class) / t`` for
+    ``("logit", class)`` (``T = s_c``); ``(softmax(s) - onehot(label)) / t`` for
+    ``("loss", label)`` (``T = -log softmax(s)[label]``)."""
     kind, index = target
     n = logits.shape[0]
     if not 0 <= int(index) < n:
         raise IndexError(f"class {index} outside the model's {n} outputs")
+    t = float(temperature)
+    if not t > 0:
+        raise ValueError(f"the temperature must be positive, not {temperature!r}")
     if kind == "logit":
         seed = np.zeros(n, dtype=np.float64)
         seed[int(index)] = 1.0
-        return seed
-    if kind == "loss":
-        return cross_entropy_grad(logits, int(index))
-    raise ValueError(f"unknown target {kind!r}: use ('logit', class) or ('loss', label)")
+    elif kind == "loss":
+        # the forward pass divides in float32 (EditedModel.forward): take the same scores
+        z = np.asarray(logits) if t == 1 else np.asarray(logits) / np.float32(t)
+        seed = cross_entropy_grad(z, int(index))
+    else:
+        raise ValueError(f"unknown target {kind!r}: use ('logit', class) or ('loss', label)")
+    return seed if t == 1 else seed / t
 
 
 def backward(model: Any, acts: Acts, target: Target, *, params: bool = True,
@@ -316,19 +328,33 @@ def backward(model: Any, acts: Acts, target: Target, *, params: bool = True,
     Chain rule, last layer first: ``dT/dx_l = J_l(x_l)^T dT/dy_l`` via
     :data:`GRADIENTS`; weight gradients on the way when ``params``.  ``stop_at``: an
     activation name (e.g. a Grad-CAM layer) after whose gradient to stop, skipping the
-    layers below it.
+    layers below it.  A tinkered model (``masks``, ``overrides``, ``temperature``, see the
+    module's docstring) is differentiated as it runs; ``activations[name]`` is then the
+    gradient with respect to the layer's output as ``acts`` holds it (after its mask).
     """
     layers = list(model.layers)
     names = ["input"] + [layer.name for layer in layers]
     if stop_at is not None and stop_at not in names:
         raise KeyError(f"no activation named {stop_at!r}; activations: {names}")
-    dy = target_grad(acts[layers[-1].name], target)
+    masks: Mapping[str, np.ndarray] = getattr(model, "masks", None) or {}
+    overrides: Mapping[str, str] = getattr(model, "overrides", None) or {}
+    dy = target_grad(acts[layers[-1].name], target, getattr(model, "temperature", 1.0))
     grads_a: dict[str, np.ndarray] = {layers[-1].name: dy}
     grads_p: dict[str, np.ndarray] = {}
     for i in range(len(layers) - 1, -1, -1):
         layer = layers[i]
         if layer.name == stop_at:
             break
+        mask = masks.get(layer.name)
+        if mask is not None:  # y = f(x) * m: channels switched off pass no gradient
+            dy = dy * mask
+        override = overrides.get(layer.name)
+        if override is not None:
+            if override != "none":
+                raise ValueError(f"layer {layer.name!r}: no gradient for the operation "
+                                 f"{override!r}")
+            grads_a[names[i]] = dy  # run as the identity: no weights take part
+            continue
         rules = GRADIENTS.get(layer.type)
         if rules is None:
             raise ValueError(f"layer {layer.name!r}: no gradient for type {layer.type!r}")

@@ -123,8 +123,8 @@ class OverviewApp:
                           "device: showing the first example instead.", "info")
         for problem in self.link.problems:
             errors.notify(problem, "warning")
-        image = await self.gallery_input(index)
-        self.session = Session(self.model, image, Source("gallery", index),
+        image, source = await self.first_image(index)
+        self.session = Session(self.model, image, source,
                                range_mode=self.link.range_mode, detail=self.link.detail,
                                on_error=lambda exc, fn: errors.report(exc, "drawing a view"))
         self.view = OverviewView(self.session, self.gallery, self.container)
@@ -133,7 +133,8 @@ class OverviewApp:
         self.session.subscribe(self._computed)  # first: runs right after the forward pass
         self.session.subscribe(self.view.paint)
         self.session.subscribe(self._after_paint, last=True)  # after every view, mounted later too
-        self._set_original(GALLERY_DIR + self.gallery[index]["file"])
+        if source.gallery_index is not None:
+            self._set_original(GALLERY_DIR + self.gallery[source.gallery_index]["file"])
         if not prerendered:  # no build-time picture: this is the first one
             js.performance.mark("app:first-overview-paint")
         js.performance.mark("app:overview-drawn")
@@ -146,13 +147,36 @@ class OverviewApp:
         self.address.install()
         errors.spawn(self._preload(), "preloading the example images")
 
+    async def first_image(self, index: int) -> tuple[np.ndarray, Source]:
+        """The first image: example ``index``, else the next example that loads (a missing
+        or broken picture must not stop the page), else a plain grey image; with a note."""
+        order = [index] + [i for i in range(len(self.gallery)) if i != index]
+        failed: list[str] = []
+        for i in order:
+            try:
+                image = await self.gallery_input(i)
+            except (OSError, ImageError, KeyError, TypeError) as exc:
+                js.console.info(f"Example {i + 1} could not be loaded: {exc}")  # not a fault
+                failed.append(f"example {i + 1}")
+                continue
+            if failed:
+                errors.notify(f"{failed[0].capitalize()} could not be loaded; showing "
+                              f"example {i + 1} instead. Reload the page to try again.",
+                              "warning")
+            return image, Source("gallery", i)
+        errors.notify("None of the example images could be loaded: showing a plain grey "
+                      "image. Upload a photo of your own, or reload the page to try again.",
+                      "warning")
+        grey = np.full(self.model.input_shape, 0.5, dtype=np.float32)
+        return grey, Source("blank")
+
     async def _preload(self) -> None:
         """Warm the gallery cache in the background (makes clicks instant)."""
         for i in range(len(self.gallery)):
             try:
                 await self.gallery_input(i)
-            except (OSError, ImageError) as exc:
-                errors.log_error(f"Example {i + 1} could not be preloaded: {exc}")
+            except (OSError, ImageError) as exc:  # a missing picture: noted, not a fault
+                js.console.info(f"Example {i + 1} could not be preloaded: {exc}")
             await asyncio.sleep(0)
 
     def begin(self) -> int:

@@ -13,7 +13,8 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
-from pyapp.cnn.preprocess import ImageError, check_dimensions, preprocess
+from pyapp.cnn.preprocess import ImageError, check_dimensions, open_image, preprocess
+from pyapp.intake_policy import image_notes, source_size
 from pyapp.ui import errors, intake
 from pyapp.ui.events import Bindings
 
@@ -50,14 +51,21 @@ async def browser_decode(data: bytes, mime: str) -> Image.Image:
 async def decode(data: bytes, mime: str, model: Any,
                  notes: list[str] | None = None) -> np.ndarray:
     """Bytes -> the model input.  Raises :class:`ImageError` with a plain message; ``notes``
-    receives notices for the user (a file only partly used)."""
+    receives the sentences for the user that :func:`pyapp.intake_policy.image_notes` decides
+    (a file only partly used, a small image enlarged)."""
+    frames: list[str] = []
     try:
-        return preprocess(data, model.input_shape, model.preprocessing, notes)
+        image = preprocess(data, model.input_shape, model.preprocessing, frames)
+        size = source_size(data) or open_image(data).size  # header only, nothing decoded
     except ImageError as exc:
         if not isinstance(exc.__cause__, UnidentifiedImageError):
             raise
-    im = await browser_decode(data, mime)
-    return preprocess(im, model.input_shape, model.preprocessing, notes)
+        im = await browser_decode(data, mime)  # scaled only when its short side is > 256
+        size = im.size
+        image = preprocess(im, model.input_shape, model.preprocessing, frames)
+    if notes is not None:
+        notes.extend(image_notes(size, model.input_shape, frames))
+    return image
 
 
 def wasm_memory_bytes() -> int:

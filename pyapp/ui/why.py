@@ -235,11 +235,14 @@ class WhyPanel:
         i = snap.selected
         entry = gallery[i] if i is not None and 0 <= i < len(gallery) else None
         wrong = bool(entry and entry.get("mistake"))
-        note.hidden = not wrong
-        note.textContent = (sv.mistake_note(str(entry["label"]),
-                                            snap.class_names[snap.predicted])
-                            if wrong and entry else "")
+        edited = sv.edited_note(snap.model)
+        text = " ".join(t for t in (sv.mistake_note(str(entry["label"]),
+                                                    snap.class_names[snap.predicted])
+                                    if wrong and entry else "", edited) if t)
+        note.hidden = not text
+        note.textContent = text
         self.root.dataset.mistake = "true" if wrong else "false"
+        self.root.dataset.edited = "true" if edited else "false"
 
     def _sync_controls(self) -> None:
         for b in self.root.querySelectorAll(".why-m"):

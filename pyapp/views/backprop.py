@@ -70,7 +70,10 @@ def bp_layers(model: Any) -> list[tuple[str, str, int]]:
     max-pooling and convolution layers)."""
     out = []
     shapes = model.shapes
+    skipped = getattr(model, "overrides", None) or {}  # a tinkered layer run as "none"
     for layer in model.layers:
+        if layer.name in skipped:
+            continue
         if _explained(layer.kind) and len(shapes[layer.name]) == 3:
             out.append((layer.name, f"{layer.name} ({layer.type})", shapes[layer.name][2]))
     return out
@@ -98,6 +101,9 @@ def backprop_view(model: Any, acts: Mapping[str, np.ndarray], class_index: int, 
     cname = list(model.class_names)[class_index]
     x = np.asarray(acts[below], np.float64)
     dy_all = g.activations[layer]
+    mask = (getattr(model, "masks", None) or {}).get(layer)
+    if mask is not None:  # a tinkered map switched off: y = f(x) * m passes m * dy down
+        dy_all = dy_all * mask
     k = int(neuron)
     dy = dy_all[..., k]
     grid_list: list[Grid] = []

@@ -105,6 +105,17 @@ class WhyView:
         return float(v[r, c]), int(r), int(c)
 
 
+def edited_note(model: Any) -> str:
+    """The plain sentence for a tinkered network (``model.edits``), or ``""``: the maps and
+    gradients are those of the network as changed (the backward pass follows every edit)."""
+    n = len(getattr(model, "edits", None) or ())
+    if not n:
+        return ""
+    return (f"These maps are computed on the network as you changed it ({n} change"
+            f"{'s' if n != 1 else ''} under “Tinker with the network”): maps switched "
+            "off, swapped operations and the temperature are followed exactly.")
+
+
 def mistake_note(label: str, predicted: str) -> str:
     """The plain sentence for an example the network gets wrong."""
     return (f"The network gets this example wrong: it is a {label}, but the network says "
