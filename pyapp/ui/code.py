@@ -191,6 +191,9 @@ class CodeTab:
         self._listen(self.text, "scroll", self._sync_gutter)
         self.text.value = self.texts.get(key, self.exercise.starter)
         self.panel.querySelector(".cl-linked").hidden = self.linked != key
+        if js.matchMedia("(max-width: 640px)").matches:  # phones: the editor comes first
+            for node in self.panel.querySelectorAll(".cl-real[open]"):
+                node.open = False
         self._gutter()
 
     def _target_layer(self, snap: Snapshot) -> str:
