@@ -7,8 +7,8 @@ which cannot travel in a link), ``range`` (``unit`` | ``module`` | ``global``), 
 (``off``), ``model`` and ``classes`` (see :mod:`pyapp.model_source`), ``edit`` (the network's
 changes, see :mod:`pyapp.edits`; written by :mod:`pyapp.ui.tinker`), ``code`` (an exercise and
 the student's code, see :mod:`pyapp.codelab.link`; written by :mod:`pyapp.ui.code`); other
-parameters are kept
-as they are.  Hash: the open detail view, everything 1-based as the views' titles count:
+parameters are kept as they are.  Hash: the open detail view, everything 1-based as the views'
+titles count:
 
     #/conv_1_2/5        conv_1_2, neuron 5: the elastic convolution view
     #/conv_1_2/5/2      ... its input channel 2: the formula view

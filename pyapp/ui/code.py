@@ -11,7 +11,9 @@ The student's code runs on the page's only thread, under the time limit of
 State for tests: the panel's ``data-state`` (``idle``, ``running``, ``passed``, ``failed``,
 ``error``, ``stopped``, ``in-use``), ``data-runs`` (runs finished), the dialog's
 ``data-tab``; User Timing marks ``code:run-start`` / ``code:run-end`` and ``code:use-start`` /
-``code:use-drawn`` (the session has repainted every view on the student's network).
+``code:use-drawn`` (the session has repainted every view on the student's network) and
+``code:use-painted`` (the next frame); ``data-student-ms``: the student's function's time in the
+last "Use my code".
 """
 
 from __future__ import annotations
@@ -403,7 +405,10 @@ class CodeTab:
         js.performance.mark("code:use-start")
         self.session.set_model(student, snap.image, snap.source)
         js.performance.mark("code:use-drawn")
+        js.requestAnimationFrame(create_once_callable(
+            lambda _t: js.performance.mark("code:use-painted")))
         took = sum(student.seconds.values())
+        self.panel.dataset.studentMs = f"{took * 1000:.1f}"
         if student.problems:
             layer, why = next(iter(student.problems.items()))
             self.panel.dataset.state = "error"
