@@ -18,6 +18,9 @@ from pyapp.cnn import ops
 from pyapp.cnn.formats import load_native
 from pyapp.codelab import link, runner
 from pyapp.codelab.checker import first_difference
+from tests.conftest import new_app_page
+from tests.test_a11y_axe import RUN as AXE_RUN
+from tests.test_a11y_axe import axe_js  # noqa: F401 - the fixture that installs axe-core
 from tests.test_codelab import CONV_LOOPS, NO_BIAS, RELU
 
 pytestmark = pytest.mark.browser
@@ -201,3 +204,25 @@ def test_a_broken_code_link_says_so_plainly(app_page: Any) -> None:
     page.get_by_text("The link's code could not be read").wait_for(timeout=WAIT)
     assert "code=" not in page.url
     assert app.console_errors == []
+
+
+@pytest.mark.parametrize("viewport", [(1440, 900), (390, 844)], ids=["1440x900", "390x844"])
+def test_the_code_tab_has_no_axe_violations(browser: Any, site_server: Any,
+                                            axe_js: Path,  # noqa: F811 - the fixture
+                                            viewport: tuple[int, int]) -> None:
+    """The tabs, the real code, the editor and a failed check's outcome, under axe-core."""
+    # bypass_csp: only so that the test can inject axe-core (the CSP is tested elsewhere)
+    app = new_app_page(browser, site_server.url, bypass_csp=True,
+                       viewport={"width": viewport[0], "height": viewport[1]})
+    try:
+        app.open()
+        app.page.add_script_tag(path=str(axe_js))
+        lab = Lab(app)
+        lab.open_code("#/max_pool_1/2")
+        assert lab.run("max_pool2d", None, "Check my code") == "failed"  # the starter
+        lab.dialog.get_by_role("button", name="Back to my code").click()
+        app.page.wait_for_function("document.getElementById('dv').dataset.tab === 'code'")
+        app.settle("#dv")
+        assert app.page.evaluate(AXE_RUN, "dialog#dv") == []
+    finally:
+        app.close()

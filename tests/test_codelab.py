@@ -408,3 +408,25 @@ def test_code_link_round_trip_and_budgets() -> None:
     with pytest.raises(link.CodeLinkError, match="longer than"):
         link.decode(bomb)
     assert not link.fits("relu", "import os\n" * 5000)
+
+
+def test_time_limits_add_up_to_one_budget(model, image) -> None:
+    """Hidden checks share one budget, and a stop in one layer skips the later ones, so an
+    endless loop holds the page for one limit, not one per case or layer."""
+    ex = E.BY_KEY["relu"]
+    code = ("def relu(x):\n    if x.shape[-1] == 1:\n        while True:\n            pass\n"
+            "    return x * (x > 0)\n")
+    t0 = time.monotonic()
+    hidden = lab.hidden_checks(ex, loaded(ex, code), limit_s=0.3)
+    assert time.monotonic() - t0 < 2.0
+    assert [c.ok for _, c in hidden] == [False, False]  # the one-channel case loops ...
+    assert "stopped" in hidden[0][1].summary
+    assert hidden[1][1].summary.startswith("not run")  # ... and used the whole budget
+    looping = "def relu(x):\n    while True:\n        pass\n"
+    student = swap.StudentModel(model, loaded(ex, looping), ex, swap.layers_for(model, ex),
+                                limit_s=0.3)
+    t0 = time.monotonic()
+    student.forward(image)
+    assert time.monotonic() - t0 < 2.0
+    assert "stopped" in student.problems["relu_1_1"]
+    assert student.problems["relu_2_2"].startswith("not run")

@@ -82,8 +82,12 @@ def _limited(filename: str, limit_s: float, run: Callable[[], Any]) -> Any:
         sys.settrace(previous)
 
 
+#: How :func:`stopped_text` begins (the time limit's message).
+STOPPED_START = "Your code was stopped"
+
+
 def stopped_text(limit_s: float) -> str:
-    return (f"Your code was stopped after {limit_s:g} s: it is probably stuck in an endless "
+    return (f"{STOPPED_START} after {limit_s:g} s: it is probably stuck in an endless "
             "loop (look at each while loop's condition), or far too slow.")
 
 

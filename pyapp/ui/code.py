@@ -73,6 +73,8 @@ class CodeTab:
         d = self.dialog
         body = d.querySelector(".dv-body")
         body.id = body.id or "dv-body"
+        body.setAttribute("role", "tabpanel")  # the "View" tab's panel
+        body.setAttribute("aria-labelledby", "cl-tab-view")
         holder = doc.createElement("div")
         holder.className = "cl-head"
         holder.innerHTML = TABS_HTML
