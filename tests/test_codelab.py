@@ -430,3 +430,16 @@ def test_time_limits_add_up_to_one_budget(model, image) -> None:
     assert time.monotonic() - t0 < 2.0
     assert "stopped" in student.problems["relu_1_1"]
     assert student.problems["relu_2_2"].startswith("not run")
+
+
+def test_the_code_tab_markup_names_its_controls_and_escapes_the_source(model) -> None:
+    from pyapp.codelab import markup
+
+    ex = E.for_op("conv2d")
+    html = markup.panel_html(model, ex, ex[0], "conv_1_2")
+    assert 'aria-label="conv2d code"' in html
+    assert ">Check my code<" in html and ">Use my code<" in html
+    assert 'value="one">only conv_1_2<' in html and "every convolution layer" in html
+    assert "&quot;&quot;&quot;2-D convolution" in html and '"""2-D' not in html
+    assert "ops.im2col" in html  # the helper it calls, folded
+    assert markup.gutter_html(3, 2) == "<span>1</span><span class=cl-bad>2</span><span>3</span>"

@@ -76,14 +76,15 @@ def panel_html(model: Model, exercises: Sequence[Exercise], current: Exercise,
         '<button type="button" class="cl-use">Use my code</button>'
         f'<label class="cl-scope-l">for <select class="cl-scope" '
         f'aria-label="Layers that use my code">{scope}</select></label>'
-        '</div><div class="cl-actions cl-more">'
-        '<button type="button" class="cl-reset">Start again from the starter</button>'
-        '<button type="button" class="cl-download">Download my code</button>'
         '</div>'
         '<div class="cl-outcome" role="status" aria-live="polite">'
         '<p class="cl-summary"></p><ul class="cl-details"></ul>'
         '<pre class="cl-trace" hidden tabindex="0" aria-label="Traceback"></pre>'
         '<ul class="cl-hidden" aria-label="Hidden checks"></ul></div>'
+        '<div class="cl-actions cl-more">'
+        '<button type="button" class="cl-reset">Start again from the starter</button>'
+        '<button type="button" class="cl-download">Download my code</button>'
+        '</div>'
         '<p class="cl-url-note"></p>'
         '</div></div>')
 
@@ -121,6 +122,12 @@ def banner_text(model: StudentModel) -> str:
         text += (f" On this image it failed in {layer} ({why.splitlines()[-1][:200]}), so that "
                  "layer shows the core's numbers.")
     return text
+
+
+def short_banner(model: StudentModel) -> str:
+    """The banner in the dialog on a phone, where the view needs the room."""
+    failed = " (it failed on this image)" if model.problems else ""
+    return f"Your {model.exercise.op} code is in use{failed}."
 
 
 def jump_text(result: Result) -> str:

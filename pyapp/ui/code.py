@@ -39,7 +39,8 @@ TABS_HTML = ('<div class="cl-tabs" role="tablist" aria-label="Detail view: pictu
              'aria-controls="cl-panel" tabindex="-1">Code</button></div>'
              '<p class="cl-jump" role="status" hidden><span class="cl-jump-t"></span> '
              '<button type="button" class="cl-jump-back">Back to my code</button></p>'
-             '<p class="cl-inuse" role="status" hidden><span class="cl-inuse-t"></span> '
+             '<p class="cl-inuse" role="status" hidden><span class="cl-inuse-t"></span>'
+             '<span class="cl-inuse-s"></span> '
              '<button type="button" class="cl-back">Back to the original</button></p>')
 
 
@@ -214,6 +215,7 @@ class CodeTab:
             text = markup.banner_text(model)
             self.banner.querySelector(".cl-banner-t").textContent = text
             self.in_use.querySelector(".cl-inuse-t").textContent = text
+            self.in_use.querySelector(".cl-inuse-s").textContent = markup.short_banner(model)
         self.dialog.dataset.code = "student" if in_use else "core"
 
     def _gutter(self, bad: int | None = None) -> None:
