@@ -88,7 +88,8 @@ def page_input(page: Any) -> np.ndarray:
     return canvas_rgba(page, "#ov-processed")[..., :3].astype(np.float32) / np.float32(255.0)
 
 
-def test_correct_relu_and_loop_convolution_redraw_the_same_network(app_page: Any) -> None:
+def test_correct_relu_and_loop_convolution_redraw_the_same_network(app_page: Any,
+                                                                   model: Any) -> None:
     app = app_page.open()
     page = app.page
     lab = Lab(app)
@@ -123,9 +124,21 @@ def test_correct_relu_and_loop_convolution_redraw_the_same_network(app_page: Any
     for a, b in zip(maps0, maps2, strict=True):
         assert np.abs(a.astype(int) - b.astype(int)).max() <= 1  # float32 summation order
 
+    # another photo (programmatic: the open dialog makes the page inert to the pointer): the
+    # network runs the student's convolution on it, with the core's numbers
+    drawn = app.mark_count("app:image-drawn")
+    page.evaluate("document.querySelector('.ov-thumb[data-index=\"3\"]').click()")
+    app.wait_for_mark("app:image-drawn", more_than=drawn, timeout_ms=WAIT)
+    assert page.evaluate("document.getElementById('dv').dataset.code") == "student"
+    want = model.forward(page_input(page))["probabilities"]
+    got = np.array([float(t.strip().rstrip("%").strip()) / 100 for t in shown_probs(page)])
+    assert np.allclose(got, want, atol=0.0005 + 1e-6)  # the bars print 0.1 %
+    texts3 = shown_probs(page)
+
     lab.dialog.get_by_role("button", name="Back to the original").click()
     page.wait_for_function("document.getElementById('dv').dataset.code === 'core'")
-    assert overview(page)[0] == probs0
+    page.wait_for_function("document.getElementById('cl-panel').dataset.state === 'idle'")
+    assert shown_probs(page) == texts3
     assert app.console_errors == [] and app.outside_requests == []
 
 

@@ -20,6 +20,7 @@ from pyapp.cnn.kinds import KINDS
 from pyapp.cnn.model import LayerSpec
 from pyapp.codelab import exercises as E
 from pyapp.codelab import lab, link, runner, source, swap
+from pyapp.codelab.checker import compare, explain_elementwise
 from pyapp.session import Session, Source
 from pyapp.views.route import ViewRef
 
@@ -443,3 +444,26 @@ def test_the_code_tab_markup_names_its_controls_and_escapes_the_source(model) ->
     assert "&quot;&quot;&quot;2-D convolution" in html and '"""2-D' not in html
     assert "ops.im2col" in html  # the helper it calls, folded
     assert markup.gutter_html(3, 2) == "<span>1</span><span class=cl-bad>2</span><span>3</span>"
+
+
+def test_a_kind_without_its_own_exercise_gets_the_right_explanation(model, acts) -> None:
+    avg = E.for_op("avg_pool2d")[0]
+    code = "import numpy as np\ndef avg_pool2d(x, pool_size=2, strides=None, padding='valid'):\n" \
+           "    return x[::2, ::2] * 1.0\n"
+    x = acts["relu_1_1"]
+    got = runner.call(loaded(avg, code), (x, [2, 2], [2, 2], "valid"))
+    args = (x, [2, 2], [2, 2], "valid")
+    check = compare(got, ops.avg_pool2d(*args), args, explain=avg.explain)
+    assert not check.ok and check.details[0].startswith("Its window: rows")
+    assert E.for_op("sigmoid")[0].explain is explain_elementwise
+
+
+def test_a_gallery_change_reruns_the_students_function(model, image) -> None:
+    session = Session(model, image, Source("gallery", 0))
+    ex = E.BY_KEY["relu"]
+    student = swap.StudentModel(model, loaded(ex, RELU), ex, ["relu_1_1"])
+    session.set_model(student, image, Source("gallery", 0))
+    other = np.random.default_rng(9).random(model.input_shape).astype(np.float32)
+    snap = session.set_image(other, Source("gallery", 1))
+    assert snap.model is student and student.problems == {}
+    np.testing.assert_array_equal(snap.acts["relu_1_1"], model.forward(other)["relu_1_1"])

@@ -8,6 +8,7 @@ starter body and its hidden checks.  Operations without an exercise of their own
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -189,9 +190,14 @@ BY_KEY: dict[str, Exercise] = {e.key: e for e in EXERCISES}
 def for_op(op: str) -> list[Exercise]:
     """The exercises that re-do ``op``, easiest first (one with an empty body when the op
     has none of its own; ``KeyError`` for an unknown op)."""
-    source.op_function(op)
+    fn = source.op_function(op)
     found = sorted((e for e in EXERCISES if e.op == op), key=lambda e: e.level)
-    return found or [Exercise(op, op, op.replace("_", " "), 2, EMPTY_BODY)]
+    if found:
+        return found
+    # what produced a position, from the signature: a window (pool_size) or the same element
+    windowed = "pool_size" in inspect.signature(fn).parameters
+    return [Exercise(op, op=op, title=op.replace("_", " "), level=2, body=EMPTY_BODY,
+                     explain=checker.explain_pool if windowed else checker.explain_elementwise)]
 
 
 def by_key(key: str) -> Exercise | None:

@@ -152,8 +152,8 @@ class CodeTab:
         ref = snap.view
         if ref is None:
             return
-        if self.jump is not None and (ref, snap.position) != self.jump:
-            self.jump = None
+        if self.jump is not None and (ref != self.jump[0] or snap.changed & {"image", "model"}):
+            self.jump = None  # another view, or the numbers it pointed at have changed
         self.jump_note.hidden = self.jump is None
         ops = self._ops_for(snap, ref)
         offered = tuple(e.key for op in ops for e in EX.for_op(op))
