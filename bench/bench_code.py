@@ -6,6 +6,8 @@
 * **use, loops**: a loop-based convolution for conv_1_1 only: the student's function's own
   time (``data-student-ms``) and the whole redraw; the page's thread is busy meanwhile (the
   time limit stops anything past 3 s).
+* **use, loops, every conv layer**: the longest task meanwhile (a ``longtask`` observer): the
+  layers run in slices of ``SLICE_MS`` with a paint between, so one layer is the longest wait.
 * **check, loops**: "Check my code" with the loop-based convolution on conv_1_1, hidden checks
   included (``code:run-start`` -> ``code:run-end``).
 * **endless loop**: ``while True: pass`` from ``code:run-start`` to stopped (``code:run-end``).
@@ -51,6 +53,9 @@ def conv2d(x, kernel, bias=None, strides=1, padding="valid", dilation=1):
     return y
 """
 ENDLESS = "def conv2d(x, *args):\n    while True:\n        pass\n"
+LONGTASKS = """() => { window.__long = [];
+    new PerformanceObserver((l) => l.getEntries().forEach((e) => window.__long.push(e.duration)))
+        .observe({type: 'longtask'}); }"""
 SPAN = """([a, b]) => { const s = performance.getEntriesByName(a, 'mark');
     const e = performance.getEntriesByName(b, 'mark');
     return e[e.length - 1].startTime - s[s.length - 1].startTime; }"""
@@ -85,6 +90,8 @@ def measure(url: str, repeats: int) -> dict:
     out: dict[str, list[float]] = {k: [] for k in (
         "use vectorised: redrawn (ms)", "use vectorised: next frame (ms)",
         "use loops conv_1_1: student's function (ms)", "use loops conv_1_1: redrawn (ms)",
+        "use loops all 4 conv layers: redrawn (ms)",
+        "use loops all 4 conv layers: longest task (ms)",
         "check loops conv_1_1 + 5 hidden checks (ms)", "endless loop stopped after (ms)")}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -108,12 +115,19 @@ def measure(url: str, repeats: int) -> dict:
                                           ".studentMs"))
             loops = p.span("code:use-start", "code:use-drawn")
             p.back()
+            page.select_option("#cl-panel .cl-scope", "all")
+            page.evaluate(LONGTASKS)
+            p.press(LOOPS, "Use my code", "code:use-painted")
+            all_loops = p.span("code:use-start", "code:use-drawn")
+            longest = float(page.evaluate("Math.max(0, ...window.__long)"))
+            p.back()
             p.press(LOOPS, "Check my code", "code:run-end")
             check = p.span("code:run-start", "code:run-end")
             p.press(ENDLESS, "Check my code", "code:run-end")
             endless = p.span("code:run-start", "code:run-end")
             if i:  # the first round warms up
-                for key, v in zip(out, (drawn, painted, student, loops, check, endless),
+                for key, v in zip(out, (drawn, painted, student, loops, all_loops, longest,
+                                             check, endless),
                                   strict=True):
                     out[key].append(v)
         browser.close()

@@ -467,3 +467,16 @@ def test_a_gallery_change_reruns_the_students_function(model, image) -> None:
     snap = session.set_image(other, Source("gallery", 1))
     assert snap.model is student and student.problems == {}
     np.testing.assert_array_equal(snap.acts["relu_1_1"], model.forward(other)["relu_1_1"])
+
+
+def test_steps_run_one_student_layer_at_a_time_and_forward_reuses_them(model, image) -> None:
+    ex = E.BY_KEY["relu"]
+    student = swap.StudentModel(model, loaded(ex, RELU), ex, swap.layers_for(model, ex))
+    names = list(student.steps(image))
+    assert names == ["relu_1_1", "relu_1_2", "relu_2_1", "relu_2_2"]
+    student.loaded = loaded(ex, "def relu(x):\n    raise ValueError('not run again')\n")
+    acts = student.forward(image.copy())  # the same image: the finished pass, not a new one
+    assert student.problems == {}
+    np.testing.assert_array_equal(acts["relu_2_2"], model.forward(image)["relu_2_2"])
+    student.forward(image + np.float32(0.01))  # another image: the student's function again
+    assert "not run again" in student.problems["relu_1_1"]

@@ -10,7 +10,7 @@ padding), and the core's output is there to fall back on.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,6 +91,8 @@ class StudentModel(Model):
         self.limit_s = limit_s
         self.problems: dict[str, str] = {}
         self.seconds: dict[str, float] = {}
+        #: (image, activations, problems) of the last pass, which :meth:`forward` reuses
+        self._done: tuple[np.ndarray, dict[str, np.ndarray], dict[str, str]] | None = None
 
     def _student(self, name: str, call: Call) -> np.ndarray:
         if any(p.startswith(runner.STOPPED_START) for p in self.problems.values()):
@@ -113,7 +115,10 @@ class StudentModel(Model):
         self.problems.pop(name, None)
         return out
 
-    def forward(self, image: np.ndarray) -> dict[str, np.ndarray]:
+    def steps(self, image: np.ndarray) -> Iterator[str]:
+        """The forward pass on ``image`` one student layer at a time: yields each target's
+        name before running the student's function on it, so the page can paint between
+        layers; :meth:`forward` on the same image then returns the result at once."""
         x = np.asarray(image, dtype=np.float32)
         if x.shape != self.input_shape:
             raise ValueError(f"image has shape {x.shape}, the model expects {self.input_shape}")
@@ -121,10 +126,23 @@ class StudentModel(Model):
         acts: dict[str, np.ndarray] = {"input": x}
         for layer in self.layers:
             if layer.name in self.targets:
+                yield layer.name
                 x = self._student(layer.name, recorded_call(layer, x))
             else:
                 x = layer.apply(x)
             acts[layer.name] = x
-        acts[PROBABILITIES] = (self._student(PROBABILITIES, softmax_call(x))
-                               if PROBABILITIES in self.targets else ops.softmax(x))
-        return acts
+        if PROBABILITIES in self.targets:
+            yield PROBABILITIES
+            acts[PROBABILITIES] = self._student(PROBABILITIES, softmax_call(x))
+        else:
+            acts[PROBABILITIES] = ops.softmax(x)
+        self._done = (image, acts, dict(self.problems))
+
+    def forward(self, image: np.ndarray) -> dict[str, np.ndarray]:
+        done = self._done
+        if done is not None and (done[0] is image or np.array_equal(done[0], image)):
+            self.problems = dict(done[2])
+            return dict(done[1])
+        for _ in self.steps(image):
+            pass
+        return dict(self._done[1])

@@ -11,7 +11,8 @@ The student's code runs on the page's only thread, under the time limit of
 State for tests: the panel's ``data-state`` (``idle``, ``running``, ``passed``, ``failed``,
 ``error``, ``stopped``, ``in-use``), ``data-runs`` (runs finished), the dialog's
 ``data-tab``; User Timing marks ``code:run-start`` / ``code:run-end`` and ``code:use-start`` /
-``code:use-drawn`` (the session has repainted every view on the student's network) and
+``code:use-drawn`` (after the student's layers, run in slices of :data:`SLICE_MS` with a
+paint between, the session has repainted every view on the student's network) and
 ``code:use-painted`` (the next frame); ``data-student-ms``: the student's function's time in the
 last "Use my code".
 """
@@ -31,6 +32,9 @@ from pyapp.session import Session, Snapshot
 from pyapp.ui import errors
 from pyapp.ui.events import Bindings
 from pyapp.views.route import SOFTMAX, ref_for
+
+#: Longest stretch of the student's layers run without letting the page paint (ms).
+SLICE_MS = 50.0
 
 TABS_HTML = ('<div class="cl-tabs" role="tablist" aria-label="Detail view: picture or code">'
              '<button type="button" role="tab" id="cl-tab-view" aria-selected="true" '
@@ -333,15 +337,43 @@ class CodeTab:
             lambda _t: self.bindings.later(0, lambda: self._run(fn))))
 
     def _run(self, fn: Any) -> None:
+        """Run ``fn``; when it returns ``(steps, finish)``, run the steps in slices of
+        :data:`SLICE_MS` (the page paints between them), then ``finish``."""
         js.performance.mark("code:run-start")
+        more = None
         try:
-            fn()
+            more = fn()
         finally:
-            self.panel.dataset.runs = str(int(self.panel.dataset.runs or 0) + 1)
-            box = self.panel.querySelector(".cl-outcome")
-            if box is not None and self.code_tab:
-                box.scrollIntoView(False)  # the outcome in sight, below the buttons
-            js.performance.mark("code:run-end")
+            if more is None:
+                self._ran()
+        if more is not None:
+            self._drive(*more)
+
+    def _drive(self, steps: Any, finish: Any) -> None:
+        t0 = float(js.performance.now())
+        try:
+            while True:
+                name = next(steps)
+                if float(js.performance.now()) - t0 > SLICE_MS:
+                    self._outcome(f"Running your code on {name}\u2026", [], "")
+                    js.requestAnimationFrame(create_once_callable(
+                        lambda _t: self.bindings.later(0, lambda: self._drive(steps, finish))))
+                    return
+        except StopIteration:
+            try:
+                finish()
+            finally:
+                self._ran()
+        except BaseException:
+            self._ran()
+            raise
+
+    def _ran(self) -> None:
+        self.panel.dataset.runs = str(int(self.panel.dataset.runs or 0) + 1)
+        box = self.panel.querySelector(".cl-outcome")
+        if box is not None and self.code_tab:
+            box.scrollIntoView(False)  # the outcome in sight, below the buttons
+        js.performance.mark("code:run-end")
 
     def _load(self) -> runner.Loaded | None:
         ex = self.exercise
@@ -393,13 +425,13 @@ class CodeTab:
         self.session.open_view(ref, index)
         self.dialog.dataset.jump = ",".join(str(int(v) + 1) for v in pos)
 
-    def use(self) -> None:
+    def use(self) -> Any:
         """Run the network on the student's function (every layer of the kind, or the open
-        one); every view repaints from the new snapshot."""
+        one), a slice at a time; then one ``set_model``: every view repaints from it."""
         snap = self.session.snapshot
         loaded = self._load()
         if loaded is None:
-            return
+            return None
         scope = self.panel.querySelector(".cl-scope")
         names = layers_for(snap.model, self.exercise)
         if scope is not None and str(scope.value) == "one":
@@ -407,6 +439,11 @@ class CodeTab:
         original = snap.model.original if isinstance(snap.model, StudentModel) else snap.model
         student = StudentModel(original, loaded, self.exercise, names, str(self.text.value))
         js.performance.mark("code:use-start")
+        image = snap.image
+        return student.steps(image), lambda: self._used(student, names)
+
+    def _used(self, student: StudentModel, names: list[str]) -> None:
+        snap = self.session.snapshot  # a photo chosen meanwhile is run again, at once
         self.session.set_model(student, snap.image, snap.source)
         js.performance.mark("code:use-drawn")
         js.requestAnimationFrame(create_once_callable(
