@@ -211,11 +211,16 @@ def test_linked_code_is_shown_and_runs_only_on_a_click(app_page: Any) -> None:
     assert "code=relu~" in page.url
 
 
-def test_a_broken_code_link_says_so_plainly(app_page: Any) -> None:
+def test_a_broken_code_link_says_so_and_a_lesson_link_opens_its_exercise(app_page: Any) -> None:
     app = app_page.open("?code=relu~!!")
     page = app.page
     page.get_by_text("The link's code could not be read").wait_for(timeout=WAIT)
     assert "code=" not in page.url
+    # a lesson link to an exercise whose layer has no view: the view that reads it, Code tab
+    app.open("?code=flatten")
+    page.wait_for_function("document.getElementById('dv').open", timeout=WAIT)
+    assert app.dv("kind") == "logit" and app.dv("tab") == "code"
+    assert page.locator("#dv").get_by_role("textbox", name="flatten code").is_visible()
     assert app.console_errors == []
 
 

@@ -227,7 +227,7 @@ def explain_flatten(args: list[Any], kwargs: dict[str, Any], pos: tuple[int, ...
     r, q, c = ops.unflat_index(pos[0], x.shape)
     lines = [f"Element {pos[0] + 1} should be x[{r}, {q}, {c}] (row {r + 1}, column {q + 1}, "
              f"channel {c + 1}): flatten reads rows, then columns, then channels."]
-    hits = np.argwhere(x == np.float32(got))
+    hits = np.argwhere(x == np.float32(got)) if got != 0 else []  # zeros are everywhere
     if len(hits) and not np.array_equal(hits[0], (r, q, c)):
         hr, hq, hc = (int(v) for v in hits[0])
         lines.append(f"Yours is the value of x[{hr}, {hq}, {hc}]: is the order channels "

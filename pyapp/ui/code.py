@@ -147,6 +147,9 @@ class CodeTab:
             if names:
                 ref = (ref_for(snap.model, SOFTMAX, snap.predicted) if names[0] == PROBABILITIES
                        else ref_for(snap.model, names[0], 0))
+                if ref is None:  # a layer without a view (flatten): the view that reads it
+                    found = lab.view_at(snap.model, names[0], (0,))
+                    ref = found[0] if found is not None else None
                 if ref is not None:
                     self.session.open_view(ref)
 
