@@ -542,8 +542,13 @@ class CodeTab:
 
 def install(session: Session, dialog: Any) -> CodeTab | None:
     """Add the Code tab to the detail dialog (None when there is no dialog)."""
-    if dialog is None:
+    if dialog is None or dialog.querySelector(".dv-body") is None:
         return None
     tab = CodeTab(session, dialog)
-    tab.install()
+    try:
+        tab.install()
+    except Exception as exc:  # noqa: BLE001 - the detail views work without the Code tab
+        errors.report(exc, "adding the Code tab")
+        tab.close()
+        return None
     return tab
