@@ -480,3 +480,17 @@ def test_steps_run_one_student_layer_at_a_time_and_forward_reuses_them(model, im
     np.testing.assert_array_equal(acts["relu_2_2"], model.forward(image)["relu_2_2"])
     student.forward(image + np.float32(0.01))  # another image: the student's function again
     assert "not run again" in student.problems["relu_1_1"]
+
+
+def test_the_banner_says_what_is_in_use_and_that_edits_wait(model, image) -> None:
+    from pyapp import edits
+    from pyapp.codelab import markup
+
+    ex = E.BY_KEY["relu"]
+    plain = swap.StudentModel(model, loaded(ex, RELU), ex, ["relu_1_1", "relu_2_2"])
+    assert markup.banner_text(plain).startswith("Your relu code is in use for relu_1_1, "
+                                                "relu_2_2")
+    edited = edits.apply(model, [edits.Temperature(2.0)])
+    student = swap.StudentModel(edited, loaded(ex, RELU), ex, ["relu_1_1"])
+    assert student.base is model and student.original is edited
+    assert "tinkering changes come back" in markup.banner_text(student)

@@ -117,6 +117,9 @@ def banner_text(model: StudentModel) -> str:
                    if n != PROBABILITIES else len(model.layers))
     shown = ", ".join("the softmax" if n == PROBABILITIES else n for n in names)
     text = f"Your {model.exercise.op} code is in use for {shown}: every view shows its numbers."
+    if model.original is not model.base:
+        text += (" It runs on the unedited network: your tinkering changes come back with "
+                 "\"Back to the original\".")
     if model.problems:
         layer, why = next(iter(model.problems.items()))
         text += (f" On this image it failed in {layer} ({why.splitlines()[-1][:200]}), so that "
