@@ -78,3 +78,11 @@ def megapixels(pixels: float) -> str:
     """``64 megapixels``, ``0.3 megapixels``."""
     mp = pixels / 1e6
     return f"{mp:.0f} megapixels" if mp >= 10 else f"{mp:.1f} megapixels"
+
+# --- the student's code (Code tab, pyapp/codelab) --------------------------------------------
+#: Longest a student's function (or its module's top level) may run before it is stopped.
+CODE_TIME_LIMIT_S = 3.0
+#: Largest code the editor runs or keeps (characters).
+MAX_CODE_CHARS = 20_000
+#: Longest ``?code=`` value read from a link (characters, compressed and encoded).
+MAX_CODE_PARAM = 3_000

@@ -5,8 +5,10 @@
 Query: ``image`` (gallery example, 1-based; ``upload`` when the photo was the user's own,
 which cannot travel in a link), ``range`` (``unit`` | ``module`` | ``global``), ``detail``
 (``off``), ``model`` and ``classes`` (see :mod:`pyapp.model_source`), ``edit`` (the network's
-changes, see :mod:`pyapp.edits`; written by :mod:`pyapp.ui.tinker`); other parameters are kept
-as they are.  Hash: the open detail view, everything 1-based as the views' titles count:
+changes, see :mod:`pyapp.edits`; written by :mod:`pyapp.ui.tinker`), ``code`` (an exercise and
+the student's code, see :mod:`pyapp.codelab.link`; written by :mod:`pyapp.ui.code`); other
+parameters are kept as they are.  Hash: the open detail view, everything 1-based as the views'
+titles count:
 
     #/conv_1_2/5        conv_1_2, neuron 5: the elastic convolution view
     #/conv_1_2/5/2      ... its input channel 2: the formula view

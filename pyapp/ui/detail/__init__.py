@@ -21,6 +21,9 @@ def install(session: Any, overview_view: Any = None, address: Any = None) -> Any
 
     controller = DetailController(session, address)
     controller.install()
+    from pyapp.ui import code  # the "Code" tab: its own module (issue 19)
+
+    controller.code = code.install(session, controller.dialog)
     if overview_view is not None:
         overview_view.on_neuron_activate(controller.open)
         add_softmax_control(overview_view)
