@@ -417,7 +417,7 @@ def _contents() -> str:
         ("article-conv", "Convolution"), ("article-hyperparameters", "Hyperparameters"),
         ("article-relu", "ReLU"), ("article-pool", "Pooling"),
         ("article-flatten", "Flatten"), ("article-softmax", "Softmax"),
-        ("article-why", "Why this answer?"),
+        ("article-why", "Why this answer?"), ("article-training", "Training"),
         ("article-howto", "How to use the tool"), ("article-model-card", "Model card"),
         ("article-credits", "Credits"),
     ]
@@ -425,12 +425,15 @@ def _contents() -> str:
     return f'<nav class="article-contents" aria-label="Article contents"><ol>{links}</ol></nav>'
 
 
-def article_from_facts(f: NetworkFacts, why: str = "") -> str:
-    """The article for already-extracted facts (``why``: the saliency section's body)."""
+def article_from_facts(f: NetworkFacts, why: str = "", training: str = "") -> str:
+    """The article for already-extracted facts (``why``: the saliency section's body,
+    ``training``: the training section's)."""
     body = "".join([
         _what(f), _input(f), _conv(f), _hyper(f), _relu(f), _pool(f), _flatten(f),
         _softmax(f), _section("article-why", "Why this answer? Saliency and backpropagation",
-                              why) if why else "", _howto(f), _model_card(f), _credits(),
+                              why) if why else "",
+        _section("article-training", "Training: how the network learns", training)
+        if training else "", _howto(f), _model_card(f), _credits(),
     ])
     return (
         '<article id="article" class="article" aria-labelledby="article-title">'
@@ -442,5 +445,6 @@ def article_from_facts(f: NetworkFacts, why: str = "") -> str:
 def article_html(model: Any) -> str:
     """The whole article for ``model`` (a :class:`pyapp.cnn.model.Model`), as HTML."""
     from .saliency import section_html
+    from .training import section_html as training_html
 
-    return article_from_facts(network_facts(model), section_html(model))
+    return article_from_facts(network_facts(model), section_html(model), training_html(model))

@@ -177,6 +177,8 @@ class Trainer:
                  else np.zeros(feats.shape[1], np.float32) for j in range(len(new))]
         self.model = grow.copy_model(grow.add_classes(self.base, new, means))
         self._feats = feats
+        if self.watch is None:
+            self.watch = self.default_watch()
         self.phase = "train"
         z0 = self.logits_of_features()  # the body is unchanged yet: exact for both modes
         self.history.append(Epoch(0, cross_entropy(z0, self.labels), accuracy(z0, self.labels)))
@@ -224,6 +226,12 @@ class Trainer:
         if self._pos >= self.size:  # the epoch's numbers: the whole set, after its updates
             z_all = self.logits_of_features()
             self._end_epoch(cross_entropy(z_all, self.labels), accuracy(z_all, self.labels))
+
+    def default_watch(self) -> tuple[int, int]:
+        """The weight worth watching: the last class with photos, and the feature its photos
+        share most strongly (largest mean feature), as ``(class, feature)``."""
+        cls = int(self.labels.max())
+        return cls, int(np.argmax(self._feats[self.labels == cls].mean(axis=0)))
 
     def logits_of_features(self) -> np.ndarray:
         """Logits ``(N, C)`` of every photo from the cached features (output mode)."""
