@@ -126,6 +126,11 @@ class Trainer:
         return self.phase == "done"
 
     @property
+    def features_done(self) -> int:
+        """Photos whose feature has been computed (the first phase)."""
+        return len(self._features)
+
+    @property
     def size(self) -> int:
         return int(self.labels.size)
 
