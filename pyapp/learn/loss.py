@@ -22,7 +22,7 @@ def log_softmax(z: np.ndarray) -> np.ndarray:
 
 def _check(z: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     z = np.atleast_2d(np.asarray(z, dtype=np.float64))
-    y = np.asarray(labels, dtype=np.int64).reshape(-1)
+    y = np.asarray(labels).astype(np.intp).reshape(-1)
     if y.shape[0] != z.shape[0]:
         raise ValueError(f"{y.shape[0]} labels for {z.shape[0]} rows of logits")
     if y.size and (y.min() < 0 or y.max() >= z.shape[1]):

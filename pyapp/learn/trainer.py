@@ -95,7 +95,7 @@ class Trainer:
         self.base = model
         grow.last_dense(model)
         self.images = np.asarray(images, np.float32)
-        self.labels = np.asarray(labels, np.int64)
+        self.labels = np.asarray(labels).astype(np.intp)  # wasm32: bincount wants intp
         if self.images.shape[0] != self.labels.shape[0] or not self.labels.size:
             raise ValueError("training needs photos, each with its class")
         self.class_names = list(class_names)
@@ -113,7 +113,7 @@ class Trainer:
         self.updates = 0
         self.history: list[Epoch] = []
         self.last_update: WeightUpdate | None = None
-        self._order: np.ndarray = np.zeros(0, np.int64)
+        self._order: np.ndarray = np.zeros(0, np.intp)
         self._pos = 0
         self._acc: dict[str, np.ndarray] = {}
         self._in_batch = 0
