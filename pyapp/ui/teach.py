@@ -68,6 +68,7 @@ device.</p>
     <button type="button" id="tc-cam-stop" class="ov-btn" disabled>Stop the camera</button>
   </div>
   <p id="tc-cam-msg" class="tc-msg" role="status" aria-live="polite"></p>
+  <p id="tc-sees" class="tc-sees" aria-live="off"></p>
 </div>
 <div class="tc-box tc-collect" id="tc-collect">
   <h3 class="tc-h3">Photos per class</h3>
@@ -167,7 +168,7 @@ class TeachPanel:
             "video", "cam", "freeze", "cam-stop", "cam-msg", "class", "new", "new-name",
             "burst", "files-btn", "files", "collect-msg", "classes", "opt", "lr", "epochs",
             "train", "pause", "stop", "status", "curve", "w-class", "w-feature", "update",
-            "reset", "save", "collect")}
+            "reset", "save", "collect", "sees")}
         self.on_badge = q(".tc-on")
         self.camera = Camera(self.el["video"])
         listen = self.bindings.listen
@@ -557,6 +558,13 @@ class TeachPanel:
             self.trainer.watch = choice
 
     def _on_snapshot(self, snap: Any) -> None:
+        if (self.camera.on and snap.source.kind == "camera"
+                and snap.changed & {"image", "model"}):
+            # the overview is further up the page: the answer is repeated by the preview
+            self.say("sees", f"The network sees: {snap.class_names[snap.predicted]} "
+                     f"({snap.bars[snap.predicted].text})")
+        elif "image" in snap.changed or not self.camera.on:
+            self.say("sees", "")
         if "model" in snap.changed and self.trained is not None and \
                 snap.model is not self.trained and getattr(snap.model, "base", None) is None:
             self.trained = None  # another network took over (not an edit of the trained one)
