@@ -73,7 +73,7 @@ def test_the_camera_starts_on_click_follows_freezes_and_stops(app: Any) -> None:
     assert region.get_by_text("Camera on").is_visible()
     app.wait_for_mark("app:image-drawn", WAIT, more_than=drawn + 3)  # the overview follows
     assert int(teach(page, "frames")) >= 3
-    region.get_by_role("button", name="Freeze the camera frame").click()
+    region.get_by_role("button", name="Freeze frame of the camera").click()
     wait_teach(page, "frozen", "true")
     app.frames(3)  # a frame already waiting for its animation frame may still land
     frozen = app.mark_count("app:image-drawn")

@@ -64,7 +64,7 @@ device.</p>
   <div class="tc-row">
     <button type="button" id="tc-cam" class="ov-btn">Start the camera</button>
     <button type="button" id="tc-freeze" class="ov-btn" aria-pressed="false" disabled
-      aria-label="Freeze the camera frame">Freeze frame</button>
+      aria-label="Freeze frame of the camera">Freeze frame</button>
     <button type="button" id="tc-cam-stop" class="ov-btn" disabled>Stop the camera</button>
   </div>
   <p id="tc-cam-msg" class="tc-msg" role="status" aria-live="polite"></p>
@@ -131,8 +131,8 @@ device.</p>
   <div class="tc-row">
     <button type="button" id="tc-reset" class="ov-btn"
       aria-label="Reset to the original network">Reset to the original</button>
-    <button type="button" id="tc-save" class="ov-btn" disabled
-      aria-label="Save the trained network (.npz)">Save (.npz)</button>
+    <button type="button" id="tc-save" class="ov-btn" disabled>Save the trained network
+      (.npz)</button>
   </div>
 </div>
 </div>"""
@@ -230,6 +230,8 @@ class TeachPanel:
         self.el["cam"].disabled = on
         self.el["freeze"].setAttribute("aria-pressed", "true" if self.frozen else "false")
         self.el["freeze"].textContent = "Live again" if self.frozen else "Freeze frame"
+        self.el["freeze"].setAttribute("aria-label", "Live again: the camera moves on"
+                                       if self.frozen else "Freeze frame of the camera")
 
     def _live(self, _dt: float) -> None:
         if self.frozen or not self.camera.ready():
