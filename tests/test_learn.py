@@ -147,3 +147,36 @@ def test_bad_settings_are_refused_with_a_sentence(model) -> None:
             Trainer(model, images, labels, model.class_names, config)
     with pytest.raises(ValueError):
         Trainer(model, images, labels + 10, model.class_names)  # a class the model lacks
+
+
+def test_the_panel_escapes_names_and_the_curve_follows_the_numbers() -> None:
+    from pyapp.learn import panel
+    from pyapp.learn.curve import curve_svg
+    from pyapp.learn.trainer import Epoch
+
+    hostile = '<img src=x onerror="alert(1)">'
+    for html in (panel.class_options(["cat", hostile], [1, 2], 1, 1),
+                 panel.class_block(1, hostile, 2), panel.thumb_html(3, 1, hostile)):
+        assert "<img" not in html and "&lt;img" in html
+    assert 'aria-label="Remove photo 1 of &lt;img' in panel.thumb_html(3, 1, hostile)
+    svg = curve_svg([Epoch(0, 2.0, 0.0), Epoch(5, 1.0, 0.5), Epoch(10, 0.0, 1.0)], 10)
+    loss = svg.split('class="tc-loss" points="')[1].split('"')[0].split()
+    acc = svg.split('class="tc-acc" points="')[1].split('"')[0].split()
+    # x: epoch 0 at the left axis, 10 of 10 at the right; y: the top is the largest loss
+    assert loss == ["34.0,10.0", "160.0,68.0", "286.0,126.0"]
+    assert acc == ["34.0,126.0", "160.0,68.0", "286.0,10.0"]
+    assert "accuracy 100 %" in svg
+
+
+def test_the_article_section_shows_a_real_run(model) -> None:
+    from pyapp.article.training import gallery_run, section_html, update_math
+
+    run = gallery_run(model)
+    assert run is not None and run.done and run.history[-1].loss < run.history[0].loss
+    html = section_html(model)
+    assert f"on the {run.size} example photos" in html
+    u = run.last_update
+    assert u is not None and abs(u.after - (u.before - u.lr * u.grad)) < 1e-6
+    shown = update_math(u)
+    for v in (u.before, u.grad, u.after):
+        assert f"{abs(v):.6f}" in shown  # the real numbers, six decimals
