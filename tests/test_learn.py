@@ -180,3 +180,22 @@ def test_the_article_section_shows_a_real_run(model) -> None:
     shown = update_math(u)
     for v in (u.before, u.grad, u.after):
         assert f"{abs(v):.6f}" in shown  # the real numbers, six decimals
+
+
+def test_kernel_changes_name_what_training_moved() -> None:
+    from pyapp.learn.changes import kernel_changes, summary
+
+    m = sequential_cnn((12, 12, 3), ((4,),), num_classes=2, rng=7)
+    images, labels = photos(2)
+    images = images[:, ::5, ::5][:, :12, :12]
+    names = [*m.class_names, "new one"]
+    out = Trainer(m, images, np.array([0, 2, 0, 2]), names,
+                  TrainConfig("output", "sgd", 0.5, 3)).run().result()
+    found = kernel_changes(m, out)
+    assert {c.layer for c in found} == {"output"}  # the convolutions stayed as they were
+    assert any(c.unit == 2 and c.relative == float("inf") for c in found)  # the new class
+    whole = Trainer(m, images, labels, m.class_names, TrainConfig("all", "sgd", 0.5, 2, 2))
+    moved = kernel_changes(m, whole.run().result())
+    assert "conv_1_1" in {c.layer for c in moved}
+    assert summary(moved, m.class_names, "output")[0].count("%") == 1
+    assert out.name.endswith(", fine-tuned in the page")

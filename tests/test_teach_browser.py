@@ -145,6 +145,10 @@ def test_collect_train_predict_save_reset(app: Any, tmp_path: Any) -> None:
     assert teach(page, "epoch") == "30" and float(teach(page, "accuracy")) == 1.0
     assert "\u2190" in page.inner_text("#tc-update")  # the watched weight's update
     assert page.locator("#tc-update math").count() == 1
+    # the output rows training moved are marked, and listed (the convolutions stayed)
+    assert page.locator(".ov-col.ov-k-output .ov-out.tc-changed").count() >= 2
+    assert page.locator(".ov-col:not(.ov-k-output) .ov-n.tc-changed").count() == 0
+    assert "What changed" in page.inner_text("#tc-changes")
     for kind, name in ((0, "red thing"), (1, "striped")):
         drawn = app.mark_count("app:image-drawn")
         page.set_input_files("#ov-file", files=[{"name": "p.png", "mimeType": "image/png",
@@ -163,4 +167,5 @@ def test_collect_train_predict_save_reset(app: Any, tmp_path: Any) -> None:
     region.get_by_role("button", name="Reset to the original network").click()
     page.wait_for_function("document.querySelectorAll('.ov-col.ov-k-output .ov-out')"
                            ".length === 10", timeout=WAIT)
+    assert page.locator(".ov-n.tc-changed").count() == 0
     assert app.console_errors == []

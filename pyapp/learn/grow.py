@@ -29,7 +29,7 @@ def last_dense(model: Model) -> LayerSpec:
 
 def copy_model(model: Model, weights: dict[str, dict[str, np.ndarray]] | None = None,
                class_names: Sequence[str] | None = None,
-               provenance: dict | None = None) -> Model:
+               provenance: dict | None = None, name: str | None = None) -> Model:
     """A new :class:`Model` with the same layers; ``weights[layer]`` replaces that layer's
     arrays (copies everywhere, so neither model can change the other)."""
     weights = weights or {}
@@ -43,7 +43,7 @@ def copy_model(model: Model, weights: dict[str, dict[str, np.ndarray]] | None = 
                                 {k: np.array(v, np.float32) for k, v in w.items()}))
     return Model(layers, model.input_shape,
                  list(class_names) if class_names is not None else model.class_names,
-                 name=model.name, preprocessing=model.preprocessing,
+                 name=name or model.name, preprocessing=model.preprocessing,
                  provenance=provenance if provenance is not None else model.provenance)
 
 

@@ -277,4 +277,7 @@ class Trainer:
                           lr=self.config.lr, epochs=self.epoch,
                           loss=last.loss if last else None,
                           accuracy=last.accuracy if last else None)
-        return grow.copy_model(self.model, class_names=self.class_names, provenance=prov)
+        suffix = ", fine-tuned in the page"
+        name = self.base.name if self.base.name.endswith(suffix) else self.base.name + suffix
+        return grow.copy_model(self.model, class_names=self.class_names, provenance=prov,
+                               name=name[:200])

@@ -33,9 +33,11 @@ from pyapp.article.training import update_math
 from pyapp.cnn.formats import save_native
 from pyapp.cnn.preprocess import ImageError, preprocess
 from pyapp.learn import panel
+from pyapp.learn.changes import kernel_changes, summary
 from pyapp.learn.examples import ExampleError, ExampleSet
 from pyapp.learn.grow import copy_model
 from pyapp.learn.trainer import TrainConfig, Trainer
+from pyapp.render.overview_html import neuron_id
 from pyapp.session import Source, input_rgba
 from pyapp.ui import errors, intake
 from pyapp.ui.animation import SCHEDULER
@@ -128,6 +130,7 @@ device.</p>
     <div id="tc-update" class="tc-update" aria-live="off">Train to see one weight's gradient
       and its update, step by step.</div>
   </details>
+  <div id="tc-changes" class="tc-changes"></div>
   <div class="tc-row">
     <button type="button" id="tc-reset" class="ov-btn"
       aria-label="Reset to the original network">Reset to the original</button>
@@ -168,7 +171,7 @@ class TeachPanel:
             "video", "cam", "freeze", "cam-stop", "cam-msg", "class", "new", "new-name",
             "burst", "files-btn", "files", "collect-msg", "classes", "opt", "lr", "epochs",
             "train", "pause", "stop", "status", "curve", "w-class", "w-feature", "update",
-            "reset", "save", "collect", "sees")}
+            "reset", "save", "collect", "sees", "changes")}
         self.on_badge = q(".tc-on")
         self.camera = Camera(self.el["video"])
         listen = self.bindings.listen
@@ -508,6 +511,25 @@ class TeachPanel:
         s = self.session.snapshot
         self.session.set_model(self.trained, s.image, s.source)
         self._refresh_classes()
+        self._mark_changes(kernel_changes(self.original, self.trained))
+
+    def _mark_changes(self, found: list[Any]) -> None:
+        """Mark the overview's units whose weights training moved; list the biggest."""
+        for node in js.document.querySelectorAll(".ov-n.tc-changed"):
+            node.classList.remove("tc-changed")
+        if not found:
+            self.el["changes"].innerHTML = ""
+            return
+        for c in found:
+            node = js.document.getElementById(neuron_id(c.layer, c.unit))
+            if node is not None:
+                node.classList.add("tc-changed")
+        lines = summary(found, self.examples.class_names, self.original.layers[-1].name)
+        layers = sorted({c.layer for c in found})
+        self.el["changes"].innerHTML = (
+            f'<h4 class="tc-h4">What changed ({len(found)} units in {", ".join(layers)}; '
+            'marked in the network above)</h4><ul>'
+            + "".join(f"<li>{_text(line)}</li>" for line in lines) + "</ul>")
 
     def reset(self) -> None:
         """Back to the shipped network (the photos stay)."""
@@ -519,6 +541,7 @@ class TeachPanel:
         self.trained = None
         s = self.session.snapshot
         self.session.set_model(self.original, s.image, s.source)
+        self._mark_changes([])
         self.say("update", "Train to see one weight's gradient and its update, step by step.")
         self._shown_epochs = -1
         self._show()
