@@ -63,15 +63,22 @@ def kernel_changes(before: Model, after: Model, threshold: float = THRESHOLD) ->
 
 
 def summary(changes: list[Change], class_names: list[str], out_layer: str,
-            top: int = 5) -> list[str]:
-    """Plain lines for the biggest changes, e.g. ``"conv_1_1 neuron 3: weights moved 4.2 %"``."""
-    lines = []
-    for c in changes[:top]:
-        what = (f"output \u201c{class_names[c.unit]}\u201d" if c.layer == out_layer
-                and c.unit < len(class_names) else f"{c.layer} neuron {c.unit + 1}")
-        if c.relative == float("inf"):
-            lines.append(f"{what}: new")
-        else:
-            lines.append(f"{what}: weights moved {100 * c.relative:.1f} % "
-                         f"(size {c.before_norm:.3f} \u2192 {c.after_norm:.3f})")
+            top: int = 3) -> list[str]:
+    """Plain lines: the new units (up to ``top``), then each layer's largest change (the
+    largest first), e.g. ``"conv_1_1 neuron 3: weights moved 4.2 %"``."""
+    def what(c: Change) -> str:
+        if c.layer == out_layer and c.unit < len(class_names):
+            return f"output \u201c{class_names[c.unit]}\u201d"
+        return f"{c.layer} neuron {c.unit + 1}"
+
+    new = [c for c in changes if c.relative == float("inf")]
+    lines = [f"{what(c)}: new" for c in new[:top]]
+    best: dict[str, Change] = {}
+    for c in changes:  # largest first: the first of each layer is its largest
+        if c.relative != float("inf"):
+            best.setdefault(c.layer, c)
+    for c in best.values():
+        lines.append(f"{what(c)}: weights moved {100 * c.relative:.1f} % "
+                     f"(size {c.before_norm:.3f} \u2192 {c.after_norm:.3f}), the most in "
+                     f"{c.layer}")
     return lines
