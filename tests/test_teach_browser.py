@@ -116,7 +116,8 @@ def shown_prediction(page: Any) -> str:
     return page.inner_text(".ov-col.ov-k-output .ov-out.ov-pred")
 
 
-def test_collect_train_predict_save_reset(app: Any, tmp_path: Any) -> None:
+def test_collect_train_predict_save_reset(app: Any, tmp_path: Any, browser: Any,
+                                         site_server: Any) -> None:
     page = app.page
     region = page.get_by_role("region", name="Train")
     add_class(page, "red thing", 0, 6)
@@ -169,3 +170,15 @@ def test_collect_train_predict_save_reset(app: Any, tmp_path: Any) -> None:
                            ".length === 10", timeout=WAIT)
     assert page.locator(".ov-n.tc-changed").count() == 0
     assert app.console_errors == []
+    # the saved file opens with ?model= (12 classes: the overview's output column grows)
+    models = site_server.root / "models"
+    models.mkdir(exist_ok=True)
+    (models / "taught.npz").write_bytes(path.read_bytes())
+    other = new_app_page(browser, site_server.url)
+    try:
+        other.open("?model=models/taught.npz")
+        assert other.page.locator(".ov-col.ov-k-output .ov-out").count() == 12
+        assert "fine-tuned in the page" in other.page.inner_text("body")
+        assert other.console_errors == []
+    finally:
+        other.close()
