@@ -16,8 +16,8 @@ named "Train").
 Every number comes from :mod:`pyapp.learn`; this module inserts markup and turns events into
 calls.  State for tests: ``#teach`` carries ``data-camera`` (on / off), ``data-frozen``,
 ``data-frames`` (frames classified), ``data-state`` (idle / running / paused / done),
-``data-epoch``, ``data-accuracy``, ``data-photos``; marks ``teach:trained`` (the trained
-network is the session's) and ``teach:step`` is not marked (too many).
+``data-epoch``, ``data-accuracy``, ``data-loss``, ``data-photos``; marks
+``teach:train-start`` and ``teach:trained`` (the trained network is the session's).
 """
 
 from __future__ import annotations
