@@ -141,15 +141,18 @@ def site_server(built_site: Path) -> Iterator[SiteServer]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser(request: pytest.FixtureRequest) -> Iterator[Any]:
     """One headless Chromium per test module (see the module docstring for why not session).
-    Playwright and Chromium are test dependencies: a missing one fails the test."""
+    Playwright and Chromium are test dependencies: a missing one fails the test.  A module's
+    ``CHROMIUM_EXTRA_ARGS`` list is added to the flags (e.g. Chromium's fake camera)."""
     from playwright import sync_api
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing (Debian: apt-get install chromium)")
     with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        extra = list(getattr(request.module, "CHROMIUM_EXTRA_ARGS", []))
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM,
+                                              args=CHROMIUM_ARGS + extra)
         try:
             yield chromium
         finally:

@@ -418,7 +418,7 @@ def _contents() -> str:
         ("article-conv", "Convolution"), ("article-hyperparameters", "Hyperparameters"),
         ("article-relu", "ReLU"), ("article-pool", "Pooling"),
         ("article-flatten", "Flatten"), ("article-softmax", "Softmax"),
-        ("article-why", "Why this answer?"),
+        ("article-why", "Why this answer?"), ("article-training", "Training"),
         ("article-howto", "How to use the tool"), ("article-model-card", "Model card"),
         ("article-credits", "Credits"),
     ]
@@ -441,8 +441,10 @@ def _with_figure(section: str, figure: str) -> str:
 
 
 def article_from_facts(f: NetworkFacts, why: str = "",
-                       figures: Mapping[str, str] | None = None, ranges: str = "") -> str:
+                       figures: Mapping[str, str] | None = None, ranges: str = "",
+                       training: str = "") -> str:
     """The article for already-extracted facts (``why``: the saliency section's body;
+    ``training``: the training section's;
     ``figures``: ``{section id: figure HTML}``; ``ranges``: the Scale menu's modes, from
     :func:`pyapp.article.figures.range_modes_html`)."""
     figs = {"article-hyperparameters": PLAYGROUND_LINK, **(figures or {})}
@@ -453,6 +455,8 @@ def article_from_facts(f: NetworkFacts, why: str = "",
         ("article-softmax", _softmax(f)),
         ("article-why", _section("article-why", "Why this answer? Saliency and "
                                  "backpropagation", why) if why else ""),
+        ("article-training", _section("article-training", "Training: how the network learns",
+                                      training) if training else ""),
         ("article-howto", _howto(f, ranges or " each layer on its own (Unit), the layers of a "
                                  "module (Module) or the whole network (Global). ")),
         ("article-model-card", _model_card(f)), ("article-credits", _credits()),
@@ -469,9 +473,11 @@ def article_html(model: Any) -> str:
     """The whole article for ``model`` (a :class:`pyapp.cnn.model.Model`), as HTML."""
     from .figures import example_image, range_modes_html, section_figures
     from .saliency import section_html
+    from .training import section_html as training_html
 
     example = example_image(model)
     figures = ({sid: fig.html for sid, fig in section_figures(model, *example).items()}
                if example is not None else {})
     ranges = range_modes_html(model, example[0] if example is not None else None)
-    return article_from_facts(network_facts(model), section_html(model), figures, ranges)
+    return article_from_facts(network_facts(model), section_html(model), figures, ranges,
+                              training_html(model))

@@ -236,6 +236,20 @@ class OverviewApp:
             self._forward(image, Source("upload", name=name))
         self._frames.run(show)
 
+    def show_image(self, image: np.ndarray, source: Source, original: str = "") -> None:
+        """Show a model input made in the page (a camera frame) by the gallery's route: a
+        ticket, the latest per animation frame (older frames are dropped, never queued)."""
+        js.performance.mark("app:image-start")
+        ticket = self.begin()
+
+        def show() -> None:
+            if not self.current(ticket):
+                return
+            if original:
+                self._set_original(original)
+            self._forward(image, source)
+        self._frames.run(show)
+
     def _forward(self, image: np.ndarray, source: Source) -> None:
         js.performance.mark("app:forward-start")
         self.session.set_image(image, source)  # subscribers paint; _after_paint marks
@@ -365,6 +379,13 @@ async def _mount_later(app: OverviewApp, early: list[tuple[str, int]]) -> None:
         app.tinker = tinker.install(app.session)
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without it
         errors.report(exc, "starting the network editor")
+    await asyncio.sleep(0)
+    try:  # teach it: the camera, photos per class, training in the page
+        from pyapp.ui import teach
+
+        app.teach = teach.install(app)
+    except Exception as exc:  # noqa: BLE001 - the overview stays usable without it
+        errors.report(exc, "starting the training panel")
     await asyncio.sleep(0)
     try:  # the hyperparameter playground follows the session's image and model
         from pyapp.ui import playground

@@ -17,7 +17,7 @@ import js  # type: ignore[import-not-found]
 import numpy as np
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
-from pyapp.render.overview_html import legends_html, output_label, tool_html
+from pyapp.render.overview_html import legends_html, network_html, output_label, tool_html
 from pyapp.render.readout import readout_html
 from pyapp.session import Session, Snapshot
 from pyapp.ui.events import Bindings
@@ -32,6 +32,11 @@ def paint(ctx: Any, rgba: np.ndarray) -> None:
     img = ctx.createImageData(w, h)
     img.data.assign(np.ascontiguousarray(rgba, dtype=np.uint8).reshape(-1))
     ctx.putImageData(img, 0, 0)
+
+
+def _shape(snap: Snapshot) -> list[tuple[str, int]]:
+    """The overview's structure: each column's name and count."""
+    return [(c.name, c.count) for c in snap.layout.columns]
 
 
 class OverviewView:
@@ -78,6 +83,8 @@ class OverviewView:
         self.root.dataset.version = str(snap.version)
         if not snap.changed & {"model", "image", "range", "detail"}:
             return  # a view opened or moved: nothing of the overview changed
+        if "model" in snap.changed and _shape(snap) != _shape(self.snap):
+            self._rebuild(snap)  # another structure (e.g. a class added): new columns
         self.snap = snap
         self.root.dataset.range = snap.range_mode
         self.root.dataset.detail = "on" if snap.detail else "off"
@@ -114,6 +121,21 @@ class OverviewView:
                            dict_converter=js.Object.fromEntries)
             for layer in self._layers_el:
                 layer.animate(frames, 260)
+
+    def _rebuild(self, snap: Snapshot) -> None:
+        """Write the network panel for ``snap``'s layout and bind it again; an ``ov:rebuilt``
+        event on the document lets views that add to it (the Why? button) add again."""
+        old = self.root.querySelector(".ov-net")
+        holder = js.document.createElement("div")
+        holder.innerHTML = network_html(snap.layout, snap.class_names, snap.bars,
+                                        snap.predicted, snap.legends)
+        old.replaceWith(holder.firstElementChild)
+        self.bindings.close()
+        self.snap = snap
+        self._shown = self._focused = self._armed = None
+        self._collect()
+        self._bind()
+        js.document.dispatchEvent(js.CustomEvent.new("ov:rebuilt"))
 
     def set_selected(self, index: int | None) -> None:
         for b in self.root.querySelectorAll(".ov-thumb"):

@@ -74,6 +74,7 @@ class WhyPanel:
         else:
             doc.body.appendChild(sec)
         self._add_buttons()
+        self.bindings.listen(doc, "ov:rebuilt", lambda _e: self._add_buttons())  # new columns
         self.bindings.listen(doc, "click", self._on_page_click)
         self.bindings.listen(sec, "click", self._on_click)
         self.bindings.listen(sec, "change", self._on_change)
