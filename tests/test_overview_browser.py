@@ -318,11 +318,11 @@ def test_keyboard_moves_focus_and_read_out(page: Any) -> None:
 
 def test_range_modes_and_detail_toggle(page: Any) -> None:
     page.select_option("#ov-range", "global")
-    assert page.locator(".ov-legend").count() == 2
+    assert page.locator(".ov-legend").count() == 3  # input, all hidden layers, output
     page.select_option("#ov-range", "module")
-    assert page.locator(".ov-legend").count() == 1 + 4
+    assert page.locator(".ov-legend").count() == 1 + 4 + 1
     page.select_option("#ov-range", "unit")
-    assert page.locator(".ov-legend").count() == 1 + 10
+    assert page.locator(".ov-legend").count() == 1 + 10 + 1
     page.click("#ov-detail")
     assert not page.is_visible(".ov-col[data-l='conv_1_1'] .ov-long")
     assert page.inner_text(".ov-col[data-l='conv_1_1'] .ov-short") == "conv"
