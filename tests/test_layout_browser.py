@@ -205,6 +205,10 @@ def test_presenter_button_enters_and_esc_leaves(projector: AppPage) -> None:
     assert page.evaluate("parseFloat(getComputedStyle("
                          "document.querySelector('.ov-head')).fontSize)") > type_before
     assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+    boxes = page.evaluate(TEXT_BOXES_JS)
+    assert overlaps(boxes) == []
+    assert sorted({b["text"] for b in boxes if b["size"] < 14}) == []  # projector type
+    assert page.evaluate(VISIBLE_JS, "#ov-readout")["top"] + 20 <= 720
     page.keyboard.press("Escape")
     page.wait_for_function("!document.fullscreenElement", timeout=WAIT)
     page.wait_for_function("document.documentElement.dataset.present === 'off' &&"
