@@ -268,3 +268,33 @@ def test_first_tap_hints_second_tap_opens(browser: Any, site_server: Any) -> Non
         assert app.console_errors == []
     finally:
         app.close()
+
+
+# --- the pre-rendered first paint ------------------------------------------------------------
+@pytest.mark.parametrize("size", ["1280x720", "390x844"])
+def test_first_paint_uses_the_same_layout(browser: Any, site_server: Any, size: str) -> None:
+    """The build's pre-render, with Python kept from starting: the same layout, the answer
+    and the (pinned) output column already on the first screen."""
+    w, h, touch, _ = SIZES[size]
+    app = new_app_page(browser, site_server.url, viewport={"width": w, "height": h},
+                       has_touch=touch, is_mobile=touch)
+    try:
+        held: list[Any] = []  # the runtime's request is held unanswered: Python never starts
+        app.page.route("**/runtime/pyscript/core.js", lambda route: held.append(route))
+        page = app.page
+        page.goto(app.base_url, wait_until="commit")  # "load" waits for the held script
+        page.wait_for_selector("#ov-tool .ov-pred")
+        app.frames(2)
+        assert held and app.mark_count("app:interactive") == 0  # the pre-render, no Python
+        assert page.evaluate("document.getElementById('status').dataset.state") == "loading"
+        boxes = page.evaluate(TEXT_BOXES_JS)
+        assert overlaps(boxes) == []
+        assert sorted({b["text"] for b in boxes if b["size"] < 11.95}) == []
+        assert page.evaluate("document.documentElement.scrollWidth <= innerWidth")
+        for sel in ("#ov-answer", ".ov-pred .ov-cls", ".ov-pred .ov-prob"):
+            box = page.evaluate(VISIBLE_JS, sel)
+            assert box["bottom"] <= h and 0 <= box["left"] and box["right"] <= w, sel
+        if size == "1280x720":
+            assert page.evaluate(VISIBLE_JS, ".ov-net")["bottom"] <= h
+    finally:
+        app.close()

@@ -92,3 +92,25 @@ def test_present_flag_of_a_link(search, want):
 
 def test_over_long_link_is_not_presenter_mode():
     assert links.parse_page("?present=1&x=" + "a" * links.MAX_QUERY).present is False
+
+
+def test_tool_markup_has_the_answer_presenter_button_and_tap_hint():
+    from types import SimpleNamespace
+
+    from pyapp.session import Bar
+
+    model = sequential_cnn(rng=1)
+    lay = build_layout(model.input_shape, layer_infos(model))
+    names = [f"class {i}" for i in range(10)]
+    bars = [Bar(f"{10 * i:.2f}%", f"{10 * i:.1f}%") for i in range(10)]
+    snap = SimpleNamespace(layout=lay, class_names=names, bars=bars, predicted=7, legends=[],
+                           range_mode="unit", selected=0, detail=True)
+    from pyapp.render.overview_html import tool_html
+
+    html = tool_html(snap, [])
+    answer = re.search(r'<p id="ov-answer" class="ov-answer">(.*?)</p>', html).group(1)
+    assert "class 7" in answer and "70.0%" in answer
+    assert re.search(r'<button[^>]*id="ov-present"[^>]*aria-pressed="false"[^>]*>'
+                     r'Present full screen</button>', html)
+    assert re.search(r'<p id="ov-tap-hint" class="ov-tap-hint" role="status" hidden>', html)
+    assert f"--ov-ar:{lay.aspect:.4f}" in html
