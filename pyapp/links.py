@@ -218,6 +218,17 @@ def rest_of(search: str) -> list[tuple[str, str]]:
     return list(parse_page(search).rest)
 
 
+def with_present(search: str, on: bool) -> str:
+    """``search`` with ``present=1`` set (``on``) or removed, the other parameters kept in
+    their order: presenter mode travels in a copied link while it is on."""
+    pairs = [] if not isinstance(search, str) or len(search) > MAX_QUERY else \
+        [(k, v) for k, v in parse_qsl(search.lstrip("?"), keep_blank_values=True)
+         if k != PRESENT]
+    if on:
+        pairs.append((PRESENT, "1"))
+    return "?" + urlencode(pairs, safe="/,:") if pairs else ""
+
+
 def upload_note(snapshot: Any) -> str:
     """What a copied link says when the photo cannot travel with it ("" when it can)."""
     if snapshot.source.kind in ("gallery", "probe"):

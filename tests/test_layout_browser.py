@@ -201,6 +201,7 @@ def test_presenter_button_enters_and_esc_leaves(projector: AppPage) -> None:
                            timeout=WAIT)
     assert state(page) == ("on", "yes", True)
     assert button.get_attribute("aria-pressed") == "true"
+    assert "present=1" in page.url  # a link copied now opens in presenter mode
     assert not page.is_visible(".site-header") and not page.is_visible(".article-region")
     assert page.evaluate("parseFloat(getComputedStyle("
                          "document.querySelector('.ov-head')).fontSize)") > type_before
@@ -215,6 +216,7 @@ def test_presenter_button_enters_and_esc_leaves(projector: AppPage) -> None:
                            " document.documentElement.dataset.fullscreen === 'no'",
                            timeout=WAIT)
     assert state(page) == ("off", "no", False)
+    assert "present" not in page.url
     assert page.is_visible(".site-header")
     assert button.get_attribute("aria-pressed") == "false"
     assert projector.console_errors == []
@@ -240,6 +242,7 @@ def test_present_link_opens_in_presenter_layout(browser: Any, site_server: Any) 
                                " document.documentElement.dataset.fullscreen === 'no'",
                                timeout=WAIT)
         assert state(page) == ("off", "no", False)
+        assert "present" not in page.url
         assert app.console_errors == []
     finally:
         app.close()

@@ -114,3 +114,13 @@ def test_tool_markup_has_the_answer_presenter_button_and_tap_hint():
                      r'Present full screen</button>', html)
     assert re.search(r'<p id="ov-tap-hint" class="ov-tap-hint" role="status" hidden>', html)
     assert f"--ov-ar:{lay.aspect:.4f}" in html
+
+
+def test_with_present_sets_and_removes_only_present():
+    assert links.with_present("?image=2&range=module", True) == "?image=2&range=module&present=1"
+    assert links.with_present("?image=2&present=1&range=module", False) == \
+        "?image=2&range=module"
+    assert links.with_present("?present=1", False) == ""
+    assert links.with_present("", True) == "?present=1"
+    assert links.with_present("?present=1&present=1", True) == "?present=1"
+    assert links.with_present("?x=" + "a" * links.MAX_QUERY, False) == ""  # over-long: dropped

@@ -7,7 +7,8 @@ The button "Present full screen" (``aria-pressed``) enters both and leaves both.
 ``?present=1`` opens in the presenter layout at once; browsers grant real full screen only
 during a user gesture, so the first click or key fills the screen (a hint says so).  Esc
 leaves: in real full screen the browser leaves it (``fullscreenchange``), otherwise the key
-does, unless a detail view is open (Esc is then that view's).
+does, unless a detail view is open (Esc is then that view's).  While it is on, the address
+holds ``present=1`` (a copied link opens in it); leaving takes it out.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 import js  # type: ignore[import-not-found]
 
+from pyapp import links
 from pyapp.ui import errors
 from pyapp.ui.events import Bindings
 
@@ -58,6 +60,7 @@ class Presenter:
         """Presenter layout now, and real full screen (call from a user gesture)."""
         self.on, self._pending = True, False
         self._set_state(HINT_ON)
+        self._set_address()
         if self.doc.fullscreenElement is None and hasattr(self.html, "requestFullscreen"):
             errors.spawn(self._await_fullscreen(self.html.requestFullscreen()),
                          "entering full screen")
@@ -74,6 +77,14 @@ class Presenter:
         if self.doc.fullscreenElement is not None:
             self.doc.exitFullscreen()
         self._set_state()
+        self._set_address()
+
+    def _set_address(self) -> None:
+        loc = js.location
+        search = links.with_present(str(loc.search), self.on)
+        if search != str(loc.search):
+            js.history.replaceState(js.history.state, "",
+                                    str(loc.pathname) + search + str(loc.hash))
 
     def _set_state(self, hint: str = "") -> None:
         self.html.dataset.present = "on" if self.on else "off"
