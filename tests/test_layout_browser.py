@@ -29,7 +29,7 @@ SIZES = {
 TEXT_BOXES_JS = """() => {
   const tool = document.getElementById('ov-tool');
   const pin = document.querySelector('.ov-k-output');
-  const pinned = pin && getComputedStyle(pin).transform !== 'none' ? pin.getBoundingClientRect()
+  const pinned = pin && getComputedStyle(pin).position === 'sticky' ? pin.getBoundingClientRect()
                                                                       : null;
   const cut = (r, c) => ({left: Math.max(r.left, c.left), right: Math.min(r.right, c.right),
                           top: Math.max(r.top, c.top), bottom: Math.min(r.bottom, c.bottom)});
@@ -39,13 +39,15 @@ TEXT_BOXES_JS = """() => {
     if (!n.textContent.trim()) continue;
     const el = n.parentElement, cs = getComputedStyle(el);
     if (cs.visibility === 'hidden' || Number(cs.opacity) === 0) continue;
-    let clip = {left: 0, top: 0, right: innerWidth, bottom: innerHeight};
-    for (let a = el.parentElement; a; a = a.parentElement) {
+    let clip = {left: 0, top: 0, right: innerWidth, bottom: innerHeight}, gone = false;
+    for (let a = el; a; a = a.parentElement) {  // a visually hidden (clipped) label is not seen
       const s = getComputedStyle(a);
-      if (s.overflowX !== 'visible' || s.overflowY !== 'visible') {
+      if (s.clipPath !== 'none') gone = true;
+      if (a !== el && (s.overflowX !== 'visible' || s.overflowY !== 'visible')) {
         clip = cut(clip, a.getBoundingClientRect());
       }
     }
+    if (gone) continue;
     const range = document.createRange();
     range.selectNodeContents(n);
     for (const r of range.getClientRects()) {

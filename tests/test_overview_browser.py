@@ -351,7 +351,7 @@ def test_screen_sizes(page: Any, size: tuple[int, int]) -> None:
     # on a phone the output column is pinned over the strip's right end (opaque, on purpose):
     # its text is checked by tests/test_layout_browser.py, which knows what it covers
     pinned = page.evaluate("getComputedStyle(document.querySelector('.ov-k-output'))"
-                           ".transform !== 'none'")
+                           ".position === 'sticky'")
     cols = ".ov-col:not(.ov-k-output)" if pinned else ".ov-col"
     assert _overlaps(page.eval_on_selector_all(f"{cols} .ov-head", boxes)) == []
     assert _overlaps(page.eval_on_selector_all(f"{cols} .ov-n", boxes)) == []

@@ -172,9 +172,11 @@ def network_html(
     snapshot's output rows (or None); ``images``: optional ``{(layer, index): data URI}``
     painted behind each canvas."""
     images = images or {}
-    # --ov-ar: the stylesheet sizes the network by the screen's height too, keeping this ratio
+    # --ov-ar: the stylesheet sizes the network by the screen's height too, keeping this ratio;
+    # --ov-x: where the output column starts (a phone pins it: position sticky, in the flow)
     out = [f'<div class="ov-net" style="aspect-ratio:{layout.width:g} / {layout.height:g};'
-           f'--ov-ar:{layout.aspect:.4f}">', edges_svg(layout),
+           f'--ov-ar:{layout.aspect:.4f};--ov-x:{pct(layout.columns[-1].x, layout.width)}">',
+           edges_svg(layout),
            '<p id="ov-tap-hint" class="ov-tap-hint" role="status" hidden></p>']
     for ci, col in enumerate(layout.columns):
         style = _style(left=pct(col.x, layout.width), width=pct(col.width, layout.width))
