@@ -160,6 +160,16 @@ def answer_html(class_name: str, prob_text: str) -> str:
             f'<span class="ov-answer-p">{_a(prob_text)}</span>')
 
 
+def _foot_band(layout: OverviewLayout, col: Column) -> str:
+    """``--ov-foot-l`` / ``--ov-foot-r``: how far the output column's legend band reaches
+    past the column on the left and right, in percent of the column's width (negative
+    offsets), so the buttons at its foot can use the whole band."""
+    x, w = span(layout, col.name, col.name)
+    left = 100.0 * (x - col.x) / col.width
+    right = 100.0 * (col.x + col.width - (x + w)) / col.width
+    return f";--ov-foot-l:{left:.2f}%;--ov-foot-r:{right:.2f}%"
+
+
 def network_html(
     layout: OverviewLayout,
     class_names: Sequence[str],
@@ -180,6 +190,8 @@ def network_html(
            '<p id="ov-tap-hint" class="ov-tap-hint" role="status" hidden></p>']
     for ci, col in enumerate(layout.columns):
         style = _style(left=pct(col.x, layout.width), width=pct(col.width, layout.width))
+        if col.kind == "output":  # its foot's band, for the buttons there (see overview.css)
+            style += _foot_band(layout, col)
         out.append(f'<section class="ov-col ov-k-{col.kind}" data-l="{_a(col.name)}"'
                    f' aria-labelledby="ov-h-{_a(col.name)}" style="{style}">{_heading(col)}')
         for j in range(col.count):
