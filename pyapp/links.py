@@ -6,9 +6,10 @@ Query: ``image`` (gallery example, 1-based; ``upload`` when the photo was the us
 which cannot travel in a link), ``range`` (``unit`` | ``module`` | ``global``), ``detail``
 (``off``), ``model`` and ``classes`` (see :mod:`pyapp.model_source`), ``edit`` (the network's
 changes, see :mod:`pyapp.edits`; written by :mod:`pyapp.ui.tinker`), ``code`` (an exercise and
-the student's code, see :mod:`pyapp.codelab.link`; written by :mod:`pyapp.ui.code`); other
-parameters are kept as they are.  Hash: the open detail view, everything 1-based as the views'
-titles count:
+the student's code, see :mod:`pyapp.codelab.link`; written by :mod:`pyapp.ui.code`),
+``present`` (``1``: open in presenter mode, see :mod:`pyapp.ui.present`; kept in the link as it
+is); other parameters are kept as they are.  Hash: the open detail view, everything 1-based as
+the views' titles count:
 
     #/conv_1_2/5        conv_1_2, neuron 5: the elastic convolution view
     #/conv_1_2/5/2      ... its input channel 2: the formula view
@@ -40,6 +41,7 @@ MAX_DIGITS = 6
 #: Query parameters this module writes (the others are kept untouched).
 OWN_PARAMS = ("image", "range", "detail")
 UPLOAD = "upload"
+PRESENT = "present"
 
 _NUM = rf"[0-9]{{1,{MAX_DIGITS}}}"
 _NEW = re.compile(rf"^/([^/@]{{1,200}})/({_NUM})(?:/({_NUM}))?(?:@({_NUM})(?:,({_NUM}))?)?$")
@@ -156,6 +158,7 @@ class PageLink:
     view: ViewLink | None = None
     rest: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     problems: tuple[str, ...] = field(default_factory=tuple)
+    present: bool = False  # ``present=1``: presenter mode (the parameter stays in ``rest``)
 
 
 def parse_page(search: str, hash_: str = "") -> PageLink:
@@ -184,8 +187,9 @@ def parse_page(search: str, hash_: str = "") -> PageLink:
             detail = value != "off"
         else:
             rest.append((key, value))
+    present = any(k == PRESENT and v == "1" for k, v in rest)
     return PageLink(image, upload, mode, detail, parse_view_hash(hash_), tuple(rest),
-                    tuple(problems))
+                    tuple(problems), present)
 
 
 def page_query(snapshot: Any, rest: Sequence[tuple[str, str]] = ()) -> str:
@@ -213,6 +217,17 @@ def page_url(snapshot: Any, path: str, rest: Sequence[tuple[str, str]] = ()) -> 
 def rest_of(search: str) -> list[tuple[str, str]]:
     """The parameters of ``search`` that this module does not write (kept in links)."""
     return list(parse_page(search).rest)
+
+
+def with_present(search: str, on: bool) -> str:
+    """``search`` with ``present=1`` set (``on``) or removed, the other parameters kept in
+    their order: presenter mode travels in a copied link while it is on."""
+    pairs = [] if not isinstance(search, str) or len(search) > MAX_QUERY else \
+        [(k, v) for k, v in parse_qsl(search.lstrip("?"), keep_blank_values=True)
+         if k != PRESENT]
+    if on:
+        pairs.append((PRESENT, "1"))
+    return "?" + urlencode(pairs, safe="/,:") if pairs else ""
 
 
 def upload_note(snapshot: Any) -> str:

@@ -77,9 +77,10 @@ def test_overview_legend_runs_red_to_blue(net) -> None:  # noqa: ANN001
     model, acts = net
     lay = build_layout(model.input_shape, layer_infos(model))
     html = legends_html(lay, legends(acts, [(x.name, x.type) for x in model.layers], "unit"))
+    html = html[html.index('data-layers="conv_1_1"'):]  # a signed legend (not the output's)
     stops = re.findall(r"linear-gradient\(to right, (#[0-9a-f]{6}).*?(#[0-9a-f]{6})\)", html)
     assert stops
-    first, last = stops[-1]
+    first, last = stops[0]
     sides(rgb(last), rgb(first))
 
 

@@ -67,7 +67,7 @@ def test_tool_structure(setup):
     preds = [a for a in neurons if "ov-pred" in a.get("class", "")]
     assert len(preds) == 1 and preds[0]["data-i"] == str(pred)
     legend_tags = [a for t, a in tags if "ov-legend" in a.get("class", "").split()]
-    assert len(legend_tags) == 1 + 4  # input + one per module
+    assert len(legend_tags) == 1 + 4 + 1  # input, one per module, output
     groups = [a for t, a in tags if t == "g"]
     assert len(groups) == 100 + 10  # one edge group per target neuron
 

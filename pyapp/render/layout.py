@@ -17,14 +17,19 @@ from dataclasses import dataclass, field
 from pyapp.cnn.kinds import KINDS, kind_of
 
 VIEW_W = 1000.0
-TOP = 40.0  # heading band
+TOP = 64.0  # heading band; the output column's 0 .. 1 scale runs under its heading
+AXIS_Y = 34.0  # that scale's top (the foot of the output column holds its buttons)
 NODE = 28.0  # neuron (map) side
 PITCH = 38.0  # row pitch
-BOTTOM = 36.0  # legend band
-LEFT = 18.0
+BOTTOM = 52.0  # legend band: the "0" above each bar, the bar, the ticks below
+LEGEND_Y = BOTTOM - 18.0  # a legend bar's top, above the network's bottom (room for its "0")
+LEFT = 24.0  # room for the input's channel labels, centred under its column
 OUT_W = 96.0  # output column width (label + bar)
 RIGHT = 8.0
-GAP_RATIO = 2.0  # space between modules relative to space inside a module
+# space between modules relative to space inside a module: small, so that at a 960 px wide
+# network two neighbouring headings ("relu_1_2", "max_pool_1", shapes) fit side by side at
+# 12 px; the per-module legends below mark the modules
+GAP_RATIO = 1.25
 
 COLUMN_SHORT = {"input": "input", "output": "output"}  # the other columns: the kind's label
 INPUT_CHANNEL_NAMES = ("Red", "Green", "Blue")
@@ -83,6 +88,11 @@ class OverviewLayout:
     height: float
     node: float
     pitch: float
+
+    @property
+    def aspect(self) -> float:
+        """Width / height: the page keeps it when it scales the network to the screen."""
+        return self.width / self.height
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -170,6 +180,18 @@ def edges(layout: OverviewLayout) -> list[Edge]:
                 out.append(Edge((sname, si), (col.name, j),
                                 _path(s.x + s.width, s.ys[si] + half, x2, y2)))
     return out
+
+
+def span(layout: OverviewLayout, first: str, last: str) -> tuple[float, float]:
+    """``(x, width)`` of the band under columns ``first`` .. ``last``: from the middle of the
+    gap before ``first`` to the middle of the gap after ``last`` (at the network's ends, the
+    margin), so neighbouring bands touch but never overlap.  A legend spans its band."""
+    cols = layout.columns
+    i, j = layout.index_of(first), layout.index_of(last)
+    left = (cols[i - 1].x + cols[i - 1].width + cols[i].x) / 2 if i > 0 else 0.0
+    right = ((cols[j].x + cols[j].width + cols[j + 1].x) / 2 if j + 1 < len(cols)
+             else layout.width)
+    return left, right - left
 
 
 def pct(v: float, total: float) -> str:

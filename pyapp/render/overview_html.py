@@ -18,7 +18,7 @@ from pyapp.sections import section_for_layer
 
 from .colormaps import INPUT, SIGNED
 from .escaping import attr
-from .layout import BOTTOM, Column, OverviewLayout, edges, pct
+from .layout import AXIS_Y, LEGEND_Y, Column, OverviewLayout, edges, pct, span
 from .ranges import LegendSpec
 
 RANGE_LABELS = {"unit": "Unit", "module": "Module", "global": "Global"}
@@ -101,38 +101,73 @@ def edges_svg(layout: OverviewLayout) -> str:
             f' preserveAspectRatio="none" aria-hidden="true" focusable="false">{body}</svg>')
 
 
+PROB_TICKS = ("0", "0.5", "1")  # the output column's scale: a bar's length is its probability
+
+
 def legends_html(layout: OverviewLayout, specs: Sequence[LegendSpec]) -> str:
-    """The legend band: the input's greys (0..1) and one diverging legend per spec."""
-    top = pct(layout.height - BOTTOM + 8, layout.height)
-    parts = []
-    inp = layout.columns[0]
-    wide = 2.2 * layout.node
-    parts.append(_legend(max(0.0, inp.x + (inp.width - wide) / 2), wide, layout, top,
-                         INPUT.css_gradient(3), ("0", "0.5", "1"), "input",
-                         "input pixel values from 0 (black) to 1 (white)"))
+    """The legend band: the input's greys (0 .. 1), one diverging legend per spec spanning
+    its columns' band (:func:`~pyapp.render.layout.span`: per module, or per layer in the
+    "unit" mode) with ticks at -limit, 0 and +limit; and the output's probabilities (0 .. 1)
+    as an axis above its bars."""
+    top = pct(layout.height - LEGEND_Y, layout.height)
+    inp, out = layout.columns[0], layout.columns[-1]
+    x, w = span(layout, inp.name, inp.name)
+    parts = [_legend(x, w, layout, top, INPUT.css_gradient(3), ("0", "0.5", "1"), "input",
+                     "input pixel values from 0 (black) to 1 (white)")]
     for spec in specs:
-        first, last = layout.column(spec.layers[0]), layout.column(spec.layers[-1])
+        x, w = span(layout, spec.layers[0], spec.layers[-1])
         lim = numbers.limit(spec.limit)
         neg = numbers.limit(-spec.limit)
         desc = f"{', '.join(spec.layers)}: from {neg} (red) through 0 (white) to {lim} (blue)"
-        parts.append(_legend(first.x, last.x + last.width - first.x, layout, top,
-                             SIGNED.css_gradient(), (neg, numbers.limit(0), lim),
+        parts.append(_legend(x, w, layout, top, SIGNED.css_gradient(), (neg, "0", lim),
                              " ".join(spec.layers), desc))
+    # the output's scale is an axis under its heading: the column's foot holds its buttons
+    parts.append(_legend(out.x - INSET, out.width, layout, pct(AXIS_Y, layout.height),
+                         PROB_GRADIENT, PROB_TICKS, out.name,
+                         "output: the bar's length is the probability, from 0 to 1",
+                         " ov-axis"))
     return "".join(parts)
 
 
+PROB_GRADIENT = "linear-gradient(to right, #e3e5e8, #202124)"
+INSET = 3.0  # logical units left free at each end of a legend's band
+
+
 def _legend(x: float, w: float, layout: OverviewLayout, top: str, gradient: str,
-            ticks: tuple[str, str, str], layers: str, desc: str) -> str:
-    # a single-column legend is too narrow for three numbers: show "±lim" under it
-    narrow = w < 2 * layout.node
-    tick_html = (f'<span class="ov-tick">&#177;{_a(ticks[2])}</span>' if narrow and
-                 ticks[0].startswith(numbers.MINUS) else
-                 "".join(f'<span class="ov-tick">{_a(t)}</span>' for t in ticks))
+            ticks: tuple[str, str, str], layers: str, desc: str, cls: str = "") -> str:
+    """One legend: a bar with tick marks at its ends and middle, labelled ``ticks``.  A
+    narrow one (one column at a small size) shows ``±limit`` instead of the three labels
+    (the stylesheet chooses; both are written)."""
+    x, w = x + INSET, max(w - 2 * INSET, 1.0)
+    single = " " not in layers
+    pm = (f'<span class="ov-tick ov-pm" aria-hidden="true">&#177;{_a(ticks[2])}</span>'
+          if single and ticks[0].startswith(numbers.MINUS) else "")
+    tick_html = "".join(f'<span class="ov-tick ov-t{i}">{_a(t)}</span>'
+                        for i, t in enumerate(ticks))
     style = _style(left=pct(x, layout.width), width=pct(w, layout.width), top=top)
-    return (f'<div class="ov-legend{" ov-narrow" if narrow else ""}" data-layers="{_a(layers)}"'
+    return (f'<div class="ov-legend{" ov-has-pm" if pm else ""}{cls}" data-layers="{_a(layers)}"'
             f' style="{style}" role="img" aria-label="Colour scale, {_a(desc)}">'
             f'<span class="ov-lbar" style="background:{gradient}"></span>'
-            f'<span class="ov-ticks">{tick_html}</span></div>')
+            '<span class="ov-marks" aria-hidden="true"></span>'
+            f'<span class="ov-ticks">{tick_html}{pm}</span></div>')
+
+
+def answer_html(class_name: str, prob_text: str) -> str:
+    """The network's answer in words, above the network, so that it is on screen at every
+    size (the output column may be scrolled away on a phone)."""
+    return (f'<span class="ov-answer-lead">The network says:</span> '
+            f'<span class="ov-answer-cls">{_a(class_name)}</span> '
+            f'<span class="ov-answer-p">{_a(prob_text)}</span>')
+
+
+def _foot_band(layout: OverviewLayout, col: Column) -> str:
+    """``--ov-foot-l`` / ``--ov-foot-r``: how far the output column's legend band reaches
+    past the column on the left and right, in percent of the column's width (negative
+    offsets), so the buttons at its foot can use the whole band."""
+    x, w = span(layout, col.name, col.name)
+    left = 100.0 * (x - col.x) / col.width
+    right = 100.0 * (col.x + col.width - (x + w)) / col.width
+    return f";--ov-foot-l:{left:.2f}%;--ov-foot-r:{right:.2f}%"
 
 
 def network_html(
@@ -147,10 +182,16 @@ def network_html(
     snapshot's output rows (or None); ``images``: optional ``{(layer, index): data URI}``
     painted behind each canvas."""
     images = images or {}
-    out = [f'<div class="ov-net" style="aspect-ratio:{layout.width:g} / {layout.height:g}">',
-           edges_svg(layout)]
+    # --ov-ar: the stylesheet sizes the network by the screen's height too, keeping this ratio;
+    # --ov-x: where the output column starts (a phone pins it: position sticky, in the flow)
+    out = [f'<div class="ov-net" style="aspect-ratio:{layout.width:g} / {layout.height:g};'
+           f'--ov-ar:{layout.aspect:.4f};--ov-x:{pct(layout.columns[-1].x, layout.width)}">',
+           edges_svg(layout),
+           '<p id="ov-tap-hint" class="ov-tap-hint" role="status" hidden></p>']
     for ci, col in enumerate(layout.columns):
         style = _style(left=pct(col.x, layout.width), width=pct(col.width, layout.width))
+        if col.kind == "output":  # its foot's band, for the buttons there (see overview.css)
+            style += _foot_band(layout, col)
         out.append(f'<section class="ov-col ov-k-{col.kind}" data-l="{_a(col.name)}"'
                    f' aria-labelledby="ov-h-{_a(col.name)}" style="{style}">{_heading(col)}')
         for j in range(col.count):
@@ -212,6 +253,7 @@ def tool_html(
                    for m, label in RANGE_LABELS.items())
     proc_bg = f' style="background-image:url({processed_src})"' if processed_src else ""
     orig = f' src="{_a(original_src)}"' if original_src else ""
+    answer = answer_html(snap.class_names[snap.predicted], snap.bars[snap.predicted].text)
     return (
         f'<div id="ov-tool" class="ov-tool" data-detail="{detail}" data-range="{_a(mode)}">'
         '<div class="ov-controls">'
@@ -226,13 +268,19 @@ def tool_html(
         '<canvas id="ov-processed" width="64" height="64" role="img"'
         f' aria-label="The 64 by 64 input the model sees"{proc_bg}></canvas>'
         '<figcaption>original &#8594; model input (64&#215;64)</figcaption></figure>'
+        f'<p id="ov-answer" class="ov-answer">{answer}</p>'
         '<div class="ov-options">'
         '<button type="button" id="ov-detail" class="ov-btn"'
         f' aria-pressed="{"true" if snap.detail else "false"}">Show detail</button>'
         f'<label class="ov-range">Scale <select id="ov-range">{opts}</select></label>'
         '<button type="button" id="ov-copy-link" class="ov-btn">Copy link</button>'
+        '<button type="button" id="ov-present" class="ov-btn" aria-pressed="false">'
+        'Present full screen</button>'
         '</div></div>'
         '<p id="ov-message" class="ov-message" role="status" aria-live="polite"></p>'
+        '<p id="ov-present-hint" class="ov-present-hint" role="status"></p>'
+        '<p class="ov-swipe" aria-hidden="true">Swipe sideways for every layer; the answer '
+        'stays on the right &#8594;</p>'
         '<div class="ov-scroll">'
         + network_html(snap.layout, snap.class_names, snap.bars, snap.predicted,
                        snap.legends, images) + '</div>'

@@ -340,6 +340,12 @@ async def start_overview(container: Any) -> OverviewApp:
             prerendered.remove()
     app = OverviewApp(model, gallery, container, link)
     await app.start()
+    try:  # presenter mode (the button, ?present=1, Esc)
+        from pyapp.ui import present
+
+        app.present = present.install(app.view.root, link.present)
+    except Exception as exc:  # noqa: BLE001 - the overview stays usable without it
+        errors.report(exc, "starting presenter mode")
     # The detail views and the playground are not on the first screen: they are imported and
     # mounted just after the page is interactive (one task each, so no long task). A neuron
     # activated before then is opened once the detail views are there.

@@ -5,7 +5,9 @@ focus, keyboard and touch.
 Hook for detail views: ``view.on_neuron_activate(callback)``; ``callback(layer, index)`` runs
 when a neuron is clicked, tapped a second time, or activated with Enter / Space (the tool
 element also dispatches an ``ov:activate`` DOM event, ``detail = {layer, index}``).  Touch:
-the first tap on a neuron highlights it like hover; a second tap activates it.
+the first tap on a neuron highlights it like hover and says "Tap again to open" beside it
+(``#ov-tap-hint``, a status; ``data-armed="layer:index"`` on the tool); a second tap
+activates it.
 """
 
 from __future__ import annotations
@@ -17,7 +19,13 @@ import js  # type: ignore[import-not-found]
 import numpy as np
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
-from pyapp.render.overview_html import legends_html, network_html, output_label, tool_html
+from pyapp.render.overview_html import (
+    answer_html,
+    legends_html,
+    network_html,
+    output_label,
+    tool_html,
+)
 from pyapp.render.readout import readout_html
 from pyapp.session import Session, Snapshot
 from pyapp.ui.events import Bindings
@@ -153,6 +161,8 @@ class OverviewView:
         self.legends_el = r.querySelector(".ov-legends")
         self.readout_el = r.querySelector("#ov-readout")
         self.processed = r.querySelector("#ov-processed")
+        self.answer_el = r.querySelector("#ov-answer")
+        self.tap_hint = r.querySelector("#ov-tap-hint")
         self._layers_el = list(r.querySelectorAll(".ov-col"))
         self._legends_html = ""
         self._el: dict[Key, Any] = {}
@@ -257,12 +267,39 @@ class OverviewView:
             return
         if self._pointer_type == "touch" and self._armed != key:
             # first tap: behave like hover (highlight + read-out); a second tap activates
-            self._armed = key
+            self._arm(key)
             self._el[key].focus()
             self.show(key)
             return
-        self._armed = None
+        self._arm(None)
         self._activate(key)
+
+    def _arm(self, key: Key | None) -> None:
+        """Touch: mark ``key`` as chosen by a first tap and put the hint beside it (None:
+        clear both)."""
+        if self._armed is not None and self._armed in self._el:
+            self._el[self._armed].classList.remove("is-armed")
+        self._armed = key
+        hint = self.tap_hint
+        if hint is None:
+            return
+        if key is None:
+            hint.hidden = True
+            hint.textContent = ""
+            self.root.removeAttribute("data-armed")
+            return
+        node = self._el[key]
+        node.classList.add("is-armed")
+        # geometry of the page, not of the model: below the neuron, kept inside the network
+        box, net = node.getBoundingClientRect(), self.net.getBoundingClientRect()
+        hint.textContent = "Tap again to open"
+        hint.hidden = False
+        left = box.left - net.left
+        if left + hint.offsetWidth > net.width:
+            left = max(0.0, box.right - net.left - hint.offsetWidth)
+        hint.style.left = f"{left:.0f}px"
+        hint.style.top = f"{box.bottom - net.top + 4:.0f}px"
+        self.root.dataset.armed = f"{key[0]}:{key[1]}"
 
     def _activate(self, key: Key) -> None:
         self.show(key)
@@ -331,6 +368,9 @@ class OverviewView:
             node.classList.toggle("ov-pred", j == st.predicted)
             node.setAttribute("aria-label", output_label(out, j, st.model.class_names[j],
                                                           bar.text, j == st.predicted))
+        if self.answer_el is not None:  # markup from the snapshot's texts (escaped there)
+            self.answer_el.innerHTML = answer_html(st.model.class_names[st.predicted],
+                                                   st.bars[st.predicted].text)
 
     def _draw_preview(self) -> None:
         rgba = self.snap.input_rgba

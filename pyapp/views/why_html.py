@@ -98,11 +98,11 @@ def gradient_legends_html(layout: object, specs: Sequence[object], input_limit: 
     the input's and one per spec, all on the diverging map (red: raising the value lowers
     the score, blue: raises it)."""
     from pyapp.render.colormaps import ACTIVATION
-    from pyapp.render.layout import BOTTOM, pct
+    from pyapp.render.layout import LEGEND_Y, pct
     from pyapp.render.overview_html import _legend
     from pyapp.views.saliency import fmt
 
-    top = pct(layout.height - BOTTOM + 8, layout.height)  # type: ignore[attr-defined]
+    top = pct(layout.height - LEGEND_Y, layout.height)  # type: ignore[attr-defined]
     inp = layout.columns[0]  # type: ignore[attr-defined]
     wide = 2.2 * layout.node  # type: ignore[attr-defined]
     what = f"gradient of the \u2018{class_name}\u2019 score"
