@@ -78,3 +78,11 @@ def megapixels(pixels: float) -> str:
     """``64 megapixels``, ``0.3 megapixels``."""
     mp = pixels / 1e6
     return f"{mp:.0f} megapixels" if mp >= 10 else f"{mp:.1f} megapixels"
+
+
+# --- a tour file (``?tour=``, pyapp/tour/data.py) ---------------------------------------
+MAX_TOUR_BYTES = 64 * 1024
+MAX_TOUR_STEPS = 40
+MAX_TOUR_TEXT = 600  # characters of a step's text, question or "why"
+MAX_TOUR_LABEL = 80  # characters of a title, label or choice
+MAX_TOUR_CHOICES = 12
