@@ -54,10 +54,12 @@ def state_hash(state: StepState, session: Session) -> str:
 @dataclass(frozen=True)
 class Pointer:
     """The element a step points at: by ``element_id`` (ids are the app's own: neurons,
-    column headings, regions), then ``closest`` (a fixed selector) from there."""
+    column headings, regions), then ``closest`` (a fixed selector) from there, then
+    ``inside`` (a fixed selector) within it."""
 
     element_id: str
     closest: str = ""
+    inside: str = ""
 
 
 #: The fixed places a step can point at.
@@ -65,7 +67,7 @@ PLACES = {
     "gallery": Pointer("ov-original", ".ov-controls"),
     "bars": Pointer("ov-h-output", "section"),
     "options": Pointer("ov-range", ".ov-options"),
-    "detail": Pointer("dv", ""),
+    "detail": Pointer("dv", "", ".dv-body"),  # the open view's figure
     "why": Pointer("why", ""),
     "tinker": Pointer("tinker", ".tinker-section"),
 }
