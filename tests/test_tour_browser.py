@@ -124,6 +124,14 @@ def test_a_step_link_opens_that_step(app_page, doc):
     app.page.get_by_role("button", name="Next step of the tour").click()
     wait_step(app.page, 6)
     app.wait_closed()
+    # a swipe on the box: to the left is the next step, to the right the one before
+    for dx, expect in ((-120, 7), (120, 6)):
+        box = rect(app.page, "#tour")
+        x, y = box["left"] + box["width"] / 2, box["top"] + 20
+        for kind, at in (("pointerdown", x), ("pointerup", x + dx)):
+            app.page.dispatch_event("#tour", kind, {"pointerType": "touch", "clientX": at,
+                                                    "clientY": y, "bubbles": True})
+        wait_step(app.page, expect)
     assert app.console_errors == []
 
 
