@@ -17,6 +17,7 @@ from pyapp.session import Session, Source
 from pyapp.tour import questions as Q
 from pyapp.tour.data import parse_tour
 from tests.conftest import new_app_page
+from tests.test_a11y_axe import axe_js  # noqa: F401 - the pinned axe-core, installed once
 
 pytestmark = pytest.mark.browser
 
@@ -101,7 +102,7 @@ def test_the_tour_walks_from_first_to_last_step(browser, site_server, doc):
                 else:
                     page.get_by_role("button", name="Next step of the tour").click()
         assert page.get_by_role("button", name="Next step of the tour").is_disabled()
-        page.get_by_role("button", name="Previous step of the tour").click()
+        page.get_by_role("button", name="Back to the previous step of the tour").click()
         wait_step(page, len(steps) - 1)
         page.get_by_role("button", name="Leave the tour").click()
         page.wait_for_function("!document.getElementById('tour')", timeout=WAIT)
@@ -165,7 +166,7 @@ def test_a_predict_step_records_the_answer_and_reveals_the_core_s_value(app_page
     assert d["correct"] == "true" and d["revealed"] == rev.answer == str(rev.value + 1)
     assert not app.is_open()
     # the answer stays in the page: back and forth shows it again
-    page.get_by_role("button", name="Previous step of the tour").click()
+    page.get_by_role("button", name="Back to the previous step of the tour").click()
     wait_step(page, 5)
     page.get_by_role("button", name="Next step of the tour").click()
     wait_step(page, 6)
@@ -213,3 +214,26 @@ def test_a_malformed_or_foreign_tour_gives_a_plain_message(app_page, param, body
     page.click("#ov-n-conv_1_1-0")  # the app works without it
     app.wait_open("#conv_1_1/0")
     assert app.outside_requests == []
+
+
+AXE_RUN = """async (sel) => (await axe.run(document.querySelector(sel),
+    {resultTypes: ['violations']})).violations.map((v) => `${v.impact} ${v.id}: ${v.help}`)"""
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)], ids=["1440x900", "390x844"])
+def test_the_tour_box_has_no_axe_violation(browser, site_server, size, axe_js):  # noqa: F811
+    # bypass_csp: only so that the test can inject axe-core (the CSP is tested elsewhere)
+    app = new_app_page(browser, site_server.url, bypass_csp=True,
+                       viewport={"width": size[0], "height": size[1]})
+    try:
+        app.open("?tour=1&step=4")
+        wait_step(app.page, 4)
+        app.page.add_script_tag(path=str(axe_js))
+        app.settle()
+        assert app.page.evaluate(AXE_RUN, "#tour") == []
+        app.page.get_by_role("button", name="Next step of the tour").click()
+        wait_step(app.page, 5)  # docked in the open detail view
+        app.settle()
+        assert app.page.evaluate(AXE_RUN, "dialog#dv") == []
+    finally:
+        app.close()

@@ -43,7 +43,7 @@ DEFAULT_LABELS: Mapping[str, str] = {
     "next": "Next",
     "next_name": "Next step of the tour",
     "back": "Back",
-    "back_name": "Previous step of the tour",
+    "back_name": "Back to the previous step of the tour",
     "leave": "Leave the tour",
     "check": "Check my answer",
     "answer_name": "Your answer",
