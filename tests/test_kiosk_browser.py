@@ -15,6 +15,15 @@ WAIT = 60_000
 IDLE = "0.25"  # 15 s: longer than any pause between this test's own actions
 
 
+# how many of a paste and a drop reach the page's own document listeners
+PASTE_AND_DROP = """() => { let seen = 0; const note = () => { seen += 1; };
+    document.addEventListener('paste', note); document.addEventListener('drop', note);
+    for (const type of ['paste', 'drop'])
+      document.body.dispatchEvent(new Event(type, {bubbles: true, cancelable: true}));
+    document.removeEventListener('paste', note); document.removeEventListener('drop', note);
+    return seen; }"""
+
+
 def dataset(page: Any, key: str) -> str | None:
     return page.evaluate(f"document.documentElement.dataset.{key} ?? null")
 
@@ -29,6 +38,10 @@ def test_the_kiosk_forgets_the_visitor_after_the_idle_time(app_page):
         assert page.get_by_role("button", name=name).count() == 0 or not page.get_by_role(
             "button", name=name).first.is_visible()
     assert page.locator(".tk-save").count() == 0 or not page.locator(".tk-save").is_visible()
+
+    # a photo pasted or dropped never reaches the page's own listeners
+    reached = page.evaluate(PASTE_AND_DROP)
+    assert reached == 0
 
     # a visitor: another example, a map switched off, a view open, the tour moved on
     page.locator(".ov-thumb").nth(2).click()
@@ -65,6 +78,7 @@ def test_controls_can_be_shown_again(app_page):
     page.wait_for_function("document.getElementById('tour')?.dataset.state === 'ready'",
                            timeout=WAIT)
     assert page.get_by_role("button", name="Upload image").is_visible()
+    assert page.evaluate(PASTE_AND_DROP) == 2  # uploads allowed: the page gets them
     assert not page.locator("#ov-copy-link").is_visible()
     # the tour loops: Next on the last step is the first step again
     steps = int(page.evaluate("document.getElementById('tour').dataset.steps"))
