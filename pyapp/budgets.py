@@ -86,3 +86,10 @@ CODE_TIME_LIMIT_S = 3.0
 MAX_CODE_CHARS = 20_000
 #: Longest ``?code=`` value read from a link (characters, compressed and encoded).
 MAX_CODE_PARAM = 3_000
+
+# --- a tour file (``?tour=``, pyapp/tour/data.py) ---------------------------------------
+MAX_TOUR_BYTES = 64 * 1024
+MAX_TOUR_STEPS = 40
+MAX_TOUR_TEXT = 600  # characters of a step's text, question or "why"
+MAX_TOUR_LABEL = 80  # characters of a title, label or choice
+MAX_TOUR_CHOICES = 12

@@ -399,4 +399,14 @@ async def _mount_later(app: OverviewApp, early: list[tuple[str, int]]) -> None:
         app.playground = playground.mount("playground", app.session)
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without it
         errors.report(exc, "starting the hyperparameter playground")
+    params = js.URLSearchParams.new(js.location.search)
+    try:  # kiosk mode (?kiosk=1, the tour on a loop), else the guided tour (?tour=)
+        if params.has("kiosk") or params.has("tour"):  # imported only when asked for
+            from pyapp.ui import kiosk, tour
+
+            app.kiosk = await kiosk.install_from_url(app)
+            if app.kiosk is None:
+                app.tour = await tour.install_from_url(app)
+    except Exception as exc:  # noqa: BLE001 - the app stays usable without them
+        errors.report(exc, "starting the tour")
     js.performance.mark("app:views-mounted")

@@ -1,0 +1,316 @@
+"""The tour file: JSON read from outside (``www/tours/intro.json``, or ``?tour=<path>``), parsed
+within budgets into frozen records.  Every refusal is a :class:`TourError` (a ``ValueError``)
+with a plain sentence; the page then says it and works without the tour.
+
+    {"format": "cnn-explainer-tour", "version": 1, "title": "...", "lang": "en",
+     "labels": {"progress": "Step {n} of {m}", "next": "Next", ...},
+     "steps": [{"title": "...", "text": "...",
+                "state": {"image": 1, "view": "#/conv_1_1/1", "range": "unit",
+                          "edit": "off:conv_1_2:4", "why": "gradcam"},
+                "point": "column:conv_1_1",
+                "ask": {"kind": "choice", "compute": "output_size", "layer": "conv_1_1",
+                        "question": "...", "choices": ["62", "64"], "why": "... {answer} ..."}}]}
+
+Only the keys listed here are accepted (a typo is an error, not silently ignored).  Every
+string a person reads lives in the file, the labels of the tour's buttons included, so a tour
+in another language is one more file.  Numbers count from 1, as the page does.  The value an
+``ask`` reveals is never in the file: ``compute`` names what the core computes
+(:mod:`pyapp.tour.questions`); ``why`` may hold the placeholders that compute fills in.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pyapp import budgets, links
+from pyapp.cnn.formats import json_depth
+from pyapp.cnn.model import LAYER_NAME_RE
+from pyapp.render.ranges import RANGE_MODES
+from pyapp.why_link import METHODS as WHY_METHODS
+
+FORMAT = "cnn-explainer-tour"
+VERSION = 1
+MAX_DEPTH = 6  # tour > steps > step > ask > choices: deeper is not a tour
+
+#: What a tour's buttons and progress say (a tour file may replace any of them).
+DEFAULT_LABELS: Mapping[str, str] = {
+    "region": "Tour",
+    "progress": "Step {n} of {m}",
+    "next": "Next",
+    "next_name": "Next step of the tour",
+    "back": "Back",
+    "back_name": "Back to the previous step of the tour",
+    "leave": "Leave the tour",
+    "check": "Check my answer",
+    "answer_name": "Your answer",
+    "pick_map": "Click the map you choose in the column {layer}.",
+    "picked": "You chose map {guess}.",
+    "right": "Right.",
+    "wrong": "Not quite.",
+    "answer": "The network's answer: {answer}.",
+    "no_answer": "Choose an answer first.",
+}
+#: Placeholders each label may hold.
+LABEL_FIELDS: Mapping[str, frozenset[str]] = {
+    "progress": frozenset({"n", "m"}), "pick_map": frozenset({"layer"}),
+    "picked": frozenset({"guess"}), "answer": frozenset({"answer"}),
+}
+
+#: What an ``ask`` can reveal: the answer kinds it allows, the fields it needs, and the
+#: placeholders its ``why`` may use (filled in by :mod:`pyapp.tour.questions`).
+COMPUTES: Mapping[str, tuple[frozenset[str], frozenset[str], frozenset[str]]] = {
+    "predicted_class": (frozenset({"choice"}), frozenset(),
+                        frozenset({"answer", "guess", "percent"})),
+    "output_size": (frozenset({"choice", "number"}), frozenset({"layer"}),
+                    frozenset({"answer", "guess", "input", "layer"})),
+    "brightest_map": (frozenset({"map"}), frozenset({"layer"}),
+                      frozenset({"answer", "guess", "mean", "guess_mean", "layer"})),
+    "map_off_class": (frozenset({"choice"}), frozenset({"layer", "channel"}),
+                      frozenset({"answer", "guess", "before", "percent", "layer", "channel"})),
+}
+ASK_KINDS = ("choice", "number", "map")
+#: Where a step points: a fixed part of the page, or a column / neuron of the network.
+PLACES = ("gallery", "bars", "options", "detail", "why", "tinker")
+_POINT = re.compile(r"^(column):([A-Za-z0-9_.-]{1,64})$|^(neuron):([A-Za-z0-9_.-]{1,64})/"
+                    r"([0-9]{1,4})$")
+_FIELD = re.compile(r"\{([a-z_]{1,20})\}")
+
+TOP_KEYS = frozenset({"format", "version", "title", "lang", "labels", "steps"})
+STEP_KEYS = frozenset({"title", "text", "state", "point", "ask"})
+STATE_KEYS = frozenset({"image", "view", "range", "edit", "why"})
+ASK_KEYS = frozenset({"kind", "compute", "question", "layer", "channel", "choices", "why"})
+
+
+class TourError(ValueError):
+    """The tour file cannot be used (the message says why, for people)."""
+
+
+@dataclass(frozen=True)
+class StepState:
+    """What a step puts on screen; what a step leaves out is the default (example 1, no open
+    view, unit ranges, no edits, no Why? view), so a step looks the same however it is
+    reached.  ``image`` is 0-based here (the file counts from 1)."""
+
+    image: int = 0
+    view: str = ""  # a lesson-link hash (pyapp.links), "" for none
+    range_mode: str = "unit"
+    edit: str = ""  # a ``?edit=`` text (pyapp.edits)
+    why: str = ""  # a ``?why=`` method, "" for none
+
+
+@dataclass(frozen=True)
+class Ask:
+    """A predict-then-reveal question (``channel`` 0-based here)."""
+
+    kind: str
+    compute: str
+    question: str
+    why: str = ""
+    layer: str = ""
+    channel: int | None = None
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Step:
+    title: str
+    text: str
+    state: StepState = field(default_factory=StepState)
+    point: str = ""
+    ask: Ask | None = None
+
+
+@dataclass(frozen=True)
+class Tour:
+    title: str
+    steps: tuple[Step, ...]
+    lang: str = "en"
+    labels: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_LABELS))
+
+    def label(self, key: str, **values: Any) -> str:
+        """A label with its placeholders filled in, e.g. ``label("progress", n=2, m=9)``."""
+        return fill(self.labels.get(key, DEFAULT_LABELS[key]), values)
+
+
+def fill(template: str, values: Mapping[str, Any]) -> str:
+    """``{name}`` -> ``values[name]``; placeholders were checked when the file was read, so
+    an unknown one (which cannot happen) is left as it is."""
+    return _FIELD.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values
+                      else m.group(0), template)
+
+
+# --- reading ------------------------------------------------------------------------------
+def parse_tour(data: bytes | str) -> Tour:
+    """A tour file's bytes -> :class:`Tour`; :class:`TourError` says what is wrong."""
+    if len(data) > budgets.MAX_TOUR_BYTES:
+        raise TourError(f"the tour file is {budgets.plain_size(len(data))}, more than the "
+                        f"{budgets.plain_size(budgets.MAX_TOUR_BYTES)} a tour may have")
+    if json_depth(data) > MAX_DEPTH:
+        raise TourError(f"the tour file is nested more than {MAX_DEPTH} levels deep")
+    try:
+        doc = json.loads(data)
+    except (ValueError, RecursionError) as exc:
+        raise TourError(f"the tour file is not valid JSON ({str(exc)[:80]})") from exc
+    if not isinstance(doc, dict):
+        raise TourError("the tour file does not hold a tour (expected a JSON object)")
+    _keys(doc, TOP_KEYS, "the tour")
+    if doc.get("format") != FORMAT or doc.get("version") != VERSION:
+        raise TourError(f'the file is not a tour (it needs "format": "{FORMAT}" and '
+                        f'"version": {VERSION})')
+    title = _text(doc.get("title"), "the tour's title", budgets.MAX_TOUR_LABEL)
+    lang = _text(doc.get("lang", "en"), "the tour's language", 16)
+    if not re.fullmatch(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})?", lang):
+        raise TourError(f"the tour's language {lang!r} is not a language tag such as en or ja")
+    labels = _labels(doc.get("labels", {}))
+    steps = doc.get("steps")
+    if not isinstance(steps, list) or not steps:
+        raise TourError("the tour has no steps (a list under \"steps\")")
+    if len(steps) > budgets.MAX_TOUR_STEPS:
+        raise TourError(f"the tour has {len(steps)} steps; a tour may have up to "
+                        f"{budgets.MAX_TOUR_STEPS}")
+    return Tour(title, tuple(_step(s, i + 1) for i, s in enumerate(steps)), lang, labels)
+
+
+def _keys(obj: dict, allowed: frozenset[str], where: str) -> None:
+    unknown = sorted(str(k)[:40] for k in obj if k not in allowed)
+    if unknown:
+        raise TourError(f"{where} has unknown keys: {', '.join(unknown)} (known: "
+                        f"{', '.join(sorted(allowed))})")
+
+
+def _text(value: Any, what: str, limit: int, fields: frozenset[str] = frozenset()) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise TourError(f"{what} must be a text")
+    if len(value) > limit:
+        raise TourError(f"{what} has {len(value)} characters; at most {limit} are allowed")
+    if any(ord(c) < 32 and c not in "\n\t" for c in value):
+        raise TourError(f"{what} holds control characters")
+    for name in _FIELD.findall(value):
+        if name not in fields:
+            known = ", ".join("{" + f + "}" for f in sorted(fields)) or "none"
+            raise TourError(f"{what} uses the placeholder {{{name}}}; known here: {known}")
+    return value.strip()
+
+
+def _number(value: Any, what: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise TourError(f"{what} must be a whole number from {low} to {high}")
+    return value
+
+
+def _labels(value: Any) -> dict[str, str]:
+    if not isinstance(value, dict):
+        raise TourError('the tour\'s "labels" must be an object')
+    _keys(value, frozenset(DEFAULT_LABELS), 'the tour\'s "labels"')
+    out = dict(DEFAULT_LABELS)
+    for key, text in value.items():
+        out[key] = _text(text, f"the label {key!r}", budgets.MAX_TOUR_LABEL,
+                         LABEL_FIELDS.get(key, frozenset()))
+    return out
+
+
+def _step(value: Any, n: int) -> Step:
+    where = f"step {n}"
+    if not isinstance(value, dict):
+        raise TourError(f"{where} is not an object")
+    _keys(value, STEP_KEYS, where)
+    title = _text(value.get("title"), f"the title of {where}", budgets.MAX_TOUR_LABEL)
+    text = _text(value.get("text"), f"the text of {where}", budgets.MAX_TOUR_TEXT)
+    state = _state(value.get("state", {}), where)
+    point = value.get("point", "")
+    if point != "" and (not isinstance(point, str) or
+                        (point not in PLACES and not _POINT.match(point))):
+        raise TourError(f"{where} points at {str(point)[:60]!r}; a step points at one of "
+                        f"{', '.join(PLACES)}, column:<layer> or neuron:<layer>/<number>")
+    if point.startswith("neuron:") and int(point.rsplit("/", 1)[1]) < 1:
+        raise TourError(f"{where} points at neuron 0; neurons count from 1")
+    ask = _ask(value["ask"], where) if "ask" in value else None
+    return Step(title, text, state, point, ask)
+
+
+def _state(value: Any, where: str) -> StepState:
+    if not isinstance(value, dict):
+        raise TourError(f'the "state" of {where} must be an object')
+    _keys(value, STATE_KEYS, f'the "state" of {where}')
+    image = _number(value.get("image", 1), f"the image of {where}", 1, 999) - 1
+    view = value.get("view", "")
+    if not isinstance(view, str) or (view and links.parse_view_hash(view) is None):
+        raise TourError(f"the view of {where} is not a view link such as #/conv_1_1/1")
+    mode = value.get("range", "unit")
+    if mode not in RANGE_MODES:
+        raise TourError(f"the range of {where} must be one of {', '.join(RANGE_MODES)}")
+    edit = value.get("edit", "")
+    if not isinstance(edit, str) or len(edit) > 2000:
+        raise TourError(f"the edit of {where} must be a short text such as off:conv_1_2:4")
+    if edit:
+        from pyapp.edits import EditError, decode  # only tours with edits pay for it
+
+        try:
+            decode(edit)
+        except EditError as exc:
+            raise TourError(f"the edit of {where} cannot be read: {exc}") from exc
+    why = value.get("why", "")
+    if why and why not in WHY_METHODS:
+        raise TourError(f"the Why? view of {where} must be one of {', '.join(WHY_METHODS)}")
+    return StepState(image, view, mode, edit, why)
+
+
+def _ask(value: Any, where: str) -> Ask:
+    where = f"the question of {where}"
+    if not isinstance(value, dict):
+        raise TourError(f"{where} is not an object")
+    _keys(value, ASK_KEYS, where)
+    compute = value.get("compute")
+    if compute not in COMPUTES:
+        raise TourError(f"{where} computes {str(compute)[:40]!r}; known: "
+                        f"{', '.join(COMPUTES)}")
+    kinds, needs, fields = COMPUTES[compute]
+    kind = value.get("kind")
+    if kind not in kinds:
+        raise TourError(f"{where} is answered by {str(kind)[:20]!r}; {compute} is answered by "
+                        f"{' or '.join(sorted(kinds))}")
+    question = _text(value.get("question"), where, budgets.MAX_TOUR_TEXT)
+    why = _text(value["why"], f"the explanation of {where}", budgets.MAX_TOUR_TEXT,
+                fields) if "why" in value else ""
+    layer = value.get("layer", "")
+    if "layer" in needs and (not isinstance(layer, str) or not LAYER_NAME_RE.fullmatch(layer)):
+        raise TourError(f"{where} needs a layer name such as conv_1_1")
+    channel = (_number(value.get("channel"), f"the map number of {where}", 1, 9999) - 1
+               if "channel" in needs else None)
+    choices = value.get("choices", [])
+    if not isinstance(choices, list) or len(choices) > budgets.MAX_TOUR_CHOICES:
+        raise TourError(f"the choices of {where} must be a list of up to "
+                        f"{budgets.MAX_TOUR_CHOICES}")
+    texts = tuple(_text(c, f"a choice of {where}", budgets.MAX_TOUR_LABEL) for c in choices)
+    if len(set(texts)) != len(texts):
+        raise TourError(f"the choices of {where} repeat themselves")
+    if compute == "output_size" and kind == "choice" and (
+            len(texts) < 2 or not all(t.isdigit() for t in texts)):
+        raise TourError(f"the choices of {where} must be two or more whole numbers")
+    return Ask(kind, compute, question, why, layer if "layer" in needs else "", channel, texts)
+
+
+def check_against(tour: Tour, model: Any, gallery_size: int) -> list[str]:
+    """What in ``tour`` the page cannot show with ``model`` (plain sentences; [] when all is
+    well): an example, a layer or a view the model does not have."""
+    names = {spec.name for spec in model.layers} | {"input"}
+    problems: list[str] = []
+    for n, step in enumerate(tour.steps, 1):
+        if step.state.image >= gallery_size:
+            problems.append(f"step {n} shows example {step.state.image + 1}, which does not "
+                            "exist")
+        if step.state.view:
+            ref, _ = links.resolve(links.parse_view_hash(step.state.view), model, 0)
+            if ref is None:
+                problems.append(f"step {n} opens the view {step.state.view[:60]}, which this "
+                                "model does not have")
+        layer = step.point.split(":", 1)[1].split("/")[0] if ":" in step.point else ""
+        for name in filter(None, (layer, step.ask.layer if step.ask else "")):
+            if name not in names:
+                problems.append(f"step {n} names the layer {name}, which this model does not "
+                                "have")
+    return problems

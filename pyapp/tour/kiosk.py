@@ -1,0 +1,70 @@
+"""The kiosk options of a link: ``?kiosk=1&idle=2&controls=upload,download&tour=...``.
+
+``idle``: minutes without input before the page returns to its start screen (default 2,
+fractions allowed, from :data:`MIN_IDLE` to :data:`MAX_IDLE`); ``controls``: which of the
+controls a kiosk hides by default it shows after all (``upload``, ``download``, ``link``).
+Untrusted input: bounded, never raises.  Plain Python."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from urllib.parse import parse_qsl
+
+MAX_QUERY = 4096
+DEFAULT_IDLE = 2.0
+MIN_IDLE = 0.01  # 0.6 s: short enough for a test, never a busy loop
+MAX_IDLE = 24 * 60.0
+#: What a kiosk can show or hide: upload (and drop / paste), download (saving the network),
+#: link (the "Copy link" buttons: a link to a kiosk is of no use to a visitor).
+CONTROLS = ("upload", "download", "link")
+#: The parameters a kiosk keeps when it resets (everything else is the last visitor's).
+KEEP = ("kiosk", "idle", "controls", "tour", "model", "classes", "present")
+
+
+@dataclass(frozen=True)
+class KioskOptions:
+    on: bool = False
+    idle_ms: int = int(DEFAULT_IDLE * 60_000)
+    shown: frozenset[str] = frozenset()  # the controls a kiosk shows after all
+    problems: tuple[str, ...] = ()
+
+    @property
+    def hidden(self) -> tuple[str, ...]:
+        return tuple(c for c in CONTROLS if c not in self.shown)
+
+
+def parse_kiosk(search: str) -> KioskOptions:
+    """``location.search`` -> :class:`KioskOptions` (``on`` False without ``kiosk=1``)."""
+    if not isinstance(search, str) or len(search) > MAX_QUERY:
+        return KioskOptions()
+    params = dict(parse_qsl(search.lstrip("?"), keep_blank_values=True))
+    if params.get("kiosk") not in ("1", "on", "yes", "true"):
+        return KioskOptions()
+    problems: list[str] = []
+    idle = DEFAULT_IDLE
+    text = params.get("idle", "")[:12]
+    if text:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if math.isfinite(value) and MIN_IDLE <= value <= MAX_IDLE:
+            idle = value
+        else:
+            problems.append(f"The kiosk's idle time must be {MIN_IDLE:g} to {MAX_IDLE:g} "
+                            f"minutes; using {DEFAULT_IDLE:g}.")
+    shown = frozenset(c.strip() for c in params.get("controls", "")[:200].split(",")
+                      if c.strip() in CONTROLS)
+    return KioskOptions(True, int(round(idle * 60_000)), shown, tuple(problems))
+
+
+def reset_query(search: str) -> str:
+    """The start screen's query: only the kiosk's own parameters (:data:`KEEP`) stay."""
+    if not isinstance(search, str) or len(search) > MAX_QUERY:
+        return "?kiosk=1"
+    from urllib.parse import urlencode
+
+    pairs = [(k, v) for k, v in parse_qsl(search.lstrip("?"), keep_blank_values=True)
+             if k in KEEP]
+    return "?" + urlencode(pairs, safe="/,:") if pairs else ""
