@@ -191,3 +191,4 @@ def test_kiosk_options_are_bounded():
     assert parse_kiosk("?kiosk=1&idle=nan").problems
     assert parse_kiosk("?kiosk=1&controls=upload,evil").hidden == ("download", "link")
     assert reset_query("?kiosk=1&image=3&edit=t:2&idle=0.1") == "?kiosk=1&idle=0.1"
+    assert parse_kiosk("?kiosk=1").present and not parse_kiosk("?kiosk=1&present=0").present

@@ -28,6 +28,7 @@ class KioskOptions:
     idle_ms: int = int(DEFAULT_IDLE * 60_000)
     shown: frozenset[str] = frozenset()  # the controls a kiosk shows after all
     problems: tuple[str, ...] = ()
+    present: bool = True  # the presenter layout (``&present=0`` keeps the ordinary one)
 
     @property
     def hidden(self) -> tuple[str, ...]:
@@ -56,7 +57,8 @@ def parse_kiosk(search: str) -> KioskOptions:
                             f"minutes; using {DEFAULT_IDLE:g}.")
     shown = frozenset(c.strip() for c in params.get("controls", "")[:200].split(",")
                       if c.strip() in CONTROLS)
-    return KioskOptions(True, int(round(idle * 60_000)), shown, tuple(problems))
+    return KioskOptions(True, int(round(idle * 60_000)), shown, tuple(problems),
+                        params.get("present") not in ("0", "off", "no", "false"))
 
 
 def reset_query(search: str) -> str:

@@ -343,7 +343,13 @@ async def start_overview(container: Any) -> OverviewApp:
     try:  # presenter mode (the button, ?present=1, Esc)
         from pyapp.ui import present
 
-        app.present = present.install(app.view.root, link.present)
+        kiosk_present = False
+        if "kiosk" in str(js.location.search):  # a kiosk is in the presenter layout too
+            from pyapp.tour.kiosk import parse_kiosk
+
+            opts = parse_kiosk(str(js.location.search))
+            kiosk_present = opts.on and opts.present
+        app.present = present.install(app.view.root, link.present or kiosk_present)
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without it
         errors.report(exc, "starting presenter mode")
     # The detail views and the playground are not on the first screen: they are imported and
