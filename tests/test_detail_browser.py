@@ -286,6 +286,7 @@ def test_play_pause_step(fresh: Page) -> None:
     assert fresh.dv("playing") == "true"
     page.keyboard.press("Space")
     assert fresh.dv("playing") == "false"
+    b = fresh.position()  # a map view's sweep moves several positions a frame (20 s a sweep)
     page.focus('#dv .dv-map[data-map="output"]')
     page.keyboard.press("ArrowDown")  # on a map, arrows move the window in 2-D
     assert fresh.position() == b + 62
