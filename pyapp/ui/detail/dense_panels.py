@@ -42,7 +42,7 @@ class FlattenPanel(Panel):
             else:
                 hash_ = ViewRef("logit", vm.layer, k).to_hash()
                 items.append(f'<li><button type="button" class="dv-cbtn" data-opens="{a(hash_)}"'
-                             f' aria-label="Open the flatten view of class {a(name)}">{text}'
+                             f' aria-label="{a(name)} {a(logit)}: open its flatten view">{text}'
                              '</button></li>')
         classes = (f'<ol class="dv-fl-classes" style="--k:{vm.class_count}" '
                    f'aria-label="{a(vm.layer)}: the classes">{"".join(items)}</ol>')
