@@ -199,7 +199,8 @@ def test_page_numbers_equal_core(fresh: Page, core: Any, hash_: str, target: str
     rng = np.random.default_rng(sum(map(ord, hash_)))
     for _ in range(3):
         if kind == "softmax":
-            page.hover(f"#dv .dv-sm-table tbody tr:nth-child({int(rng.integers(1, 11))})")
+            # a click chooses the class (hovering does not: the view stays on the chosen one)
+            page.click(f"#dv .dv-sm-table tbody tr:nth-child({int(rng.integers(1, 11))})")
         else:
             hover_random(page, f"#dv {target}", rng)
         fresh.frames(2)  # the pointer's position is drawn
@@ -285,6 +286,7 @@ def test_play_pause_step(fresh: Page) -> None:
     assert fresh.dv("playing") == "true"
     page.keyboard.press("Space")
     assert fresh.dv("playing") == "false"
+    b = fresh.position()  # a map view's sweep moves several positions a frame (20 s a sweep)
     page.focus('#dv .dv-map[data-map="output"]')
     page.keyboard.press("ArrowDown")  # on a map, arrows move the window in 2-D
     assert fresh.position() == b + 62

@@ -44,7 +44,7 @@ def parse(html: str) -> Tags:
 def test_controls_are_labelled_buttons() -> None:
     tags = parse(controls_html())
     buttons = [a for tag, a in tags.seen if tag == "button"]
-    assert {b["data-act"] for b in buttons} == {"back", "play", "fwd", "replay"}
+    assert {b["data-act"] for b in buttons} == {"back", "play", "fwd", "end", "replay"}
     assert all(b.get("aria-label") and b.get("type") == "button" for b in buttons)
     assert any(tag == "select" and a.get("data-act") == "speed" for tag, a in tags.seen)
 
@@ -97,3 +97,15 @@ def test_panels_markup_is_well_formed(net, hash_: str) -> None:
     if ref.kind == "conv":  # every intermediate map opens its formula view
         opens = [m["data-opens"] for m in maps if m.get("data-map") == "inter"]
         assert opens == [f"#conv_1_2/3/{c}" for c in range(10)]
+
+
+def test_speeds_reach_16x_and_the_dialog_has_a_tab_list() -> None:
+    tags = parse(controls_html())
+    values = [float(a["value"]) for tag, a in tags.seen if tag == "option"]
+    assert max(values) == 16.0 and 1.0 in values
+    html = dialog_html()
+    tags = parse(html)
+    tabs = [a for tag, a in tags.seen if a.get("role") == "tab"]
+    assert len(tabs) == 1 and tabs[0]["aria-selected"] == "true"
+    assert tabs[0]["aria-controls"] == "dv-body"
+    assert any(a.get("role") == "tabpanel" and a.get("id") == "dv-body" for _, a in tags.seen)

@@ -158,7 +158,11 @@ def test_flatten_frames(net) -> None:
     want = SIGNED.rgba(w, -vm.weight_limit, vm.weight_limit)[i, :3]
     y = int((i + 0.5) / 1690 * 560)
     assert (edges[max(y - 1, 0):y + 2, 0, :3] == want).all(axis=1).any()
-    assert edges[280, 159, 3] > 0  # they all meet at the class node
+    # they all meet at the chosen class (3rd of 10) in the output column, not elsewhere
+    cy = int(vm.class_y(560))
+    assert cy == int(2.5 / 10 * 560) and edges[cy, 159, 3] > 0
+    assert edges[280, 159, 3] == 0
+    assert [c[0] for c in vm.classes] == list(model.class_names)
     for i in positions(vm.count, seed=4):
         f = vm.frame(i)
         assert (f.row * 13 + f.col) * 10 + f.channel == i

@@ -198,9 +198,11 @@ class DenseExplanation:
 
 @dataclass
 class SoftmaxExplanation:
-    """``p_i = exp(z_i - shift) / sum_j exp(z_j - shift)``.  ``shift`` is 0 (so
-    ``exponentials`` are the true ``exp(z_i)``) unless a logit exceeds 80, where it is
-    ``max_j z_j`` to avoid overflow; the probabilities are the same either way."""
+    """``p_i = exp(z_i / T - shift) / sum_j exp(z_j / T - shift)``.  ``T`` is the softmax
+    temperature (1 unless the model was tinkered with, ``pyapp.edits.Temperature``).
+    ``shift`` is 0 (so ``exponentials`` are the true ``exp(z_i / T)``) unless a scaled logit
+    exceeds 80, where it is their maximum, to avoid overflow; the probabilities are the same
+    either way.  ``logits`` are the raw ``z``."""
 
     class_names: list[str]
     logits: np.ndarray
@@ -209,6 +211,7 @@ class SoftmaxExplanation:
     total: float
     probabilities: np.ndarray
     value: np.ndarray
+    temperature: float = 1.0
 
     def recompose(self) -> np.ndarray:
         return self.exponentials / self.total
@@ -409,13 +412,16 @@ def explain_dense(model: Model, acts: Acts, layer: str, unit: int) -> DenseExpla
 
 
 def explain_softmax(model: Model, acts: Acts) -> SoftmaxExplanation:
-    """The softmax over the logits (the last layer's output)."""
+    """The softmax over the logits (the last layer's output), divided by the model's
+    temperature (``model.temperature``, 1 when it has none) as its forward pass does."""
     z = acts[model.layers[-1].name].astype(np.float64)
-    shift = 0.0 if z.max() <= 80.0 else float(z.max())
-    e = np.exp(z - shift)
+    t = float(np.float32(getattr(model, "temperature", 1.0)))
+    scaled = z if t == 1.0 else z / t
+    shift = 0.0 if scaled.max() <= 80.0 else float(scaled.max())
+    e = np.exp(scaled - shift)
     total = float(e.sum())
     return SoftmaxExplanation(list(model.class_names), z, shift, e, total, e / total,
-                              acts["probabilities"])
+                              acts["probabilities"], t)
 
 
 Record = (ConvExplanation | ActivationExplanation | MaxPoolExplanation | AvgPoolExplanation

@@ -31,6 +31,23 @@ ELASTIC_CAPTIONS = (
     "The intermediate values of all channels are added, then the bias: "
     "that is the output map's value at this position.",
 )
+#: What the colours of the intermediate and output maps mean (each map its own range, so a
+#: map of small values still shows its structure).
+MAP_RANGE_NOTE = ("Colours: each intermediate and output map on its own range "
+                  "(−x white +x, x its largest |value|, printed under it).")
+RGB = ("R", "G", "B")
+
+
+def channel_label(input_layer: str, channels: int, channel: int) -> str:
+    """A row's heading: R / G / B for the image, else the 1-based channel number."""
+    if input_layer == "input" and channels == 3:
+        return RGB[channel]
+    return str(channel + 1)
+
+
+def map_limits(maps: np.ndarray) -> list[float]:
+    """One colour limit per map of a ``(C, H, W)`` stack (``colour_limit`` of each)."""
+    return [colour_limit(m) for m in maps]
 
 
 def _window_rect(rec: ConvExplanation, h: int, w: int) -> Rect:
@@ -101,7 +118,15 @@ class _ConvBase:
         self.palette = Palette(model, acts, mode)
         self.input_rgba = [self.palette.channel_rgba(self.input_layer, ch)
                            for ch in range(self.in_c)]
-        self.output_rgba = self.palette.channel_rgba(layer, out_channel)
+        # the output map on its own range too (see MAP_RANGE_NOTE); the inputs keep the
+        # overview's colours, so they look as they do in the network
+        out = np.asarray(acts[layer])[:, :, out_channel]
+        self.output_limit = colour_limit(out)
+        self.output_rgba = diverging_rgba(out, self.output_limit)
+        self.inter_limits = map_limits(self.inter.maps)
+        self.range_note = MAP_RANGE_NOTE
+        self.inter_ranges = [f"\u00b1{fmt(x, 2)}" for x in self.inter_limits]
+        self.output_range = f"\u00b1{fmt(self.output_limit, 2)}"
 
     def record(self, index: int) -> ConvExplanation:
         r, c = raster(index, self.w)
@@ -166,8 +191,17 @@ class ConvElastic(_ConvBase):
                  out_channel: int, mode: str = "unit") -> None:
         super().__init__(model, acts, layer, out_channel, mode)
         self.title = f"Convolution: {layer}, neuron {out_channel + 1}"
-        self.inter_rgba = [diverging_rgba(self.inter.maps[ch], self.inter_limit)
+        # each map on its own range: a layer-wide one leaves the small maps almost white
+        self.inter_limits = map_limits(self.inter.maps)
+        self.inter_rgba = [diverging_rgba(self.inter.maps[ch], self.inter_limits[ch])
                            for ch in range(self.in_c)]
+        out = np.asarray(acts[layer])[:, :, out_channel]
+        self.output_limit = colour_limit(out)
+        self.output_rgba = diverging_rgba(out, self.output_limit)
+        self.range_note = MAP_RANGE_NOTE
+        self.inter_ranges = [f"±{fmt(x, 2)}" for x in self.inter_limits]
+        self.output_range = f"±{fmt(self.output_limit, 2)}"
+        self.labels = [channel_label(self.input_layer, self.in_c, ch) for ch in range(self.in_c)]
         k = model.layer(layer).weights["kernel"][:, :, :, out_channel]
         self.kernels: list[list[list[Cell]]] = [
             [[weight_cell(k[u, v, ch], self.weight_limit) for v in range(k.shape[1])]
@@ -250,7 +284,8 @@ class ConvFormula(_ConvBase):
         # the kernel does not move: its cells are made once
         self.weight_cells = [[weight_cell(float(k[u, v]), self.weight_limit)
                               for v in range(k.shape[1])] for u in range(k.shape[0])]
-        self.inter_rgba = diverging_rgba(self.inter.maps[in_channel], self.inter_limit)
+        self.inter_rgba = diverging_rgba(self.inter.maps[in_channel],
+                                         self.inter_limits[in_channel])
 
     def frame(self, index: int) -> FormulaFrame:
         rec = self.record(index)

@@ -24,7 +24,7 @@ from .numbers import fmt
 
 DIGITS = 3
 # The highlighted edge's SVG: strip elements on the left edge (x = 0), the class node at
-# (EDGE_W, EDGE_H / 2)
+# (EDGE_W, FlattenView.class_y())
 EDGE_W, EDGE_H = 100.0, 1000.0
 
 
@@ -68,6 +68,12 @@ class FlattenView:
         (self.total, self.bias), self.result = numbers.sum_terms(
             [self.dense.total, self.dense.bias], self.dense.result, DIGITS)
         self.value = fmt(self.dense.value, DIGITS)
+        # the output column beside the edges: every class, this one where the edges meet
+        logits = np.asarray(acts[layer], dtype=np.float64).reshape(-1)
+        names = list(model.class_names)
+        self.classes = [(names[k] if k < len(names) else f"unit {k + 1}", fmt(logits[k], DIGITS))
+                        for k in range(logits.size)]
+        self.class_count = len(self.classes)
 
     def edges_rgba(self, width: int = 160, height: int = 560) -> np.ndarray:
         """The edges as a bitmap ``(height, width, 4)``: a straight line from each element
@@ -81,7 +87,8 @@ class FlattenView:
         order = np.argsort(np.abs(w), kind="stable")
         y0 = (order + 0.5) / n * height  # (n,) start heights, in drawing order
         t = (np.arange(width * 2) + 0.5) / (width * 2)  # two samples a pixel column
-        ys = y0[:, None] + (height / 2 - y0[:, None]) * t[None, :]
+        target = self.class_y(height)
+        ys = y0[:, None] + (target - y0[:, None]) * t[None, :]
         rows = np.clip(ys.astype(np.intp), 0, height - 1)
         cols = np.minimum((t * width).astype(np.intp), width - 1)[None, :]
         img = np.zeros((height, width, 4), dtype=np.uint8)
@@ -89,6 +96,11 @@ class FlattenView:
         packed = np.ascontiguousarray(colours[order]).view(np.uint32).reshape(-1)
         flat[rows, cols] = packed[:, None]
         return img
+
+    def class_y(self, height: float = EDGE_H) -> float:
+        """Height of this class in the output column (class ``k`` of ``n`` at
+        ``(k + 1/2) / n`` of the column): where every edge ends."""
+        return (self.unit + 0.5) / self.class_count * height
 
     def edge_y(self, index: int) -> float:
         return (index + 0.5) / self.count * EDGE_H
@@ -172,9 +184,19 @@ class SoftmaxView:
                                           fmt(self.rec.probabilities[i], 4), bg,
                                           text_color_on(bg)))
         self.title = "Softmax: from logits to probabilities"
+        # the tinkering temperature T (1: none): the forward pass divides the logits by it
+        self.temperature = float(self.rec.temperature)
+        self.t_text = fmt(self.temperature, 2) if self.temperature != 1.0 else ""
+        self.formula = ("p = exp(z / T) / \u03a3 exp(z / T)" if self.t_text
+                        else "p = exp(z) / \u03a3 exp(z)")
+        self.t_note = (f"Temperature T = {self.t_text} (set under \u201cTinker with the "
+                       f"network\u201d): every logit is divided by T before exp, so the "
+                       f"probabilities are {'flatter' if self.temperature > 1 else 'sharper'} "
+                       "than at T = 1." if self.t_text else "")
 
     def exp_text(self, term: SoftmaxTerm) -> str:
-        return f"exp({term.logit} \u2212 {self.shift})" if self.shift else f"exp({term.logit})"
+        arg = f"{term.logit} / {self.t_text}" if self.t_text else term.logit
+        return f"exp({arg} \u2212 {self.shift})" if self.shift else f"exp({arg})"
 
     def move(self, index: int, d_row: int, d_col: int) -> int:
         return min(max(index + d_row + d_col, 0), self.count - 1)

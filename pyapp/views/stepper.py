@@ -1,16 +1,18 @@
 """The animation clock of a detail view: which position is shown, playing or paused, speed.
 
 Pure logic, driven by ``tick(dt_ms)`` from the one scheduler (``pyapp.ui.animation``): the
-position advances by one every ``interval_ms / speed`` while playing, and wraps at the end.
-Under ``prefers-reduced-motion`` a stepper starts paused, so nothing moves unless the user
-steps or presses play.
+position advances by one every ``step_ms`` while playing (``interval_ms / speed``, or less when
+``sweep_ms`` caps a whole sweep at speed 1: a 62 x 62 map then moves several positions a frame),
+and wraps at the end.  ``step`` always moves exactly one position; ``end`` shows the last one
+(the whole map filled).  Under ``prefers-reduced-motion`` a stepper starts paused, so nothing
+moves unless the user steps or presses play.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0)
+SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 
 
 @dataclass
@@ -20,6 +22,7 @@ class Stepper:
     playing: bool = True
     speed: float = 1.0
     interval_ms: float = 60.0
+    sweep_ms: float | None = None  # at speed 1 a whole sweep takes at most this long
     _elapsed: float = 0.0
 
     def __post_init__(self) -> None:
@@ -30,12 +33,20 @@ class Stepper:
     def _clip(self, i: int) -> int:
         return min(max(int(i), 0), self.count - 1)
 
+    @property
+    def step_ms(self) -> float:
+        """Milliseconds a position is shown while playing."""
+        interval = self.interval_ms
+        if self.sweep_ms is not None:
+            interval = min(interval, self.sweep_ms / self.count)
+        return interval / self.speed
+
     def tick(self, dt_ms: float) -> bool:
         """Advance the clock; True when the position changed."""
         if not self.playing or self.count < 2:
             return False
         self._elapsed += max(float(dt_ms), 0.0)
-        step = self.interval_ms / self.speed
+        step = self.step_ms
         n = int(self._elapsed // step)
         if n == 0:
             return False
@@ -56,6 +67,10 @@ class Stepper:
         self._elapsed = 0.0
         self.position = self._clip(position)
         return self.position
+
+    def end(self) -> int:
+        """Show the last position (every value computed) and pause."""
+        return self.seek(self.count - 1)
 
     def play(self) -> None:
         self.playing = True

@@ -2,13 +2,19 @@
 and keys that change it.
 
 One ``<dialog>`` for the page (``showModal``: the rest of the page is inert, focus stays in
-it).  A click or key asks the session to open a view; the session's snapshot names the view
-and the dialog shows it (the address bar follows, see :mod:`pyapp.ui.address`, so Back returns
-to the previous view).  When the image, model or range mode changes while a view is open, the
+it), opened in place: a transparent backdrop, the network dimmed but on screen, and the
+dialog fixed beside the overview column it explains (:mod:`pyapp.views.placement` chooses
+the box from the columns' measured rectangles; a bottom sheet on a phone).  A click on the
+dimmed page closes it, as Esc, the close button and Back do.
+
+A click or key asks the session to open a view; the session's snapshot names the view and the
+dialog shows it (the address bar follows, see :mod:`pyapp.ui.address`, so Back returns to the
+previous view).  When the image, model or range mode changes while a view is open, the
 view is rebuilt from the new snapshot at the same position.  Closing goes back to the previous
 entry, and focus goes back to the element that opened the view (found again by its
 ``data-opens`` hash or its overview id, so it also works after a deep link or a rebuilt parent
-view).
+view).  A click or tap on a map jumps there (and stays); "skip to the end" shows the whole map
+computed.
 
 The dialog exposes ``data-view`` (the view's 1-based hash), ``data-position`` (the position as
 people read it, ``"row,column"`` 1-based, as in the URL), ``data-step`` (the 0-based position
@@ -27,6 +33,7 @@ from pyapp.render.overview_html import neuron_id
 from pyapp.session import Session, Snapshot
 from pyapp.ui.animation import SCHEDULER, reduced_motion
 from pyapp.ui.events import Bindings
+from pyapp.views.placement import place
 from pyapp.views.route import ViewRef, ref_for
 from pyapp.views.stepper import Stepper
 
@@ -78,6 +85,7 @@ class DetailController:
         self._listen(d, "pointerleave", self._on_leave)
         self._listen(self.speed, "change", self._on_speed)
         self._listen(d.querySelector(".dv-copy-link"), "click", self._on_copy)
+        self._listen(js.window, "resize", lambda _e: self._place())
         self._listen(js.window, "hashchange", lambda _e: self.sync())
         # Back across entries whose query differs (e.g. ?edit=) fires only popstate
         self._listen(js.window, "popstate", lambda _e: self.sync())
@@ -168,11 +176,14 @@ class DetailController:
         pinned = position is not None
         self.stepper = Stepper(self.panel.count,
                                position=self.panel.start if position is None else position,
-                               playing=(not reduced_motion() and not pinned) if playing is None
-                               else playing,
+                               playing=(self.panel.autoplay and not reduced_motion()
+                                        and not pinned) if playing is None else playing,
                                interval_ms=self.panel.interval_ms,
+                               sweep_ms=self.panel.sweep_ms,
                                speed=float(self.speed.value))
         self.render()
+        self._mark_anchor(ref)
+        self._place()
         if not self.dialog.open:
             js.document.documentElement.classList.add("dv-open")
             self.dialog.showModal()
@@ -185,9 +196,51 @@ class DetailController:
         self.panel = None
         self.stepper = None
         self.body.innerHTML = ""
+        self._mark_anchor(None)
         js.document.documentElement.classList.remove("dv-open")
         if self.dialog.open:
             self.dialog.close()
+
+    # --- in place ---------------------------------------------------------------------------
+    def _columns(self, ref: ViewRef) -> list[Any]:
+        """The overview columns a view explains: its layer's and that layer's input's."""
+        doc = js.document
+        if ref.kind == "softmax":
+            return [c for c in [doc.querySelector(".ov-col.ov-k-output")] if c is not None]
+        model = self.snap.model
+        names = [ref.layer, model.input_of(ref.layer)]
+        cols = [doc.querySelector(f'.ov-col[data-l="{n}"]') for n in names]
+        return [c for c in cols if c is not None]
+
+    def _mark_anchor(self, ref: ViewRef | None) -> None:
+        """Keep the explained columns bright while the rest of the network is dimmed."""
+        for node in list(js.document.querySelectorAll(".ov-col.dv-anchor")):
+            node.classList.remove("dv-anchor")
+        for node in self._columns(ref) if ref is not None else []:
+            node.classList.add("dv-anchor")
+
+    def _place(self) -> None:
+        """Put the dialog beside the column it explains, the output column left in view."""
+        if self.ref is None:
+            return
+        cols = self._columns(self.ref)
+        root = js.document.documentElement
+        vw, vh = float(root.clientWidth), float(js.window.innerHeight)
+        anchor = None
+        if cols:
+            box = cols[0].getBoundingClientRect()
+            if float(box.top) < 0 or float(box.top) > vh / 2:  # bring the network into view
+                js.window.scrollBy(0, float(box.top) - 8)
+                box = cols[0].getBoundingClientRect()
+            anchor = (float(box.left), float(box.top), float(box.right), float(box.bottom))
+        out = js.document.querySelector(".ov-col.ov-k-output")
+        output = None
+        if out is not None and self.ref.kind != "softmax" and self.ref.kind != "logit":
+            o = out.getBoundingClientRect()
+            output = (float(o.left), float(o.top), float(o.right), float(o.bottom))
+        spot = place((vw, vh), anchor, output)
+        self.dialog.style.cssText = spot.style()
+        self.dialog.dataset.side = spot.side
 
     def _pin(self) -> None:
         """Tell the session where the view stands (the link then opens it there), or that
@@ -256,6 +309,8 @@ class DetailController:
             s.step(1)
         elif action == "replay":
             s.replay()
+        elif action == "end":
+            s.end()
         self.render()
         self._sync_play()
         self._pin()
@@ -274,9 +329,25 @@ class DetailController:
     # --- events ---------------------------------------------------------------------------
     def _on_click(self, event: Any) -> None:
         t = event.target
+        if t.isSameNode(self.dialog) and not self._inside(event):  # the dimmed page
+            self.close()
+            return
         if t.closest(".dv-close") is not None:
             self.close()
             return
+        node = t.closest(".dv-map")
+        if node is not None and not node.hasAttribute("data-opens") and self.panel is not None:
+            box = node.getBoundingClientRect()
+            index = self.panel.index_at(node, event.clientX - box.left, event.clientY - box.top,
+                                        box.width, box.height)
+            if index is not None:  # a click or tap on a map: the window jumps there, stays
+                self._jump(index)
+                return
+        if self.panel is not None and not self.panel.hover_seeks:
+            index = self.panel.item_at(t)
+            if index is not None:
+                self._jump(index)
+                return
         btn = t.closest("button[data-act]")
         if btn is not None:
             self.act(str(btn.dataset.act))
@@ -284,6 +355,20 @@ class DetailController:
         opener = t.closest("[data-opens]")
         if opener is not None:
             self.open_hash(str(opener.dataset.opens))
+
+    def _inside(self, event: Any) -> bool:
+        box = self.dialog.getBoundingClientRect()
+        x, y = float(event.clientX), float(event.clientY)
+        return float(box.left) <= x <= float(box.right) and float(box.top) <= y <= float(box.bottom)
+
+    def _jump(self, index: int) -> None:
+        """Show position ``index`` and stay there (pinned: leaving the map does not resume)."""
+        self._resume = False
+        self.seek(index)
+        if self.stepper is not None:
+            self.stepper.pause()
+        self._sync_play()
+        self._pin()
 
     def _on_page_click(self, event: Any) -> None:
         t = event.target
@@ -309,6 +394,13 @@ class DetailController:
         if key == " " and tag != "BUTTON":
             event.preventDefault()
             self.act("play")
+            return
+        if key in ("End", "Home"):
+            event.preventDefault()
+            if key == "End":
+                self.act("end")
+            else:
+                self._jump(0)
             return
         arrows = {"ArrowLeft": (0, -1), "ArrowRight": (0, 1), "ArrowUp": (-1, 0),
                   "ArrowDown": (1, 0)}
@@ -337,7 +429,7 @@ class DetailController:
             self.close()
 
     def _on_pointer(self, event: Any) -> None:
-        if self.panel is None:
+        if self.panel is None or not self.panel.hover_seeks:
             return
         t = event.target
         node = t.closest(".dv-map") if hasattr(t, "closest") else None

@@ -8,12 +8,13 @@ from pyapp.views.numbers import sum_expr
 from pyapp.views.route import ViewRef
 
 from .markup import a, grid_html, map_html, shape_text
-from .panel import Panel, rect_vars
+from .panel import SWEEP_MS, Panel, rect_vars
 
 
 class ElasticPanel(Panel):
     kind = "conv"
     interval_ms = 40.0
+    sweep_ms = SWEEP_MS
 
     def __init__(self, vm: ConvElastic, start: int = 0) -> None:
         super().__init__(vm, start)
@@ -22,36 +23,51 @@ class ElasticPanel(Panel):
     def html(self) -> str:
         vm = self.vm
         n = vm.in_c
-        rows = []
         src = a(vm.input_layer)
+        # the drawing's own labels (as the reference's): column headings, then one row per
+        # input channel; the headings stay put while a long channel list scrolls
+        head = ('<div class="dv-el-head" aria-hidden="true"><span></span>'
+                f'<span>{src} {shape_text(vm.in_h, vm.in_w)[:-1]}, {n})</span>'
+                '<span>kernel</span><span></span>'
+                f'<span>intermediate {shape_text(vm.h, vm.w)}</span>'
+                '<span>partial sum</span></div>')
+        rows = []
         for ch in range(n):
             opens = ViewRef("formula", vm.layer, vm.out_channel, ch).to_hash()
+            label = a(vm.labels[ch])
             rows.append(
                 f'<div class="dv-el-row" style="--i:{ch}">'
+                f'<span class="dv-rowlab" aria-hidden="true">{label}</span>'
                 + map_html("input", vm.in_h, vm.in_w,
-                           f"{vm.input_layer} channel {ch + 1}", f"{src} {ch + 1}",
+                           f"{vm.input_layer} channel {vm.labels[ch]}", "",
                            channel=ch, extra="dv-col-in")
                 + '<div class="dv-col-k">'
                 + grid_html(vm.kernels[ch], "dv-grid dv-kernel",
-                            f"kernel for input channel {ch + 1}") + "</div>"
+                            f"kernel for input channel {vm.labels[ch]}") + "</div>"
                 + '<span class="dv-arrow" aria-hidden="true">\u2192</span>'
                 + map_html("inter", vm.h, vm.w,
-                           f"intermediate map {ch + 1}: open its convolution formula",
-                           f"intermediate {ch + 1}", channel=ch, covers=True, opens=opens,
+                           f"intermediate map {vm.labels[ch]}: open its convolution formula",
+                           a(vm.inter_ranges[ch]), channel=ch, covers=True, opens=opens,
                            extra="dv-col-mid")
                 + f'<span class="dv-partial" data-ch="{ch}">0</span></div>')
         notes = "".join(f"<li>{a(c)}</li>" for c in vm.captions)
         return (f'<div class="dv-elastic" style="--rows:{n};{vm.size_vars}">'
                 f'<ol class="dv-notes">{notes}</ol>'
-                f'<div class="dv-el-grid"><div class="dv-el-rows">{"".join(rows)}</div>'
+                f'<p class="dv-range-note">{a(vm.range_note)}</p>'
+                '<div class="dv-el-grid">'
+                f'<div class="dv-el-rows" role="group" aria-label="{src}: {n} input channels">'
+                f'{head}{"".join(rows)}</div>'
                 '<div class="dv-el-sum dv-col-sum">'
+                '<div class="dv-sumcol"><p class="dv-label" aria-hidden="true">\u2190 add up all '
+                'intermediate results, then add the bias</p>'
                 '<div class="dv-sumbox" aria-hidden="true">'
                 '<div>\u03a3 partial sums <b class="dv-total">0</b></div>'
                 f'<div>+ bias <b class="dv-bias">{a(vm.bias)}</b></div>'
-                '<div>= <b class="dv-result">0</b></div></div>'
+                '<div>= <b class="dv-result">0</b></div></div></div>'
                 '<span class="dv-arrow" aria-hidden="true">\u2192</span>'
                 + map_html("output", vm.h, vm.w, f"{vm.layer} neuron {vm.out_channel + 1}",
-                           f"{a(vm.layer)} {vm.out_channel + 1} {shape_text(vm.h, vm.w)}",
+                           f"{a(vm.layer)} {vm.out_channel + 1} {shape_text(vm.h, vm.w)} "
+                           f"{a(vm.output_range)}",
                            covers=True, extra="dv-col-out")
                 + "</div></div></div>")
 

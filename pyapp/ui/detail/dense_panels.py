@@ -31,13 +31,27 @@ class FlattenPanel(Panel):
                          f"{vm.flatten_layer}: the {vm.count} values in order, {vm.c} a row; "
                          "arrow keys move along it",
                          f"{a(vm.flatten_layer)} ({vm.count})")
-        ym = EDGE_H / 2
+        ym = vm.class_y(EDGE_H)
+        # the output column: every class, the chosen one where the edges end (the others
+        # open their own flatten view)
+        items = []
+        for k, (name, logit) in enumerate(vm.classes):
+            text = f'<span class="dv-cn">{a(name)}</span> <span class="dv-cl">{a(logit)}</span>'
+            if k == vm.unit:
+                items.append(f'<li class="is-cur" aria-current="true">{text}</li>')
+            else:
+                hash_ = ViewRef("logit", vm.layer, k).to_hash()
+                items.append(f'<li><button type="button" class="dv-cbtn" data-opens="{a(hash_)}"'
+                             f' aria-label="{a(name)} {a(logit)}: open its flatten view">{text}'
+                             '</button></li>')
+        classes = (f'<ol class="dv-fl-classes" style="--k:{vm.class_count}" '
+                   f'aria-label="{a(vm.layer)}: the classes">{"".join(items)}</ol>')
         # the edges: one bitmap drawn once (static), the current edge in a small SVG on top
         edges = (f'<canvas class="dv-edges" width="{EDGE_PX[0]}" height="{EDGE_PX[1]}">'
                  '</canvas>'
                  f'<svg class="dv-edges dv-edges-hl" viewBox="0 0 {EDGE_W:g} {EDGE_H:g}" '
                  'preserveAspectRatio="none" aria-hidden="true">'
-                 f'<line class="dv-edge-hl" x1="0" y1="0" x2="{EDGE_W:g}" y2="{ym:g}"/></svg>')
+                 f'<line class="dv-edge-hl" x1="0" y1="0" x2="{EDGE_W:g}" y2="{ym:.1f}"/></svg>')
         soft = ViewRef("softmax", vm.layer, vm.unit).to_hash()
         return (
             '<div class="dv-flatten"><p class="dv-notes1">'
@@ -48,6 +62,7 @@ class FlattenPanel(Panel):
             f'<div class="dv-fl-maps" aria-label="{src}" role="group">{maps}'
             f'<p class="dv-cap">{src}</p></div>'
             f'<div class="dv-fl-strip">{strip}</div><div class="dv-fl-edges">{edges}</div>'
+            f'{classes}'
             '<div class="dv-fl-sum">'
             '<p class="dv-eq" aria-hidden="true"><b class="dv-x dv-chip">0</b> \u00d7 '
             '<b class="dv-wt dv-chip">0</b> = <b class="dv-prod">0</b></p>'
@@ -112,6 +127,8 @@ class FlattenPanel(Panel):
 class SoftmaxPanel(Panel):
     kind = "softmax"
     interval_ms = 1500.0
+    autoplay = False  # it stays on the class the student chose
+    hover_seeks = False  # a click chooses another class; hovering does not wander
 
     def __init__(self, vm: SoftmaxView, start: int = 0) -> None:
         super().__init__(vm, start)
@@ -121,28 +138,33 @@ class SoftmaxPanel(Panel):
         vm = self.vm
         terms = []
         rows = []
+        tdiv = f" / {a(vm.t_text)}" if vm.t_text else ""
         for t in vm.terms:
             chip = f"background:{t.color};color:{t.fg}"
             terms.append(f'<span class="dv-sm-t" data-i="{t.index}" title="{a(t.name)}">'
-                         f'exp(<b style="{chip}">{a(t.logit)}</b>)</span>')
+                         f'exp(<b style="{chip}">{a(t.logit)}</b>{tdiv})</span>')
             rows.append(f'<tr data-i="{t.index}"><th scope="row">{a(t.name)}</th>'
                         f'<td><b class="dv-chip" style="{chip}">{a(t.logit)}</b></td>'
                         f"<td>{a(t.exp)}</td><td>{a(t.prob)}</td></tr>")
         shift = (f'<p class="dv-note">The logits are large, so every exponent is shifted by '
                  f'the largest logit ({a(vm.shift)}); the probabilities do not change.</p>'
                  if vm.shift else "")
+        temp = f'<p class="dv-note dv-temp">{a(vm.t_note)}</p>' if vm.t_text else ""
+        tsuf = tdiv  # "z / T" in the headings
         return (
             '<div class="dv-softmax">'
             '<div class="dv-sm-eq" aria-hidden="true">'
-            '<div class="dv-frac"><span class="dv-num">exp(z)</span>'
+            f'<div class="dv-frac"><span class="dv-num">exp(z{tsuf})</span>'
             '<span class="dv-den">' + " + ".join(terms) + "</span></div>"
             '<span class="dv-op">=</span><div class="dv-frac"><span class="dv-num2">0</span>'
             f'<span class="dv-den">{a(vm.total)}</span></div>'
             '<span class="dv-op">=</span><b class="dv-p dv-big">0</b>'
-            '<span class="dv-cls"></span></div>' + shift +
-            '<table class="dv-sm-table"><caption>Every class: logit z, exp(z), probability '
-            'exp(z) / sum</caption><thead><tr><th scope="col">class</th>'
-            '<th scope="col">logit z</th><th scope="col">exp(z)</th>'
+            '<span class="dv-cls"></span></div>'
+            f'<p class="dv-formula-line">{a(vm.formula)}</p>' + temp + shift +
+            '<table class="dv-sm-table"><caption>Every class: logit z, '
+            f'exp(z{tsuf}), probability exp(z{tsuf}) / sum (click a class to show it)</caption>'
+            '<thead><tr><th scope="col">class</th>'
+            f'<th scope="col">logit z</th><th scope="col">exp(z{tsuf})</th>'
             '<th scope="col">probability</th></tr></thead><tbody>'
             + "".join(rows) + f'</tbody><tfoot><tr><th scope="row">sum</th><td></td>'
             f'<td>{a(vm.total)}</td><td></td></tr></tfoot></table></div>')

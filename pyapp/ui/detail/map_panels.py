@@ -8,7 +8,7 @@ from typing import Any
 from pyapp.views.elementwise import ActivationView, PoolView
 
 from .markup import a, empty_grid_html, map_html, shape_text
-from .panel import Panel, rect_vars
+from .panel import SWEEP_MS, Panel, rect_vars
 
 _X = "\x00"  # where the input value goes in the formula
 
@@ -18,6 +18,7 @@ class ActivationPanel(Panel):
 
     kind = "activation"
     interval_ms = 90.0
+    sweep_ms = SWEEP_MS
 
     def __init__(self, vm: ActivationView, start: int = 0) -> None:
         super().__init__(vm, start)
@@ -91,6 +92,7 @@ ReluPanel = ActivationPanel
 class PoolPanel(Panel):
     kind = "pool"
     interval_ms = 90.0
+    sweep_ms = SWEEP_MS
 
     def __init__(self, vm: PoolView, start: int = 0) -> None:
         super().__init__(vm, start)

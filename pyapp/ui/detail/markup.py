@@ -27,7 +27,7 @@ def map_html(name: str, h: int, w: int, label: str, caption: str, *, channel: in
     return (f'<figure class="dv-fig {extra}"><div class="dv-map" data-map="{a(name)}"{ch} '
             f'tabindex="0" {role} aria-label="{a(label)}"{style}>'
             f'<canvas width="{w}" height="{h}"></canvas>{cov}{bx}</div>'
-            f'<figcaption>{caption}</figcaption></figure>')
+            + (f'<figcaption>{caption}</figcaption>' if caption else "") + '</figure>')
 
 
 def grid_html(cells: Sequence[Sequence[Cell]], cls: str = "dv-grid", label: str = "") -> str:
@@ -62,6 +62,7 @@ ICONS = {
     "play": _icon("M7 4v16l13-8z"),
     "pause": _icon("M6 4h4.5v16H6zM13.5 4H18v16h-4.5z"),
     "replay": _icon("M12 5V1.5L7 6l5 4.5V7a5 5 0 1 1-5 5H5a7 7 0 1 0 7-7z"),
+    "end": _icon("M4 5v14l8-7zM12 5v14l8-7zM20 5h2v14h-2z"),
 }
 
 
@@ -78,9 +79,13 @@ def controls_html() -> str:
             f'aria-label="Pause" title="Play / pause (Space)">{ICONS["pause"]}</button>'
             '<button type="button" class="dv-btn" data-act="fwd" '
             f'aria-label="Step forward" title="Step forward (right arrow)">{ICONS["fwd"]}</button>'
+            '<button type="button" class="dv-btn" data-act="end" '
+            'aria-label="Skip to the end: the whole map computed" '
+            f'title="Skip to the end (End)">{ICONS["end"]}</button>'
             '<button type="button" class="dv-btn" data-act="replay" '
             f'aria-label="Replay from the start" title="Replay">{ICONS["replay"]}</button>'
-            f'<label class="dv-speed">Speed <select data-act="speed">{opts}</select></label>'
+            f'<label class="dv-speed">Speed <select data-act="speed" '
+            f'aria-label="Animation speed">{opts}</select></label>'
             '<span class="dv-pos" aria-hidden="true"></span></div>')
 
 
@@ -92,7 +97,13 @@ def dialog_html() -> str:
             ' aria-label="Copy link to this view">Copy link</button>'
             '<button type="button" class="dv-close" aria-label="Close (Esc)" title="Close (Esc)">'
             '\u00d7</button></div>'
-            '<div class="dv-body" tabindex="0"></div>'  # scrolls on a phone: reachable by keys
+            # a tab list (one tab today): another view of the same layer adds its own tab
+            '<div class="dv-tabs" role="tablist" aria-label="Detail view">'
+            '<button type="button" role="tab" id="dv-tab-explain" class="dv-tab" '
+            'aria-selected="true" aria-controls="dv-body">Explanation</button></div>'
+            # scrolls on a phone: reachable by keys
+            '<div class="dv-body" id="dv-body" role="tabpanel" aria-labelledby="dv-tab-explain" '
+            'tabindex="0"></div>'
             '<p class="dv-caption"></p>'
             '<p class="dv-record" id="dv-record" aria-live="off" tabindex="0"></p>'
             + controls_html())

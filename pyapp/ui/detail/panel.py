@@ -13,6 +13,8 @@ import numpy as np
 
 from pyapp.views.geometry import Rect
 
+SWEEP_MS = 20_000.0  # a map view's whole sweep at the default speed (issue 15: at most 20 s)
+
 
 def paint(canvas: Any, rgba: np.ndarray) -> None:
     """Put an ``(H, W, 4)`` uint8 image into ``canvas`` in one ``ImageData``, then swap the
@@ -40,6 +42,9 @@ class Panel:
 
     interval_ms = 60.0
     kind = ""
+    autoplay = True  # starts playing when opened (unless reduced motion or a pinned link)
+    hover_seeks = True  # the pointer over a map or an item shows its position
+    sweep_ms: float | None = None  # a whole sweep at speed 1 takes at most this long
 
     def __init__(self, vm: Any, start: int = 0) -> None:
         self.vm = vm

@@ -1,0 +1,330 @@
+"""Issue 15's detail views in the page (Chromium): each view opens in place (beside its
+column, the network and its output column still on screen) from a click, a key and a link,
+and closes with Esc and Back, focus restored; skip to the end fills the map with the layer's
+activation; a click on a map moves the window there; no text under 12 px at 1440x900 and
+1024x768; every view fits a 390x844 phone; the softmax stays on its class, ``#softmax``
+opens the predicted one, and a tinkering temperature shows in it; flatten's indices agree."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import AppPage, new_app_page
+
+from pyapp.cnn.formats import load_native
+from pyapp.cnn.preprocess import preprocess
+
+pytestmark = pytest.mark.browser
+
+# kind -> (internal hash, the overview element that opens it)
+VIEWS = {
+    "conv": ("#conv_1_1/1", "#ov-n-conv_1_1-1"),
+    "activation": ("#relu_1_2/3", "#ov-n-relu_1_2-3"),
+    "pool": ("#max_pool_1/1", "#ov-n-max_pool_1-1"),
+    "logit": ("#output/3", "#ov-n-output-3"),
+    "softmax": ("#softmax/3", None),
+}
+EVERY = ["#conv_1_1/0", "#conv_1_2/4", "#conv_1_2/3/2", "#relu_1_1/5", "#max_pool_2/1",
+         "#output/2", "#softmax/0"]
+
+# The output column and the view's own column are on screen and not under the dialog; the
+# network is not hidden.  Returns what failed (empty: in place).
+IN_PLACE = """() => {
+  const d = document.getElementById('dv'), box = d.getBoundingClientRect();
+  const out = [];
+  const check = (el, what) => {
+    if (!el) { out.push(what + ': missing'); return; }
+    const r = el.getBoundingClientRect();
+    const x = r.left + r.width / 2, y = Math.min(r.top + r.height / 2, innerHeight - 20);
+    if (!el.checkVisibility({visibilityProperty: true})) out.push(what + ': hidden');
+    if (x < 0 || x > innerWidth || r.bottom < 0 || r.top > innerHeight)
+      out.push(what + ': off screen');
+    if (x >= box.left && x <= box.right && y >= box.top && y <= box.bottom)
+      out.push(what + ': under the dialog');
+    const hit = document.elementFromPoint(x, y);
+    if (hit && d.contains(hit) && hit !== d) out.push(what + ': dialog content on it');
+  };
+  check(document.querySelector('.ov-col.ov-k-output'), 'output column');
+  const a = document.querySelector('.ov-col.dv-anchor');
+  check(a, 'explained column');
+  return out;
+}"""
+
+SMALL_TEXT = """() => {
+  const d = document.getElementById('dv'), out = new Set();
+  const tw = document.createTreeWalker(d, NodeFilter.SHOW_TEXT);
+  while (tw.nextNode()) {
+    const n = tw.currentNode;
+    if (!n.textContent.trim()) continue;
+    const el = n.parentElement;
+    if (!el.checkVisibility({visibilityProperty: true})) continue;
+    const r = el.getBoundingClientRect();
+    if (!r.width || !r.height) continue;
+    const fs = parseFloat(getComputedStyle(el).fontSize);
+    const name = el.className.baseVal ?? el.className;
+    if (fs < 12) out.add(`${name} ${fs}px "${n.textContent.trim().slice(0, 20)}"`);
+  }
+  return [...out];
+}"""
+
+FITS = """() => {
+  const d = document.getElementById('dv'), r = d.getBoundingClientRect(), out = [];
+  if (r.left < -1 || r.top < -1 || r.right > innerWidth + 1 || r.bottom > innerHeight + 1)
+    out.push(`dialog ${r.left},${r.top},${r.right},${r.bottom}`);
+  for (const el of [d, ...d.querySelectorAll('.dv-body, .dv-controls, .dv-head')])
+    if (el.scrollWidth > el.clientWidth + 1) out.push(`${el.className} scrolls sideways`);
+  if (document.documentElement.scrollWidth > innerWidth + 1) out.push('page scrolls sideways');
+  return out;
+}"""
+
+# The pixels of a painted map (its <img>), read back through a canvas.
+PIXELS = """(sel) => {
+  const img = document.querySelector(sel);
+  const c = document.createElement('canvas');
+  c.width = img.naturalWidth; c.height = img.naturalHeight;
+  const g = c.getContext('2d'); g.drawImage(img, 0, 0);
+  return [c.width, c.height, Array.from(g.getImageData(0, 0, c.width, c.height).data)];
+}"""
+
+COVERED = """() => [...document.querySelectorAll('#dv .dv-map[data-map="output"] .dv-cover')]
+  .map((c) => { const m = c.parentElement.getBoundingClientRect(),
+                r = c.getBoundingClientRect();
+    const w = Math.min(r.right, m.right) - Math.max(r.left, m.left);
+    const h = Math.min(r.bottom, m.bottom) - Math.max(r.top, m.top);
+    return w > 0.5 && h > 0.5 ? w * h : 0; })"""
+
+
+@pytest.fixture(scope="module")
+def core(site_server: Any) -> tuple[Any, dict[str, np.ndarray], np.ndarray]:
+    root = Path(site_server.root)
+    model = load_native(root / "weights" / "tinyvgg-cifar10.npz")
+    first = json.loads((root / "gallery" / "gallery.json").read_text())[0]["file"]
+    image = preprocess((root / "gallery" / first).read_bytes(), model.input_shape,
+                       model.preprocessing)
+    return model, model.forward(image), image
+
+
+@pytest.fixture(scope="module")
+def app(browser: Any, site_server: Any) -> Any:
+    p = new_app_page(browser, site_server.url, viewport={"width": 1440, "height": 900})
+    p.open()
+    yield p
+    p.close()
+    assert [e for e in p.console_errors if e.startswith("pageerror")] == []
+
+
+@pytest.fixture()
+def fresh(app: AppPage) -> AppPage:
+    app.close_all()
+    app.page.set_viewport_size({"width": 1440, "height": 900})
+    return app
+
+
+def show(app: AppPage, hash_: str) -> None:
+    app.page.evaluate(f"location.hash = '{hash_}'")
+    app.wait_open(hash_)
+    if app.dv("playing") == "true":
+        app.pause()
+    app.settle("#dv")
+
+
+def opener_of(app: AppPage, kind: str) -> str:
+    return VIEWS[kind][1] or ".dv-softmax-btn"
+
+
+def wait_opened(app: AppPage, kind: str) -> None:
+    """The view the opener opens (the softmax button: the predicted class's)."""
+    if kind == "softmax":
+        app.page.wait_for_function("(() => { const d = document.getElementById('dv');"
+                                   " return d.open && d.dataset.kind === 'softmax'; })()")
+    else:
+        app.wait_open(VIEWS[kind][0])
+
+
+# --- in place, from a click, a key and a link; closed by Esc and Back ----------------------------
+@pytest.mark.parametrize("kind", sorted(VIEWS))
+def test_click_opens_in_place_and_esc_restores_focus(fresh: AppPage, kind: str) -> None:
+    opener = opener_of(fresh, kind)
+    fresh.page.click(opener)
+    wait_opened(fresh, kind)
+    fresh.settle("#dv")
+    assert fresh.page.evaluate(IN_PLACE) == []
+    fresh.page.keyboard.press("Escape")
+    fresh.wait_closed()
+    assert fresh.page.evaluate(f"document.activeElement === document.querySelector('{opener}')")
+    assert fresh.page.evaluate("document.querySelectorAll('.ov-col.dv-anchor').length") == 0
+
+
+@pytest.mark.parametrize("kind", sorted(VIEWS))
+def test_key_opens_in_place_and_back_restores_focus(fresh: AppPage, kind: str) -> None:
+    opener = opener_of(fresh, kind)
+    fresh.page.focus(opener)
+    fresh.page.keyboard.press("Enter")
+    wait_opened(fresh, kind)
+    fresh.settle("#dv")
+    assert fresh.page.evaluate(IN_PLACE) == []
+    fresh.page.go_back()
+    fresh.wait_closed()
+    assert fresh.page.evaluate(f"document.activeElement === document.querySelector('{opener}')")
+
+
+@pytest.mark.parametrize("kind", sorted(VIEWS))
+def test_link_opens_in_place(fresh: AppPage, kind: str) -> None:
+    hash_, _ = VIEWS[kind]
+    show(fresh, hash_)
+    assert fresh.page.evaluate(IN_PLACE) == []
+    fresh.page.mouse.click(4, 600)  # the dimmed page: closes the view, as Esc does
+    fresh.wait_closed()
+
+
+# --- the sweep ---------------------------------------------------------------------------------
+def test_skip_to_the_end_fills_the_map_with_the_layers_activation(fresh: AppPage,
+                                                                   core: Any) -> None:
+    from pyapp.views.conv import ConvElastic
+
+    model, acts, _ = core
+    show(fresh, "#conv_1_1/2")
+    fresh.page.get_by_role("button", name="Skip to the end: the whole map computed").click()
+    h, w = model.shapes["conv_1_1"][:2]
+    assert fresh.position() == h * w - 1 and fresh.dv("playing") == "false"
+    assert fresh.dv("position") == f"{h},{w}"
+    fresh.frames(2)
+    assert fresh.page.evaluate(COVERED) == [0, 0]  # nothing of the map is hidden any more
+    width, height, data = fresh.page.evaluate(PIXELS, '#dv .dv-map[data-map="output"] img')
+    shown = np.asarray(data, dtype=np.uint8).reshape(height, width, 4)
+    want = ConvElastic(model, acts, "conv_1_1", 2).output_rgba  # the activation's colours
+    assert (width, height) == (w, h)
+    assert np.abs(shown.astype(int) - want.astype(int)).max() <= 1
+    # ... and those colours are the layer's activation itself (per-map range)
+    from pyapp.render.colormaps import SIGNED
+    a = acts["conv_1_1"][:, :, 2]
+    assert (want == SIGNED.rgba_symmetric(a, float(np.abs(a).max()))).all()
+
+
+@pytest.mark.parametrize("hash_,map_", [("#conv_1_1/0", "output"), ("#relu_1_1/2", "output"),
+                                        ("#max_pool_1/0", "output")])
+def test_a_click_on_a_map_moves_the_window_there(fresh: AppPage, hash_: str, map_: str) -> None:
+    page = fresh.page
+    show(fresh, hash_)  # settled: the maps have slid into place
+    sel = f'#dv .dv-map[data-map="{map_}"]'
+    box = page.locator(sel).bounding_box()
+    h, w = (int(v) for v in page.evaluate(
+        f"[document.querySelector('{sel} img').naturalHeight,"
+        f" document.querySelector('{sel} img').naturalWidth]"))
+    for r, c in [(h // 3, w // 2), (h - 1, 0), (2, w - 3)]:
+        x = box["x"] + (c + 0.5) * box["width"] / w
+        y = box["y"] + (r + 0.5) * box["height"] / h
+        page.mouse.click(x, y)
+        assert fresh.dv("position") == f"{r + 1},{c + 1}"
+        assert fresh.dv("playing") == "false"
+    page.mouse.move(5, 5)  # leaving the map after a click does not resume the sweep
+    fresh.frames(30)
+    assert fresh.dv("position") == f"3,{w - 2}"
+
+
+def test_speeds_reach_16x(fresh: AppPage) -> None:
+    show(fresh, "#relu_1_1/0")
+    speed = fresh.page.get_by_role("combobox", name="Animation speed")
+    speed.select_option("16.0")
+    fresh.page.click("#dv .dv-play")
+    before = fresh.position()
+    fresh.wait_position_change(before)
+    assert fresh.dv("playing") == "true"
+
+
+# --- readable; fits the phone --------------------------------------------------------------------
+@pytest.mark.parametrize("size", [(1440, 900), (1024, 768)], ids=["1440x900", "1024x768"])
+def test_no_text_under_12px(fresh: AppPage, size: tuple[int, int]) -> None:
+    fresh.page.set_viewport_size({"width": size[0], "height": size[1]})
+    for h in EVERY:
+        show(fresh, h)
+        assert fresh.page.evaluate(SMALL_TEXT) == [], h
+        fresh.close_all()
+
+
+def test_every_view_fits_a_phone(browser: Any, site_server: Any) -> None:
+    p = new_app_page(browser, site_server.url, viewport={"width": 390, "height": 844},
+                     has_touch=True, is_mobile=True)
+    try:
+        p.open()
+        for h in EVERY:
+            show(p, h)
+            assert p.page.evaluate(FITS) == [], h
+            p.close_all()
+        show(p, "#conv_1_1/0")  # a tap on a map moves the window
+        before = p.dv("position")
+        target = p.page.locator('#dv .dv-map[data-map="output"]')
+        target.scroll_into_view_if_needed()
+        box = target.bounding_box()
+        p.page.touchscreen.tap(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.1)
+        p.page.wait_for_function("(b) => document.getElementById('dv').dataset.position !== b",
+                                 arg=before)
+        r, c = (int(v) for v in p.dv("position").split(","))
+        assert r <= 62 * 0.2 and c >= 62 * 0.8
+    finally:
+        p.close()
+
+
+# --- flatten and softmax -------------------------------------------------------------------------
+def test_flatten_indices_agree_everywhere(fresh: AppPage) -> None:
+    show(fresh, "#output/3")
+    for _ in range(3):
+        fresh.page.click('#dv button[data-act="fwd"]')
+        k = int(fresh.dv("position"))
+        frm = fresh.page.inner_text("#dv .dv-from")
+        m = re.search(r"element (\d+) = max_pool_2\[row (\d+), column (\d+), channel (\d+)\]",
+                      frm)
+        assert m, frm
+        e, r, c, ch = (int(g) for g in m.groups())
+        assert e == k == fresh.position() + 1
+        assert (r - 1) * 13 * 10 + (c - 1) * 10 + (ch - 1) == k - 1
+        assert fresh.page.inner_text("#dv .dv-pos") == f"element {k} / 1690"
+        assert f"Element {k} of 1690 came from row {r}, column {c}, channel {ch}" in (
+            fresh.page.inner_text("#dv .dv-caption"))
+    # every class is in the view's output column, the chosen one marked; another opens its own
+    items = fresh.page.locator("#dv .dv-fl-classes li")
+    assert items.count() == 10
+    assert fresh.page.inner_text("#dv .dv-fl-classes li.is-cur").startswith(
+        fresh.page.evaluate("document.querySelectorAll('#dv .dv-fl-classes li')[3]"
+                            ".textContent.split(' ')[0]"))
+    fresh.page.click("#dv .dv-fl-classes li:nth-child(6) button")
+    fresh.wait_open("#output/5")
+
+
+def test_softmax_stays_on_the_chosen_class(fresh: AppPage) -> None:
+    show(fresh, "#softmax/4")
+    assert fresh.dv("playing") == "false" and fresh.position() == 4
+    fresh.page.hover("#dv .dv-sm-table tbody tr:nth-child(8)")
+    fresh.frames(60)
+    assert fresh.position() == 4  # neither the clock nor the pointer wander off
+    fresh.page.click("#dv .dv-sm-table tbody tr:nth-child(8)")
+    assert fresh.position() == 7
+
+
+def test_bare_softmax_opens_the_predicted_class(app: AppPage, core: Any) -> None:
+    _, acts, _ = core
+    predicted = int(np.argmax(acts["probabilities"]))
+    app.open("#softmax")
+    app.wait_open(f"#softmax/{predicted}")
+    assert app.position() == predicted
+    app.close_all()
+
+
+def test_softmax_shows_the_tinkering_temperature(app: AppPage, core: Any) -> None:
+    model, _, image = core
+    from pyapp.edits import Temperature, apply
+
+    acts = apply(model, [Temperature(2.0)]).forward(image)
+    app.open("?edit=t:2#/softmax/2")  # 1-based in the address: class 2
+    app.wait_open("#softmax/1")
+    assert "T = 2.00" in app.page.inner_text("#dv .dv-temp")
+    assert app.page.inner_text("#dv .dv-num").endswith("/ 2.00)")
+    p = float(app.page.inner_text("#dv .dv-p"))
+    assert p == pytest.approx(float(acts["probabilities"][1]), abs=5e-5)
+    app.page.evaluate("history.replaceState(null, '', location.pathname)")
+    app.open()

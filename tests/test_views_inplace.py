@@ -1,0 +1,143 @@
+"""Issue 15's detail-view models: where a view opens (beside its column), the sweep clock
+(skip to the end, 16x, a whole conv_1_1 sweep within 20 s), each map on its own colour
+range, and the softmax with the tinkering temperature."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pyapp.cnn import explain as ex
+from pyapp.cnn.model import tinyvgg
+from pyapp.edits import Temperature, apply
+from pyapp.numbers import parse
+from pyapp.render.colormaps import SIGNED
+from pyapp.views.conv import ConvElastic, ConvFormula, channel_label
+from pyapp.views.dense import SoftmaxView
+from pyapp.views.placement import FLOOR_WIDTH, GAP, MARGIN, MIN_WIDTH, SHEET_BELOW, place
+from pyapp.views.stepper import SPEEDS, Stepper
+
+SWEEP_MS = 20_000.0  # the panels' budget (pyapp.ui.detail.panel.SWEEP_MS; js-free copy)
+
+
+@pytest.fixture(scope="module")
+def net():
+    model = tinyvgg(rng=5)
+    acts = model.forward(np.random.default_rng(6).random(model.input_shape, dtype=np.float32))
+    return model, acts
+
+
+# --- placement ------------------------------------------------------------------------------
+def covers(p, box) -> bool:
+    """Does placement ``p`` overlap the horizontal extent of ``box``?"""
+    return p.left < box[2] and box[0] < p.left + p.width
+
+
+@pytest.mark.parametrize("left", [40.0, 250.0, 480.0, 700.0])
+def test_beside_the_column_leaving_it_and_the_output_visible(left: float) -> None:
+    anchor, output = (left, 200.0, left + 60.0, 800.0), (1300.0, 200.0, 1400.0, 800.0)
+    p = place((1440, 900), anchor, output)
+    assert not covers(p, anchor) and not covers(p, output)
+    assert p.width >= MIN_WIDTH and p.left >= MARGIN and p.left + p.width <= 1440 - MARGIN
+    assert p.top == MARGIN and p.height == 900 - 2 * MARGIN
+    # it hugs the column on the side it took
+    if p.side == "right":
+        assert p.left == round(anchor[2] + GAP)
+    else:
+        assert p.left + p.width == pytest.approx(anchor[0] - GAP, abs=1)
+
+
+def test_the_output_column_itself_opens_to_its_left() -> None:
+    p = place((1440, 900), (1300.0, 200.0, 1400.0, 800.0), None)
+    assert p.side == "left" and p.left + p.width <= 1300 - GAP + 1
+
+
+def test_no_room_for_both_keeps_the_column_then_a_minimum() -> None:
+    anchor, output = (450.0, 0.0, 520.0, 700.0), (900.0, 0.0, 1000.0, 700.0)
+    p = place((1024, 768), anchor, output)
+    assert not covers(p, anchor)  # the output is covered: there is no room for both
+    assert p.width >= FLOOR_WIDTH and p.side == "right"
+    tight = place((800, 600), (300.0, 0.0, 360.0, 500.0), None)
+    assert tight.width == 420 and not covers(tight, (300.0, 0.0, 360.0, 500.0))
+    cramped = place((760, 600), (330.0, 0.0, 400.0, 500.0), None)  # 318 px each side
+    assert cramped.width == MIN_WIDTH and cramped.left + cramped.width == 760 - MARGIN
+
+
+def test_a_phone_gets_a_bottom_sheet() -> None:
+    p = place((390, 844), (10.0, 100.0, 50.0, 300.0), None)
+    assert p.side == "sheet" and p.width == 390 and p.top + p.height == 844 and p.top > 0
+    assert place((SHEET_BELOW, 800), None).side != "sheet"
+
+
+# --- the sweep clock ------------------------------------------------------------------------
+def test_a_whole_conv_1_1_sweep_takes_at_most_20_s_and_a_step_moves_one(net) -> None:
+    model, _ = net
+    h, w = model.shapes["conv_1_1"][:2]
+    s = Stepper(h * w, interval_ms=40.0, sweep_ms=SWEEP_MS)
+    elapsed, frames = 0.0, 0
+    while True:  # 60 Hz frames until it wraps back to the start
+        before = s.position
+        s.tick(1000 / 60)
+        elapsed += 1000 / 60
+        frames += 1
+        if s.position < before:
+            break
+    assert elapsed <= SWEEP_MS + 1000 / 60
+    s.pause()
+    p = s.position
+    assert s.step(1) == p + 1 and s.step(-1) == p
+    slow = Stepper(10, interval_ms=40.0, sweep_ms=SWEEP_MS)  # a short map keeps its pace
+    assert slow.step_ms == 40.0
+
+
+def test_skip_to_the_end_and_16x() -> None:
+    s = Stepper(3844, interval_ms=40.0)
+    assert s.end() == 3843 and not s.playing
+    assert 16.0 in SPEEDS and 8.0 in SPEEDS
+    s.set_speed(16.0)
+    assert s.step_ms == 40.0 / 16
+
+
+# --- readable maps --------------------------------------------------------------------------
+def test_each_intermediate_and_output_map_on_its_own_range(net) -> None:
+    model, acts = net
+    vm = ConvElastic(model, acts, "conv_1_2", 3)
+    inter = ex.intermediate_maps(model, acts, "conv_1_2", 3).maps
+    for ch in range(vm.in_c):
+        lim = float(np.abs(inter[ch]).max())
+        assert vm.inter_limits[ch] == pytest.approx(lim)
+        want = SIGNED.rgba_symmetric(inter[ch].astype(np.float32), lim)
+        assert (vm.inter_rgba[ch] == want).all()
+        assert parse(vm.inter_ranges[ch].lstrip("\u00b1")) == pytest.approx(lim, abs=5e-3)
+        # the strongest value of each map is drawn at full strength: its structure shows
+        r, c = np.unravel_index(np.abs(inter[ch]).argmax(), inter[ch].shape)
+        assert vm.inter_rgba[ch][r, c, :3].min() < 200
+    out = acts["conv_1_2"][:, :, 3]
+    assert (vm.output_rgba == SIGNED.rgba_symmetric(out, float(np.abs(out).max()))).all()
+    assert "own range" in vm.range_note
+    f = ConvFormula(model, acts, "conv_1_2", 3, 2)
+    assert (f.inter_rgba == vm.inter_rgba[2]).all()
+
+
+def test_rows_are_r_g_b_for_the_image_and_numbered_after() -> None:
+    assert [channel_label("input", 3, c) for c in range(3)] == ["R", "G", "B"]
+    assert channel_label("relu_1_1", 10, 9) == "10"
+
+
+# --- softmax with the temperature -----------------------------------------------------------
+def test_softmax_shows_and_uses_the_temperature(net) -> None:
+    model, _ = net
+    image = np.random.default_rng(6).random(model.input_shape, dtype=np.float32)
+    hot = apply(model, [Temperature(2.0)])
+    acts = hot.forward(image)
+    vm = SoftmaxView(hot, acts, "output", 4)
+    assert vm.t_text == "2.00" and "T = 2.00" in vm.t_note and "/ T" in vm.formula
+    z = acts["output"].astype(np.float64)
+    p = np.exp(z / 2) / np.exp(z / 2).sum()
+    for t in vm.terms:
+        assert parse(t.prob) == pytest.approx(p[t.index], abs=5e-5)
+        assert parse(t.prob) == pytest.approx(float(acts["probabilities"][t.index]), abs=5e-5)
+    f = vm.frame(4)
+    assert f.numerator == f"exp({vm.terms[4].logit} / 2.00)"
+    plain = SoftmaxView(model, model.forward(image), "output", 4)
+    assert plain.t_text == "" and plain.frame(4).numerator == f"exp({plain.terms[4].logit})"
