@@ -77,6 +77,9 @@ class CodeTab:
         doc = js.document
         d = self.dialog
         body = d.querySelector(".dv-body")
+        single = d.querySelector(".dv-tabs")  # its one-tab strip: "View" / "Code" replace it
+        if single is not None:
+            single.remove()
         body.id = body.id or "dv-body"
         body.setAttribute("role", "tabpanel")  # the "View" tab's panel
         body.setAttribute("aria-labelledby", "cl-tab-view")
