@@ -75,3 +75,24 @@ def test_mistakes_are_flagged_and_real():
                            model.preprocessing)
         pred = model.class_names[int(model.forward(image)["probabilities"].argmax())]
         assert (pred != e["label"]) == bool(e.get("mistake")), (e["file"], pred)
+
+
+def test_the_model_card_lists_every_example_as_the_model_classifies_it():
+    """The card's gallery table says, for every example, what the shipped model predicts and
+    whether it is a marked mistake; both agree with the model and with ``gallery.json``."""
+    import re
+
+    from pyapp.cnn.formats import load_native
+    from pyapp.train.card import gallery_rows
+
+    root = GALLERY.parent.parent
+    card = (root / "weights" / "MODEL_CARD.md").read_text(encoding="utf-8")
+    model = load_native(root / "weights" / "tinyvgg-cifar10.npz")
+    rows = gallery_rows(model)
+    assert len(rows) == len(entries())
+    for file, label, pred, prob, wrong in rows:
+        line = re.search(rf"^\| {re.escape(file)} \| {label} \| (\w+) \((\d\.\d\d)\) \| (.+) \|$",
+                         card, re.M)
+        assert line, f"{file} is not in the model card's gallery table"
+        assert line.group(1) == pred and abs(float(line.group(2)) - prob) < 0.006
+        assert (line.group(3) != "right") == wrong == (pred != label)

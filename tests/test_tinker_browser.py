@@ -212,7 +212,9 @@ def test_drag_a_weight(app_page: Any, model: Any) -> None:
     page.wait_for_selector("#dv[open] .tk-kernel")
     page.get_by_label("conv_1_1 neuron 1: input channel to edit").select_option("1")
     name = "conv_1_1 neuron 1, channel 2, weight row 3 column 3"
-    box = page.get_by_role("spinbutton", name=name).bounding_box()
+    weight = page.get_by_role("spinbutton", name=name)
+    weight.scroll_into_view_if_needed()  # the editor scrolls inside the dialog
+    box = weight.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     start = float(model.layer("conv_1_1").weights["kernel"][2, 2, 1, 0])
     page.mouse.move(x, y)

@@ -52,9 +52,15 @@ def test_the_output_column_itself_opens_to_its_left() -> None:
     assert p.side == "left" and p.left + p.width <= 1300 - GAP + 1
 
 
-def test_no_room_for_both_keeps_the_column_then_a_minimum() -> None:
+def test_a_narrower_view_that_leaves_the_answer_beats_a_wide_one_over_it() -> None:
     anchor, output = (450.0, 0.0, 520.0, 700.0), (900.0, 0.0, 1000.0, 700.0)
-    p = place((1024, 768), anchor, output)
+    p = place((1024, 768), anchor, output)  # 430 px on the left: both stay in view
+    assert not covers(p, anchor) and not covers(p, output) and p.width >= FLOOR_WIDTH
+
+
+def test_no_room_for_both_keeps_the_column_then_a_minimum() -> None:
+    anchor, output = (300.0, 0.0, 370.0, 700.0), (700.0, 0.0, 800.0, 700.0)
+    p = place((1024, 768), anchor, output)  # 280 px left, 306 px before the output
     assert not covers(p, anchor)  # the output is covered: there is no room for both
     assert p.width >= FLOOR_WIDTH and p.side == "right"
     tight = place((800, 600), (300.0, 0.0, 360.0, 500.0), None)

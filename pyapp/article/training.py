@@ -97,6 +97,12 @@ def gallery_run(model: Any, gallery_dir: Path = GALLERY) -> Trainer | None:
     return Trainer(model, np.stack(images), np.array(labels), model.class_names, RUN).run()
 
 
+def _block(math_html: str) -> str:
+    """A display formula in the article's formula box: it scrolls on a narrow screen, by keys
+    too (``tabindex``), instead of widening the page."""
+    return f'<div class="article-formula" tabindex="0">{math_html}</div>'
+
+
 def section_html(model: Any, gallery_dir: Path = GALLERY) -> str:
     """The section's body (the caller wraps it in the article's section frame)."""
     run = gallery_run(model, gallery_dir)
@@ -116,7 +122,7 @@ def section_html(model: Any, gallery_dir: Path = GALLERY) -> str:
             numbers_html += (
                 f"<p>The last update of one weight, the one joining feature {u.feature + 1} "
                 f"of the flattened maps to the class "
-                f"\u201c{escape(model.class_names[u.cls])}\u201d:</p>{update_math(u)}")
+                f"\u201c{escape(model.class_names[u.cls])}\u201d:</p>{_block(update_math(u))}")
         numbers_html += (
             "<p>Getting the gallery right after training proves little: the network has "
             "seen exactly these photos. A fair test uses photos it never trained on.</p>")
@@ -125,18 +131,18 @@ def section_html(model: Any, gallery_dir: Path = GALLERY) -> str:
 photos. Learning needs a number that says how wrong the network is: the
 <strong>loss</strong>. For photos <em>n</em> = 1 \u2026 <em>N</em> with true classes
 <em>y<sub>n</sub></em>, the cross-entropy loss is</p>
-{loss_formula()}
+{_block(loss_formula())}
 <p>It is zero only when the network gives every photo's true class a probability of 1, and it
 grows quickly as that probability falls. <strong>Gradient descent</strong> lowers it a little
 at a time: the <em>gradient</em> \u2202L/\u2202w says how the loss changes when a weight
 changes, and every weight takes a small step against it, scaled by the <em>learning rate</em>
 \u03b7:</p>
-{step_formula()}
+{_block(step_formula())}
 <p>For a weight of the last (dense) layer, which joins feature <em>j</em> of the flattened maps
 to class <em>c</em>, the gradient is short: the feature <em>f<sub>n,j</sub></em> times how far
 the class's probability is from the target <em>t<sub>n,c</sub></em> (1 for the photo's class,
 0 for the others):</p>
-{grad_formula()}
+{_block(grad_formula())}
 <p><strong>Fine-tuning the last layer</strong> keeps every convolution as it is (what the
 network has learned to see) and only relearns how those features vote for the classes. It
 needs few photos and takes seconds, which is why the training panel above can do it in this

@@ -231,8 +231,16 @@ def credits_html(entries: Sequence[Mapping[str, str]], base: str = "gallery/") -
         f'{_a(e.get("credit", ""))}. Licence: {_a(e.get("licence", ""))}.</li>'
         for e in entries)
     return ('<details class="ov-credits"><summary>Example photo credits</summary>'
-            f'<ul>{items}</ul><p>Cropped and resized for this site; details in '
-            f'<a href="{_a(base)}CREDITS.md">CREDITS.md</a>.</p></details>')
+            f'<ul>{items}</ul><p>{GALLERY_CHOICE} Cropped and resized for this site; details '
+            f'in <a href="{_a(base)}CREDITS.md">CREDITS.md</a>.</p></details>')
+
+
+#: How the examples were chosen: a reader must be told that the choice was made.
+GALLERY_CHOICE = ("These examples were chosen: one photo per class that the network gets "
+                  "right, and a few it gets wrong on purpose (marked with a dashed frame; "
+                  "\u201cWhy?\u201d shows what it looked at). On photos in general it is "
+                  "right far less often; the model card gives its results on all 29 demo "
+                  "photos.")
 
 
 def tool_html(

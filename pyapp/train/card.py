@@ -92,6 +92,37 @@ def _augmentation(recipe: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+GALLERY = Path(__file__).resolve().parents[2] / "www" / "gallery"
+
+#: How the examples were chosen (said in the card and, shorter, in the gallery's credits).
+GALLERY_CHOICE = (
+    "The examples are a choice, not a sample. They were chosen from the 29 demo photos by"
+    " running this model on each (as the page prepares it: `tools/make_gallery.py` prints the"
+    " table): one photo the model gets right for each class, the clearest where there were"
+    " several, plus a few photos it gets wrong, kept on purpose and marked `\"mistake\": true`"
+    " in `www/gallery/gallery.json` (the page flags them and offers the Why? view). A page"
+    " that showed only successes would hide how often a 19,920-parameter network is wrong on"
+    " real photos: see the table above for all 29.")
+
+
+def gallery_rows(model: Model, gallery: Path = GALLERY) -> list[tuple[str, str, str, float, bool]]:
+    """``(file, label, predicted, probability, marked a mistake)`` for each gallery example,
+    classified from the committed PNG exactly as the page does."""
+    import json
+
+    from pyapp.cnn.preprocess import preprocess
+
+    out = []
+    for e in json.loads((gallery / "gallery.json").read_text(encoding="utf-8")):
+        image = preprocess((gallery / e["file"]).read_bytes(), model.input_shape,
+                           model.preprocessing)
+        probs = model.forward(image)["probabilities"]
+        k = int(probs.argmax())
+        out.append((e["file"], e["label"], model.class_names[k], float(probs[k]),
+                    bool(e.get("mistake"))))
+    return out
+
+
 def render(model: Model, photos: Path | None) -> str:
     """The card's Markdown."""
     spec = model.spec()
@@ -110,6 +141,12 @@ def render(model: Model, photos: Path | None) -> str:
         f"| {f} | {t} | {p} ({pr:.2f}) | {'yes' if t == p else 'no'} |"
         for f, t, p, pr in rows)
     confusions = "\n".join(f"- {c}" for c in _top_confusions(names, conf))
+    shown = gallery_rows(model)
+    gallery_table = "\n".join(
+        f"| {f} | {t} | {p} ({pr:.2f}) | "
+        f"{'wrong, marked as a mistake' if wrong else 'right'} |"
+        for f, t, p, pr, wrong in shown)
+    right = sum(not w for *_, w in shown)
     weak = sorted(prov["test_per_class"].items(), key=lambda kv: kv[1])[:3]
     return f"""# Model card: TinyVGG (CIFAR-10), `weights/tinyvgg-cifar10.npz`
 
@@ -189,6 +226,16 @@ Confusion matrix (rows: true class, columns: predicted):
 | photo | true | predicted (probability) | correct |
 | --- | --- | --- | --- |
 {photo_table}
+
+## The example gallery (`www/gallery/`)
+{right} of the {len(shown)} examples the page offers are classified correctly by this model;
+the other {len(shown) - right} are marked as mistakes on purpose.
+
+| example | true | predicted (probability) | in the page |
+| --- | --- | --- | --- |
+{gallery_table}
+
+{GALLERY_CHOICE}
 
 ## Known failure modes
 - Most frequent confusions on the test set:

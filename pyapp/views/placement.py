@@ -3,7 +3,7 @@ on screen (pure geometry, CPython-testable; the page passes the rectangles it me
 
 Rectangles are ``(left, top, right, bottom)`` in CSS px of the viewport.  On a wide screen
 the view takes the widest free band beside the chosen column that leaves both that column
-and the output column (the answer) uncovered; when no such band is at least ``min_width``
+and the output column (the answer) uncovered; when no such band is at least ``FLOOR_WIDTH``
 wide, the widest band that keeps the chosen column in view (if at least ``FLOOR_WIDTH``:
 the views reflow to narrow boxes); failing that, ``min_width`` on the far side.  On a narrow
 screen (under ``SHEET_BELOW`` px) it is a sheet over the lower part of the screen, the top of
@@ -74,7 +74,9 @@ def place(viewport: tuple[float, float], anchor: Box | None, output: Box | None 
         return c[2] - c[1]
 
     best = max(keep_output, key=width_of)
-    if width_of(best) < min_width:
+    # a narrower view that leaves the answer in sight beats a wide one over it: the views
+    # reflow down to FLOOR_WIDTH
+    if width_of(best) < min(min_width, FLOOR_WIDTH):
         best = max(candidates, key=width_of)
     side, lo, hi = best
     width = min(max(hi - lo, 0.0), max_width)

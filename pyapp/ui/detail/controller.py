@@ -232,7 +232,10 @@ class DetailController:
             if float(box.top) < 0 or float(box.top) > vh / 2:  # bring the network into view
                 js.window.scrollBy(0, float(box.top) - 8)
                 box = cols[0].getBoundingClientRect()
-            anchor = (float(box.left), float(box.top), float(box.right), float(box.bottom))
+            # the layer and its input: the view stands beside both
+            boxes = [c.getBoundingClientRect() for c in cols]
+            anchor = (min(float(b.left) for b in boxes), float(box.top),
+                      max(float(b.right) for b in boxes), float(box.bottom))
         out = js.document.querySelector(".ov-col.ov-k-output")
         output = None
         if out is not None and self.ref.kind != "softmax" and self.ref.kind != "logit":
