@@ -42,7 +42,7 @@ def test_output_layer_learns_two_new_classes_to_100_percent(model) -> None:
     images, labels = photos()
     names = [*model.class_names, "red thing", "striped"]
     t = Trainer(model, images, labels + 10, names,
-                TrainConfig("output", "sgd", 0.01, 20), watch=(10, 0))
+                TrainConfig("output", "sgd", 0.05, 20), watch=(10, 0))
     t.run()
     assert t.done and t.epoch == 20 and len(t.history) == 21
     assert t.history[-1].loss < t.history[0].loss

@@ -227,6 +227,11 @@ def explain_flatten(args: list[Any], kwargs: dict[str, Any], pos: tuple[int, ...
     r, q, c = ops.unflat_index(pos[0], x.shape)
     lines = [f"Element {pos[0] + 1} should be x[{r}, {q}, {c}] (row {r + 1}, column {q + 1}, "
              f"channel {c + 1}): flatten reads rows, then columns, then channels."]
+    chw = x.transpose(2, 0, 1).reshape(-1)  # the usual mistake: PyTorch's channels-first order
+    if pos[0] < chw.size and chw[pos[0]] == np.float32(got):
+        lines.append("Yours is what reading channels first gives here (x[c, row, column], as "
+                     "PyTorch stores maps): this page keeps channels last.")
+        return lines
     hits = np.argwhere(x == np.float32(got)) if got != 0 else []  # zeros are everywhere
     if len(hits) and not np.array_equal(hits[0], (r, q, c)):
         hr, hq, hc = (int(v) for v in hits[0])

@@ -237,7 +237,8 @@ def credits_html(entries: Sequence[Mapping[str, str]], base: str = "gallery/") -
 
 #: How the examples were chosen: a reader must be told that the choice was made.
 GALLERY_CHOICE = ("These examples were chosen: one photo per class that the network gets "
-                  "right, and a few it gets wrong on purpose (marked with a dashed frame; "
+                  "right (where it gets one right), and a few it gets wrong on purpose "
+                  "(marked with a dashed frame; "
                   "\u201cWhy?\u201d shows what it looked at). On photos in general it is "
                   "right far less often; the model card gives its results on all 29 demo "
                   "photos.")

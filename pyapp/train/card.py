@@ -34,8 +34,11 @@ TRIED = (
     " smoothing / flip only, no smoothing | 1.6 epochs | 57.2 / 58.2 / 59.8 % (2,000-image"
     " monitor) |\n"
     "| BatchNorm (folded) + EMA, crop (pad 2) + flip, no smoothing, 2 processes | 42 min,"
-    " 23.8 epochs | **68.0 %** (shipped) |\n"
+    " 23.8 epochs | 68.0 % (shipped before; 14 of 29 real photos) |\n"
     "| same, flip only (no crop) | 42 min, 30.0 epochs (no crop: faster steps) | 66.6 % |\n"
+    "| BatchNorm (folded) + EMA, crop (pad 2) + flip, no smoothing, 2 processes, a longer"
+    " schedule (the cores shared with test runs for most of it) | 115 min, 102.6 epochs |"
+    " **70.2 %** (shipped; 13 of 29 real photos) |\n"
     "\nWith crops the network underfits: the accuracy on the (augmented) training batches"
     " stays below the test accuracy (67.3 % against 68.0 % for the shipped run), so weaker"
     " augmentation and more steps helped most. Without any crop it overfits instead: training"
@@ -44,6 +47,12 @@ TRIED = (
     " with browser tests for about 5 of its 42 minutes."
     " Splitting each batch over two processes (`--procs 2`, one per core) does a step in"
     " ~0.25 s instead of ~0.33 s, which is what fits ~24 epochs into 42 minutes.\n"
+    "\nThe longer schedule (same recipe, 115 minutes) added 2.2 points on CIFAR-10 but not on"
+    " the real photos (13 of 29 against 14: it gains bird_2, cat_3, horse_1 and"
+    " horse_2 and loses airplane_3, automobile_3, cat_2, truck_1 and truck_3), so the goals"
+    " of 71 % and 20 of 29 are not met yet. Not tried: knowledge distillation (a wider teacher costs hours on these 2"
+    " cores; no GPU was at hand) and augmentation that imitates the page's photos (blur, JPEG"
+    " re-encoding, colour jitter, resized crops), the next things to try.\n"
 )
 
 
@@ -98,8 +107,9 @@ GALLERY = Path(__file__).resolve().parents[2] / "www" / "gallery"
 GALLERY_CHOICE = (
     "The examples are a choice, not a sample. They were chosen from the 29 demo photos by"
     " running this model on each (as the page prepares it: `tools/make_gallery.py` prints the"
-    " table): one photo the model gets right for each class, the clearest where there were"
-    " several, plus a few photos it gets wrong, kept on purpose and marked `\"mistake\": true`"
+    " table): one photo the model gets right for each class where it gets one right (the"
+    " clearest where there were several), plus a few photos it gets wrong, kept on purpose"
+    " and marked `\"mistake\": true`"
     " in `www/gallery/gallery.json` (the page flags them and offers the Why? view). A page"
     " that showed only successes would hide how often a 19,920-parameter network is wrong on"
     " real photos: see the table above for all 29.")
@@ -206,7 +216,7 @@ Images) and may carry their photographers' rights; none are committed to this re
 {TRIED}
 ## Results (through the numpy core, i.e. the code the page runs)
 Overall on the 10,000 CIFAR-10 test images: **{_pct(prov['test_accuracy'])}**
-(goal: at least 68 %).
+(goal: at least 71 %, not met yet; the previous model had 68.0 %).
 
 Fixed 1,000-image slice (every 10th test image, `python -m pyapp.evaluate --slice 10`):
 **{_pct(prov['slice']['accuracy'])}** (the tests check the shipped file against this figure).
