@@ -51,8 +51,9 @@ TRIED = (
     " the real photos (13 of 29 against 14: it gains bird_2, cat_3, horse_1 and"
     " horse_2 and loses airplane_3, automobile_3, cat_2, truck_1 and truck_3), so the goals"
     " of 71 % and 20 of 29 are not met yet. Not tried: knowledge distillation (a wider"
-    " teacher costs hours on these 2 cores; no GPU was at hand) and augmentation that imitates the page's photos (blur, JPEG"
-    " re-encoding, colour jitter, resized crops), the next things to try.\n"
+    " teacher costs hours on these 2 cores; no GPU was at hand) and augmentation that"
+    " imitates the page's photos (blur, JPEG re-encoding, colour jitter, resized crops), the"
+    " next things to try.\n"
 )
 
 
