@@ -23,13 +23,13 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import js  # type: ignore[import-not-found]
-from pyodide.ffi import create_once_callable, to_js  # type: ignore[import-not-found]
+from pyodide.ffi import create_once_callable  # type: ignore[import-not-found]
 
 from pyapp.codelab import exercises as EX
 from pyapp.codelab import lab, link, markup, runner
 from pyapp.codelab.swap import PROBABILITIES, StudentModel, layers_for
 from pyapp.session import Session, Snapshot
-from pyapp.ui import errors
+from pyapp.ui import dom, errors
 from pyapp.ui.events import Bindings
 from pyapp.views.route import SOFTMAX, ref_for
 
@@ -479,17 +479,7 @@ class CodeTab:
         if self.exercise is None:
             return
         data = str(self.text.value)
-        blob = js.Blob.new(to_js([data]), js.Object.fromEntries(to_js([["type",
-                                                                         "text/x-python"]])))
-        url = js.URL.createObjectURL(blob)
-        a = js.document.createElement("a")
-        a.href = url
-        a.download = f"{self.exercise.key}.py"
-        a.hidden = True
-        js.document.body.appendChild(a)
-        a.click()
-        a.remove()
-        self.bindings.later(1000, lambda: js.URL.revokeObjectURL(url))
+        dom.download(data, f"{self.exercise.key}.py", "text/x-python", self.bindings)
         self.panel.dataset.downloaded = str(len(data))
 
     # --- output -----------------------------------------------------------------------

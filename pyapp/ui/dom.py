@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import js  # type: ignore[import-not-found]
+from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
 
 def mark(name: str) -> None:
@@ -36,3 +39,23 @@ def show_error(message: str) -> None:
         glue.fail(message)
     else:
         js.document.getElementById("status").textContent = message
+
+
+def download(data: bytes | str, filename: str, mime: str, bindings: Any) -> None:
+    """Offer ``data`` as a file named ``filename`` (a Blob URL: nothing leaves the device);
+    the URL is revoked a second later through ``bindings`` (a :class:`pyapp.ui.events.Bindings`)."""
+    if isinstance(data, bytes):
+        part: Any = js.Uint8Array.new(len(data))
+        part.assign(data)
+    else:
+        part = data
+    blob = js.Blob.new(to_js([part]), js.Object.fromEntries(to_js([["type", mime]])))
+    url = js.URL.createObjectURL(blob)
+    link = js.document.createElement("a")
+    link.href = url
+    link.download = filename
+    link.hidden = True
+    js.document.body.appendChild(link)
+    link.click()
+    link.remove()
+    bindings.later(1000, lambda: js.URL.revokeObjectURL(url))

@@ -27,7 +27,6 @@ from typing import Any
 
 import js  # type: ignore[import-not-found]
 import numpy as np
-from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
 from pyapp.article.training import update_math
 from pyapp.cnn.formats import save_native
@@ -39,7 +38,7 @@ from pyapp.learn.grow import copy_model
 from pyapp.learn.trainer import TrainConfig, Trainer
 from pyapp.render.overview_html import neuron_id
 from pyapp.session import Source, input_rgba
-from pyapp.ui import errors, intake
+from pyapp.ui import dom, errors, intake
 from pyapp.ui.animation import SCHEDULER
 from pyapp.ui.camera import Camera
 from pyapp.ui.events import Bindings
@@ -552,19 +551,7 @@ class TeachPanel:
         buf = io.BytesIO()
         save_native(self.trained, buf)
         data = buf.getvalue()
-        array = js.Uint8Array.new(len(data))
-        array.assign(data)
-        blob = js.Blob.new(to_js([array]),
-                           js.Object.fromEntries(to_js([["type", "application/octet-stream"]])))
-        url = js.URL.createObjectURL(blob)
-        link = js.document.createElement("a")
-        link.href = url
-        link.download = "trained-network.npz"
-        link.hidden = True
-        js.document.body.appendChild(link)
-        link.click()
-        link.remove()
-        self.bindings.later(1000, lambda: js.URL.revokeObjectURL(url))
+        dom.download(data, "trained-network.npz", "application/octet-stream", self.bindings)
         self.root.dataset.saved = str(len(data))
 
     def _watch_choice(self) -> tuple[int, int] | None:

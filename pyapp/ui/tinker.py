@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import js  # type: ignore[import-not-found]
-from pyodide.ffi import create_once_callable, to_js  # type: ignore[import-not-found]
+from pyodide.ffi import create_once_callable  # type: ignore[import-not-found]
 
 from pyapp import edits as E
 from pyapp.cnn.formats import save_native
@@ -35,7 +35,7 @@ from pyapp.tinkering import (
     panel_html,
     panel_state,
 )
-from pyapp.ui import errors
+from pyapp.ui import dom, errors
 from pyapp.ui.events import Bindings
 from pyapp.ui.overview import paint
 from pyapp.views.route import ref_for
@@ -616,19 +616,7 @@ class TinkerView:
         buf = io.BytesIO()
         save_native(model, buf)
         data = buf.getvalue()
-        array = js.Uint8Array.new(len(data))
-        array.assign(data)
-        blob = js.Blob.new(to_js([array]),
-                           js.Object.fromEntries(to_js([["type", "application/octet-stream"]])))
-        url = js.URL.createObjectURL(blob)
-        link = js.document.createElement("a")
-        link.href = url
-        link.download = "edited-network.npz"
-        link.hidden = True
-        js.document.body.appendChild(link)
-        link.click()
-        link.remove()
-        self.bindings.later(1000, lambda: js.URL.revokeObjectURL(url))
+        dom.download(data, "edited-network.npz", "application/octet-stream", self.bindings)
         self.root.dataset.saved = str(len(data))
 
 
