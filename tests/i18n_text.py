@@ -1,0 +1,36 @@
+"""What counts as English left in a translated page or text (issue 20: with ``?lang=ja`` no
+English remains apart from code, formulas, layer names, units and a few names)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+# Names and units that stay as they are in every language.
+ALLOWED = frozenset({
+    "CNN", "ReLU", "TinyVGG", "CIFAR", "Python", "numpy", "NumPy", "Pyodide", "PyScript",
+    "Grad-CAM", "Grad", "CAM", "SGD", "Adam", "Sobel", "MathML", "WebAssembly",
+    "RGB", "PNG", "JPEG", "GIF", "WebP", "AVIF", "TIFF", "BMP", "ICO", "HEIC", "npz", "npy",
+    "json", "JSON", "URL", "CSV", "PDF", "Esc", "Enter", "Tab", "Shift", "Ctrl", "Space",
+    "Home", "End", "PageUp", "PageDown", "tanh", "sigmoid", "exp", "max", "min", "sum", "log",
+    "argmax", "Keras", "PyTorch", "TensorFlow", "Poloclub", "poloclub", "GitHub", "MIT",
+    "Wikimedia", "Commons", "CC", "BY", "SA", "Flickr", "Unsplash", "Pexels",
+    "px", "ms", "KB", "MB", "GB", "fps", "MP",
+})
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
+
+
+def english_words(text: str, allowed: Iterable[str] = ()) -> list[str]:
+    """The words of ``text`` that are English: tokens of three or more letters that are not
+    identifiers (``conv_1_1``, ``x1``), not in :data:`ALLOWED` and not in ``allowed`` (for
+    example the model's layer names, or a photo's credited author)."""
+    extra = set(allowed)
+    found = []
+    for token in _TOKEN.findall(text):
+        word = token.strip("-")
+        if len(word) < 3 or "_" in word or any(ch.isdigit() for ch in word):
+            continue
+        if word in ALLOWED or word in extra:
+            continue
+        found.append(word)
+    return found
