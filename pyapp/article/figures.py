@@ -27,6 +27,7 @@ import numpy as np
 
 from pyapp.cnn.kinds import kind_of
 from pyapp.cnn.stats import colour_limit
+from pyapp.i18n import N_, class_label, tr
 from pyapp.links import view_hash
 from pyapp.numbers import fixed
 from pyapp.render.colormaps import SIGNED
@@ -113,21 +114,31 @@ def _after(model: Any, name: str) -> Any:
     return model.layers[i + 1] if i + 1 < len(names) else None
 
 
+#: The colour channels of an RGB input, in order (translated where shown).
+RGB_NAMES = (N_("red"), N_("green"), N_("blue"))
+
+
+def _channel_name(ch: int, rgb: bool) -> str:
+    """``red`` / ``green`` / ``blue`` for an RGB input, else ``channel 4``."""
+    return tr(RGB_NAMES[ch]) if rgb else tr("channel {n}", n=ch + 1)
+
+
 def kernel_pictures(model: Any, layer: str, out: int) -> list[Picture]:
     """Neuron ``out``'s kernel, one picture per input channel, on the layer's symmetric
     weight range ``[-m, m]``, ``m = max |K|`` (as the convolution view colours weights)."""
     k = np.asarray(model.layer(layer).weights["kernel"], np.float32)
     limit = colour_limit(k)
     cin = k.shape[2]
-    names = ("red", "green", "blue") if cin == 3 and layer == model.layers[0].name else None
+    rgb = cin == 3 and layer == model.layers[0].name
     pics = []
     for ch in range(cin):
-        what = names[ch] if names else f"channel {ch + 1}"
+        what = _channel_name(ch, rgb)
         values = ", ".join(fixed(float(v), 2) for v in k[:, :, ch, out].ravel())
         pics.append(Picture(SIGNED.rgba_symmetric(k[:, :, ch, out], limit),
-                            f"{layer} neuron {out + 1}, kernel for the {what} input, weights "
-                            f"row by row: {values}",
-                            f"kernel, {escape(what)}"))
+                            tr("{layer} neuron {n}, kernel for the {what} input, weights row "
+                               "by row: {values}", layer=layer, n=out + 1, what=what,
+                               values=values),
+                            tr("kernel, {what}", what=escape(what))))
     return pics
 
 
@@ -142,86 +153,102 @@ def section_figures(model: Any, image: np.ndarray, label: str = "") -> dict[str,
 
     snap = Session(model, image, Source("gallery", 0), range_mode="unit").snapshot
     maps, acts = snap.overview_rgba, snap.acts
-    what = f"this {escape(label)} photo" if label else "the first example"
+    what = (tr("this {label} photo", label=escape(class_label(label))) if label
+            else tr("the first example"))
     out: dict[str, SectionFigure] = {}
     conv = _first(model, "conv")
     if conv is not None:
         k = liveliest(acts[conv.name])
-        names = ("red", "green", "blue") if image.shape[2] == 3 else None
-        pics = [_map(maps, "input", c, f"The {names[c] if names else c + 1} channel of the "
-                     f"model input, {image.shape[0]} by {image.shape[1]} pixels",
-                     f"{names[c] if names else f'channel {c + 1}'}")
+        lname = escape(conv.name)
+        rgb = image.shape[2] == 3
+        pics = [_map(maps, "input", c,
+                     tr("The {channel} channel of the model input, {h} by {w} pixels",
+                        channel=tr(RGB_NAMES[c]) if rgb else c + 1, h=image.shape[0],
+                        w=image.shape[1]),
+                     escape(_channel_name(c, rgb)))
                 for c in range(image.shape[2])]
         ref = ref_for(model, conv.name, k, 0)
         out["article-input"] = _figure(
             "article-input", pics, ref, model,
-            f"Open {escape(conv.name)} neuron {k + 1} on the first channel in the tool",
-            f"The input channels of {what}, as the network receives them (brighter = larger).")
+            tr("Open {layer} neuron {n} on the first channel in the tool", layer=lname,
+               n=k + 1),
+            tr("The input channels of {what}, as the network receives them (brighter = "
+               "larger).", what=what))
         pics = kernel_pictures(model, conv.name, k) + [
-            _map(maps, conv.name, k, f"{conv.name} neuron {k + 1}: its output map",
-                 f"output of {escape(conv.name)} neuron {k + 1}")]
+            _map(maps, conv.name, k, tr("{layer} neuron {n}: its output map", layer=conv.name,
+                                        n=k + 1),
+                 tr("output of {layer} neuron {n}", layer=lname, n=k + 1))]
         out["article-conv"] = _figure(
             "article-conv", pics, ref_for(model, conv.name, k), model,
-            f"Open {escape(conv.name)} neuron {k + 1} in the tool",
-            f"A real kernel: the weights of {escape(conv.name)} neuron {k + 1} for each input "
-            f"channel (blue positive, red negative), and the map they make from {what}.")
+            tr("Open {layer} neuron {n} in the tool", layer=lname, n=k + 1),
+            tr("A real kernel: the weights of {layer} neuron {n} for each input channel (blue "
+               "positive, red negative), and the map they make from {what}.", layer=lname,
+               n=k + 1, what=what))
         act = _after(model, conv.name)
         if act is not None and kind_of(act.type).role == "activation":
-            pics = [_map(maps, conv.name, k, f"{conv.name} neuron {k + 1} before the "
-                         "activation", f"{escape(conv.name)} (before)"),
-                    _map(maps, act.name, k, f"{act.name} neuron {k + 1}: after the activation",
-                         f"{escape(act.name)} (after)")]
+            aname = escape(act.name)
+            pics = [_map(maps, conv.name, k, tr("{layer} neuron {n} before the activation",
+                                                layer=conv.name, n=k + 1),
+                         tr("{layer} (before)", layer=lname)),
+                    _map(maps, act.name, k, tr("{layer} neuron {n}: after the activation",
+                                               layer=act.name, n=k + 1),
+                         tr("{layer} (after)", layer=aname))]
             out["article-relu"] = _figure(
                 "article-relu", pics, ref_for(model, act.name, k), model,
-                f"Open {escape(act.name)} neuron {k + 1} in the tool",
-                f"The same map before and after {escape(act.name)}: the negative (red) values "
-                "become 0.")
+                tr("Open {layer} neuron {n} in the tool", layer=aname, n=k + 1),
+                tr("The same map before and after {layer}: the negative (red) values become "
+                   "0.", layer=aname))
     pool = _first(model, "pool")
     if pool is not None and pool.name in maps:
         below = model.input_of(pool.name)
         if below in maps:
             k = liveliest(acts[pool.name])
-            pics = [_map(maps, below, k, f"{below} neuron {k + 1}, the pooling's input",
-                         f"{escape(below)} (input)"),
-                    _map(maps, pool.name, k, f"{pool.name} neuron {k + 1}, the pooled map",
-                         f"{escape(pool.name)} (pooled)")]
+            pname = escape(pool.name)
+            pics = [_map(maps, below, k, tr("{layer} neuron {n}, the pooling's input",
+                                            layer=below, n=k + 1),
+                         tr("{layer} (input)", layer=escape(below))),
+                    _map(maps, pool.name, k, tr("{layer} neuron {n}, the pooled map",
+                                                layer=pool.name, n=k + 1),
+                         tr("{layer} (pooled)", layer=pname))]
             ref = ref_for(model, pool.name, k)
             if ref is not None:
                 out["article-pool"] = _figure(
                     "article-pool", pics, ref, model,
-                    f"Open {escape(pool.name)} neuron {k + 1} in the tool",
-                    f"{escape(pool.name)} on {what}: the map shrinks and its strongest values "
-                    "stay.")
+                    tr("Open {layer} neuron {n} in the tool", layer=pname, n=k + 1),
+                    tr("{layer} on {what}: the map shrinks and its strongest values stay.",
+                       layer=pname, what=what))
     last = model.layers[-1].name
     pred = snap.predicted
-    cname = escape(snap.class_names[pred])
+    cname = escape(class_label(snap.class_names[pred]))
     flat = _first(model, "reshape")
     if flat is not None:
         src = model.input_of(flat.name)
         ref = ref_for(model, last, pred)
         if src in maps and ref is not None:
-            pics = [_map(maps, src, c, f"{src} neuron {c + 1}", f"{c + 1}")
+            pics = [_map(maps, src, c, tr("{layer} neuron {n}", layer=src, n=c + 1), f"{c + 1}")
                     for c in range(maps[src].shape[0])]
             out["article-flatten"] = _figure(
                 "article-flatten", pics, ref, model,
-                f"Open the flatten view of \u2018{cname}\u2019 in the tool",
-                f"The {len(pics)} maps of {escape(src)} that the flatten step lays out in one "
-                f"list for {what}.")
+                tr("Open the flatten view of \u2018{name}\u2019 in the tool", name=cname),
+                tr("The {n} maps of {layer} that the flatten step lays out in one list for "
+                   "{what}.", n=len(pics), layer=escape(src), what=what))
     ref = ref_for(model, SOFTMAX, pred)
     if ref is not None:
         rows = "".join(
-            f'<tr><th scope="row">{escape(name)}</th>'
+            f'<tr><th scope="row">{escape(class_label(name))}</th>'
             f"<td>{escape(fixed(float(acts[last][i]), 2))}</td><td>{escape(bar.text)}</td>"
             "</tr>" for i, (name, bar) in enumerate(zip(snap.class_names, snap.bars,
                                                         strict=True)))
-        table = (f'<table class="article-table" tabindex="0"><caption>Logits and probabilities'
-                 f" for {what}</caption><thead><tr><th scope=\"col\">class</th>"
-                 '<th scope="col">logit</th><th scope="col">probability</th></tr></thead>'
-                 f"<tbody>{rows}</tbody></table>")
+        heads = "".join(f'<th scope="col">{text}</th>'
+                        for text in (tr("class"), tr("logit"), tr("probability")))
+        table = (f'<table class="article-table" tabindex="0"><caption>'
+                 f'{tr("Logits and probabilities for {what}", what=what)}</caption><thead><tr>'
+                 f"{heads}</tr></thead><tbody>{rows}</tbody></table>")
         out["article-softmax"] = _figure(
             "article-softmax", [], ref, model,
-            f"Open the softmax view of \u2018{cname}\u2019 in the tool",
-            f"The network's answer for {what}: \u2018{cname}\u2019.", table)
+            tr("Open the softmax view of \u2018{name}\u2019 in the tool", name=cname),
+            tr("The network's answer for {what}: \u2018{name}\u2019.", what=what, name=cname),
+            table)
     return out
 
 
@@ -236,19 +263,21 @@ def range_modes_html(model: Any, image: np.ndarray | None = None) -> str:
         specs = legends(acts, kinds, mode)
         if not specs:
             continue
-        label = RANGE_LABELS.get(mode, mode)
+        # the menu's own label, translated by the catalogue the menu uses
+        label = tr(RANGE_LABELS.get(mode, mode))
         if all(len(s.layers) == 1 for s in specs):
-            how = (f"each layer has its own range, shared by all the maps of that layer "
-                   f"({len(specs)} ranges)")
+            how = tr("each layer has its own range, shared by all the maps of that layer "
+                     "({n} ranges)", n=len(specs))
         elif len(specs) == 1:
-            how = (f"one range for all {len(specs[0].layers)} layers of feature maps in the "
-                   "network")
+            how = tr("one range for all {n} layers of feature maps in the network",
+                     n=len(specs[0].layers))
         else:
             groups = "; ".join(" + ".join(f"<code>{escape(n)}</code>" for n in s.layers)
                                for s in specs)
-            how = (f"the layers of each module share one range ({len(specs)} ranges: "
-                   f"{groups})")
-        items.append(f"<li><strong>{escape(label)}</strong>: {how}.</li>")
-    return ('<ul class="article-ranges">' + "".join(items) + "</ul>"
-            "<p>Each range is symmetric, from \u2212m to +m, where m is the largest absolute "
-            "value in the maps that share it; the input always spans 0 to 1.</p>")
+            how = tr("the layers of each module share one range ({n} ranges: {groups})",
+                     n=len(specs), groups=groups)
+        items.append(tr("<strong>{label}</strong>: {how}.", label=escape(label), how=how))
+    return ('<ul class="article-ranges">' + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+            "<p>" + tr("Each range is symmetric, from \u2212m to +m, where m is the largest "
+                       "absolute value in the maps that share it; the input always spans 0 to "
+                       "1.") + "</p>")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pyapp.i18n import tr
+
 from .mathml import (
     fenced,
     floor,
@@ -38,8 +40,8 @@ def convolution_formula() -> str:
         munderover(mo("\u2211"), mrow(mi("v"), mo("="), mn(0)), k1),
         msub(mi("x"), mrow(row, mo(","), col, mo(","), mi("c"))), mo(DOT),
         msub(mi("w"), _idx("u", mo(","), "v", mo(","), "c")),
-        label="y sub i j equals b plus the sum over channels c and kernel positions u, v of "
-              "x at row i s plus u d, column j s plus v d, channel c, times w sub u v c",
+        label=tr("y sub i j equals b plus the sum over channels c and kernel positions u, v "
+                 "of x at row i s plus u d, column j s plus v d, channel c, times w sub u v c"),
     )
 
 
@@ -49,8 +51,8 @@ def output_size_formula() -> str:
                      fenced(mi("k"), mo(MINUS), mn(1)), mo(MINUS), mn(1))
     return math(
         mi("o"), mo("="), floor(mfrac(numerator, mi("s"))), mo("+"), mn(1),
-        label="o equals the floor of n plus 2 p minus d times k minus 1, minus 1, all over s, "
-              "plus 1",
+        label=tr("o equals the floor of n plus 2 p minus d times k minus 1, minus 1, all over "
+                 "s, plus 1"),
     )
 
 
@@ -62,13 +64,14 @@ def output_size_filled(n: int, p: int, k: int, s: int, d: int, numerator: int,
                   fenced(mn(k), mo(MINUS), mn(1)), mo(MINUS), mn(1))
     first = math(
         mi("o"), mo("="), floor(mfrac(filled, mn(s))), mo("+"), mn(1),
-        label=f"o equals floor of ({n} plus 2 times {p} minus {d} times ({k} minus 1) minus 1) "
-              f"over {s}, plus 1",
+        label=tr("o equals floor of ({n} plus 2 times {p} minus {d} times ({k} minus 1) minus "
+                 "1) over {s}, plus 1", n=n, p=p, d=d, k=k, s=s),
     )
     second = math(
         mo("="), floor(mfrac(mn(numerator), mn(s))), mo("+"), mn(1),
         mo("="), mn(floored), mo("+"), mn(1), mo("="), mn(result),
-        label=f"equals floor of {numerator} over {s} plus 1, equals {result}",
+        label=tr("equals floor of {numerator} over {s} plus 1, equals {result}",
+                 numerator=numerator, s=s, result=result),
     )
     return f'<span class="math-steps">{first}{second}</span>'
 
@@ -78,7 +81,7 @@ def relu_formula() -> str:
     return math(
         mi("ReLU", normal=True), fenced(mi("x")), mo("="),
         mi("max", normal=True), fenced(mn(0), mo(","), mi("x")),
-        label="ReLU of x equals the maximum of 0 and x",
+        label=tr("ReLU of x equals the maximum of 0 and x"),
     )
 
 
@@ -90,8 +93,9 @@ def max_pool_formula(pool: int, stride: int) -> str:
         munder(mi("max", normal=True), limits),
         msub(mi("x"), mrow(mn(stride), mi("i"), mo("+"), mi("u"), mo(","), mn(stride),
                            mi("j"), mo("+"), mi("v"), mo(","), mi("c"))),
-        label=f"y sub i j c equals the maximum, over u and v from 0 to {pool - 1}, of x at "
-              f"row {stride} i plus u, column {stride} j plus v, channel c",
+        label=tr("y sub i j c equals the maximum, over u and v from 0 to {last}, of x at row "
+                 "{stride} i plus u, column {stride} j plus v, channel c", last=pool - 1,
+                 stride=stride),
     )
 
 
@@ -102,8 +106,8 @@ def softmax_formula(classes: int) -> str:
         mfrac(msup(mi("e"), msub(mi("z"), mi("i"))),
               mrow(munderover(mo("\u2211"), mrow(mi("j"), mo("="), mn(1)), mn(classes)),
                    msup(mi("e"), msub(mi("z"), mi("j"))))),
-        label=f"p sub i equals e to the z sub i, divided by the sum over j from 1 to {classes} "
-              f"of e to the z sub j",
+        label=tr("p sub i equals e to the z sub i, divided by the sum over j from 1 to "
+                 "{classes} of e to the z sub j", classes=classes),
     )
 
 
@@ -113,5 +117,5 @@ def dense_formula() -> str:
         msub(mi("z"), mi("u")), mo("="), msub(mi("b"), mi("u")), mo("+"),
         munder(mo("\u2211"), mi("n")), msub(mi("x"), mi("n")), mo(DOT),
         msub(mi("W"), mrow(mi("n"), mo(","), mi("u"))),
-        label="z sub u equals b sub u plus the sum over n of x sub n times W sub n u",
+        label=tr("z sub u equals b sub u plus the sum over n of x sub n times W sub n u"),
     )
