@@ -18,10 +18,12 @@ from typing import Any
 
 from pyapp.cnn.kinds import ActivationKind, avg_pool2d, conv2d, flatten, kind_of, max_pool2d, relu
 from pyapp.cnn.kinds import dense as dense_kind
-from pyapp.i18n import N_, class_label, tr
+from pyapp.i18n import N_, catalogue, class_label, current, tr
 
 from . import formulas
 from .facts import NetworkFacts, conv_geometry, network_facts
+from .text import listing as _list
+from .text import sentences
 
 TOOL_ANCHOR = "#tool"
 
@@ -39,14 +41,10 @@ def _x(*values: int) -> str:
     return " \u00d7 ".join(str(v) for v in values)
 
 
-def _list(items: list[str], conj: str = "and") -> str:
-    """``a, b and c`` (``conj="or"``: ``a, b or c``) in the current language."""
-    if len(items) <= 1:
-        return "".join(items)
-    rest = tr(", ").join(items[:-1])
-    if conj == "or":
-        return tr("{rest} or {last}", rest=rest, last=items[-1])
-    return tr("{rest} and {last}", rest=rest, last=items[-1])
+def model_words(text: str) -> str:
+    """Words the model file wrote (its data set, its test set), escaped: translated when the
+    catalogue knows them (the shipped model's), else shown as the file has them."""
+    return escape(catalogue(current()).get(text, text))
 
 
 def _section(section_id: str, title: str, body: str) -> str:
@@ -108,14 +106,14 @@ def _input(f: NetworkFacts) -> str:
                     "{high}.", low=scale[0], high=scale[1])
     via_text = ""
     if via:
-        via_text = " " + tr("The photo is first reduced to {via}\u00d7{via} pixels and then "
+        via_text = tr("The photo is first reduced to {via}\u00d7{via} pixels and then "
                             "enlarged to {h}\u00d7{w}, because that is what the training images "
                             "looked like: small {via}\u00d7{via} photos enlarged for the "
                             "network.", via=via, h=h, w=w)
-    return _section("article-input", tr("The input layer"), _p(
+    return _section("article-input", tr("The input layer"), _p(sentences(
         tr("A digital colour image is three grids of numbers: how much red, green and blue "
            "light each pixel has. The tool crops your picture to a centred square and resizes "
-           "it to {h}\u00d7{w} pixels.", h=h, w=w) + via_text + " " + scaled,
+           "it to {h}\u00d7{w} pixels.", h=h, w=w), via_text, scaled),
         tr("So the input layer is a block of shape {shape}: {c} channels of {h}\u00d7{w} "
            "numbers, {values} in total. The first column of the tool shows the channels "
            "separately; brighter means a larger number.",
@@ -274,13 +272,13 @@ def _relu(f: NetworkFacts) -> str:
                             "neurons to see its curve.", items=items))
     example = ""
     if relus:
-        example = " " + tr("<code>{layer}</code> keeps the shape {shape} of the convolution "
+        example = tr("<code>{layer}</code> keeps the shape {shape} of the convolution "
                            "before it.", layer=escape(relus[0].name),
                            shape=_shape(relus[0].shape))
-    return _section("article-relu", tr("ReLU: keeping what is there"), _p(
+    return _section("article-relu", tr("ReLU: keeping what is there"), _p(sentences(
         tr("After every convolution comes a rectified linear unit (ReLU). It looks at each "
-           "number on its own: negative numbers become 0, everything else passes unchanged.")
-        + example + " " + tr("It has no parameters.")) + "\n"
+           "number on its own: negative numbers become 0, everything else passes unchanged."),
+        example, tr("It has no parameters."))) + "\n"
         + _figure(formulas.relu_formula(), tr("ReLU, applied to every value separately."))
         + _p(tr("Why bother? Without it, a convolution of a convolution would still be one big "
                 "linear calculation, no more expressive than a single layer. The bend at 0 lets "
@@ -409,7 +407,7 @@ def _accuracy(prov: dict[str, Any]) -> str:
     if isinstance(acc, (int, float)) and not isinstance(acc, bool) and acc > 0:
         data = prov.get("test_data")
         # the model file's own words name its test set; without them, ours (translated)
-        data = escape(str(data)) if data is not None else tr("its test set")
+        data = model_words(str(data)) if data is not None else tr("its test set")
         return tr("It classifies {accuracy}% of {data} correctly.",
                   accuracy=f"{100 * acc:.1f}", data=data)
     return tr("This model's file records no test accuracy.")
@@ -424,28 +422,28 @@ def _weakest(f: NetworkFacts) -> str:
     ranked = sorted(per.items(), key=lambda kv: float(kv[1]))[:3]
     names = _list([tr("{name} ({percent}%)", name=escape(class_label(str(name))),
                       percent=f"{100 * float(value):.0f}") for name, value in ranked])
-    return " " + tr("Its weakest classes on the test set are {names}.", names=names)
+    return tr("Its weakest classes on the test set are {names}.", names=names)
 
 
 def _model_card(f: NetworkFacts) -> str:
     prov = f.provenance
     data = prov.get("data")
-    data = escape(str(data)) if data is not None else tr("a labelled image collection")
+    data = model_words(str(data)) if data is not None else tr("a labelled image collection")
     via = f.preprocessing.get("via_size")
     h, w, _ = f.input_shape
-    small = (" " + tr("Its training photos were only {via}\u00d7{via} pixels, so fine detail in "
+    small = (tr("Its training photos were only {via}\u00d7{via} pixels, so fine detail in "
                       "a large photo is lost before the network sees it.", via=via)
              if via else "")
-    wrong = tr("It only knows {k} classes and must choose one of them for any picture, a face "
-               "or a cup included.", k=len(f.class_names)) + small + " " + tr(
+    wrong = sentences(tr("It only knows {k} classes and must choose one of them for any "
+                         "picture, a face or a cup included.", k=len(f.class_names)), small, tr(
         "Expect mistakes between classes that look alike at {h}\u00d7{w} pixels (animals of "
         "similar fur and build, vehicles seen from the same angle) and answers swayed by "
         "background and colour rather than the object. It is a teaching model, not a reliable "
-        "classifier.", h=h, w=w)
+        "classifier.", h=h, w=w))
     return _section("article-model-card", tr("The model card, in short"), f"""
 <dl class="article-terms">
 <dt>{tr("Data")}</dt><dd>{data}</dd>
-<dt>{tr("Accuracy")}</dt><dd>{_accuracy(prov)}{_weakest(f)}</dd>
+<dt>{tr("Accuracy")}</dt><dd>{sentences(_accuracy(prov), _weakest(f))}</dd>
 <dt>{tr("What it gets wrong")}</dt><dd>{wrong}</dd>
 </dl>""" + _p(tr("The full model card (training recipe, numbers, limits) is in {path} in the "
                  "project's source.", path="<code>weights/MODEL_CARD.md</code>")))
@@ -514,6 +512,7 @@ def article_from_facts(f: NetworkFacts, why: str = "",
     ``figures``: ``{section id: figure HTML}``; ``ranges``: the Scale menu's modes, from
     :func:`pyapp.article.figures.range_modes_html`)."""
     figs = {"article-hyperparameters": playground_link(), **(figures or {})}
+    # the sentence goes between "...one colour range:" and "Colour is never ..."
     default_ranges = " " + tr("each layer on its own (Unit), the layers of a module (Module) "
                               "or the whole network (Global).") + " "
     parts = [

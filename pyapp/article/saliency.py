@@ -17,6 +17,7 @@ import numpy as np
 from pyapp.i18n import class_label, tr
 
 from .mathml import math, mfrac, mi, mn, mo, mrow, msub, msup, mtext, munder
+from .text import sentences
 
 SECTION_ID = "article-why"
 GALLERY = Path(__file__).resolve().parents[2] / "www" / "gallery"
@@ -164,12 +165,13 @@ def _figures(model: Any, gallery_dir: Path) -> str:
             tr("Occlusion, 8{times}8 patch, for \u2018{name}\u2019", times=TIMES,
                name=pname)),
     ])
-    return ("<p>" + tr(
+    return ("<p>" + sentences(tr(
         "An example the network gets wrong: for this {true} it answers "
         "<strong>{pred}</strong> ({pred_percent}%; {true}: {true_percent}%). The maps below "
         "come from the shipped model, drawn when this page was built.", true=tname,
-        pred=pname, pred_percent=ppct, true_percent=tpct)
-        + f" {escape(cam_p.summary)}</p>"
+        pred=pname, pred_percent=ppct, true_percent=tpct),
+        # the Grad-CAM view's own sentence (pyapp/views/saliency.py translates it)
+        f'<span class="article-why-summary">{escape(cam_p.summary)}</span>') + "</p>"
         f'<div class="article-why-figs">{figs}</div>'
         "<p>" + tr("Compare where the evidence for each class lies: when it sits on the grass "
                    "or the sky rather than on the animal, the network has learned the "
