@@ -397,7 +397,8 @@ def _howto(f: NetworkFacts, ranges: str = "") -> str:
          tr("Each layer's label links to its section here; each section links back to the "
             "tool.")),
     )
-    lis = "".join(f"\n<li><strong>{head}</strong> {text}</li>" for head, text in items)
+    lis = "".join(f"\n<li>{sentences(f'<strong>{head}</strong>', text)}</li>"
+                  for head, text in items)
     return _section("article-howto", tr("How to use the tool"),
                     f'\n<ul class="article-howto">{lis}\n</ul>')
 

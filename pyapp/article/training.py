@@ -44,7 +44,7 @@ def _dl_dw(u: WeightUpdate | None = None) -> str:
 
 def loss_formula() -> str:
     return math(mi("L"), mo("="), mo(MINUS), mfrac(mn(1), mi("N")),
-                munder(mo("\u2211"), mi("n")), mi("log", normal=True),
+                munder(mo("\u2211"), mi("n")), mi("log", normal=True), mo("\u2061"),
                 msub(mi("p"), mrow(mi("n"), mo(","), msub(mi("y"), mi("n")))),
                 label=tr("the loss L is minus the mean over the N photos of the log of the "
                          "probability the network gives each photo's true class"))
@@ -136,8 +136,8 @@ def section_html(model: Any, gallery_dir: Path = GALLERY) -> str:
         "<p>" + tr(
             "The network's weights were not written by hand: they were <em>learned</em> from "
             "labelled photos. Learning needs a number that says how wrong the network is: the "
-            "<strong>loss</strong>. For photos <em>n</em> = 1 \u2026 <em>N</em> with true "
-            "classes <em>y<sub>n</sub></em>, the cross-entropy loss is") + "</p>",
+            "<strong>loss</strong>. For photos <var>n</var> = 1 \u2026 <var>N</var> with true "
+            "classes <var>y<sub>n</sub></var>, the cross-entropy loss is") + "</p>",
         _block(loss_formula()),
         "<p>" + tr(
             "It is zero only when the network gives every photo's true class a probability of "
@@ -148,10 +148,10 @@ def section_html(model: Any, gallery_dir: Path = GALLERY) -> str:
         + "</p>",
         _block(step_formula()),
         "<p>" + tr(
-            "For a weight of the last (dense) layer, which joins feature <em>j</em> of the "
-            "flattened maps to class <em>c</em>, the gradient is short: the feature "
-            "<em>f<sub>n,j</sub></em> times how far the class's probability is from the target "
-            "<em>t<sub>n,c</sub></em> (1 for the photo's class, 0 for the others):") + "</p>",
+            "For a weight of the last (dense) layer, which joins feature <var>j</var> of the "
+            "flattened maps to class <var>c</var>, the gradient is short: the feature "
+            "<var>f<sub>n,j</sub></var> times how far the class's probability is from the target "
+            "<var>t<sub>n,c</sub></var> (1 for the photo's class, 0 for the others):") + "</p>",
         _block(grad_formula()),
         "<p>" + tr(
             "<strong>Fine-tuning the last layer</strong> keeps every convolution as it is "
