@@ -145,6 +145,36 @@ def test_another_model_in_japanese() -> None:
     assert "32 \u2192 28 \u2192 14 \u2192 10 \u2192 5" in text
 
 
+def test_other_layer_kinds_in_japanese() -> None:
+    """Average and global average pooling, leaky ReLU and tanh, strided padded convolution and
+    no flatten: the sentences the TinyVGG article never shows are Japanese too."""
+    import numpy as np
+
+    from pyapp.cnn.model import LayerSpec, Model
+
+    g = np.random.default_rng(0)
+    layers = [
+        LayerSpec("c1", "conv2d", {"filters": 4, "kernel_size": 3, "padding": "same",
+                                   "strides": 2},
+                  {"kernel": g.normal(size=(3, 3, 3, 4)).astype(np.float32),
+                   "bias": np.zeros(4, np.float32)}),
+        LayerSpec("a1", "leaky_relu", {"alpha": 0.1}),
+        LayerSpec("p1", "avg_pool2d", {"pool_size": 2, "strides": 2}),
+        LayerSpec("t1", "tanh"),
+        LayerSpec("gap", "global_avg_pool2d"),
+        LayerSpec("output", "dense", {"units": 3},
+                  {"kernel": g.normal(size=(4, 3)).astype(np.float32),
+                   "bias": np.zeros(3, np.float32)}),
+    ]
+    model = Model(layers, (16, 16, 3), ["x", "y", "z"], name="Odd")
+    with language("ja"):
+        html = article_html(model)
+    allowed = layer_names(model) | CREDITED | {"Odd"}
+    assert english_words(visible_text(html), allowed) == []
+    assert "平均プーリング層" in html and "tanh" in html
+    assert "このネットワークには平坦化がありません。" in html
+
+
 def _keys() -> set[str]:
     """Every literal first argument of ``tr`` / ``N_`` (and both of ``trn``) in the article."""
     keys: set[str] = set()
