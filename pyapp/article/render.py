@@ -532,7 +532,10 @@ def article_from_facts(f: NetworkFacts, why: str = "",
     ]
     body = "".join(_with_figure(html, figs.get(sid, "")) for sid, html in parts if html)
     return (
-        '<article id="article" class="article" aria-labelledby="article-title">'
+        # its own language, so :lang(ja) typography and speech follow even inside a page of
+        # another language
+        f'<article id="article" class="article" lang="{current()}" '
+        'aria-labelledby="article-title">'
         '<h1 id="article-title" class="article-title">'
         f'{tr("How this network sees an image")}</h1>'
         f"{_contents()}{body}</article>"
