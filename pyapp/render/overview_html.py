@@ -241,6 +241,7 @@ def credits_html(entries: Sequence[Mapping[str, str]], base: str = "gallery/") -
         + _a(tr("{credit}. Licence: {licence}.", credit=e.get("credit", ""),
                 licence=e.get("licence", ""))) + '</li>'
         for e in entries)
+    # the link sits where the translation puts {link}: split there, escape each side
     details = tr("Cropped and resized for this site; details in {link}.", link="\x00")
     before, _, after = details.partition("\x00")
     return (f'<details class="ov-credits"><summary>{_a(tr("Example photo credits"))}</summary>'
@@ -250,11 +251,11 @@ def credits_html(entries: Sequence[Mapping[str, str]], base: str = "gallery/") -
 
 #: How the examples were chosen: a reader must be told that the choice was made.
 GALLERY_CHOICE = N_("These examples were chosen: one photo per class that the network gets "
-                  "right (where it gets one right), and a few it gets wrong on purpose "
-                  "(marked with a dashed frame; "
-                  "\u201cWhy?\u201d shows what it looked at). On photos in general it is "
-                  "right far less often; the model card gives its results on all 29 demo "
-                  "photos.")
+                    "right (where it gets one right), and a few it gets wrong on purpose "
+                    "(marked with a dashed frame; "
+                    "\u201cWhy?\u201d shows what it looked at). On photos in general it is "
+                    "right far less often; the model card gives its results on all 29 demo "
+                    "photos.")
 
 
 def tool_html(
