@@ -9,16 +9,18 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from pyapp.cnn import ops
+from pyapp.i18n import N_
 
 INPUT_SIZE_RANGE = (3, 16)
 DILATION_RANGE = (1, 3)
 CONTROL_NAMES: tuple[str, ...] = ("input_size", "padding", "kernel_size", "stride", "dilation")
+# marked for the catalogue; the view translates them where shown (tr(rng.label))
 CONTROL_LABELS: dict[str, str] = {
-    "input_size": "Input size",
-    "padding": "Padding",
-    "kernel_size": "Kernel size",
-    "stride": "Stride",
-    "dilation": "Dilation",
+    "input_size": N_("Input size"),
+    "padding": N_("Padding"),
+    "kernel_size": N_("Kernel size"),
+    "stride": N_("Stride"),
+    "dilation": N_("Dilation"),
 }
 
 

@@ -7,7 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pyapp.i18n import N_, tr
+
 CLASSIC_KERNELS: tuple[str, ...] = ("edge", "blur", "sharpen")
+# what each classic is called (marked; translated where shown)
+CLASSIC_LABELS: dict[str, str] = {"edge": N_("Edge (Laplacian)"), "blur": N_("Blur (box mean)"),
+                                  "sharpen": N_("Sharpen")}
 
 
 @dataclass(frozen=True)
@@ -46,17 +51,17 @@ def classic_kernel(name: str, k: int) -> Kernel:
     if name == "edge":
         m = -np.ones((k, k))
         m[c, c] = k * k - 1
-        return Kernel("edge", "Edge (Laplacian)", m,
-                      "" if k > 1 else "A 1\u00d71 edge kernel is 0: it finds no edges.")
+        return Kernel("edge", tr(CLASSIC_LABELS["edge"]), m,
+                      "" if k > 1 else tr("A 1\u00d71 edge kernel is 0: it finds no edges."))
     if name == "blur":
-        return Kernel("blur", "Blur (box mean)", np.full((k, k), 1.0 / (k * k)))
+        return Kernel("blur", tr(CLASSIC_LABELS["blur"]), np.full((k, k), 1.0 / (k * k)))
     if name == "sharpen":
         m = np.zeros((k, k))
         m[c, :] = -1.0
         m[:, c] = -1.0
         m[c, c] = 0.0
         m[c, c] = 1.0 - m.sum()
-        return Kernel("sharpen", "Sharpen", m)
+        return Kernel("sharpen", tr(CLASSIC_LABELS["sharpen"]), m)
     raise ValueError(f"unknown classic kernel {name!r}: choose one of {CLASSIC_KERNELS}")
 
 
@@ -74,7 +79,8 @@ def network_kernel(
         raise ValueError(f"a conv kernel is (kh, kw, in, out), got shape {w.shape}")
     base = w[:, :, in_channel, out_channel]
     kh, kw = base.shape
-    label = f"{layer}: filter {out_channel + 1}, input channel {in_channel + 1}"
+    label = tr("{layer}: filter {o}, input channel {c}", layer=layer, o=out_channel + 1,
+               c=in_channel + 1)
     if (kh, kw) == (k, k):
         return Kernel("network", label, base.copy())
     m = np.zeros((k, k))
@@ -85,10 +91,11 @@ def network_kernel(
     cols = min(kw - src_c0, k - dst_c0)
     m[dst_r0:dst_r0 + rows, dst_c0:dst_c0 + cols] = base[src_r0:src_r0 + rows,
                                                          src_c0:src_c0 + cols]
+    own, shown = f"{kh}\u00d7{kw}", f"{k}\u00d7{k}"
     if k < kh:
-        note = (f"The network's kernel is {kh}\u00d7{kw}; its centre {k}\u00d7{k} "
-                f"weights are shown.")
+        note = tr("The network's kernel is {own}; its centre {shown} weights are shown.",
+                  own=own, shown=shown)
     else:
-        note = (f"The network's kernel is {kh}\u00d7{kw}; it sits in the middle of a "
-                f"{k}\u00d7{k} frame of zeros.")
+        note = tr("The network's kernel is {own}; it sits in the middle of a {shown} frame "
+                  "of zeros.", own=own, shown=shown)
     return Kernel("network", label, m, note)

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pyapp.i18n import tr, trn
+
 from .geometry import Settings, output_size
 
 ERROR = "error"
@@ -63,8 +65,12 @@ def used_mask(settings: Settings) -> np.ndarray:
     return cov[:, None] & cov[None, :]
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+def _rows(count: int) -> str:
+    return trn("{n} row", "{n} rows", count)
+
+
+def _columns(count: int) -> str:
+    return trn("{n} column", "{n} columns", count)
 
 
 def _ordinal(number: int) -> str:
@@ -77,14 +83,16 @@ def check(settings: Settings) -> Validity:
     s, d = settings.stride, settings.dilation
     span, padded = settings.window_span, settings.padded_size
     if span > padded:
+        size = f"{k}\u00d7{k}"
         if d > 1:
-            why = (f"a {k}\u00d7{k} kernel with dilation {d} spans d(k\u22121)+1 = "
-                   f"{d}\u00d7{k - 1}+1 = {span} cells")
+            why = tr("a {size} kernel with dilation {d} spans d(k\u22121)+1 = {sum} = {span} "
+                     "cells", size=size, d=d, sum=f"{d}\u00d7{k - 1}+1", span=span)
         else:
-            why = f"a {k}\u00d7{k} kernel spans {span} cells"
-        message = (f"The kernel does not fit: {why}, but the padded input is only "
-                   f"n+2p = {n}+2\u00d7{p} = {padded} cells wide. Use a smaller kernel or "
-                   f"dilation, or more padding.")
+            why = tr("a {size} kernel spans {span} cells", size=size, span=span)
+        message = tr("The kernel does not fit: {why}, but the padded input is only "
+                     "n+2p = {sum} = {padded} cells wide. Use a smaller kernel or "
+                     "dilation, or more padding.", why=why, sum=f"{n}+2\u00d7{p}",
+                     padded=padded)
         return Validity(False, (Issue("kernel-too-big", ERROR, message),))
 
     issues: list[Issue] = []
@@ -102,40 +110,41 @@ def check(settings: Settings) -> Validity:
     if trailing_total:
         reach = last + 1
         if trailing_real:
-            message = (
-                f"The stride leaves part of the input unused: windows start every {s} "
-                f"cells, so the last window ends at cell {reach} of {padded} and the last "
-                f"{_plural(trailing_real, 'row')} and {_plural(trailing_real, 'column')} of "
-                f"the input are never read ((n+2p\u2212d(k\u22121)\u22121) mod s = "
-                f"{settings.padded_size - span} mod {s} = {(padded - span) % s}, not 0)."
-            )
+            message = tr(
+                "The stride leaves part of the input unused: windows start every {s} "
+                "cells, so the last window ends at cell {reach} of {padded} and the last "
+                "{rows} and {columns} of the input are never read "
+                "((n+2p\u2212d(k\u22121)\u22121) mod s = {left} mod {s} = {mod}, not 0).",
+                s=s, reach=reach, padded=padded, rows=_rows(trailing_real),
+                columns=_columns(trailing_real), left=settings.padded_size - span,
+                mod=(padded - span) % s)
             issues.append(Issue("stride-leftover", WARNING, message))
         else:
-            message = (
-                f"The stride skips the last {_plural(trailing_total, 'row')} of padding "
-                f"(windows start every {s} cells); every input cell is still read."
-            )
+            message = tr(
+                "The stride skips the last {rows} of padding (windows start every {s} "
+                "cells); every input cell is still read.", rows=_rows(trailing_total), s=s)
             issues.append(Issue("stride-leftover-padding", NOTE, message))
     gaps_real = int((gaps & real).sum())
     if gaps_real:
-        lines = f"{_plural(gaps_real, 'row')} and {_plural(gaps_real, 'column')}"
+        lines = tr("{rows} and {columns}", rows=_rows(gaps_real), columns=_columns(gaps_real))
         if s > span:
-            message = (
-                f"The stride leaves part of the input unused: windows start every {s} cells "
-                f"but each spans only {span}, so {lines} between windows are never read."
-            )
+            message = tr(
+                "The stride leaves part of the input unused: windows start every {s} cells "
+                "but each spans only {span}, so {lines} between windows are never read.",
+                s=s, span=span, lines=lines)
             issues.append(Issue("stride-gaps", WARNING, message))
         else:
-            message = (
-                f"With dilation {d} the kernel reads every {_ordinal(d)} cell, and with "
-                f"stride {s} the windows never land on {lines} inside the input: those "
-                f"cells are never read."
-            )
+            message = tr(
+                "With dilation {d} the kernel reads every {ordinal} cell, and with "
+                "stride {s} the windows never land on {lines} inside the input: those "
+                "cells are never read.", d=d, ordinal=_ordinal(d), s=s, lines=lines)
             issues.append(Issue("dilation-gaps", WARNING, message))
     if unused_lines:
         issues.append(Issue(
             "unused-cells", WARNING,
-            f"{_plural(unused_cells, 'input cell')} of {n * n} are never read; they are "
-            f"marked in the input. The output is still computed.",
+            trn("{n} input cell of {total} are never read; they are marked in the input. "
+                "The output is still computed.",
+                "{n} input cells of {total} are never read; they are marked in the input. "
+                "The output is still computed.", unused_cells, total=n * n),
         ))
     return Validity(True, tuple(issues))

@@ -15,13 +15,14 @@ import numpy as np
 from pyapp import numbers
 from pyapp.article.formulas import output_size_filled
 from pyapp.cnn.stats import abs_max
+from pyapp.i18n import N_, tr
 from pyapp.render.colormaps import SIGNED, contrast_text
 
 from .compute import PlaygroundResult, Window
 from .geometry import CONTROL_NAMES, ControlRange, Settings, control_ranges
 from .inputs import CHANNEL_NAMES
-from .kernels import CLASSIC_KERNELS
-from .validity import ERROR
+from .kernels import CLASSIC_KERNELS, CLASSIC_LABELS
+from .validity import ERROR, NOTE, WARNING
 
 #: Above this many cells per side the numbers are hidden in a grid (they stay in each cell's
 #: label and in the detail read-out): (whole numbers, decimals) for the input and output
@@ -30,6 +31,14 @@ DENSE_SIDE = (16, 12)
 DENSE_SIDE_KERNEL = (10, 6)
 #: Windows with more terms than this show the first ones, then the rest summed.
 MAX_TERMS = 25
+#: the image-channel choices of the input picker, by channel name
+SOURCE_LABELS = {"red": N_("Image, red channel (downscaled)"),
+                 "green": N_("Image, green channel (downscaled)"),
+                 "blue": N_("Image, blue channel (downscaled)")}
+#: what an issue's severity is called in front of its message
+SEVERITY_LABELS = {ERROR: N_("Error"), WARNING: N_("Warning"), NOTE: N_("Note")}
+#: what a marked input cell's class says in its accessible name
+CELL_MARKS = {"pg-padding": N_("padding"), "pg-unused": N_("unused")}
 
 
 def fmt(value: float, integer: bool) -> str:
@@ -60,13 +69,15 @@ def cell_colours(value: float, vmax: float, diverging: bool) -> tuple[str, str]:
 
 def _number_control(rng: ControlRange, value: int) -> str:
     name = rng.name
-    label = escape(rng.label)
+    text = tr(rng.label)
+    label = escape(text)
+    slider = escape(tr("{label} slider", label=text))
     return (
         f'<div class="pg-control" data-control="{name}">'
         f'<label for="pg-{name}-box">{label}</label>'
         f'<input type="range" id="pg-{name}-range" data-control="{name}" '
         f'min="{rng.minimum}" max="{rng.maximum}" step="1" value="{value}" '
-        f'aria-label="{label} slider">'
+        f'aria-label="{slider}">'
         f'<input type="number" id="pg-{name}-box" data-control="{name}" '
         f'min="{rng.minimum}" max="{rng.maximum}" step="1" value="{value}" inputmode="numeric">'
         f"</div>"
@@ -89,19 +100,18 @@ def _options(options: Sequence[tuple[str, str]], selected: str) -> str:
 
 def source_options(has_image: bool) -> list[tuple[str, str]]:
     """The input choices: a channel of the current image (when there is one) or integers."""
-    options = [("integers", "Whole numbers 0\u20139 (by hand)")]
+    options = [("integers", tr("Whole numbers 0\u20139 (by hand)"))]
     if has_image:
-        options = [(f"image-{i}", f"Image, {name} channel (downscaled)")
+        options = [(f"image-{i}", tr(SOURCE_LABELS[name]))
                    for i, name in enumerate(CHANNEL_NAMES)] + options
     return options
 
 
 def kernel_options(network_filters: int, layer: str) -> list[tuple[str, str]]:
     """The kernel choices: each filter of the network's first conv layer, then the classics."""
-    options = [(f"network-{o}", f"{layer} filter {o + 1} (trained)")
+    options = [(f"network-{o}", tr("{layer} filter {n} (trained)", layer=layer, n=o + 1))
                for o in range(network_filters)]
-    labels = {"edge": "Edge (Laplacian)", "blur": "Blur (box mean)", "sharpen": "Sharpen"}
-    return options + [(name, labels[name]) for name in CLASSIC_KERNELS]
+    return options + [(name, tr(CLASSIC_LABELS[name])) for name in CLASSIC_KERNELS]
 
 
 def sources_html(source_opts: Sequence[tuple[str, str]], source: str,
@@ -109,12 +119,12 @@ def sources_html(source_opts: Sequence[tuple[str, str]], source: str,
     """The input and kernel pickers, and the button that draws new whole numbers."""
     return (
         '<div class="pg-sources">'
-        '<label for="pg-source">Input</label>'
+        f'<label for="pg-source">{escape(tr("Input"))}</label>'
         f'<select id="pg-source">{_options(source_opts, source)}</select>'
-        '<label for="pg-kernel-choice">Kernel</label>'
+        f'<label for="pg-kernel-choice">{escape(tr("Kernel"))}</label>'
         f'<select id="pg-kernel-choice">{_options(kernel_opts, kernel)}</select>'
         '<button type="button" id="pg-reroll"'
-        f'{"" if source == "integers" else " hidden"}>New numbers</button>'
+        f'{"" if source == "integers" else " hidden"}>{escape(tr("New numbers"))}</button>'
         "</div>"
     )
 
@@ -146,9 +156,11 @@ def _grid(matrix: np.ndarray, prefix: str, kind: str, integer: bool, vmax: float
                 out.append(f'<div class="pg-cell {extra}" id="{prefix}-{r}-{c}"{style}></div>')
                 continue
             text = fmt(value, integer)
-            label = f"row {r + 1}, column {c + 1}: {text}"
+            label = tr("row {r}, column {c}: {value}", r=r + 1, c=c + 1, value=text)
             if extra:
-                label += ", " + extra.replace("pg-", "").replace(" ", ", ")
+                label += ", " + ", ".join(tr(CELL_MARKS[m]) if m in CELL_MARKS
+                                          else m.replace("pg-", "") for m in extra.split())
+            label = escape(label, quote=True)
             out.append(
                 f'<div class="pg-cell {extra}" role="gridcell" id="{prefix}-{r}-{c}" '
                 f'data-row="{r}" data-col="{c}"{tab}{style} aria-label="{label}">'
@@ -177,24 +189,29 @@ def stage_html(result: PlaygroundResult) -> str:
     in_max = abs_max(result.input)
     k_max = abs_max(result.kernel)
     n, p, side = st.input_size, st.padding, st.padded_size
-    padded_note = f"after padding ({side}, {side})" if p else "no padding"
+    padded_note = tr("after padding ({side}, {side})", side=side) if p else tr("no padding")
+    k = st.kernel_size
     parts = [
         '<figure class="pg-panel pg-panel-input">',
-        f"<figcaption>Input ({n}, {n})<small>{padded_note}</small></figcaption>",
+        f"<figcaption>{escape(tr('Input ({n}, {n})', n=n))}"
+        f"<small>{escape(padded_note)}</small></figcaption>",
         _grid(result.padded, "pg-in", "input", integer_in, in_max, False,
-              _input_classes(result), describe=f"input {n} by {n}, {padded_note}"),
+              _input_classes(result),
+              describe=tr("input {n} by {n}, {note}", n=n, note=padded_note)),
         "</figure>",
         '<figure class="pg-panel pg-panel-kernel">',
-        f"<figcaption>Kernel ({st.kernel_size}, {st.kernel_size})"
-        f"<small>dilation {st.dilation}, stride {st.stride}</small></figcaption>",
+        f"<figcaption>{escape(tr('Kernel ({k}, {k})', k=k))}<small>"
+        f"{escape(tr('dilation {d}, stride {s}', d=st.dilation, s=st.stride))}</small>"
+        "</figcaption>",
         _grid(result.kernel, "pg-k", "kernel", integer_k, k_max, True,
-              describe=f"kernel {st.kernel_size} by {st.kernel_size}"),
+              describe=tr("kernel {k} by {k}", k=k)),
         "</figure>",
         '<figure class="pg-panel pg-panel-output">',
     ]
     if result.output is None:
         parts += [
-            "<figcaption>Output (none)<small>the kernel does not fit</small></figcaption>",
+            f"<figcaption>{escape(tr('Output (none)'))}"
+            f"<small>{escape(tr('the kernel does not fit'))}</small></figcaption>",
             '<div class="pg-nooutput" aria-hidden="true">\u2205</div>',
         ]
     else:
@@ -202,10 +219,10 @@ def stage_html(result: PlaygroundResult) -> str:
         integer_out = integer_in and integer_k
         o_max = abs_max(result.output)
         parts += [
-            f"<figcaption>Output ({o}, {o})<small>hover, tap or focus a cell</small>"
-            "</figcaption>",
+            f"<figcaption>{escape(tr('Output ({o}, {o})', o=o))}"
+            f"<small>{escape(tr('hover, tap or focus a cell'))}</small></figcaption>",
             _grid(result.output, "pg-out", "output", integer_out, o_max, True, focusable=True,
-                  describe=f"output {o} by {o}; focus a cell to see its window"),
+                  describe=tr("output {o} by {o}; focus a cell to see its window", o=o)),
         ]
     parts.append("</figure>")
     return "".join(parts)
@@ -222,16 +239,19 @@ def issues_html(result: PlaygroundResult) -> str:
     issues = result.validity.issues
     if not issues:
         return ('<p class="pg-issue pg-ok"><span aria-hidden="true">\u2714</span> '
-                "The kernel fits and every input cell is read.</p>")
+                f"{escape(tr('The kernel fits and every input cell is read.'))}</p>")
     items = []
     for issue in issues:
+        label = SEVERITY_LABELS.get(issue.severity)
+        severity = tr(label) if label else issue.severity.capitalize()
         icon = "\u2716" if issue.severity == ERROR else "\u26a0"
         if issue.severity == "note":
             icon = "\u2139"
         items.append(
             f'<p class="pg-issue pg-{issue.severity}" data-kind="{issue.kind}">'
             f'<span aria-hidden="true">{icon}</span> '
-            f"<strong>{issue.severity.capitalize()}:</strong> {escape(issue.message)}</p>"
+            f"<strong>{escape(severity)}:</strong>"
+            f" {escape(issue.message)}</p>"
         )
     return "".join(items)
 
@@ -256,17 +276,18 @@ def window_html(result: PlaygroundResult, window: Window) -> str:
     rest = ""
     if len(terms) > MAX_TERMS:
         rest_sum = sum(window.products[MAX_TERMS:])
-        rest = (f' + <span class="pg-term">({len(terms) - MAX_TERMS} more products, '
-                f"together {fmt(rest_sum, integer)})</span>")
+        more = tr("({count} more products, together {total})", count=len(terms) - MAX_TERMS,
+                  total=fmt(rest_sum, integer))
+        rest = f' + <span class="pg-term">{escape(more)}</span>'
     d = result.settings.dilation
-    step = f" (every {_ordinal(d)} cell)" if d > 1 else ""
+    step = tr(" (every {ordinal} cell)", ordinal=_ordinal(d), d=d) if d > 1 else ""
     r0, c0 = window.cells[0]
     r1, c1 = window.cells[-1]
+    where = tr("Output cell (row {r}, column {c}) reads padded rows {rows}, columns "
+               "{columns}{step}:", r=window.row + 1, c=window.col + 1,
+               rows=f"{r0 + 1}\u2013{r1 + 1}", columns=f"{c0 + 1}\u2013{c1 + 1}", step=step)
     return (
-        f'<p class="pg-where">Output cell (row {window.row + 1}, column {window.col + 1}) '
-        f"reads padded rows {r0 + 1}\u2013{r1 + 1}, columns {c0 + 1}\u2013{c1 + 1}"
-        f"{step}:"
-        "</p>"
+        f'<p class="pg-where">{escape(where)}</p>'
         f'<p class="pg-dot" tabindex="0">{" + ".join(shown)}{rest} = '
         f'<strong class="pg-total">{fmt(window.total, integer)}</strong></p>'
     )
@@ -277,15 +298,16 @@ def shell_html() -> str:
     return (
         '<div class="pg" id="pg-root">'
         '<div class="pg-side">'
-        '<form class="pg-controls" id="pg-controls" aria-label="Hyperparameters"></form>'
+        '<form class="pg-controls" id="pg-controls"'
+        f' aria-label="{escape(tr("Hyperparameters"))}"></form>'
         '<div id="pg-sources-slot"></div>'
         '<p id="pg-kernel-note" class="pg-kernel-note"></p>'
-        '<button type="button" id="pg-play" class="pg-play">Pause</button>'
+        f'<button type="button" id="pg-play" class="pg-play">{escape(tr("Pause"))}</button>'
         "</div>"
         '<div class="pg-main">'
         '<div class="pg-stage" id="pg-stage"></div>'
         '<div class="pg-formula" id="pg-formula" role="region" tabindex="0"'
-        ' aria-label="Output size"></div>'
+        f' aria-label="{escape(tr("Output size"))}"></div>'
         '<div class="pg-issues" id="pg-issues" role="status" aria-live="polite"></div>'
         '<div class="pg-detail" id="pg-detail" aria-live="polite"></div>'
         "</div>"

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pyapp import numbers
+from pyapp.i18n import N_, class_label, tr
 from pyapp.sections import section_for_layer
 
 from .colormaps import INPUT, SIGNED
@@ -21,7 +22,9 @@ from .escaping import attr
 from .layout import AXIS_Y, LEGEND_Y, Column, OverviewLayout, edges, pct, span
 from .ranges import LegendSpec
 
-RANGE_LABELS = {"unit": "Unit", "module": "Module", "global": "Global"}
+RANGE_LABELS = {"unit": N_("Unit"), "module": N_("Module"), "global": N_("Global")}
+# the input column's channel labels (what each input neuron shows on it)
+CHANNEL_LABELS = (N_("Red channel"), N_("Green channel"), N_("Blue channel"))
 
 
 _a = attr  # every outside string (layer, class and file names) goes through it
@@ -48,7 +51,8 @@ def _neuron(col: Column, j: int, layout: OverviewLayout, tabindex: int,
     bg = f' style="background-image:url({background})"' if background else ""
     label = ""
     if col.kind == "input":
-        name = col.neuron_name(j).split(", ")[1].split(" (")[0]
+        name = (tr(CHANNEL_LABELS[j]) if j < 3 and col.count == 3
+                else tr("{n} channel", n=j + 1))
         label = f'<span class="ov-chan ov-chan-{j}" aria-hidden="true">{_a(name)}</span>'
     return (f'<div class="ov-n" role="button" tabindex="{tabindex}"'
             f' id="{_a(neuron_id(col.name, j))}" data-l="{_a(col.name)}" data-i="{j}"'
@@ -65,7 +69,7 @@ def _output_row(col: Column, j: int, layout: OverviewLayout, name: str,
     return (f'<div class="{cls}" role="button" tabindex="-1" id="{_a(neuron_id(col.name, j))}"'
             f' data-l="{_a(col.name)}" data-i="{j}"'
             f' aria-label="{_a(output_label(col, j, name, text or None, predicted))}"'
-            f' style="{style}"><span class="ov-cls">{_a(name)}</span> '
+            f' style="{style}"><span class="ov-cls">{_a(class_label(name))}</span> '
             f'<span class="ov-barbox"><span class="ov-barfill" style="width:{_a(width)}">'
             f'</span></span> <span class="ov-prob">{_a(text)}</span></div>')
 
@@ -75,9 +79,10 @@ def output_label(col: Column, j: int, name: str, prob_text: str | None,
     """Accessible name of an output row: it starts with the row's visible text (class name,
     probability as printed), as speech-input users say what they see, then the position and
     layer."""
-    s = name if not prob_text else f"{name} {prob_text}"
-    s += f", class {j + 1} of {col.count} of {col.name}"
-    return s + (", predicted" if predicted else "")
+    shown = class_label(name)
+    s = shown if not prob_text else f"{shown} {prob_text}"
+    s += tr(", class {n} of {m} of {layer}", n=j + 1, m=col.count, layer=col.name)
+    return s + (tr(", predicted") if predicted else "")
 
 
 def _heading(col: Column) -> str:
@@ -113,18 +118,19 @@ def legends_html(layout: OverviewLayout, specs: Sequence[LegendSpec]) -> str:
     inp, out = layout.columns[0], layout.columns[-1]
     x, w = span(layout, inp.name, inp.name)
     parts = [_legend(x, w, layout, top, INPUT.css_gradient(3), ("0", "0.5", "1"), "input",
-                     "input pixel values from 0 (black) to 1 (white)")]
+                     tr("input pixel values from 0 (black) to 1 (white)"))]
     for spec in specs:
         x, w = span(layout, spec.layers[0], spec.layers[-1])
         lim = numbers.limit(spec.limit)
         neg = numbers.limit(-spec.limit)
-        desc = f"{', '.join(spec.layers)}: from {neg} (red) through 0 (white) to {lim} (blue)"
+        desc = tr("{layers}: from {neg} (red) through 0 (white) to {lim} (blue)",
+                  layers=", ".join(spec.layers), neg=neg, lim=lim)
         parts.append(_legend(x, w, layout, top, SIGNED.css_gradient(), (neg, "0", lim),
                              " ".join(spec.layers), desc))
     # the output's scale is an axis under its heading: the column's foot holds its buttons
     parts.append(_legend(out.x - INSET, out.width, layout, pct(AXIS_Y, layout.height),
                          PROB_GRADIENT, PROB_TICKS, out.name,
-                         "output: the bar's length is the probability, from 0 to 1",
+                         tr("output: the bar's length is the probability, from 0 to 1"),
                          " ov-axis"))
     return "".join(parts)
 
@@ -146,7 +152,8 @@ def _legend(x: float, w: float, layout: OverviewLayout, top: str, gradient: str,
                         for i, t in enumerate(ticks))
     style = _style(left=pct(x, layout.width), width=pct(w, layout.width), top=top)
     return (f'<div class="ov-legend{" ov-has-pm" if pm else ""}{cls}" data-layers="{_a(layers)}"'
-            f' style="{style}" role="img" aria-label="Colour scale, {_a(desc)}">'
+            f' style="{style}" role="img"'
+            f' aria-label="{_a(tr("Colour scale, {desc}", desc=desc))}">'
             f'<span class="ov-lbar" style="background:{gradient}"></span>'
             '<span class="ov-marks" aria-hidden="true"></span>'
             f'<span class="ov-ticks">{tick_html}{pm}</span></div>')
@@ -155,8 +162,8 @@ def _legend(x: float, w: float, layout: OverviewLayout, top: str, gradient: str,
 def answer_html(class_name: str, prob_text: str) -> str:
     """The network's answer in words, above the network, so that it is on screen at every
     size (the output column may be scrolled away on a phone)."""
-    return (f'<span class="ov-answer-lead">The network says:</span> '
-            f'<span class="ov-answer-cls">{_a(class_name)}</span> '
+    return (f'<span class="ov-answer-lead">{_a(tr("The network says:"))}</span> '
+            f'<span class="ov-answer-cls">{_a(class_label(class_name))}</span> '
             f'<span class="ov-answer-p">{_a(prob_text)}</span>')
 
 
@@ -211,37 +218,44 @@ def gallery_html(entries: Sequence[Mapping[str, str]], selected: int, base: str 
     """The example thumbnails (buttons; the chosen one has ``aria-pressed="true"``)."""
     items = []
     for i, e in enumerate(entries):
-        label = f"Example {i + 1}: {e['label']}"
+        shown = class_label(e["label"])
+        label = tr("Example {n}: {label}", n=i + 1, label=shown)
         wrong = bool(e.get("mistake"))  # the shipped model gets it wrong: see "Why?"
-        label += " (the network gets this one wrong)" if wrong else ""
+        label += tr(" (the network gets this one wrong)") if wrong else ""
         items.append(
             f'<li><button type="button" class="ov-thumb{" is-mistake" if wrong else ""}"'
             f' data-index="{i}"'
             f' aria-pressed="{"true" if i == selected else "false"}" aria-label="{_a(label)}"'
-            f' title="{_a(e["label"] + " — " + e.get("credit", ""))}">'
+            f' title="{_a(shown + " — " + e.get("credit", ""))}">'
             f'<img src="{_a(base + e["file"])}" alt="" width="44" height="44"'
             f' decoding="async"></button></li>')
-    return f'<ul class="ov-gallery" aria-label="Example images">{"".join(items)}</ul>'
+    return (f'<ul class="ov-gallery" aria-label="{_a(tr("Example images"))}">'
+            f'{"".join(items)}</ul>')
 
 
 def credits_html(entries: Sequence[Mapping[str, str]], base: str = "gallery/") -> str:
     """The example photos' credits and licences (also in ``gallery/CREDITS.md``)."""
     items = "".join(
-        f'<li><a href="{_a(base + e["file"])}">{_a(e["file"])}</a> ({_a(e["label"])}): '
-        f'{_a(e.get("credit", ""))}. Licence: {_a(e.get("licence", ""))}.</li>'
+        f'<li><a href="{_a(base + e["file"])}">{_a(e["file"])}</a>'
+        f' ({_a(class_label(e["label"]))}): '
+        + _a(tr("{credit}. Licence: {licence}.", credit=e.get("credit", ""),
+                licence=e.get("licence", ""))) + '</li>'
         for e in entries)
-    return ('<details class="ov-credits"><summary>Example photo credits</summary>'
-            f'<ul>{items}</ul><p>{GALLERY_CHOICE} Cropped and resized for this site; details '
-            f'in <a href="{_a(base)}CREDITS.md">CREDITS.md</a>.</p></details>')
+    # the link sits where the translation puts {link}: split there, escape each side
+    details = tr("Cropped and resized for this site; details in {link}.", link="\x00")
+    before, _, after = details.partition("\x00")
+    return (f'<details class="ov-credits"><summary>{_a(tr("Example photo credits"))}</summary>'
+            f'<ul>{items}</ul><p>{_a(tr(GALLERY_CHOICE))} {_a(before)}'
+            f'<a href="{_a(base)}CREDITS.md">CREDITS.md</a>{_a(after)}</p></details>')
 
 
 #: How the examples were chosen: a reader must be told that the choice was made.
-GALLERY_CHOICE = ("These examples were chosen: one photo per class that the network gets "
-                  "right (where it gets one right), and a few it gets wrong on purpose "
-                  "(marked with a dashed frame; "
-                  "\u201cWhy?\u201d shows what it looked at). On photos in general it is "
-                  "right far less often; the model card gives its results on all 29 demo "
-                  "photos.")
+GALLERY_CHOICE = N_("These examples were chosen: one photo per class that the network gets "
+                    "right (where it gets one right), and a few it gets wrong on purpose "
+                    "(marked with a dashed frame; "
+                    "\u201cWhy?\u201d shows what it looked at). On photos in general it is "
+                    "right far less often; the model card gives its results on all 29 demo "
+                    "photos.")
 
 
 def tool_html(
@@ -258,7 +272,7 @@ def tool_html(
     mode = snap.range_mode
     selected = snap.selected if snap.selected is not None else -1
     detail = "on" if snap.detail else "off"
-    opts = "".join(f'<option value="{m}"{" selected" if m == mode else ""}>{label}</option>'
+    opts = "".join(f'<option value="{m}"{" selected" if m == mode else ""}>{_a(tr(label))}</option>'
                    for m, label in RANGE_LABELS.items())
     proc_bg = f' style="background-image:url({processed_src})"' if processed_src else ""
     orig = f' src="{_a(original_src)}"' if original_src else ""
@@ -268,33 +282,35 @@ def tool_html(
         '<div class="ov-controls">'
         f'{gallery_html(gallery, selected, gallery_base)}'
         '<div class="ov-upload">'
-        '<button type="button" id="ov-upload-btn" class="ov-btn">Upload image</button>'
+        f'<button type="button" id="ov-upload-btn" class="ov-btn">{_a(tr("Upload image"))}</button>'
         '<input type="file" id="ov-file" accept="image/*" hidden>'
-        '<span class="ov-hint">or drop / paste an image</span></div>'
-        '<figure class="ov-preview"><img id="ov-original" alt="Original image"'
+        f'<span class="ov-hint">{_a(tr("or drop / paste an image"))}</span></div>'
+        f'<figure class="ov-preview"><img id="ov-original" alt="{_a(tr("Original image"))}"'
         f' width="48" height="48"{orig}>'
         '<span class="ov-arrow" aria-hidden="true">&#8594;</span>'
         '<canvas id="ov-processed" width="64" height="64" role="img"'
-        f' aria-label="The 64 by 64 input the model sees"{proc_bg}></canvas>'
-        '<figcaption>original &#8594; model input (64&#215;64)</figcaption></figure>'
+        f' aria-label="{_a(tr("The 64 by 64 input the model sees"))}"{proc_bg}></canvas>'
+        f'<figcaption>{_a(tr("original"))} &#8594; {_a(tr("model input"))}'
+        ' (64&#215;64)</figcaption>'
+        '</figure>'
         f'<p id="ov-answer" class="ov-answer">{answer}</p>'
         '<div class="ov-options">'
         '<button type="button" id="ov-detail" class="ov-btn"'
-        f' aria-pressed="{"true" if snap.detail else "false"}">Show detail</button>'
-        f'<label class="ov-range">Scale <select id="ov-range">{opts}</select></label>'
-        '<button type="button" id="ov-copy-link" class="ov-btn">Copy link</button>'
+        f' aria-pressed="{"true" if snap.detail else "false"}">{_a(tr("Show detail"))}</button>'
+        f'<label class="ov-range">{_a(tr("Scale"))} <select id="ov-range">{opts}</select></label>'
+        f'<button type="button" id="ov-copy-link" class="ov-btn">{_a(tr("Copy link"))}</button>'
         '<button type="button" id="ov-present" class="ov-btn" aria-pressed="false">'
-        'Present full screen</button>'
+        f'{_a(tr("Present full screen"))}</button>'
         '</div></div>'
         '<p id="ov-message" class="ov-message" role="status" aria-live="polite"></p>'
         '<p id="ov-present-hint" class="ov-present-hint" role="status"></p>'
-        '<p class="ov-swipe" aria-hidden="true">Swipe sideways for every layer; the answer '
-        'stays on the right &#8594;</p>'
+        '<p class="ov-swipe" aria-hidden="true">'
+        f'{_a(tr("Swipe sideways for every layer; the answer stays on the right"))} &#8594;</p>'
         '<div class="ov-scroll">'
         + network_html(snap.layout, snap.class_names, snap.bars, snap.predicted,
                        snap.legends, images) + '</div>'
         '<div id="ov-readout" class="ov-readout" aria-live="polite">'
-        'Hover, tap or focus a neuron (Tab, then arrow keys) to see its values.</div>'
+        f'{_a(tr("Hover, tap or focus a neuron (Tab, then arrow keys) to see its values."))}</div>'
         f'{credits_html(gallery, gallery_base)}'
         '</div>'
     )

@@ -13,6 +13,7 @@ from dataclasses import replace
 import js  # type: ignore[import-not-found]
 import numpy as np
 
+from pyapp.i18n import tr
 from pyapp.playground import view
 from pyapp.playground.compute import PlaygroundResult
 from pyapp.playground.geometry import (
@@ -50,7 +51,7 @@ class Playground:
     def __init__(self, root: object, image: np.ndarray | None,
                  network: NetworkKernels | None) -> None:
         self.root = root
-        self.bindings = Bindings("the hyperparameter playground")
+        self.bindings = Bindings(tr("the hyperparameter playground"))
         self._unsubscribe: object = None
         self.image = image
         self.network = network
@@ -186,10 +187,10 @@ class Playground:
 
     def _show_play(self) -> None:
         button = self._q("#pg-play")
-        button.textContent = "Pause" if self.playing else "Play"
+        button.textContent = tr("Pause") if self.playing else tr("Play")
         button.setAttribute("data-playing", "true" if self.playing else "false")
-        button.setAttribute("aria-label", "Pause the sliding window (Space)" if self.playing
-                            else "Play the sliding window (Space)")
+        button.setAttribute("aria-label", tr("Pause the sliding window (Space)") if self.playing
+                            else tr("Play the sliding window (Space)"))
 
     def toggle_play(self) -> None:
         """Start or stop the window's walk over the input."""

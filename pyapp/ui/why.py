@@ -26,6 +26,7 @@ from typing import Any
 import js  # type: ignore[import-not-found]
 
 from pyapp import why_link
+from pyapp.i18n import class_label, tr
 from pyapp.session import Session, Snapshot
 from pyapp.ui.animation import SCHEDULER
 from pyapp.ui.events import Bindings
@@ -43,7 +44,7 @@ class WhyPanel:
         self.session = session
         self.overview = overview
         self.detail = detail
-        self.bindings = Bindings("the Why? views")
+        self.bindings = Bindings(tr("the Why? views"))
         self.snap: Snapshot = session.snapshot
         self.is_open = False
         self.method = "gradcam"
@@ -136,9 +137,9 @@ class WhyPanel:
             b.type = "button"
             b.id = "ov-gradients"
             b.className = "ov-btn"
-            b.textContent = "Show gradients"
+            b.textContent = tr("Show gradients")
             b.setAttribute("aria-pressed", "false")
-            b.title = "Colour the maps by the gradient of the predicted class's score"
+            b.title = tr("Colour the maps by the gradient of the predicted class's score")
             opts.insertBefore(b, doc.getElementById("ov-copy-link"))
             self.grad_btn = b
             self.bindings.listen(b, "click", self._on_gradients)
@@ -252,14 +253,14 @@ class WhyPanel:
         sel = self.el["class"]
         pred = self.snap.predicted
         for i, opt in enumerate(sel.options):
-            name = self.snap.class_names[i]
-            opt.textContent = f"{name} (predicted)" if i == pred else name
+            name = class_label(self.snap.class_names[i])
+            opt.textContent = tr("{name} (predicted)", name=name) if i == pred else name
         sel.value = str(self.class_index)
         if self.layer is not None:
             self.el["layer"].value = self.layer
         self.el["patch"].value = str(self.patch)
         self.el["stride"].value = str(self.stride)
-        self.el["sub"].textContent = "\u2014 " + why_html.LABELS[self.method]
+        self.el["sub"].textContent = "\u2014 " + tr(why_html.LABELS[self.method])
         self.el["progress"].hidden = self.method != "occlusion"
 
     def _paint_legend(self, legend: sv.Legend) -> None:
@@ -309,7 +310,7 @@ class WhyPanel:
     def _paint_backprop(self) -> None:
         snap = self.snap
         if self.bp_layer is None:
-            self.el["sentence"].textContent = "This model has no layer this view explains."
+            self.el["sentence"].textContent = tr("This model has no layer this view explains.")
             return
         v = backprop.backprop_view(snap.model, snap.acts, self.class_index, self.bp_layer,
                                    self.bp_neuron, self._gradients())

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from pyapp.cnn import grads
+from pyapp.i18n import class_label, tr
 from pyapp.render.colormaps import ACTIVATION, INPUT, WEIGHT
 
 from .saliency import Figure, Legend, fmt
@@ -114,15 +115,22 @@ def backprop_view(model: Any, acts: Mapping[str, np.ndarray], class_index: int, 
         channel = k
         a, b = np.unravel_index(int(np.argmax(np.abs(down))), down.shape)
         arriving, passed = float(dy[a, b]), float(down[a, b])
-        equation = (f"At row {a + 1}, column {b + 1}: the input {fmt(x[a, b, k])} is "
-                    f"{'positive' if x[a, b, k] > 0 else 'not positive'}, so the local "
-                    f"derivative is {fmt(local[a, b])}; gradient from above {fmt(arriving)} "
-                    f"\u00d7 {fmt(local[a, b])} = {fmt(passed)} passed down.")
-        local_fig = Figure("local", "Local derivative: the 0/1 mask [x > 0]",
-                           f"The mask of {layer} neuron {k + 1}: 1 where its input is positive",
+        values = {"r": a + 1, "c": b + 1, "x": fmt(x[a, b, k]), "local": fmt(local[a, b]),
+                  "arriving": fmt(arriving), "passed": fmt(passed)}
+        if x[a, b, k] > 0:
+            equation = tr("At row {r}, column {c}: the input {x} is positive, so the local "
+                          "derivative is {local}; gradient from above {arriving} \u00d7 "
+                          "{local} = {passed} passed down.", **values)
+        else:
+            equation = tr("At row {r}, column {c}: the input {x} is not positive, so the local "
+                          "derivative is {local}; gradient from above {arriving} \u00d7 "
+                          "{local} = {passed} passed down.", **values)
+        local_fig = Figure("local", tr("Local derivative: the 0/1 mask [x > 0]"),
+                           tr("The mask of {layer} neuron {n}: 1 where its input is positive",
+                              layer=layer, n=k + 1),
                            INPUT.rgba(local, 0.0, 1.0))
-        how = ("A ReLU passes the gradient through where its input was positive and stops it "
-               "(0) elsewhere.")
+        how = tr("A ReLU passes the gradient through where its input was positive and stops "
+                 "it (0) elsewhere.")
     elif how_local == "max":
         pool, strides, padding = grads._pool_args(spec.config)
         route = grads.max_pool2d_grad(np.ones_like(dy_all), x, pool, strides, padding)[..., k]
@@ -134,15 +142,17 @@ def backprop_view(model: Any, acts: Mapping[str, np.ndarray], class_index: int, 
         oi, oj = a // sh, b // sw
         win = x[oi * sh: oi * sh + ph, oj * sw: oj * sw + pw, k]
         arriving, passed = float(dy[oi, oj]), float(down[a, b])
-        grid_list.append(_grid(f"Window {oi + 1},{oj + 1} of the input", win))
-        equation = (f"The window at output row {oi + 1}, column {oj + 1} has its maximum "
-                    f"{fmt(win.max())} at input row {a + 1}, column {b + 1}: the whole "
-                    f"gradient from above, {fmt(arriving)}, goes there ({fmt(passed)}); "
-                    "the other cells of the window get 0.")
-        local_fig = Figure("local", "Local derivative: routing to each window's maximum",
-                           f"The routing of {layer} neuron {k + 1}: 1 at each window's maximum",
+        grid_list.append(_grid(tr("Window {r},{c} of the input", r=oi + 1, c=oj + 1), win))
+        equation = tr("The window at output row {orow}, column {ocol} has its maximum "
+                      "{top} at input row {r}, column {c}: the whole gradient from above, "
+                      "{arriving}, goes there ({passed}); the other cells of the window get 0.",
+                      orow=oi + 1, ocol=oj + 1, top=fmt(win.max()), r=a + 1, c=b + 1,
+                      arriving=fmt(arriving), passed=fmt(passed))
+        local_fig = Figure("local", tr("Local derivative: routing to each window's maximum"),
+                           tr("The routing of {layer} neuron {n}: 1 at each window's maximum",
+                              layer=layer, n=k + 1),
                            INPUT.rgba(route, 0.0, 1.0))
-        how = "Max-pooling sends each window's gradient to the cell that held the maximum."
+        how = tr("Max-pooling sends each window's gradient to the cell that held the maximum.")
     else:  # conv2d: the neuron is an output channel
         kernel = np.asarray(spec.weights["kernel"], np.float64)  # (kh, kw, C, O)
         strides, padding, dilation = grads._conv_args(spec.config)
@@ -159,44 +169,51 @@ def backprop_view(model: Any, acts: Mapping[str, np.ndarray], class_index: int, 
         if s == (1, 1) and d == (1, 1) and padding == "valid":
             pad = np.pad(dy, ((kh - 1, kh - 1), (kw - 1, kw - 1)))
             window = pad[a: a + kh, b: b + kw]
-            grid_list.append(_grid("Gradient from above around the cell (zero outside)",
+            grid_list.append(_grid(tr("Gradient from above around the cell (zero outside)"),
                                    window))
-        grid_list.append(_grid(f"Kernel {k + 1}, input channel {channel + 1}, flipped",
-                               flipped))
+        grid_list.append(_grid(tr("Kernel {n}, input channel {c}, flipped", n=k + 1,
+                                  c=channel + 1), flipped))
         arriving = float(window[np.unravel_index(int(np.argmax(np.abs(window))),
                                                  window.shape)])
         passed = float(down[a, b])
-        equation = (f"At input row {a + 1}, column {b + 1} of channel {channel + 1}: the sum of "
-                    f"the {kh}\u00d7{kw} gradients from above times the flipped kernel is "
-                    f"{fmt(float((window * flipped).sum()))}, the gradient passed down from "
-                    f"this neuron ({fmt(passed)}).")
-        local_fig = Figure("local", f"Local derivative: kernel {k + 1}, channel "
-                           f"{channel + 1}, flipped", "The flipped kernel, its weights "
-                           "coloured", WEIGHT.rgba_symmetric(flipped, float(np.abs(flipped)
-                                                                          .max() or 1.0)))
+        equation = tr("At input row {r}, column {c} of channel {ch}: the sum of the {size} "
+                      "gradients from above times the flipped kernel is {dot}, the gradient "
+                      "passed down from this neuron ({passed}).", r=a + 1, c=b + 1,
+                      ch=channel + 1, size=f"{kh}\u00d7{kw}",
+                      dot=fmt(float((window * flipped).sum())), passed=fmt(passed))
+        local_fig = Figure("local", tr("Local derivative: kernel {n}, channel {c}, flipped",
+                                       n=k + 1, c=channel + 1),
+                           tr("The flipped kernel, its weights coloured"),
+                           WEIGHT.rgba_symmetric(flipped, float(np.abs(flipped).max() or 1.0)))
         total = g.activations[below][..., channel]
-        how = (f"A convolution sends the gradient back through the same weights, flipped: "
-               f"{below} channel {channel + 1} receives this sum from every one of the "
-               f"{kernel.shape[3]} kernels (here only kernel {k + 1}; all together "
-               f"{fmt(total[a, b])} at this cell).")
+        how = tr("A convolution sends the gradient back through the same weights, flipped: "
+                 "{below} channel {c} receives this sum from every one of the {kernels} "
+                 "kernels (here only kernel {n}; all together {total} at this cell).",
+                 below=below, c=channel + 1, kernels=kernel.shape[3], n=k + 1,
+                 total=fmt(total[a, b]))
     lim = float(max(np.abs(dy).max(), np.abs(down).max())) or 1.0
     t = fmt(lim)
+    shown = class_label(cname)
     legend = Legend(ACTIVATION.css_gradient(), (f"-{t}", "0", t),
-                    f"Colour scale of the gradients: from -{t} (red, raising the value lowers "
-                    f"the \u2018{cname}\u2019 score) through 0 (white) to {t} (blue, raising it "
-                    "raises the score)")
-    figs = (Figure("arriving", f"Gradient from above: d score / d {layer} (neuron {k + 1})",
-                   f"Gradient arriving at {layer} neuron {k + 1}",
+                    tr("Colour scale of the gradients: from -{t} (red, raising the value "
+                       "lowers the \u2018{name}\u2019 score) through 0 (white) to {t} (blue, "
+                       "raising it raises the score)", t=t, name=shown))
+    figs = (Figure("arriving", tr("Gradient from above: d score / d {layer} (neuron {n})",
+                                  layer=layer, n=k + 1),
+                   tr("Gradient arriving at {layer} neuron {n}", layer=layer, n=k + 1),
                    ACTIVATION.rgba_symmetric(dy, lim)),
             local_fig,
-            Figure("passed", f"Gradient passed down to {below}, channel {channel + 1}",
-                   f"Gradient passed down to {below} channel {channel + 1}",
+            Figure("passed", tr("Gradient passed down to {below}, channel {c}", below=below,
+                                c=channel + 1),
+                   tr("Gradient passed down to {below} channel {c}", below=below,
+                      c=channel + 1),
                    ACTIVATION.rgba_symmetric(down, lim)))
-    sentence = (f"Blue = raising this value would raise the \u2018{cname}\u2019 score, red = "
-                f"lower it; the gradients say how the score changes for a small nudge, not why "
-                f"the network chose it. {how}")
+    sentence = tr("Blue = raising this value would raise the \u2018{name}\u2019 score, red = "
+                  "lower it; the gradients say how the score changes for a small nudge, not "
+                  "why the network chose it. {how}", name=shown, how=how)
     return BackpropView(class_index, cname, layer, spec.type, k, below,
-                        f"Backpropagation through {layer}, neuron {k + 1}", sentence, legend,
-                        figs, (int(a), int(b)), tuple(grid_list), equation, arriving, passed,
-                        f"Largest gradient passed down: {fmt(passed)} at row {a + 1}, "
-                        f"column {b + 1}.")
+                        tr("Backpropagation through {layer}, neuron {n}", layer=layer, n=k + 1),
+                        sentence, legend, figs, (int(a), int(b)), tuple(grid_list), equation,
+                        arriving, passed,
+                        tr("Largest gradient passed down: {v} at row {r}, column {c}.",
+                           v=fmt(passed), r=a + 1, c=b + 1))

@@ -23,11 +23,16 @@ from typing import Any
 import numpy as np
 
 from pyapp.cnn import saliency
+from pyapp.i18n import N_, class_label, tr, trn
 from pyapp.render.colormaps import ACTIVATION, ColorMap
 
 METHODS = ("gradcam", "gradxinput", "occlusion")
-METHOD_LABELS = {"gradcam": "Grad-CAM", "gradxinput": "Gradient \u00d7 input",
-                 "occlusion": "Occlusion"}
+# marked for the catalogue; translated where shown (tr(METHOD_LABELS[m]))
+METHOD_LABELS = {"gradcam": N_("Grad-CAM"), "gradxinput": N_("Gradient \u00d7 input"),
+                 "occlusion": N_("Occlusion")}
+# gradient x input's channel figures: caption, and the words in the accessible name
+CHANNEL_CAPTIONS = (N_("Red channel"), N_("Green channel"), N_("Blue channel"))
+CHANNEL_WORDS = (N_("red channel"), N_("green channel"), N_("blue channel"))
 PATCHES = (4, 6, 8, 12, 16)
 STRIDES = (2, 4, 8)
 DEFAULT_PATCH, DEFAULT_STRIDE = 8, 4
@@ -111,17 +116,20 @@ def edited_note(model: Any) -> str:
     n = len(getattr(model, "edits", None) or ())
     if not n:
         return ""
-    return (f"These maps are computed on the network as you changed it ({n} change"
-            f"{'s' if n != 1 else ''} under “Tinker with the network”): maps switched "
-            "off, swapped operations and the temperature are followed exactly.")
+    return trn("These maps are computed on the network as you changed it ({n} change "
+               "under \u201cTinker with the network\u201d): maps switched off, swapped "
+               "operations and the temperature are followed exactly.",
+               "These maps are computed on the network as you changed it ({n} changes "
+               "under \u201cTinker with the network\u201d): maps switched off, swapped "
+               "operations and the temperature are followed exactly.", n)
 
 
 def mistake_note(label: str, predicted: str) -> str:
     """The plain sentence for an example the network gets wrong."""
-    return (f"The network gets this example wrong: it is a {label}, but the network says "
-            f"{predicted}. Grad-CAM for \u2018{predicted}\u2019 shows where it found that "
-            f"evidence (often the background); pick \u2018{label}\u2019 under Class to "
-            "compare.")
+    return tr("The network gets this example wrong: it is a {label}, but the network says "
+              "{predicted}. Grad-CAM for \u2018{predicted}\u2019 shows where it found that "
+              "evidence (often the background); pick \u2018{label}\u2019 under Class to "
+              "compare.", label=class_label(label), predicted=class_label(predicted))
 
 
 def cam_layers(model: Any) -> list[tuple[str, str]]:
@@ -134,7 +142,8 @@ def cam_layers(model: Any) -> list[tuple[str, str]]:
             continue
         nxt = layers[i + 1] if i + 1 < len(layers) else None
         if nxt is not None and getattr(nxt.kind, "rectifies", False):
-            out.append((nxt.name, f"{layer.name} (after {nxt.name})"))
+            out.append((nxt.name, tr("{layer} (after {rectifier})", layer=layer.name,
+                                     rectifier=nxt.name)))
         else:
             out.append((layer.name, layer.name))
     return out
@@ -158,13 +167,13 @@ def _limit(values: np.ndarray) -> float:
 def _diverging_legend(lim: float, what: str, up: str, down: str) -> Legend:
     t = fmt(lim)
     return Legend(ACTIVATION.css_gradient(), (f"-{t}", "0", t),
-                  f"Colour scale of {what}: from -{t} (red, {down}) through 0 (white) "
-                  f"to {t} (blue, {up})")
+                  tr("Colour scale of {what}: from -{t} (red, {down}) through 0 (white) "
+                     "to {t} (blue, {up})", what=what, t=t, down=down, up=up))
 
 
 def _where(values: np.ndarray) -> str:
     r, c = np.unravel_index(int(np.nanargmax(values)), values.shape)
-    return f"row {r + 1}, column {c + 1}"
+    return tr("row {r}, column {c}", r=r + 1, c=c + 1)
 
 
 def why_view(model: Any, acts: Mapping[str, np.ndarray], class_index: int, method: str,
@@ -199,24 +208,29 @@ def gradcam_view(model: Any, acts: Mapping[str, np.ndarray], class_index: int,
     overlay = _alpha_overlay(HEAT, big, 0.0, lim, big / lim)
     coarse = HEAT.rgba(cam, 0.0, lim)
     t = fmt(top)
+    shown = class_label(name)
+    size = f"{cam.shape[0]}\u00d7{cam.shape[1]}"
     legend = Legend(HEAT.css_gradient(), ("0", fmt(top / 2), t),
-                    f"Colour scale of the Grad-CAM map: from 0 (pale yellow, no evidence) "
-                    f"to {t} (dark red, the strongest evidence)")
-    sentence = (f"Bright = where {layer} found features that, taken together, raise the "
-                f"\u2018{name}\u2019 score; it shows where the evidence is, not which pixels "
-                "to change, and it is only as sharp as that layer "
-                f"({cam.shape[0]}\u00d7{cam.shape[1]}).")
+                    tr("Colour scale of the Grad-CAM map: from 0 (pale yellow, no evidence) "
+                       "to {t} (dark red, the strongest evidence)", t=t))
+    sentence = tr("Bright = where {layer} found features that, taken together, raise the "
+                  "\u2018{name}\u2019 score; it shows where the evidence is, not which pixels "
+                  "to change, and it is only as sharp as that layer ({size}).",
+                  layer=layer, name=shown, size=size)
     if top <= 0:
-        summary = (f"The map is zero everywhere: {layer} holds no evidence for "
-                   f"\u2018{name}\u2019 in this image.")
+        summary = tr("The map is zero everywhere: {layer} holds no evidence for "
+                     "\u2018{name}\u2019 in this image.", layer=layer, name=shown)
     else:
-        summary = (f"Strongest evidence {t} at {layer} {_where(cam)}; on the input, the "
-                   f"map is brightest at {_where(big)}.")
-    figs = (Figure("overlay", "Over the model input", f"Grad-CAM for {name} over the model "
-                   "input", overlay, True),
-            Figure("map", f"{layer} map ({cam.shape[0]}\u00d7{cam.shape[1]})",
-                   f"Grad-CAM map of {name} at the resolution of {layer}", coarse))
-    return WhyView("gradcam", class_index, name, is_pred, f"Grad-CAM for \u2018{name}\u2019",
+        summary = tr("Strongest evidence {t} at {layer} {where}; on the input, the "
+                     "map is brightest at {where_input}.", t=t, layer=layer,
+                     where=_where(cam), where_input=_where(big))
+    figs = (Figure("overlay", tr("Over the model input"),
+                   tr("Grad-CAM for {name} over the model input", name=shown), overlay, True),
+            Figure("map", tr("{layer} map ({size})", layer=layer, size=size),
+                   tr("Grad-CAM map of {name} at the resolution of {layer}", name=shown,
+                      layer=layer), coarse))
+    return WhyView("gradcam", class_index, name, is_pred,
+                   tr("Grad-CAM for \u2018{name}\u2019", name=shown),
                    sentence, legend, figs, summary, layer, 1.0, cam)
 
 
@@ -229,32 +243,37 @@ def gradxinput_view(model: Any, acts: Mapping[str, np.ndarray], class_index: int
     lim_c = _limit(per)
     strength = np.abs(combined) / lim
     overlay = _alpha_overlay(ACTIVATION, combined, -lim, lim, strength)
-    figs = [Figure("overlay", "Combined, over the model input",
-                   f"Gradient times input for {name}, all channels, over the model input",
-                   overlay, True),
-            Figure("combined", "Combined (sum of the channels)",
-                   f"Gradient times input for {name}, sum of the channels",
+    shown = class_label(name)
+    figs = [Figure("overlay", tr("Combined, over the model input"),
+                   tr("Gradient times input for {name}, all channels, over the model input",
+                      name=shown), overlay, True),
+            Figure("combined", tr("Combined (sum of the channels)"),
+                   tr("Gradient times input for {name}, sum of the channels", name=shown),
                    ACTIVATION.rgba_symmetric(combined, lim))]
-    channels = ("red", "green", "blue") if per.shape[2] == 3 else tuple(
-        f"channel {i + 1}" for i in range(per.shape[2]))
-    for i, ch in enumerate(channels):
-        figs.append(Figure(f"ch{i}", f"{ch.capitalize()} channel",
-                           f"Gradient times input for {name}, {ch} channel",
+    for i in range(per.shape[2]):
+        if per.shape[2] == 3:
+            caption, words = tr(CHANNEL_CAPTIONS[i]), tr(CHANNEL_WORDS[i])
+        else:  # the English reads "Channel 4 channel" as it always has
+            caption = tr("Channel {n} channel", n=i + 1)
+            words = tr("channel {n} channel", n=i + 1)
+        figs.append(Figure(f"ch{i}", caption,
+                           tr("Gradient times input for {name}, {channel}", name=shown,
+                              channel=words),
                            ACTIVATION.rgba_symmetric(per[..., i], lim_c)))
-    legend = _diverging_legend(lim, "gradient \u00d7 input (the combined map; each channel "
-                               f"map to \u00b1{fmt(lim_c)})", "raises the score",
-                               "lowers the score")
-    sentence = (f"Blue = these pixel values raise the \u2018{name}\u2019 score and red = they "
-                "lower it (each value is how much the score would fall, to first order, if "
-                "that pixel were made black); it says nothing about larger changes to the "
-                "image.")
+    legend = _diverging_legend(lim, tr("gradient \u00d7 input (the combined map; each "
+                                       "channel map to \u00b1{t})", t=fmt(lim_c)),
+                               tr("raises the score"), tr("lowers the score"))
+    sentence = tr("Blue = these pixel values raise the \u2018{name}\u2019 score and red = "
+                  "they lower it (each value is how much the score would fall, to first "
+                  "order, if that pixel were made black); it says nothing about larger "
+                  "changes to the image.", name=shown)
     r, c = np.unravel_index(int(np.argmax(combined)), combined.shape)
     total = float(combined.sum())
-    summary = (f"Largest push up {fmt(combined[r, c])} at input row {r + 1}, column {c + 1}; "
-               f"all pixels together: {fmt(total)}.")
+    summary = tr("Largest push up {v} at input row {r}, column {c}; all pixels together: "
+                 "{total}.", v=fmt(combined[r, c]), r=r + 1, c=c + 1, total=fmt(total))
     return WhyView("gradxinput", class_index, name, is_pred,
-                   f"Gradient \u00d7 input for \u2018{name}\u2019", sentence, legend,
-                   tuple(figs), summary, None, 1.0, combined)
+                   tr("Gradient \u00d7 input for \u2018{name}\u2019", name=shown), sentence,
+                   legend, tuple(figs), summary, None, 1.0, combined)
 
 
 def occlusion_pixels(drop: np.ndarray, shape: tuple[int, int], patch: int,
@@ -309,27 +328,33 @@ class OcclusionRun:
         overlay = _alpha_overlay(ACTIVATION, pixels, -lim, lim, np.abs(pixels) / lim)
         grid = ACTIVATION.rgba_symmetric(drop, lim).copy()
         grid[~np.isfinite(drop)] = (238, 238, 238, 255)
-        legend = _diverging_legend(lim, "the drop in probability when a patch is greyed",
-                                   "covering it lowers the probability",
-                                   "covering it raises the probability")
-        sentence = (f"Blue = covering this part with a grey {occ.patch}\u00d7{occ.patch} patch "
-                    f"lowers the \u2018{name}\u2019 probability, so the model relies on it; red "
-                    "= covering it raises the probability; it needs no gradients, but it "
-                    "misses anything smaller than the patch.")
+        shown = class_label(name)
+        legend = _diverging_legend(lim, tr("the drop in probability when a patch is greyed"),
+                                   tr("covering it lowers the probability"),
+                                   tr("covering it raises the probability"))
+        sentence = tr("Blue = covering this part with a grey {size} patch lowers the "
+                      "\u2018{name}\u2019 probability, so the model relies on it; red = "
+                      "covering it raises the probability; it needs no gradients, but it "
+                      "misses anything smaller than the patch.",
+                      size=f"{occ.patch}\u00d7{occ.patch}", name=shown)
         computed = int(np.isfinite(drop).sum())
         if computed:
             r, q = np.unravel_index(int(np.nanargmax(drop)), drop.shape)
-            summary = (f"{computed} of {occ.total} patch positions computed; without any "
-                       f"patch the probability is {100 * occ.baseline:.1f}%; the largest drop "
-                       f"is {100 * float(drop[r, q]):.1f} points, with the patch at input row "
-                       f"{r * occ.stride + 1}, column {q * occ.stride + 1}.")
+            summary = tr("{computed} of {total} patch positions computed; without any patch "
+                         "the probability is {baseline}%; the largest drop is {drop} points, "
+                         "with the patch at input row {r}, column {c}.", computed=computed,
+                         total=occ.total, baseline=f"{100 * occ.baseline:.1f}",
+                         drop=f"{100 * float(drop[r, q]):.1f}", r=r * occ.stride + 1,
+                         c=q * occ.stride + 1)
         else:
-            summary = f"0 of {occ.total} patch positions computed."
-        figs = (Figure("overlay", "Over the model input", f"Occlusion sensitivity for {name} "
-                       "over the model input", overlay, True),
-                Figure("map", f"One cell per patch position ({drop.shape[0]}\u00d7"
-                       f"{drop.shape[1]})", f"Occlusion map of {name}, one cell per patch "
-                       "position", grid))
+            summary = tr("0 of {total} patch positions computed.", total=occ.total)
+        figs = (Figure("overlay", tr("Over the model input"),
+                       tr("Occlusion sensitivity for {name} over the model input", name=shown),
+                       overlay, True),
+                Figure("map", tr("One cell per patch position ({size})",
+                                 size=f"{drop.shape[0]}\u00d7{drop.shape[1]}"),
+                       tr("Occlusion map of {name}, one cell per patch position", name=shown),
+                       grid))
         return WhyView("occlusion", self.class_index, name, self.is_pred,
-                       f"Occlusion for \u2018{name}\u2019", sentence, legend, figs, summary,
-                       None, occ.progress if not done else 1.0, drop)
+                       tr("Occlusion for \u2018{name}\u2019", name=shown), sentence, legend,
+                       figs, summary, None, occ.progress if not done else 1.0, drop)

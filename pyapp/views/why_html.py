@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pyapp.i18n import N_, class_label, tr
 from pyapp.render.escaping import attr
 from pyapp.views.saliency import METHOD_LABELS, PATCHES, STRIDES, Figure, Legend
 
 METHOD_ORDER = ("gradcam", "gradxinput", "occlusion", "backprop")
-LABELS = {**METHOD_LABELS, "backprop": "Backpropagation"}
+LABELS = {**METHOD_LABELS, "backprop": N_("Backpropagation")}  # marked: tr() where shown
 
 
 _a = attr  # the one escaping helper for every outside string
@@ -24,17 +25,19 @@ PATCH_OPTS = [(p, f"{p}\u00d7{p}") for p in PATCHES]
 
 
 def _select(cls: str, name: str, options: str, method: str = "") -> str:
-    """A labelled ``<select>`` (``method``: shown only for that method)."""
+    """A labelled ``<select>`` (``method``: shown only for that method; ``name``: already
+    translated)."""
     only = f" why-for-{method}" if method else ""
+    name = _a(name)
     return (f'<label class="why-lab{only}">{name} <select class="why-{cls}" '
             f'aria-label="{name}">{options}</select></label>')
 
 
 def why_button_html(where: str) -> str:
     """The control that opens the views (``where``: a class for its place)."""
+    label = tr("Why? See which parts of the image the prediction depends on")
     return (f'<button type="button" class="why-open {_a(where)}" aria-haspopup="true" '
-            'aria-label="Why? See which parts of the image the prediction depends on">'
-            "Why?</button>")
+            f'aria-label="{_a(label)}">{_a(tr("Why?"))}</button>')
 
 
 def region_html(class_names: Sequence[str], layers: Sequence[tuple[str, str]]) -> str:
@@ -42,23 +45,24 @@ def region_html(class_names: Sequence[str], layers: Sequence[tuple[str, str]]) -
     the summary and the progress bar.  Hidden until opened."""
     methods = "".join(
         f'<button type="button" class="why-m" data-method="{m}" aria-pressed="false">'
-        f"{_a(LABELS[m])}</button>" for m in METHOD_ORDER)
-    classes = _options([(i, f"{n}") for i, n in enumerate(class_names)], 0)
+        f"{_a(tr(LABELS[m]))}</button>" for m in METHOD_ORDER)
+    classes = _options([(i, class_label(n)) for i, n in enumerate(class_names)], 0)
     return (
-        '<div class="why-head"><h2 id="why-title" class="why-title" tabindex="-1">Why?'
-        ' <span class="why-sub"></span></h2>'
-        '<button type="button" class="why-close" aria-label="Close the Why? views (Esc)"'
-        ' title="Close (Esc)">\u00d7</button></div>'
+        '<div class="why-head"><h2 id="why-title" class="why-title" tabindex="-1">'
+        f'{_a(tr("Why?"))} <span class="why-sub"></span></h2>'
+        '<button type="button" class="why-close"'
+        f' aria-label="{_a(tr("Close the Why? views (Esc)"))}"'
+        f' title="{_a(tr("Close (Esc)"))}">\u00d7</button></div>'
         '<div class="why-controls">'
-        f'<div class="why-methods" role="group" aria-label="Method">{methods}</div>'
-        + _select("class", "Class", classes)
-        + _select("layer", "Layer", _options(layers, layers[-1][0] if layers else ""),
+        f'<div class="why-methods" role="group" aria-label="{_a(tr("Method"))}">{methods}</div>'
+        + _select("class", tr("Class"), classes)
+        + _select("layer", tr("Layer"), _options(layers, layers[-1][0] if layers else ""),
                   "gradcam")
-        + _select("patch", "Patch", _options(PATCH_OPTS, 8), "occlusion")
-        + _select("stride", "Stride", _options([(s, str(s)) for s in STRIDES], 4),
+        + _select("patch", tr("Patch"), _options(PATCH_OPTS, 8), "occlusion")
+        + _select("stride", tr("Stride"), _options([(s, str(s)) for s in STRIDES], 4),
                   "occlusion")
-        + _select("bp-layer", "Layer", "", "backprop")
-        + _select("bp-neuron", "Neuron", "", "backprop") +
+        + _select("bp-layer", tr("Layer"), "", "backprop")
+        + _select("bp-neuron", tr("Neuron"), "", "backprop") +
         '</div>'
         '<p class="why-note" hidden></p>'
         '<p class="why-sentence" id="why-sentence"></p>'
@@ -66,16 +70,16 @@ def region_html(class_names: Sequence[str], layers: Sequence[tuple[str, str]]) -
         '<figure class="why-fig why-over"><div class="why-stack why-photo">'
         '<img class="why-photo-img" alt="">'
         '<canvas class="why-ov" width="64" height="64" role="img"></canvas></div>'
-        '<figcaption>Over the original photo</figcaption></figure>'
+        f'<figcaption>{_a(tr("Over the original photo"))}</figcaption></figure>'
         '<figure class="why-fig why-over"><div class="why-stack why-input">'
         '<canvas class="why-base" width="64" height="64" aria-hidden="true"></canvas>'
         '<canvas class="why-ov" width="64" height="64" role="img"></canvas></div>'
-        '<figcaption>Over the model input (64\u00d764)</figcaption></figure>'
+        f'<figcaption>{_a(tr("Over the model input"))} (64\u00d764)</figcaption></figure>'
         '<div class="why-more"></div></div>'
         '<div class="why-legend" role="img"><span class="why-lbar"></span>'
         '<span class="why-ticks"><span></span><span></span><span></span></span></div>'
-        '<progress class="why-progress" max="1" value="0" aria-label="Occlusion progress"'
-        ' hidden></progress>'
+        '<progress class="why-progress" max="1" value="0"'
+        f' aria-label="{_a(tr("Occlusion progress"))}" hidden></progress>'
         '<p class="why-summary" aria-live="polite"></p>'
         '<div class="why-extra"></div>')
 
@@ -105,11 +109,12 @@ def gradient_legends_html(layout: object, specs: Sequence[object], input_limit: 
     top = pct(layout.height - LEGEND_Y, layout.height)  # type: ignore[attr-defined]
     inp = layout.columns[0]  # type: ignore[attr-defined]
     wide = 2.2 * layout.node  # type: ignore[attr-defined]
-    what = f"gradient of the \u2018{class_name}\u2019 score"
+    what = tr("gradient of the \u2018{name}\u2019 score", name=class_label(class_name))
     t = fmt(input_limit)
     parts = [_legend(max(0.0, inp.x + (inp.width - wide) / 2), wide, layout, top,
                      ACTIVATION.css_gradient(), (f"-{t}", "0", t), "input",
-                     f"input, {what}: from -{t} (red) through 0 (white) to {t} (blue)")]
+                     tr("input, {what}: from -{t} (red) through 0 (white) to {t} (blue)",
+                        what=what, t=t))]
     for spec in specs:
         first = layout.column(spec.layers[0])  # type: ignore[attr-defined]
         last = layout.column(spec.layers[-1])  # type: ignore[attr-defined]
@@ -117,8 +122,9 @@ def gradient_legends_html(layout: object, specs: Sequence[object], input_limit: 
         parts.append(_legend(first.x, last.x + last.width - first.x, layout, top,
                              ACTIVATION.css_gradient(), (f"-{t}", "0", t),
                              " ".join(spec.layers),  # type: ignore[attr-defined]
-                             f"{', '.join(spec.layers)}, {what}: from -{t} (red) "  # type: ignore[attr-defined]
-                             f"through 0 (white) to {t} (blue)"))
+                             tr("{layers}, {what}: from -{t} (red) through 0 (white) to "
+                                "{t} (blue)", what=what, t=t,
+                                layers=", ".join(spec.layers))))  # type: ignore[attr-defined]
     return "".join(parts)
 
 
