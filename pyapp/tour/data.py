@@ -29,6 +29,7 @@ from typing import Any
 from pyapp import budgets, links
 from pyapp.cnn.formats import json_depth
 from pyapp.cnn.model import LAYER_NAME_RE
+from pyapp.i18n import N_, tr
 from pyapp.render.ranges import RANGE_MODES
 from pyapp.why_link import METHODS as WHY_METHODS
 
@@ -36,23 +37,25 @@ FORMAT = "cnn-explainer-tour"
 VERSION = 1
 MAX_DEPTH = 6  # tour > steps > step > ask > choices: deeper is not a tour
 
-#: What a tour's buttons and progress say (a tour file may replace any of them).
+#: What a tour's buttons and progress say (a tour file may replace any of them); marked for
+#: the catalogue and translated where shown, so a tour file without ``labels`` is in the
+#: page's language too.
 DEFAULT_LABELS: Mapping[str, str] = {
-    "region": "Tour",
-    "progress": "Step {n} of {m}",
-    "next": "Next",
-    "next_name": "Next step of the tour",
-    "back": "Back",
-    "back_name": "Back to the previous step of the tour",
-    "leave": "Leave the tour",
-    "check": "Check my answer",
-    "answer_name": "Your answer",
-    "pick_map": "Click the map you choose in the column {layer}.",
-    "picked": "You chose map {guess}.",
-    "right": "Right.",
-    "wrong": "Not quite.",
-    "answer": "The network's answer: {answer}.",
-    "no_answer": "Choose an answer first.",
+    "region": N_("Tour"),
+    "progress": N_("Step {n} of {m}"),
+    "next": N_("Next"),
+    "next_name": N_("Next step of the tour"),
+    "back": N_("Back"),
+    "back_name": N_("Back to the previous step of the tour"),
+    "leave": N_("Leave the tour"),
+    "check": N_("Check my answer"),
+    "answer_name": N_("Your answer"),
+    "pick_map": N_("Click the map you choose in the column {layer}."),
+    "picked": N_("You chose map {guess}."),
+    "right": N_("Right."),
+    "wrong": N_("Not quite."),
+    "answer": N_("The network's answer: {answer}."),
+    "no_answer": N_("Choose an answer first."),
 }
 #: Placeholders each label may hold.
 LABEL_FIELDS: Mapping[str, frozenset[str]] = {
@@ -77,7 +80,7 @@ ASK_KINDS = ("choice", "number", "map")
 PLACES = ("gallery", "bars", "options", "detail", "why", "tinker")
 _POINT = re.compile(r"^(column):([A-Za-z0-9_.-]{1,64})$|^(neuron):([A-Za-z0-9_.-]{1,64})/"
                     r"([0-9]{1,4})$")
-_FIELD = re.compile(r"\{([a-z_]{1,20})\}")
+FIELD = re.compile(r"\{([a-z_]{1,20})\}")
 
 TOP_KEYS = frozenset({"format", "version", "title", "lang", "labels", "steps"})
 STEP_KEYS = frozenset({"title", "text", "state", "point", "ask"})
@@ -129,17 +132,19 @@ class Tour:
     title: str
     steps: tuple[Step, ...]
     lang: str = "en"
-    labels: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_LABELS))
+    labels: Mapping[str, str] = field(default_factory=dict)  # the file's own labels
 
     def label(self, key: str, **values: Any) -> str:
-        """A label with its placeholders filled in, e.g. ``label("progress", n=2, m=9)``."""
-        return fill(self.labels.get(key, DEFAULT_LABELS[key]), values)
+        """A label with its placeholders filled in, e.g. ``label("progress", n=2, m=9)``:
+        the file's text, else :data:`DEFAULT_LABELS`' in the page's language."""
+        text = self.labels[key] if key in self.labels else tr(DEFAULT_LABELS[key])
+        return fill(text, values)
 
 
 def fill(template: str, values: Mapping[str, Any]) -> str:
     """``{name}`` -> ``values[name]``; placeholders were checked when the file was read, so
     an unknown one (which cannot happen) is left as it is."""
-    return _FIELD.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values
+    return FIELD.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values
                       else m.group(0), template)
 
 
@@ -189,7 +194,7 @@ def _text(value: Any, what: str, limit: int, fields: frozenset[str] = frozenset(
         raise TourError(f"{what} has {len(value)} characters; at most {limit} are allowed")
     if any(ord(c) < 32 and c not in "\n\t" for c in value):
         raise TourError(f"{what} holds control characters")
-    for name in _FIELD.findall(value):
+    for name in FIELD.findall(value):
         if name not in fields:
             known = ", ".join("{" + f + "}" for f in sorted(fields)) or "none"
             raise TourError(f"{what} uses the placeholder {{{name}}}; known here: {known}")
@@ -206,7 +211,7 @@ def _labels(value: Any) -> dict[str, str]:
     if not isinstance(value, dict):
         raise TourError('the tour\'s "labels" must be an object')
     _keys(value, frozenset(DEFAULT_LABELS), 'the tour\'s "labels"')
-    out = dict(DEFAULT_LABELS)
+    out = {}
     for key, text in value.items():
         out[key] = _text(text, f"the label {key!r}", budgets.MAX_TOUR_LABEL,
                          LABEL_FIELDS.get(key, frozenset()))
@@ -314,3 +319,32 @@ def check_against(tour: Tour, model: Any, gallery_size: int) -> list[str]:
                 problems.append(f"step {n} names the layer {name}, which this model does not "
                                 "have")
     return problems
+
+
+# --- translations -------------------------------------------------------------------------
+def translated_path(path: str, lang: str) -> str:
+    """Where the ``lang`` translation of the tour at ``path`` lives: ``tours/intro.json`` ->
+    ``tours/intro.ja.json`` (the query, if any, kept); ``path`` itself for English or a path
+    that is not a ``.json`` file.  The page loads that file when it exists, else ``path``."""
+    head, sep, query = path.partition("?")
+    if lang == "en" or not re.fullmatch(r"[a-z]{2,3}", lang) or not head.endswith(".json"):
+        return path
+    return f"{head[:-5]}.{lang}.json{sep}{query}"
+
+
+def _shape(step: Step) -> tuple:
+    ask = step.ask
+    return (step.state, step.point, None if ask is None else
+            (ask.kind, ask.compute, ask.layer, ask.channel, len(ask.choices)))
+
+
+def translation_problems(original: Tour, translated: Tour) -> list[str]:
+    """How ``translated`` differs from ``original`` in anything but its words (plain
+    sentences; [] when it is the same lesson): the number of steps, each step's state, what
+    it points at, its question's kind, computation, layer, map and number of choices."""
+    if len(original.steps) != len(translated.steps):
+        return [f"the translation has {len(translated.steps)} steps, the original "
+                f"{len(original.steps)}"]
+    return [f"step {n} of the translation shows something else than the original"
+            for n, (a, b) in enumerate(zip(original.steps, translated.steps, strict=True), 1)
+            if _shape(a) != _shape(b)]

@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 
 from pyapp import numbers
-from pyapp.tour.data import Ask, Tour, fill
+from pyapp.i18n import class_label
+from pyapp.tour.data import FIELD, Ask, Tour, fill
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,9 @@ def _map_off_class(ask: Ask, snap: Any) -> Reveal:
                   ask.choices or tuple(names))
 
 
+#: The questions whose answers are class names (kept as the model's keys; shown translated).
+CLASS_ANSWERS = frozenset({"predicted_class", "map_off_class"})
+
 COMPUTE: Mapping[str, Callable[[Ask, Any], Reveal]] = {
     "predicted_class": _predicted_class,
     "output_size": _output_size,
@@ -107,7 +111,7 @@ def guess_value(ask: Ask, rev: Reveal, guess: str) -> int | None:
     """The student's answer as the revealed value's kind (None: not an answer): a class
     name -> its index, a number -> itself, a map (1-based text) -> 0-based."""
     guess = str(guess).strip()[:40]
-    if ask.compute in ("predicted_class", "map_off_class"):
+    if ask.compute in CLASS_ANSWERS:
         return rev.choices.index(guess) if guess in rev.choices else None
     text = guess.replace(numbers.MINUS, "-")
     if not text.lstrip("-").isdigit():
@@ -122,12 +126,15 @@ def judge(tour: Tour, ask: Ask, rev: Reveal, guess: str, snapshot: Any) -> Verdi
     value = guess_value(ask, rev, guess)
     if value is None:
         return None
-    if ask.compute in ("predicted_class", "map_off_class") and rev.choices is not None:
+    if ask.compute in CLASS_ANSWERS and rev.choices is not None:
         # choices are class names; the revealed value is an index into the model's classes
         names = snapshot.class_names
         value = names.index(rev.choices[value]) if rev.choices[value] in names else -1
     values = dict(rev.values)
     values.update(answer=rev.answer, guess=str(guess).strip()[:40])
+    if ask.compute in CLASS_ANSWERS:  # class names as the page's language shows them
+        values.update({k: class_label(values[k]) for k in ("answer", "guess", "before")
+                       if k in values})
     if ask.compute == "brightest_map":
         means = _channel_means(snapshot, ask.layer)
         if 0 <= value < len(means):
@@ -136,5 +143,20 @@ def judge(tour: Tour, ask: Ask, rev: Reveal, guess: str, snapshot: Any) -> Verdi
             return None
     correct = value == rev.value
     head = tour.label("right") if correct else (tour.label("wrong") + " "
-                                                 + tour.label("answer", answer=rev.answer))
+                                                 + tour.label("answer", answer=values["answer"]))
     return Verdict(correct, " ".join(t for t in (head, fill(ask.why, values)) if t))
+
+
+#: Placeholders that speak of the student's guess (left out when nobody answered).
+GUESS_FIELDS = frozenset({"guess", "guess_mean"})
+
+
+def explain(tour: Tour, ask: Ask, rev: Reveal) -> str:
+    """The reveal when nobody answered (a kiosk's tour moving on by itself): the core's
+    answer, and the tour's ``why`` unless it speaks of a guess."""
+    values = dict(rev.values)
+    values["answer"] = rev.answer
+    if ask.compute in CLASS_ANSWERS:
+        values.update({k: class_label(values[k]) for k in ("answer", "before") if k in values})
+    why = "" if GUESS_FIELDS & set(FIELD.findall(ask.why)) else fill(ask.why, values)
+    return " ".join(t for t in (tour.label("answer", answer=values["answer"]), why) if t)
