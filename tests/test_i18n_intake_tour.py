@@ -251,3 +251,11 @@ def test_english_is_the_default_and_unchanged():
     assert budgets.megapixels(12_000_000) == "12 megapixels"
     assert choose_first(["a", "b"]).notice == (
         "2 files were given at once; using the first one, \u201ca\u201d (1 other ignored).")
+
+
+def test_sentences_follow_a_japanese_full_stop_without_a_space():
+    assert Q.sentences("Right.", "", "Map 3.") == "Right. Map 3."
+    assert Q.sentences("正解です。", "幅は 62 です。") == "正解です。幅は 62 です。"
+    with language("ja"):
+        tour = parse_tour((TOURS / "intro.ja.json").read_bytes())
+        assert "。 " not in Q.sentences(tour.label("wrong"), tour.label("answer", answer="62"))

@@ -91,6 +91,19 @@ def _map_off_class(ask: Ask, snap: Any) -> Reveal:
                   ask.choices or tuple(names))
 
 
+#: Punctuation after which the next sentence follows without a space (Japanese, Chinese).
+FULL_STOPS = ("\u3002", "\uff01", "\uff1f", "\uff09")
+
+
+def sentences(*parts: str) -> str:
+    """The non-empty ``parts`` one after another: a space between them, none after a full-width
+    full stop ("正解です。幅 3 の…")."""
+    out = ""
+    for part in filter(None, parts):
+        out += part if not out or out.endswith(FULL_STOPS) else " " + part
+    return out
+
+
 #: The questions whose answers are class names (kept as the model's keys; shown translated).
 CLASS_ANSWERS = frozenset({"predicted_class", "map_off_class"})
 
@@ -142,9 +155,9 @@ def judge(tour: Tour, ask: Ask, rev: Reveal, guess: str, snapshot: Any) -> Verdi
         else:
             return None
     correct = value == rev.value
-    head = tour.label("right") if correct else (tour.label("wrong") + " "
-                                                 + tour.label("answer", answer=values["answer"]))
-    return Verdict(correct, " ".join(t for t in (head, fill(ask.why, values)) if t))
+    head = tour.label("right") if correct else sentences(
+        tour.label("wrong"), tour.label("answer", answer=values["answer"]))
+    return Verdict(correct, sentences(head, fill(ask.why, values)))
 
 
 #: Placeholders that speak of the student's guess (left out when nobody answered).
@@ -159,4 +172,4 @@ def explain(tour: Tour, ask: Ask, rev: Reveal) -> str:
     if ask.compute in CLASS_ANSWERS:
         values.update({k: class_label(values[k]) for k in ("answer", "before") if k in values})
     why = "" if GUESS_FIELDS & set(FIELD.findall(ask.why)) else fill(ask.why, values)
-    return " ".join(t for t in (tour.label("answer", answer=values["answer"]), why) if t)
+    return sentences(tour.label("answer", answer=values["answer"]), why)

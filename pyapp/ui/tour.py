@@ -336,7 +336,7 @@ class TourView:
         js.document.documentElement.classList.remove("tour-hide-bars")
         text = verdict.text
         if step.ask.kind == "map":
-            text = self.tour.label("picked", guess=guess) + " " + text
+            text = Q.sentences(self.tour.label("picked", guess=guess), text)
         for radio in self.box.querySelectorAll("input[name=tour-choice]"):
             radio.checked = str(radio.value) == guess
         self.el["result"].textContent = text
