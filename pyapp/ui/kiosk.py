@@ -25,6 +25,7 @@ from typing import Any
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
+from pyapp.i18n import tr
 from pyapp.tour.kiosk import KioskOptions, parse_kiosk, reset_query
 from pyapp.ui import errors, tour
 from pyapp.ui.events import Bindings
@@ -39,7 +40,7 @@ class Kiosk:
         self.options = options
         self.tour_param = tour_param
         self.tour: tour.TourView | None = None
-        self.bindings = Bindings("the kiosk")
+        self.bindings = Bindings(tr("the kiosk"))
         self._captures: list[tuple[Any, str, Any]] = []
         self._last = 0.0
         self.resets = 0
@@ -64,7 +65,7 @@ class Kiosk:
         await self._start_tour(max(1, tour.step_param(str(js.location.search))))
 
     def _capture(self, target: Any, event: str, fn: Any) -> None:
-        proxy = create_proxy(errors.guarded(fn, where=f"the kiosk ({event})"))
+        proxy = create_proxy(errors.guarded(fn, where=tr("the kiosk ({event})", event=event)))
         target.addEventListener(event, proxy, True)
         self._captures.append((target, event, proxy))
 
@@ -130,7 +131,7 @@ class Kiosk:
             self._touched()  # nobody came: nothing to forget, the tour carries on
             self._arm(self.options.idle_ms)
         elif idle >= self.options.idle_ms:
-            errors.spawn(self.reset(), "resetting the kiosk")
+            errors.spawn(self.reset(), tr("resetting the kiosk"))
             self._touched()
             self._arm(self.options.idle_ms)
         else:

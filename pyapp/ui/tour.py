@@ -84,7 +84,7 @@ class TourView:
         self.loop = loop  # kiosk: Next on the last step starts again
         self.index = -1
         self.answers: dict[int, str] = {}  # step -> the guess (kept in the page only)
-        self.bindings = Bindings("the tour")
+        self.bindings = Bindings(i18n.tr("the tour"))
         self._captures: list[tuple[Any, str, Any]] = []
         self._target: Any = None
         self._unsubscribe: Any = None
@@ -149,7 +149,7 @@ class TourView:
                                   problems="; ".join(problems[:3])), "warning")
 
     def _capture(self, target: Any, event: str, fn: Any) -> None:
-        proxy = create_proxy(errors.guarded(fn, where=f"the tour ({event})"))
+        proxy = create_proxy(errors.guarded(fn, where=i18n.tr("the tour ({event})", event=event)))
         target.addEventListener(event, proxy, True)
         self._captures.append((target, event, proxy))
 
@@ -177,7 +177,7 @@ class TourView:
             return
         self.index = index
         self.box.dataset.state = "applying"
-        errors.spawn(self._apply(index), "showing a step of the tour")
+        errors.spawn(self._apply(index), i18n.tr("showing a step of the tour"))
 
     async def _apply(self, index: int) -> None:
         step = self.tour.steps[index]
