@@ -259,3 +259,28 @@ def test_sentences_follow_a_japanese_full_stop_without_a_space():
     with language("ja"):
         tour = parse_tour((TOURS / "intro.ja.json").read_bytes())
         assert "。 " not in Q.sentences(tour.label("wrong"), tour.label("answer", answer="62"))
+
+
+# --- the gallery's credits -------------------------------------------------------------------
+URL = re.compile(r"https?://[^\s、（）,]+")
+
+
+def test_every_gallery_photo_has_a_japanese_credit():
+    from pyapp.gallery_credit import credit
+
+    entries = json.loads((ROOT / "www" / "gallery" / "gallery.json").read_text("utf-8"))
+    for entry in entries:
+        ja = entry["credit_ja"]
+        # names (authors, projects, programmes) as written: the English credit's capitalised
+        # words, and the file a sample comes from
+        names = [w for w in re.findall(r"[A-Za-z][A-Za-z0-9_-]*", URL.sub(" ", entry["credit"]))
+                 if w[0].isupper() or "-" in w or w in ("van", "der", "chelsea", "png")]
+        assert english_words(URL.sub(" ", ja), allowed=names) == [], ja
+        for url in URL.findall(entry["credit"]):
+            assert url in ja  # sources unchanged
+        assert credit(entry) == entry["credit"]
+        with language("ja"):
+            assert credit(entry) == ja
+    assert credit({"credit": "Mine"}) == "Mine"
+    with language("ja"):
+        assert credit({"credit": "Mine"}) == "Mine"  # a gallery without translations

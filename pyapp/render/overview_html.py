@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pyapp import numbers
+from pyapp.gallery_credit import credit
 from pyapp.sections import section_for_layer
 
 from .colormaps import INPUT, SIGNED
@@ -218,7 +219,7 @@ def gallery_html(entries: Sequence[Mapping[str, str]], selected: int, base: str 
             f'<li><button type="button" class="ov-thumb{" is-mistake" if wrong else ""}"'
             f' data-index="{i}"'
             f' aria-pressed="{"true" if i == selected else "false"}" aria-label="{_a(label)}"'
-            f' title="{_a(e["label"] + " — " + e.get("credit", ""))}">'
+            f' title="{_a(e["label"] + " — " + credit(e))}">'
             f'<img src="{_a(base + e["file"])}" alt="" width="44" height="44"'
             f' decoding="async"></button></li>')
     return f'<ul class="ov-gallery" aria-label="Example images">{"".join(items)}</ul>'
@@ -228,7 +229,7 @@ def credits_html(entries: Sequence[Mapping[str, str]], base: str = "gallery/") -
     """The example photos' credits and licences (also in ``gallery/CREDITS.md``)."""
     items = "".join(
         f'<li><a href="{_a(base + e["file"])}">{_a(e["file"])}</a> ({_a(e["label"])}): '
-        f'{_a(e.get("credit", ""))}. Licence: {_a(e.get("licence", ""))}.</li>'
+        f'{_a(credit(e))}. Licence: {_a(e.get("licence", ""))}.</li>'
         for e in entries)
     return ('<details class="ov-credits"><summary>Example photo credits</summary>'
             f'<ul>{items}</ul><p>{GALLERY_CHOICE} Cropped and resized for this site; details '
