@@ -9,6 +9,8 @@ under about 256 MB. Refusals are sentences that name the limit (:func:`plain_siz
 
 from __future__ import annotations
 
+from pyapp.i18n import tr, trn
+
 MB = 1 << 20
 
 # --- images -------------------------------------------------------------------------------
@@ -65,7 +67,7 @@ MAX_SHARD_BYTES = 50 * MB
 def plain_size(n_bytes: float) -> str:
     """``96 MB``, ``1.5 MB``, ``12 kB``, ``7 bytes`` (binary multiples)."""
     if n_bytes < 1024:
-        return f"{int(n_bytes)} byte{'s' if int(n_bytes) != 1 else ''}"
+        return trn("{n} byte", "{n} bytes", int(n_bytes))
     for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
         if n_bytes >= scale:
             value = n_bytes / scale
@@ -77,7 +79,7 @@ def plain_size(n_bytes: float) -> str:
 def megapixels(pixels: float) -> str:
     """``64 megapixels``, ``0.3 megapixels``."""
     mp = pixels / 1e6
-    return f"{mp:.0f} megapixels" if mp >= 10 else f"{mp:.1f} megapixels"
+    return tr("{mp} megapixels", mp=f"{mp:.0f}" if mp >= 10 else f"{mp:.1f}")
 
 # --- the student's code (Code tab, pyapp/codelab) --------------------------------------------
 #: Longest a student's function (or its module's top level) may run before it is stopped.

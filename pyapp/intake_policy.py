@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from pyapp.cnn.headers import declared_size
 from pyapp.cnn.preprocess import ImageError
+from pyapp.i18n import N_, tr, trn
 
 #: Largest file the app reads (bytes). A 48-megapixel phone photo is well below it; a PNG near
 #: the core's pixel limit (64 megapixels) may be larger, and is refused anyway by that limit.
@@ -46,7 +47,7 @@ class IntakeError(ImageError):
 class Kind:
     """What the leading bytes say a file is."""
 
-    name: str  # short, shown to the user: "JPEG", "PNG", "SVG drawing", "PDF document"
+    name: str  # short, shown to the user (through tr()): "JPEG", "SVG drawing", "PDF document"
     image: bool  # a raster image format the app may be able to decode
     mime: str = ""  # the MIME type to give the browser's decoder for this content
 
@@ -57,31 +58,31 @@ GIF = Kind("GIF", True, "image/gif")
 WEBP = Kind("WebP", True, "image/webp")
 BMP = Kind("BMP", True, "image/bmp")
 TIFF = Kind("TIFF", True, "image/tiff")
-ICO = Kind("icon", True, "image/x-icon")
+ICO = Kind(N_("icon"), True, "image/x-icon")
 AVIF = Kind("AVIF", True, "image/avif")
 HEIF = Kind("HEIF/HEIC", True, "image/heif")
 JXL = Kind("JPEG XL", True, "image/jxl")
 QOI = Kind("QOI", True, "image/qoi")
 PNM = Kind("PNM", True, "image/x-portable-anymap")
 PSD = Kind("Photoshop", True, "image/vnd.adobe.photoshop")
-SVG = Kind("SVG drawing", False, "image/svg+xml")
-EMPTY = Kind("empty file", False)
-UNKNOWN = Kind("unknown", False)
+SVG = Kind(N_("SVG drawing"), False, "image/svg+xml")
+EMPTY = Kind(N_("empty file"), False)
+UNKNOWN = Kind(N_("unknown"), False)
 
 # Signatures of common non-image files: named in the message so the user knows what they chose.
 _OTHER_SIGNATURES: tuple[tuple[bytes, str], ...] = (
-    (b"%PDF-", "PDF document"),
-    (b"PK\x03\x04", "ZIP archive (or an Office document)"),
-    (b"\x1f\x8b", "gzip archive"),
-    (b"7z\xbc\xaf\x27\x1c", "7-Zip archive"),
-    (b"Rar!\x1a\x07", "RAR archive"),
-    (b"\x7fELF", "program"),
-    (b"MZ", "Windows program"),
-    (b"ID3", "MP3 audio file"),
-    (b"OggS", "Ogg audio or video file"),
-    (b"fLaC", "FLAC audio file"),
-    (b"\x1a\x45\xdf\xa3", "WebM / Matroska video"),
-    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Office document"),
+    (b"%PDF-", N_("PDF document")),
+    (b"PK\x03\x04", N_("ZIP archive (or an Office document)")),
+    (b"\x1f\x8b", N_("gzip archive")),
+    (b"7z\xbc\xaf\x27\x1c", N_("7-Zip archive")),
+    (b"Rar!\x1a\x07", N_("RAR archive")),
+    (b"\x7fELF", N_("program")),
+    (b"MZ", N_("Windows program")),
+    (b"ID3", N_("MP3 audio file")),
+    (b"OggS", N_("Ogg audio or video file")),
+    (b"fLaC", N_("FLAC audio file")),
+    (b"\x1a\x45\xdf\xa3", N_("WebM / Matroska video")),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", N_("Office document")),
 )
 
 
@@ -149,15 +150,15 @@ def sniff(head: bytes) -> Kind:
     if _looks_like_text(head):
         text = head.decode("utf-8", "ignore").lstrip("\ufeff \t\r\n").lower()
         if text.startswith(("<!doctype html", "<html")):
-            return Kind("web page (HTML)", False)
-        return Kind("text file", False)
+            return Kind(N_("web page (HTML)"), False)
+        return Kind(N_("text file"), False)
     return UNKNOWN
 
 
 def format_size(n_bytes: int) -> str:
     """``300 MB``, ``1.5 MB``, ``12 kB``, ``7 bytes`` (binary multiples, 1 MB = 1024 kB)."""
     if n_bytes < 1024:
-        return f"{n_bytes} byte{'s' if n_bytes != 1 else ''}"
+        return trn("{n} byte", "{n} bytes", n_bytes)
     for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("kB", 1 << 10)):
         if n_bytes >= scale:
             value = n_bytes / scale
@@ -168,10 +169,10 @@ def format_size(n_bytes: int) -> str:
 def check_size(size: int, max_bytes: int = MAX_FILE_BYTES) -> None:
     """Refuse an empty or too large file from its size alone (nothing has been read yet)."""
     if size <= 0:
-        raise IntakeError("the file is empty (0 bytes)")
+        raise IntakeError(tr("the file is empty (0 bytes)"))
     if size > max_bytes:
-        raise IntakeError(f"the file is too large to use here ({format_size(size)}; the limit "
-                          f"is {format_size(max_bytes)})")
+        raise IntakeError(tr("the file is too large to use here ({size}; the limit is {limit})",
+                             size=format_size(size), limit=format_size(max_bytes)))
 
 
 def _extension(name: str) -> str:
@@ -183,18 +184,20 @@ def check_kind(head: bytes, name: str = "", mime: str = "") -> Kind:
     """The kind of a file from its leading bytes; refuse SVG and what is not an image."""
     kind = sniff(head)
     if kind is SVG:
-        raise IntakeError("SVG drawings cannot be used: the network needs a photo made of pixels "
-                          "(export the drawing as PNG or JPEG and try that)")
+        raise IntakeError(tr("SVG drawings cannot be used: the network needs a photo made of "
+                             "pixels (export the drawing as PNG or JPEG and try that)"))
     if kind is EMPTY:
-        raise IntakeError("the file is empty (0 bytes)")
+        raise IntakeError(tr("the file is empty (0 bytes)"))
     if kind.image:
         return kind
     ext = _extension(name)
-    named = f", although its name ends in .{ext}" if ext else ""
+    named = tr(", although its name ends in .{ext}", ext=ext) if ext else ""
     if kind is UNKNOWN:
-        raise IntakeError(f"this is not an image: its contents are not in any image format the "
-                          f"app knows (JPEG, PNG, GIF, WebP, BMP, TIFF, AVIF ...){named}")
-    raise IntakeError(f"this is not an image but a {kind.name}{named}")
+        raise IntakeError(tr("this is not an image: its contents are not in any image format "
+                             "the app knows (JPEG, PNG, GIF, WebP, BMP, TIFF, AVIF ...){named}",
+                             named=named))
+    raise IntakeError(tr("this is not an image but a {kind}{named}", kind=tr(kind.name),
+                         named=named))
 
 
 @dataclass(frozen=True)
@@ -208,13 +211,16 @@ class Choice:
 def choose_first(names: Sequence[str]) -> Choice:
     """Use the first of several files and say so; ``names`` are the files' names in order."""
     if not names:
-        return Choice(None, "Nothing to use was dropped: drop an image file.")
+        return Choice(None, tr("Nothing to use was dropped: drop an image file."))
     if len(names) == 1:
         return Choice(0)
-    first = names[0] or "the first file"
+    first = names[0] or tr("the first file")
     others = len(names) - 1
-    return Choice(0, f"{len(names)} files were given at once; using the first one, "
-                     f"\u201c{first}\u201d ({others} other{'s' if others != 1 else ''} ignored).")
+    return Choice(0, trn("{count} files were given at once; using the first one, "
+                         "\u201c{first}\u201d ({n} other ignored).",
+                         "{count} files were given at once; using the first one, "
+                         "\u201c{first}\u201d ({n} others ignored).",
+                         others, count=len(names), first=first))
 
 
 def user_message(name: str, error: Exception, kept: bool = True) -> str:
@@ -223,9 +229,11 @@ def user_message(name: str, error: Exception, kept: bool = True) -> str:
     reason = reason[0].upper() + reason[1:]
     if len(name) > 100:  # a file name is the user's, but a 10 kB one would bury the message
         name = name[:99] + "\u2026"
-    label = f"\u201c{name}\u201d" if name else "This file"
-    tail = " The previous image is kept." if kept else ""
-    return f"{label}: {reason}.{tail}"
+    if name:
+        text = tr("\u201c{name}\u201d: {reason}.", name=name, reason=reason)
+    else:
+        text = tr("This file: {reason}.", reason=reason)
+    return text + (tr(" The previous image is kept.") if kept else "")
 
 
 # --- notes on an accepted image -------------------------------------------------------------
@@ -240,12 +248,17 @@ def enlarge_note(width: int, height: int, input_hw: Sequence[int]) -> str:
     side = min(int(width), int(height))
     if side <= 0 or side >= min(h, w):
         return ""
-    unit = "pixel" if side == 1 and width == height else "pixels"
-    what = (f"This image is only {width} \u00d7 {height} {unit}," if width == height else
-            f"The centre square of this {width} \u00d7 {height} image, {side} \u00d7 {side} "
-            f"{unit}, is")
-    return (f"{what} smaller than the {w} \u00d7 {h} pixels the network takes in: it is "
-            f"enlarged to fit, so it will look blocky.")
+    if width == height:
+        return trn("This image is only {width} \u00d7 {height} pixel, smaller than the {w} "
+                   "\u00d7 {h} pixels the network takes in: it is enlarged to fit, so it will "
+                   "look blocky.",
+                   "This image is only {width} \u00d7 {height} pixels, smaller than the {w} "
+                   "\u00d7 {h} pixels the network takes in: it is enlarged to fit, so it will "
+                   "look blocky.", side, width=width, height=height, w=w, h=h)
+    return tr("The centre square of this {width} \u00d7 {height} image, {side} \u00d7 {side} "
+              "pixels, is smaller than the {w} \u00d7 {h} pixels the network takes in: it is "
+              "enlarged to fit, so it will look blocky.", width=width, height=height,
+              side=side, w=w, h=h)
 
 
 def source_size(data: bytes) -> tuple[int, int] | None:

@@ -25,6 +25,7 @@ from pyapp.cnn.formats import (
     with_class_names,
 )
 from pyapp.cnn.model import Model
+from pyapp.i18n import tr
 
 Fetch = Callable[[str], Awaitable[bytes]]
 
@@ -44,13 +45,13 @@ def resolve_model_url(param: str, page_url: str) -> str:
     """
     param = param.strip()
     if not param:
-        raise ModelSourceError("the model parameter is empty")
+        raise ModelSourceError(tr("the model parameter is empty"))
     page = urlsplit(page_url)
     url = urljoin(page_url, param)
     target = urlsplit(url)
     if (target.scheme, target.netloc) != (page.scheme, page.netloc):
-        raise ModelSourceError(
-            "only a model on this site can be loaded (give a path such as models/mine.npz)")
+        raise ModelSourceError(tr(
+            "only a model on this site can be loaded (give a path such as models/mine.npz)"))
     return target._replace(fragment="").geturl()
 
 
@@ -70,18 +71,18 @@ def shard_urls(model_url: str, paths: Sequence[str]) -> list[str]:
     """Each TF.js shard's absolute URL: same origin as ``model.json`` only, each path once,
     at most :data:`~pyapp.budgets.MAX_SHARDS`."""
     if len(paths) > budgets.MAX_SHARDS:
-        raise ModelBudgetError(f"the model lists {len(paths)} weight files; a model may have up "
-                               f"to {budgets.MAX_SHARDS}")
+        raise ModelBudgetError(tr("the model lists {n} weight files; a model may have up to "
+                                  "{limit}", n=len(paths), limit=budgets.MAX_SHARDS))
     if len(set(paths)) != len(paths):
-        raise ModelFormatError("the model lists the same weight file more than once")
+        raise ModelFormatError(tr("the model lists the same weight file more than once"))
     base = urlsplit(model_url)
     out = []
     for path in paths:
         url = urljoin(model_url, path)
         target = urlsplit(url)
         if (target.scheme, target.netloc) != (base.scheme, base.netloc):
-            raise ModelSourceError("the model's weight files must be on this site, beside its "
-                                   "model.json")
+            raise ModelSourceError(tr("the model's weight files must be on this site, beside "
+                                      "its model.json"))
         out.append(target._replace(fragment="").geturl())
     return out
 
@@ -93,22 +94,26 @@ def check_drawable(model: Model) -> None:
     layout = build_layout(model.input_shape, layer_infos(model))
     neurons = sum(col.count for col in layout.columns)
     if neurons > budgets.MAX_NEURONS_DRAWN:
-        raise ModelBudgetError(f"the model has {neurons:,} neurons to draw; the app draws "
-                               f"networks of up to {budgets.MAX_NEURONS_DRAWN:,}")
+        raise ModelBudgetError(tr("the model has {n} neurons to draw; the app draws networks "
+                                  "of up to {limit}", n=f"{neurons:,}",
+                                  limit=f"{budgets.MAX_NEURONS_DRAWN:,}"))
     edges, prev = 0, None
     for col in layout.columns:
         if prev is not None:
             edges += prev.count * col.count if col.sources == "all" else col.count
         prev = col
     if edges > budgets.MAX_EDGES_DRAWN:
-        raise ModelBudgetError(f"the model has {edges:,} connections to draw; the app draws "
-                               f"networks of up to {budgets.MAX_EDGES_DRAWN:,}")
+        raise ModelBudgetError(tr("the model has {n} connections to draw; the app draws "
+                                  "networks of up to {limit}", n=f"{edges:,}",
+                                  limit=f"{budgets.MAX_EDGES_DRAWN:,}"))
 
 
 def _check_size(data: bytes, what: str, limit: int) -> None:
+    """``what``: already translated (it opens the sentence)."""
     if len(data) > limit:
-        raise ModelBudgetError(f"{what} is {budgets.plain_size(len(data))}, more than the "
-                               f"{budgets.plain_size(limit)} the app reads")
+        raise ModelBudgetError(tr("{what} is {size}, more than the {limit} the app reads",
+                                  what=what, size=budgets.plain_size(len(data)),
+                                  limit=budgets.plain_size(limit)))
 
 
 async def load_model_from(url: str, fetch: Fetch,
@@ -117,14 +122,14 @@ async def load_model_from(url: str, fetch: Fetch,
     ``class_names`` replace the model's own (a TF.js model often has none). Every budget of
     :mod:`pyapp.budgets` is checked before the work it bounds."""
     data = await fetch(url)
-    _check_size(data, "the model file", MAX_MODEL_BYTES)
+    _check_size(data, tr("the model file"), MAX_MODEL_BYTES)
     kind = sniff_format(data[:64])
     if kind == "native":
         model = with_class_names(load_native(data), class_names)
     elif kind == "tfjs":
         doc = parse_json(data, "model.json")
         if not isinstance(doc, dict):
-            raise ModelFormatError("model.json does not hold a TF.js model")
+            raise ModelFormatError(tr("model.json does not hold a TF.js model"))
         check_tfjs_topology(doc)  # names and size before any shard is fetched
         paths = tfjs_shard_paths(doc)
         urls = shard_urls(url, paths)
@@ -132,13 +137,15 @@ async def load_model_from(url: str, fetch: Fetch,
         total = 0
         for path, shard_url in zip(paths, urls, strict=True):
             shards[path] = await fetch(shard_url)
-            _check_size(shards[path], f"the weight file {path[:60]}", budgets.MAX_SHARD_BYTES)
+            _check_size(shards[path], tr("the weight file {name}", name=path[:60]),
+                        budgets.MAX_SHARD_BYTES)
             total += len(shards[path])
             if total > MAX_MODEL_BYTES:
-                raise ModelBudgetError(f"the model's weight files add up to more than "
-                                       f"{budgets.plain_size(MAX_MODEL_BYTES)}")
+                raise ModelBudgetError(tr("the model's weight files add up to more than "
+                                          "{limit}", limit=budgets.plain_size(MAX_MODEL_BYTES)))
         model = load_tfjs(doc, shards.__getitem__, class_names)
     else:
-        raise ModelFormatError("the file is neither a native .npz model nor a TF.js model.json")
+        raise ModelFormatError(tr("the file is neither a native .npz model nor a TF.js "
+                                  "model.json"))
     check_drawable(model)
     return model

@@ -88,3 +88,43 @@ def test_controls_can_be_shown_again(app_page):
                            timeout=WAIT)
     page.get_by_role("button", name="Next step of the tour").click()
     page.wait_for_function("document.getElementById('tour').dataset.step === '1'")
+
+
+AUTO_MARKS = "performance.getEntriesByName('kiosk:auto', 'mark').length"
+
+
+def test_the_kiosk_tour_moves_on_by_itself_and_input_pauses_it(app_page):
+    from pyapp.cnn.formats import load_native
+    from tests.test_tour_browser import ROOT
+
+    size = int(load_native(ROOT / "weights" / "tinyvgg-cifar10.npz").shapes["conv_1_1"][0])
+    app = app_page.open("?kiosk=1&dwell=1&idle=0.1")  # a second a step; 6 s idle
+    page = app.page
+    page.wait_for_function("document.getElementById('tour')?.dataset.state === 'ready'",
+                           timeout=WAIT)
+    assert dataset(page, "kioskAuto") == "on"
+    steps = int(page.evaluate("document.getElementById('tour').dataset.steps"))
+    # nobody answers step 4's question: after one dwell the core's answer shows
+    page.wait_for_function("(() => { const t = document.getElementById('tour');"
+                           " return t.dataset.step === '4' && t.dataset.ask === 'revealed'; })()",
+                           timeout=WAIT)
+    assert page.get_attribute("#tour", "data-revealed") == str(size)
+    assert str(size) in page.text_content("#tour-result")
+    # ... and after the last step the first again, all by itself
+    page.wait_for_function(f"{AUTO_MARKS} >= {steps} && "
+                           "document.getElementById('tour').dataset.step === '1'",
+                           timeout=WAIT + 30_000)
+    assert dataset(page, "kioskResets") is None  # nobody came: nothing to forget
+
+    # a visitor: the tour stays where it is until the idle time has passed
+    page.keyboard.press("Shift")
+    page.wait_for_function("document.documentElement.dataset.kioskAuto === 'paused'")
+    moved = page.evaluate(AUTO_MARKS)
+    at_reset = page.wait_for_function(
+        f"document.documentElement.dataset.kioskResets === '1' && {AUTO_MARKS}",
+        timeout=WAIT).json_value()
+    assert at_reset == moved
+    assert dataset(page, "kioskAuto") == "on"
+    page.wait_for_function("document.getElementById('tour').dataset.step === '2'",
+                           timeout=WAIT)
+    assert app.console_errors == [] and app.outside_requests == []

@@ -192,3 +192,26 @@ def test_kiosk_options_are_bounded():
     assert parse_kiosk("?kiosk=1&controls=upload,evil").hidden == ("download", "link")
     assert reset_query("?kiosk=1&image=3&edit=t:2&idle=0.1") == "?kiosk=1&idle=0.1"
     assert parse_kiosk("?kiosk=1").present and not parse_kiosk("?kiosk=1&present=0").present
+
+
+def test_kiosk_dwell_is_bounded_and_kept_on_reset():
+    assert parse_kiosk("?kiosk=1").dwell_ms == 12_000
+    assert parse_kiosk("?kiosk=1&dwell=1").dwell_ms == 1000
+    assert parse_kiosk("?kiosk=1&dwell=2.5").dwell_ms == 2500
+    for text in ("0.5", "121", "inf", "soon", "1e9"):
+        bad = parse_kiosk(f"?kiosk=1&dwell={text}")
+        assert bad.dwell_ms == 12_000 and bad.problems, text
+    assert parse_kiosk("?kiosk=1&dwell=3").problems == ()
+    assert reset_query("?kiosk=1&dwell=3&image=2") == "?kiosk=1&dwell=3"
+
+
+def test_a_translated_tour_sits_beside_the_original():
+    from pyapp.tour.data import translated_path
+
+    assert translated_path("https://x.org/app/tours/intro.json", "ja") == (
+        "https://x.org/app/tours/intro.ja.json")
+    assert translated_path("tours/mine.json?v=2", "ja") == "tours/mine.ja.json?v=2"
+    assert translated_path("tours/intro.json", "en") == "tours/intro.json"
+    assert translated_path("tours/intro.txt", "ja") == "tours/intro.txt"
+    assert translated_path("tours/intro.json", "../x") == "tours/intro.json"
+    assert (INTRO.parent / "intro.ja.json").exists()

@@ -31,6 +31,7 @@ from typing import IO, Any
 import numpy as np
 
 from pyapp import budgets
+from pyapp.i18n import tr
 
 from . import ops
 from .kinds import KINDS, LayerKind
@@ -79,35 +80,38 @@ def parse_json(data: bytes | str, what: str) -> Any:
     """JSON from outside, within :data:`~pyapp.budgets.MAX_SPEC_BYTES` and
     :data:`~pyapp.budgets.MAX_JSON_DEPTH`."""
     if len(data) > budgets.MAX_SPEC_BYTES:
-        raise ModelBudgetError(f"{what} is {budgets.plain_size(len(data))}; the app reads up to "
-                               f"{budgets.plain_size(budgets.MAX_SPEC_BYTES)}")
+        raise ModelBudgetError(tr("{what} is {v}; the app reads up to {v2}", what=what,
+                                  v=budgets.plain_size(len(data)),
+                                  v2=budgets.plain_size(budgets.MAX_SPEC_BYTES)))
     if json_depth(data) > budgets.MAX_JSON_DEPTH:
-        raise ModelBudgetError(f"{what} is nested more than {budgets.MAX_JSON_DEPTH} levels "
-                               f"deep, more than a model needs")
+        raise ModelBudgetError(tr("{what} is nested more than {max_json_depth} levels deep, more "
+                                  "than a model needs", what=what,
+                                  max_json_depth=budgets.MAX_JSON_DEPTH))
     try:
         return json.loads(data)
     except (ValueError, RecursionError) as exc:
-        raise ModelFormatError(f"{what} is not valid JSON: {exc}") from exc
+        raise ModelFormatError(tr("{what} is not valid JSON: {exc}", what=what, exc=exc)) from exc
 
 
 def check_zip_directory(zf: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     """Member count and declared sizes, from the zip directory (nothing is inflated yet)."""
     infos = zf.infolist()
     if len(infos) > budgets.MAX_MODEL_MEMBERS:
-        raise ModelBudgetError(f"the model file has {len(infos):,} entries; a model may have up "
-                               f"to {budgets.MAX_MODEL_MEMBERS}")
+        raise ModelBudgetError(tr("the model file has {n} entries; a model may have up to "
+                                  "{max_model_members}", n=f"{len(infos):,}",
+                                  max_model_members=budgets.MAX_MODEL_MEMBERS))
     total = 0
     for info in infos:
         if info.file_size > budgets.MAX_MEMBER_BYTES:
             raise ModelBudgetError(
-                f"the entry {info.filename[:60]!r} unpacks to "
-                f"{budgets.plain_size(info.file_size)}; an entry may have up to "
-                f"{budgets.plain_size(budgets.MAX_MEMBER_BYTES)}")
+                tr("the entry {filename} unpacks to {v}; an entry may have up to {v2}",
+                   filename=repr(info.filename[:60]), v=budgets.plain_size(info.file_size),
+                   v2=budgets.plain_size(budgets.MAX_MEMBER_BYTES)))
         total += info.file_size
     if total > budgets.MAX_UNCOMPRESSED_BYTES:
-        raise ModelBudgetError(f"the model unpacks to {budgets.plain_size(total)}; a model may "
-                               f"unpack to up to "
-                               f"{budgets.plain_size(budgets.MAX_UNCOMPRESSED_BYTES)}")
+        raise ModelBudgetError(tr("the model unpacks to {v}; a model may unpack to up to {v2}",
+                                  v=budgets.plain_size(total),
+                                  v2=budgets.plain_size(budgets.MAX_UNCOMPRESSED_BYTES)))
     return infos
 
 
@@ -125,16 +129,19 @@ def _npy_header(zf: zipfile.ZipFile, member: str) -> tuple[tuple[int, ...], np.d
 def check_architecture(input_shape: Sequence[int], layers: Sequence[LayerSpec]) -> None:
     """Input size, layer count, activation sizes and multiply-adds, from the spec alone."""
     if len(layers) > budgets.MAX_LAYERS:
-        raise ModelBudgetError(f"the model has {len(layers)} layers; the app shows models of up "
-                               f"to {budgets.MAX_LAYERS} layers")
+        raise ModelBudgetError(tr("the model has {n} layers; the app shows models of up to "
+                                  "{max_layers} layers", n=len(layers),
+                                  max_layers=budgets.MAX_LAYERS))
     shape = tuple(int(v) for v in input_shape)
     if len(shape) != 3 or min(shape) < 1:
-        raise ModelFormatError(f"the input shape {list(shape)} is not (height, width, channels)")
+        raise ModelFormatError(tr("the input shape {v} is not (height, width, channels)",
+                                  v=list(shape)))
     h, w = shape[0], shape[1]
     if max(h, w) > budgets.MAX_INPUT_SIDE or h * w > budgets.MAX_INPUT_PIXELS:
         raise ModelBudgetError(
-            f"the model's input is {h:,} x {w:,} pixels; the app runs models whose input has "
-            f"up to {budgets.MAX_INPUT_PIXELS:,} pixels (for example 256 x 256)")
+            tr("the model's input is {h} x {w} pixels; the app runs models whose input has up to "
+               "{max_input_pixels} pixels (for example 256 x 256)", h=f"{h:,}", w=f"{w:,}",
+               max_input_pixels=f"{budgets.MAX_INPUT_PIXELS:,}"))
     total, macs = int(np.prod(shape)), 0
     for layer in layers:
         try:
@@ -142,7 +149,8 @@ def check_architecture(input_shape: Sequence[int], layers: Sequence[LayerSpec]) 
         except (ValueError, KeyError, IndexError) as exc:
             raise ModelFormatError(str(exc)) from exc
         if min(out) < 1:
-            raise ModelFormatError(f"layer {layer.name!r} has no outputs ({out})")
+            raise ModelFormatError(tr("layer {name} has no outputs ({out})",
+                                      name=repr(layer.name), out=out))
         size = int(np.prod(out))
         total += size
         for want in layer.expected_weights(shape).values():
@@ -150,11 +158,13 @@ def check_architecture(input_shape: Sequence[int], layers: Sequence[LayerSpec]) 
                 macs += size * int(np.prod(want[:-1]))
         shape = out
     if total > budgets.MAX_ACTIVATION_VALUES:
-        raise ModelBudgetError(f"the model computes {total:,} values per image; the app runs "
-                               f"models of up to {budgets.MAX_ACTIVATION_VALUES:,}")
+        raise ModelBudgetError(tr("the model computes {total} values per image; the app runs "
+                                  "models of up to {max_activation_values}", total=f"{total:,}",
+                                  max_activation_values=f"{budgets.MAX_ACTIVATION_VALUES:,}"))
     if macs > budgets.MAX_MULTIPLY_ADDS:
-        raise ModelBudgetError(f"the model needs {macs:,} multiply-adds per image; the app "
-                               f"runs models of up to {budgets.MAX_MULTIPLY_ADDS:,}")
+        raise ModelBudgetError(tr("the model needs {macs} multiply-adds per image; the app runs "
+                                  "models of up to {max_multiply_adds}", macs=f"{macs:,}",
+                                  max_multiply_adds=f"{budgets.MAX_MULTIPLY_ADDS:,}"))
 
 
 def check_model(model: Model) -> Model:
@@ -162,15 +172,17 @@ def check_model(model: Model) -> Model:
     weights, the architecture budgets."""
     check_architecture(model.input_shape, model.layers)
     if model.num_classes < 1:
-        raise ModelFormatError("the model has no classes (its last layer has no outputs)")
+        raise ModelFormatError(tr("the model has no classes (its last layer has no outputs)"))
     if model.num_classes > budgets.MAX_CLASSES:
-        raise ModelBudgetError(f"the model has {model.num_classes:,} classes; the app shows up "
-                               f"to {budgets.MAX_CLASSES:,}")
+        raise ModelBudgetError(tr("the model has {num_classes} classes; the app shows up to "
+                                  "{max_classes}", num_classes=f"{model.num_classes:,}",
+                                  max_classes=f"{budgets.MAX_CLASSES:,}"))
     for layer in model.layers:
         for key, w in layer.weights.items():
             if not np.isfinite(w).all():
-                raise ModelFormatError(f"the {key} of layer {layer.name!r} holds infinite or "
-                                       f"undefined (NaN) values; export the model again")
+                raise ModelFormatError(tr("the {key} of layer {name} holds infinite or undefined "
+                                          "(NaN) values; export the model again", key=key,
+                                          name=repr(layer.name)))
     return model
 
 
@@ -181,15 +193,16 @@ def clean_class_names(names: Any) -> list[str] | None:
     if names is None:
         return None
     if isinstance(names, (str, bytes)) or not isinstance(names, Sequence):
-        raise ModelFormatError("the class names are not a list of names")
+        raise ModelFormatError(tr("the class names are not a list of names"))
     if len(names) > budgets.MAX_CLASSES:
-        raise ModelBudgetError(f"the model has {len(names):,} class names; the app shows up to "
-                               f"{budgets.MAX_CLASSES:,}")
+        raise ModelBudgetError(tr("the model has {n} class names; the app shows up to "
+                                  "{max_classes}", n=f"{len(names):,}",
+                                  max_classes=f"{budgets.MAX_CLASSES:,}"))
     out = []
     for i, n in enumerate(names):
         if isinstance(n, bool) or not isinstance(n, (str, int, float)):
-            raise ModelFormatError(f"class name {i + 1} is not text ({type(n).__name__}); "
-                                   f"give every class a name")
+            raise ModelFormatError(tr("class name {v} is not text ({type}); give every class a "
+                                      "name", v=i + 1, type=type(n).__name__))
         out.append(_CONTROL.sub("", str(n))[:budgets.MAX_NAME_CHARS])
     return out
 
@@ -237,11 +250,12 @@ def _open_zip(source: str | os.PathLike | bytes | IO[bytes]) -> zipfile.ZipFile:
             count = zip_entry_count(fp.read())
             fp.seek(0)
         if count is not None and count > budgets.MAX_MODEL_MEMBERS:
-            raise ModelBudgetError(f"the model file has {count:,} entries; a model may have "
-                                   f"up to {budgets.MAX_MODEL_MEMBERS}")
+            raise ModelBudgetError(tr("the model file has {count} entries; a model may have up "
+                                      "to {max_model_members}", count=f"{count:,}",
+                                      max_model_members=budgets.MAX_MODEL_MEMBERS))
         return zipfile.ZipFile(fp)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise ModelFormatError(f"not a readable native model file: {exc}") from exc
+        raise ModelFormatError(tr("not a readable native model file: {exc}", exc=exc)) from exc
 
 
 def load_native(source: str | os.PathLike | bytes | IO[bytes]) -> Model:
@@ -256,28 +270,34 @@ def load_native(source: str | os.PathLike | bytes | IO[bytes]) -> Model:
             names = {info.filename for info in infos}
             spec_member = SPEC_KEY + ".npy"
             if spec_member not in names:
-                raise ModelFormatError(f"not a native model: no {SPEC_KEY!r} entry")
+                raise ModelFormatError(tr("not a native model: no {spec_key} entry",
+                                          spec_key=repr(SPEC_KEY)))
             spec_info = zf.getinfo(spec_member)
             if spec_info.file_size > budgets.MAX_SPEC_BYTES + 1024:
                 raise ModelBudgetError(
-                    f"{SPEC_KEY} is {budgets.plain_size(spec_info.file_size)}; the app reads "
-                    f"up to {budgets.plain_size(budgets.MAX_SPEC_BYTES)}")
+                    tr("{spec_key} is {v}; the app reads up to {v2}", spec_key=SPEC_KEY,
+                       v=budgets.plain_size(spec_info.file_size),
+                       v2=budgets.plain_size(budgets.MAX_SPEC_BYTES)))
             with zf.open(spec_member) as fh:
                 raw = np.lib.format.read_array(fh, allow_pickle=False)
             spec = parse_json(bytes(np.asarray(raw, dtype=np.uint8)).decode("utf-8"), SPEC_KEY)
             if not isinstance(spec, dict):
-                raise ModelFormatError(f"{SPEC_KEY} does not hold a model description")
+                raise ModelFormatError(tr("{spec_key} does not hold a model description",
+                                          spec_key=SPEC_KEY))
             if spec.get("format") != NATIVE_FORMAT:
-                raise ModelFormatError(f"unknown model format {str(spec.get('format'))[:40]!r}")
+                raise ModelFormatError(tr("unknown model format {v}",
+                                          v=repr(str(spec.get('format'))[:40])))
             if spec.get("version") != 1:
                 raise ModelFormatError(
-                    f"unsupported native format version {str(spec.get('version'))[:20]!r}")
+                    tr("unsupported native format version {v}",
+                       v=repr(str(spec.get('version'))[:20])))
             plan = _native_plan(spec)
             total = sum(int(np.prod(want, dtype=np.float64)) * 4 for want in plan.values())
             if total > budgets.MAX_UNCOMPRESSED_BYTES:
                 raise ModelBudgetError(
-                    f"the model's weights take {budgets.plain_size(total)}; a model may have "
-                    f"up to {budgets.plain_size(budgets.MAX_UNCOMPRESSED_BYTES)}")
+                    tr("the model's weights take {v}; a model may have up to {v2}",
+                       v=budgets.plain_size(total),
+                       v2=budgets.plain_size(budgets.MAX_UNCOMPRESSED_BYTES)))
             weights: dict[str, np.ndarray] = {}
             for key, want in plan.items():
                 member = key + ".npy"
@@ -285,19 +305,21 @@ def load_native(source: str | os.PathLike | bytes | IO[bytes]) -> Model:
                     continue  # Model() names the missing weight
                 shape, dtype = _npy_header(zf, member)
                 if shape != want or dtype.kind not in "fiu" or dtype.hasobject:
-                    raise ModelFormatError(f"weight {key!r} has shape {shape} ({dtype}), "
-                                           f"expected {want}")
+                    raise ModelFormatError(tr("weight {key} has shape {shape} ({dtype}), "
+                                              "expected {want}", key=repr(key), shape=shape,
+                                              dtype=dtype, want=want))
                 # numpy allocates what the header claims before reading: the entry must hold it
                 if int(np.prod(shape, dtype=np.float64)) * dtype.itemsize > zf.getinfo(
                         member).file_size:
-                    raise ModelFormatError(f"weight {key!r} is shorter than its header says")
+                    raise ModelFormatError(tr("weight {key} is shorter than its header says",
+                                              key=repr(key)))
                 with zf.open(member) as fh:
                     weights[key] = np.lib.format.read_array(fh, allow_pickle=False)
         except ModelFormatError:
             raise
         except (OSError, ValueError, KeyError, EOFError, UnicodeDecodeError,
                 zipfile.BadZipFile) as exc:
-            raise ModelFormatError(f"not a readable native model file: {exc}") from exc
+            raise ModelFormatError(tr("not a readable native model file: {exc}", exc=exc)) from exc
     try:
         spec = {**spec, "class_names": clean_class_names(spec.get("class_names")),
                 "name": _CONTROL.sub("", str(spec.get("name", "model")))[:budgets.MAX_NAME_CHARS]}
@@ -305,7 +327,7 @@ def load_native(source: str | os.PathLike | bytes | IO[bytes]) -> Model:
     except ModelFormatError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
-        raise ModelFormatError(f"invalid native model: {exc}") from exc
+        raise ModelFormatError(tr("invalid native model: {exc}", exc=exc)) from exc
 
 
 def _native_plan(spec: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:
@@ -313,8 +335,8 @@ def _native_plan(spec: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:
     try:
         entries = spec["layers"]
         if not isinstance(entries, list) or len(entries) > budgets.MAX_LAYERS:
-            raise ModelBudgetError(f"the model has more than {budgets.MAX_LAYERS} layers (or "
-                                   f"no list of layers)")
+            raise ModelBudgetError(tr("the model has more than {max_layers} layers (or no list "
+                                      "of layers)", max_layers=budgets.MAX_LAYERS))
         layers = []
         for entry in entries:
             entry = dict(entry)
@@ -323,7 +345,7 @@ def _native_plan(spec: Mapping[str, Any]) -> dict[str, tuple[int, ...]]:
     except ModelFormatError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
-        raise ModelFormatError(f"invalid native model: {exc}") from exc
+        raise ModelFormatError(tr("invalid native model: {exc}", exc=exc)) from exc
     check_architecture(input_shape, layers)
     plan: dict[str, tuple[int, ...]] = {}
     shape: tuple[int, ...] = tuple(input_shape)
@@ -346,19 +368,20 @@ def read_tfjs_weights(manifest: Sequence[Mapping[str, Any]],
     out: dict[str, np.ndarray] = {}
     shard_paths = [p for group in manifest for p in group["paths"]]
     if len(shard_paths) > budgets.MAX_SHARDS:
-        raise ModelBudgetError(f"the model lists {len(shard_paths)} weight files; a model may "
-                               f"have up to {budgets.MAX_SHARDS}")
+        raise ModelBudgetError(tr("the model lists {n} weight files; a model may have up to "
+                                  "{max_shards}", n=len(shard_paths),
+                                  max_shards=budgets.MAX_SHARDS))
     if len(set(shard_paths)) != len(shard_paths):
-        raise ModelFormatError("the model lists the same weight file more than once")
+        raise ModelFormatError(tr("the model lists the same weight file more than once"))
     declared = 0
     for group in manifest:
         for w in group["weights"]:
             n = int(np.prod([int(v) for v in w["shape"]], dtype=np.float64))
             declared += n * 4
     if declared > budgets.MAX_UNCOMPRESSED_BYTES:
-        raise ModelBudgetError(f"the model declares {budgets.plain_size(declared)} of weights; "
-                               f"a model may have up to "
-                               f"{budgets.plain_size(budgets.MAX_UNCOMPRESSED_BYTES)}")
+        raise ModelBudgetError(tr("the model declares {v} of weights; a model may have up to "
+                                  "{v2}", v=budgets.plain_size(declared),
+                                  v2=budgets.plain_size(budgets.MAX_UNCOMPRESSED_BYTES)))
     for group in manifest:
         buf = b"".join(read_file(p) for p in group["paths"])
         offset = 0
@@ -367,13 +390,13 @@ def read_tfjs_weights(manifest: Sequence[Mapping[str, Any]],
             quant = w.get("quantization")
             dtype = _DTYPES.get(quant["dtype"] if quant else w.get("dtype", "float32"))
             if dtype is None:
-                raise ModelFormatError(f"weight {w['name']!r}: unsupported dtype "
-                                       f"{(quant or w).get('dtype')!r}")
+                raise ModelFormatError(tr("weight {w}: unsupported dtype {v}", w=repr(w['name']),
+                                          v=repr((quant or w).get('dtype'))))
             n = int(np.prod(shape)) if shape else 1
             end = offset + n * dtype.itemsize
             if end > len(buf):
-                raise ModelFormatError(f"weight {w['name']!r} runs past the end of its shards "
-                                       f"({end} > {len(buf)} bytes)")
+                raise ModelFormatError(tr("weight {w} runs past the end of its shards ({end} > "
+                                          "{n} bytes)", w=repr(w['name']), end=end, n=len(buf)))
             raw = np.frombuffer(buf, dtype=dtype, count=n, offset=offset)
             if quant and quant["dtype"] in ("uint8", "uint16"):
                 vals = raw.astype(np.float32) * np.float32(quant["scale"]) + np.float32(
@@ -391,7 +414,8 @@ def _find_weight(weights: Mapping[str, np.ndarray], layer: str, key: str) -> np.
         return weights[exact]
     hits = [k for k in weights if k.endswith("/" + exact)]
     if len(hits) != 1:
-        raise ModelFormatError(f"layer {layer!r}: weight {exact!r} not found in the manifest")
+        raise ModelFormatError(tr("layer {layer}: weight {exact} not found in the manifest",
+                                  layer=repr(layer), exact=repr(exact)))
     return weights[hits[0]]
 
 
@@ -409,8 +433,8 @@ TFJS_LAYERS = (*_IDENTITY_LAYERS, "Activation", "BatchNormalization", *_KERAS_KI
 
 def unsupported_layer(name: str, cls: Any) -> ModelFormatError:
     """The plain message for a layer the page cannot show."""
-    return ModelFormatError(f"The model's layer {name!r} is of kind {cls!r}, which this app "
-                            "cannot show.")
+    return ModelFormatError(tr("The model's layer {name} is of kind {cls}, which this app cannot "
+                               "show.", name=repr(name), cls=repr(cls)))
 
 
 def _activation(name: str, act: Any, is_last: bool) -> list[LayerSpec]:
@@ -421,8 +445,8 @@ def _activation(name: str, act: Any, is_last: bool) -> list[LayerSpec]:
         return []
     kind = _KERAS_ACTIVATIONS.get(act)
     if kind is None:
-        raise ModelFormatError(f"The model's layer {name!r} uses the activation {act!r}, "
-                               "which this app cannot show.")
+        raise ModelFormatError(tr("The model's layer {name} uses the activation {act}, which "
+                                  "this app cannot show.", name=repr(name), act=repr(act)))
     return [LayerSpec(name, kind.type)]
 
 
@@ -434,12 +458,13 @@ def _fold_batchnorm(layers: list[LayerSpec], name: str, cfg: Mapping[str, Any],
     axis = axis[0] if isinstance(axis, list) and len(axis) == 1 else axis
     prev = layers[-1] if layers else None
     if prev is None or prev.kind.role not in ("conv", "linear"):
-        raise ModelFormatError(f"The model's batch normalisation {name!r} does not follow a "
-                               "convolution or dense layer directly, so it cannot be folded "
-                               "into it.")
+        raise ModelFormatError(tr("The model's batch normalisation {name} does not follow a "
+                                  "convolution or dense layer directly, so it cannot be folded "
+                                  "into it.", name=repr(name)))
     if axis not in (-1, 3 if prev.kind.role == "conv" else 1):  # the channel axis
-        raise ModelFormatError(f"The model's batch normalisation {name!r} normalises axis "
-                               f"{axis!r}; only the channel axis is supported.")
+        raise ModelFormatError(tr("The model's batch normalisation {name} normalises axis "
+                                  "{axis}; only the channel axis is supported.", name=repr(name),
+                                  axis=repr(axis)))
     units = prev.weights["kernel"].shape[-1]
     ones, zeros = np.ones(units, np.float32), np.zeros(units, np.float32)
     gamma = find("gamma") if cfg.get("scale", True) else ones
@@ -465,7 +490,8 @@ def _tfjs_layers(layer_cfgs: Sequence[Mapping[str, Any]],
         if shape and input_shape is None:
             input_shape = list(shape[1:])
         if cfg.get("data_format", "channels_last") != "channels_last":
-            raise ModelFormatError(f"layer {name!r}: only channels_last is supported")
+            raise ModelFormatError(tr("layer {name}: only channels_last is supported",
+                                      name=repr(name)))
 
         def find(key: str, layer: str = name) -> np.ndarray:
             return _find_weight(weights, layer, key)
@@ -481,7 +507,8 @@ def _tfjs_layers(layer_cfgs: Sequence[Mapping[str, Any]],
             try:
                 config = kind.from_keras(cfg)
             except (KeyError, TypeError, ValueError) as exc:
-                raise ModelFormatError(f"layer {name!r} ({cls}): {exc}") from exc
+                raise ModelFormatError(tr("layer {name} ({cls}): {exc}", name=repr(name), cls=cls,
+                                          exc=exc)) from exc
             keras_weights = getattr(kind, "keras_weights", None)
             w = keras_weights(cfg, find) if keras_weights else {}
             layers.append(LayerSpec(name, kind.type, config, w))
@@ -503,25 +530,25 @@ def load_tfjs(model_json: bytes | str | Mapping[str, Any], read_file: Callable[[
     except ModelFormatError:
         raise
     except (ValueError, KeyError, TypeError) as exc:
-        raise ModelFormatError(f"not a TF.js layers model.json: {exc}") from exc
+        raise ModelFormatError(tr("not a TF.js layers model.json: {exc}", exc=exc)) from exc
     cfg = topo.get("model_config", topo)
     if cfg.get("class_name") != "Sequential":
-        raise ModelFormatError(f"only Sequential TF.js models are supported, this one is "
-                               f"{cfg.get('class_name')!r}")
+        raise ModelFormatError(tr("only Sequential TF.js models are supported, this one is {v}",
+                                  v=repr(cfg.get('class_name'))))
     inner = cfg.get("config", {})
     layer_cfgs = inner["layers"] if isinstance(inner, Mapping) else inner
     try:
         weights = read_tfjs_weights(doc.get("weightsManifest", []), read_file)
     except OSError as exc:
-        raise ModelFormatError(f"cannot read the weight shards: {exc}") from exc
+        raise ModelFormatError(tr("cannot read the weight shards: {exc}", exc=exc)) from exc
     try:
         layers, input_shape = _tfjs_layers(layer_cfgs, weights)
     except ModelFormatError:
         raise
     except (KeyError, TypeError, ValueError) as exc:  # e.g. a layer name that is not allowed
-        raise ModelFormatError(f"invalid TF.js model: {exc}") from exc
+        raise ModelFormatError(tr("invalid TF.js model: {exc}", exc=exc)) from exc
     if input_shape is None or any(v is None for v in input_shape):
-        raise ModelFormatError("the model does not declare a fixed input shape")
+        raise ModelFormatError(tr("the model does not declare a fixed input shape"))
     meta = doc.get("userDefinedMetadata") or {}
     if not isinstance(meta, Mapping):
         meta = {}
@@ -538,7 +565,7 @@ def load_tfjs(model_json: bytes | str | Mapping[str, Any], read_file: Callable[[
     except ModelFormatError:
         raise
     except (ValueError, TypeError) as exc:
-        raise ModelFormatError(f"invalid TF.js model: {exc}") from exc
+        raise ModelFormatError(tr("invalid TF.js model: {exc}", exc=exc)) from exc
 
 
 def load_tfjs_path(path: str | os.PathLike, class_names: Sequence[str] | None = None) -> Model:
@@ -554,8 +581,9 @@ def with_class_names(model: Model, class_names: Sequence[str] | None) -> Model:
         return model
     class_names = clean_class_names(class_names)
     if not class_names or len(class_names) != model.num_classes:
-        raise ModelFormatError(f"{len(class_names or [])} class names were given for a model "
-                               f"with {model.num_classes} classes")
+        raise ModelFormatError(tr("{n} class names were given for a model with {num_classes} "
+                                  "classes", n=len(class_names or []),
+                                  num_classes=model.num_classes))
     return Model(model.layers, model.input_shape, class_names, model.name,
                  model.preprocessing, model.provenance, model.checks)
 
@@ -577,8 +605,9 @@ def check_tfjs_topology(doc: Mapping[str, Any]) -> None:
         inner = cfg.get("config", {})
         layer_cfgs = inner.get("layers", []) if isinstance(inner, Mapping) else inner
         if len(layer_cfgs) > budgets.MAX_LAYERS + 1:
-            raise ModelBudgetError(f"the model has {len(layer_cfgs)} layers; the app shows "
-                                   f"models of up to {budgets.MAX_LAYERS} layers")
+            raise ModelBudgetError(tr("the model has {n} layers; the app shows models of up to "
+                                      "{max_layers} layers", n=len(layer_cfgs),
+                                      max_layers=budgets.MAX_LAYERS))
         for i, entry in enumerate(layer_cfgs):
             name = entry.get("config", {}).get("name", f"layer_{i}")
             if not isinstance(name, str) or not LAYER_NAME_RE.fullmatch(name):
@@ -588,7 +617,7 @@ def check_tfjs_topology(doc: Mapping[str, Any]) -> None:
     except ValueError as exc:
         raise ModelFormatError(str(exc)) from exc
     except (KeyError, TypeError, AttributeError) as exc:
-        raise ModelFormatError(f"not a TF.js layers model.json: {exc}") from exc
+        raise ModelFormatError(tr("not a TF.js layers model.json: {exc}", exc=exc)) from exc
 
 
 def tfjs_shard_paths(model_json: Mapping[str, Any]) -> list[str]:
@@ -597,7 +626,7 @@ def tfjs_shard_paths(model_json: Mapping[str, Any]) -> list[str]:
         return [str(p) for group in model_json.get("weightsManifest", [])
                 for p in group["paths"]]
     except (KeyError, TypeError, AttributeError) as exc:
-        raise ModelFormatError(f"not a TF.js weightsManifest: {exc}") from exc
+        raise ModelFormatError(tr("not a TF.js weightsManifest: {exc}", exc=exc)) from exc
 
 
 def load_model(path: str | os.PathLike, class_names: Sequence[str] | None = None) -> Model:
@@ -607,10 +636,12 @@ def load_model(path: str | os.PathLike, class_names: Sequence[str] | None = None
         with open(path, "rb") as fh:
             head = fh.read(64)
     except OSError as exc:
-        raise ModelFormatError(f"cannot read model {path}: {exc.strerror or exc}") from exc
+        raise ModelFormatError(tr("cannot read model {path}: {v}", path=path,
+                                  v=exc.strerror or exc)) from exc
     kind = sniff_format(head)
     if kind == "native":
         return with_class_names(load_native(path), class_names)
     if kind == "tfjs":
         return load_tfjs_path(path, class_names)
-    raise ModelFormatError(f"{path} is neither a native .npz model nor a TF.js model.json")
+    raise ModelFormatError(tr("{path} is neither a native .npz model nor a TF.js model.json",
+                              path=path))

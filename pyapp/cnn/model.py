@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 
+from pyapp.i18n import tr
+
 from . import ops
 from .kinds import KINDS, LayerKind, conv2d, dense, flatten, kind_of, max_pool2d, relu
 
@@ -39,19 +41,20 @@ class LayerSpec:
 
     def __post_init__(self) -> None:
         if self.type not in KINDS:
-            raise ValueError(f"layer {self.name!r}: unsupported layer type {self.type!r} "
-                             f"(supported: {', '.join(KINDS)})")
+            raise ValueError(tr("layer {name}: unsupported layer type {type} (supported: {v})",
+                                name=repr(self.name), type=repr(self.type), v=', '.join(KINDS)))
         if (not isinstance(self.name, str) or not LAYER_NAME_RE.fullmatch(self.name)
                 or self.name in RESERVED_NAMES):
             shown = repr(self.name)[:40]
-            raise ValueError(f"the layer name {shown} is not allowed: a layer name is 1 to 64 "
-                             "letters, digits, '_', '.' or '-' (and not 'input' or "
-                             "'probabilities'); rename the layer and export the model again")
+            raise ValueError(tr("the layer name {shown} is not allowed: a layer name is 1 to 64 "
+                                "letters, digits, '_', '.' or '-' (and not 'input' or "
+                                "'probabilities'); rename the layer and export the model again",
+                                shown=shown))
         try:
             self.config = self.kind.normalise_config(dict(self.config))
         except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"layer {self.name!r} ({self.type}): invalid config: "
-                             f"{exc}") from exc
+            raise ValueError(tr("layer {name} ({type}): invalid config: {exc}",
+                                name=repr(self.name), type=self.type, exc=exc)) from exc
         self.weights = {k: np.asarray(v, dtype=np.float32) for k, v in self.weights.items()}
 
     @property
@@ -68,7 +71,8 @@ class LayerSpec:
         try:
             return self.kind.output_shape(self.config, tuple(in_shape))
         except ValueError as exc:
-            raise ValueError(f"layer {self.name!r} ({self.type}): {exc}") from exc
+            raise ValueError(tr("layer {name} ({type}): {exc}", name=repr(self.name),
+                                type=self.type, exc=exc)) from exc
 
     def expected_weights(self, in_shape: Shape) -> dict[str, Shape]:
         """The weight arrays this layer needs and their shapes."""
@@ -104,12 +108,13 @@ class Model:
         self.provenance: dict[str, Any] = dict(provenance or {})
         self.checks: dict[str, Any] = dict(checks or {})
         if len(self.input_shape) != 3:
-            raise ValueError(f"input_shape must be (H, W, C), got {self.input_shape}")
+            raise ValueError(tr("input_shape must be (H, W, C), got {input_shape}",
+                                input_shape=self.input_shape))
         if not self.layers:
-            raise ValueError("a model needs at least one layer")
+            raise ValueError(tr("a model needs at least one layer"))
         names = [layer.name for layer in self.layers]
         if len(set(names)) != len(names):
-            raise ValueError(f"duplicate layer names in {names}")
+            raise ValueError(tr("duplicate layer names in {names}", names=names))
         self._index = {n: i for i, n in enumerate(names)}
         self.shapes: dict[str, Shape] = {"input": self.input_shape}
         shape = self.input_shape
@@ -118,26 +123,30 @@ class Model:
             for key, want in layer.expected_weights(shape).items():
                 got = layer.weights.get(key)
                 if got is None:
-                    raise ValueError(f"layer {layer.name!r}: missing weight {key!r} {want}")
+                    raise ValueError(tr("layer {name}: missing weight {key} {want}",
+                                        name=repr(layer.name), key=repr(key), want=want))
                 if tuple(got.shape) != want:
-                    raise ValueError(f"layer {layer.name!r}: weight {key!r} has shape "
-                                     f"{tuple(got.shape)}, expected {want}")
+                    raise ValueError(tr("layer {name}: weight {key} has shape {v}, expected "
+                                        "{want}", name=repr(layer.name), key=repr(key),
+                                        v=tuple(got.shape), want=want))
             shape = out_shape
             self.shapes[layer.name] = shape
         if len(shape) != 1:
-            raise ValueError(f"the last layer must output a vector of logits, got {shape}")
+            raise ValueError(tr("the last layer must output a vector of logits, got {shape}",
+                                shape=shape))
         n = shape[0]
         self.class_names = list(class_names) if class_names is not None else [
             f"class {i}" for i in range(n)]
         if len(self.class_names) != n:
-            raise ValueError(f"{len(self.class_names)} class names for {n} outputs")
+            raise ValueError(tr("{n} class names for {n2} outputs", n=len(self.class_names), n2=n))
         self.shapes["probabilities"] = shape
 
     # --- structure -----------------------------------------------------------------------
     def layer(self, name: str) -> LayerSpec:
         """The layer called ``name`` (``KeyError`` naming it if absent)."""
         if name not in self._index:
-            raise KeyError(f"no layer named {name!r}; layers: {list(self._index)}")
+            raise KeyError(tr("no layer named {name}; layers: {v}", name=repr(name),
+                              v=list(self._index)))
         return self.layers[self._index[name]]
 
     def input_of(self, name: str) -> str:
@@ -160,7 +169,8 @@ class Model:
         model's preprocessing gives them (float32 in [0, 1])."""
         x = np.asarray(image, dtype=np.float32)
         if x.shape != self.input_shape:
-            raise ValueError(f"image has shape {x.shape}, the model expects {self.input_shape}")
+            raise ValueError(tr("image has shape {shape}, the model expects {input_shape}",
+                                shape=x.shape, input_shape=self.input_shape))
         acts: dict[str, np.ndarray] = {"input": x}
         for layer in self.layers:
             x = layer.apply(x)

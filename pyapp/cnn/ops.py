@@ -14,6 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from pyapp.i18n import tr
+
 Pair = tuple[int, int]
 Pads = tuple[Pair, Pair]
 #: ``"valid"``, ``"same"``, an int ``p`` (p on every side), ``(ph, pw)`` (ph top and bottom,
@@ -28,7 +30,8 @@ def as_pair(value: int | Sequence[int], what: str = "value") -> Pair:
     else:
         items = [int(v) for v in value]
         if len(items) != 2:
-            raise ValueError(f"{what} must be an int or a pair, got {value!r}")
+            raise ValueError(tr("{what} must be an int or a pair, got {value}", what=what,
+                                value=repr(value)))
         pair = (items[0], items[1])
     return pair
 
@@ -49,7 +52,8 @@ def resolve_padding(
         if mode == "valid":
             return ((0, 0), (0, 0))
         if mode != "same":
-            raise ValueError(f"unknown padding {padding!r}: use 'valid', 'same' or numbers")
+            raise ValueError(tr("unknown padding {padding}: use 'valid', 'same' or numbers",
+                                padding=repr(padding)))
         pads = []
         for n, k, s, d in zip(in_hw, kernel_hw, strides, dilation, strict=True):
             out = -(-n // s)
@@ -62,13 +66,14 @@ def resolve_padding(
     else:
         items = list(padding)
         if len(items) != 2:
-            raise ValueError(f"padding must have two entries (rows, columns), got {padding!r}")
+            raise ValueError(tr("padding must have two entries (rows, columns), got {padding}",
+                                padding=repr(padding)))
         if all(isinstance(v, (int, np.integer)) for v in items):
             result = ((int(items[0]), int(items[0])), (int(items[1]), int(items[1])))
         else:
             result = (as_pair(items[0], "row padding"), as_pair(items[1], "column padding"))
     if min(result[0] + result[1]) < 0:
-        raise ValueError(f"padding must not be negative, got {padding!r}")
+        raise ValueError(tr("padding must not be negative, got {padding}", padding=repr(padding)))
     return result
 
 
@@ -95,8 +100,9 @@ def _windows(xp: np.ndarray, k: Pair, s: Pair, d: Pair) -> np.ndarray:
     eff = ((k[0] - 1) * d[0] + 1, (k[1] - 1) * d[1] + 1)
     if xp.shape[0] < eff[0] or xp.shape[1] < eff[1]:
         raise ValueError(
-            f"window {eff[0]}x{eff[1]} (kernel {k[0]}x{k[1]}, dilation {d}) does not fit "
-            f"in a {xp.shape[0]}x{xp.shape[1]} (padded) input"
+            tr("window {eff}x{eff2} (kernel {k}x{k2}, dilation {d}) does not fit in a "
+               "{shape}x{shape2} (padded) input", eff=eff[0], eff2=eff[1], k=k[0], k2=k[1], d=d,
+               shape=xp.shape[0], shape2=xp.shape[1])
         )
     view = sliding_window_view(xp, eff, axis=(0, 1))
     return view[:: s[0], :: s[1], :, :: d[0], :: d[1]]
@@ -123,11 +129,12 @@ def conv2d(
     x = np.asarray(x)
     kernel = np.asarray(kernel)
     if x.ndim != 3 or kernel.ndim != 4:
-        raise ValueError(f"conv2d wants x (H, W, C) and kernel (kh, kw, C, O), got "
-                         f"{x.shape} and {kernel.shape}")
+        raise ValueError(tr("conv2d wants x (H, W, C) and kernel (kh, kw, C, O), got {shape} and "
+                            "{shape2}", shape=x.shape, shape2=kernel.shape))
     kh, kw, cin, _ = kernel.shape
     if x.shape[2] != cin:
-        raise ValueError(f"conv2d: input has {x.shape[2]} channels, kernel expects {cin}")
+        raise ValueError(tr("conv2d: input has {shape} channels, kernel expects {cin}",
+                            shape=x.shape[2], cin=cin))
     # one row per output pixel, ordered (u, v, c) like the flattened HWIO kernel: a single
     # matrix product is ~10x faster than tensordot on the strided view
     cols, (h_out, w_out) = im2col(x, (kh, kw), strides, padding, dilation)
@@ -182,7 +189,8 @@ def unflat_index(index: int, shape: Sequence[int]) -> tuple[int, int, int]:
     """Inverse of :func:`flat_index`: ``(row, col, channel)`` of a flattened index."""
     h, w, c = shape
     if not 0 <= index < h * w * c:
-        raise IndexError(f"flat index {index} out of range for shape {tuple(shape)}")
+        raise IndexError(tr("flat index {index} out of range for shape {v}", index=index,
+                            v=tuple(shape)))
     rc, ch = divmod(index, c)
     r, col = divmod(rc, w)
     return r, col, ch

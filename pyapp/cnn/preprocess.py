@@ -28,6 +28,7 @@ import numpy as np
 from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 from pyapp import budgets
+from pyapp.i18n import tr
 
 from .headers import declared_size
 
@@ -71,19 +72,22 @@ def quiet_warnings(context: str) -> Iterator[None]:
 def check_dimensions(width: int, height: int, max_pixels: int = MAX_PIXELS) -> None:
     """Refuse an image whose size (from its header) is over the pixel budget."""
     if width < 1 or height < 1:
-        raise ImageError(f"the image has no pixels ({width}x{height})")
+        raise ImageError(tr("the image has no pixels ({width}x{height})", width=width,
+                            height=height))
     if width * height > max_pixels:
-        raise ImageError(f"the image is too large: it is {width:,} x {height:,} pixels and the "
-                         f"app reads images of up to {budgets.megapixels(max_pixels)}; choose "
-                         f"a smaller image")
+        raise ImageError(tr("the image is too large: it is {width} x {height} pixels and the "
+                            "app reads images of up to {limit}; choose a smaller image",
+                            width=f"{width:,}", height=f"{height:,}",
+                            limit=budgets.megapixels(max_pixels)))
 
 
 def _check_webp(width: int, height: int) -> None:
     if width * height > budgets.MAX_WEBP_PIXELS:
-        raise ImageError(f"the image is too large: WebP images are decoded whole here, this one "
-                         f"is {width:,} x {height:,} pixels and the app reads WebP images of up "
-                         f"to {budgets.megapixels(budgets.MAX_WEBP_PIXELS)}; choose a smaller "
-                         f"image or save it as JPEG")
+        raise ImageError(tr("the image is too large: WebP images are decoded whole here, this "
+                            "one is {width} x {height} pixels and the app reads WebP images of "
+                            "up to {limit}; choose a smaller image or save it as JPEG",
+                            width=f"{width:,}", height=f"{height:,}",
+                            limit=budgets.megapixels(budgets.MAX_WEBP_PIXELS)))
 
 
 def decoded_bytes(im: Image.Image) -> int:
@@ -98,17 +102,18 @@ def _check_frames(im: Image.Image, notes: list[str] | None) -> None:
         more = bool(getattr(getattr(im, "tag_v2", None), "next", 0))
         comp = str(im.info.get("compression", ""))
         if comp in _TIFF_UNSUPPORTED:
-            raise ImageError(f"TIFF images with {_TIFF_UNSUPPORTED[comp]} compression cannot be "
-                             f"read here; save the image as PNG or JPEG and try that")
-        what = "page"
+            raise ImageError(tr("TIFF images with {compression} compression cannot be read "
+                                "here; save the image as PNG or JPEG and try that",
+                                compression=_TIFF_UNSUPPORTED[comp]))
+        note = tr("This file holds more than one page; only the first page is used.")
     else:
         try:  # cheap: GIF looks for a second frame only, PNG / WebP read a header field
             more = bool(getattr(im, "is_animated", False))
         except (OSError, ValueError, EOFError, struct.error):
             more = False
-        what = "frame"
+        note = tr("This file holds more than one frame; only the first frame is used.")
     if more and notes is not None:
-        notes.append(f"This file holds more than one {what}; only the first {what} is used.")
+        notes.append(note)
 
 
 def open_image(source: ImageSource, max_pixels: int = MAX_PIXELS,
@@ -121,7 +126,7 @@ def open_image(source: ImageSource, max_pixels: int = MAX_PIXELS,
         if isinstance(source, (bytes, bytearray, memoryview)):
             data = bytes(source)
             if not data:
-                raise ImageError("the file is empty")
+                raise ImageError(tr("the file is empty"))
             declared = declared_size(data)
             if declared is not None:  # before any decoder allocates its canvas
                 check_dimensions(*declared, max_pixels=max_pixels)
@@ -130,28 +135,28 @@ def open_image(source: ImageSource, max_pixels: int = MAX_PIXELS,
             fp: Any = io.BytesIO(data)
         else:
             if os.path.isfile(source) and os.path.getsize(source) == 0:
-                raise ImageError("the file is empty")
+                raise ImageError(tr("the file is empty"))
             fp = source
         try:
             with quiet_warnings("opening an image"):
                 im = Image.open(fp)
         except Image.DecompressionBombError as exc:
-            raise ImageError(f"the image is too large (the app reads images of up to "
-                             f"{budgets.megapixels(max_pixels)})") from exc
+            raise ImageError(tr("the image is too large (the app reads images of up to "
+                                "{limit})", limit=budgets.megapixels(max_pixels))) from exc
         except UnidentifiedImageError as exc:
-            raise ImageError("this is not an image Pillow can read") from exc
+            raise ImageError(tr("this is not an image Pillow can read")) from exc
         except FileNotFoundError as exc:
-            raise ImageError(f"no such file: {source}") from exc
+            raise ImageError(tr("no such file: {path}", path=source)) from exc
         except ValueError as exc:  # PNG metadata over MAX_TEXT_CHUNK / MAX_TEXT_MEMORY
             log.info("refused an image's metadata: %s", exc)
-            raise ImageError(
-                f"the image carries more metadata (text or colour profile) than the app reads "
-                f"(up to {budgets.plain_size(budgets.MAX_TEXT_CHUNK_BYTES)} a block, "
-                f"{budgets.plain_size(budgets.MAX_TEXT_TOTAL_BYTES)} in all); save it again "
-                f"without metadata and try that") from exc
+            raise ImageError(tr(
+                "the image carries more metadata (text or colour profile) than the app reads "
+                "(up to {block} a block, {total} in all); save it again without metadata and "
+                "try that", block=budgets.plain_size(budgets.MAX_TEXT_CHUNK_BYTES),
+                total=budgets.plain_size(budgets.MAX_TEXT_TOTAL_BYTES))) from exc
         except (OSError, SyntaxError, EOFError, struct.error) as exc:
             log.info("an image could not be opened: %s", exc)
-            raise ImageError("the image cannot be read: it is truncated or corrupt") from exc
+            raise ImageError(tr("the image cannot be read: it is truncated or corrupt")) from exc
     check_dimensions(*im.size, max_pixels=max_pixels)
     _check_frames(im, notes)
     return im
@@ -168,24 +173,25 @@ def _decode(im: Image.Image, target: int) -> Image.Image:
         need = decoded_bytes(im)
         if need > budgets.MAX_DECODED_BYTES:
             w, h = im.size
-            raise ImageError(
-                f"the image is too large to decode here: {w:,} x {h:,} pixels need "
-                f"{budgets.plain_size(need)} of memory and the app decodes up to "
-                f"{budgets.plain_size(budgets.MAX_DECODED_BYTES)}; choose a smaller image "
-                f"or save it as JPEG")
+            raise ImageError(tr(
+                "the image is too large to decode here: {width} x {height} pixels need {need} "
+                "of memory and the app decodes up to {limit}; choose a smaller image or save it "
+                "as JPEG", width=f"{w:,}", height=f"{h:,}", need=budgets.plain_size(need),
+                limit=budgets.plain_size(budgets.MAX_DECODED_BYTES)))
         with quiet_warnings("decoding an image"):
             im.load()
     except Image.DecompressionBombError as exc:
-        raise ImageError("the image is too large") from exc
+        raise ImageError(tr("the image is too large")) from exc
     except ValueError as exc:
         if isinstance(exc, ImageError):
             raise
         log.info("an image could not be decoded: %s", exc)
-        raise ImageError("the image carries more metadata than the app reads, or is "
-                         "corrupt; save it again and try that") from exc
+        raise ImageError(tr("the image carries more metadata than the app reads, or is "
+                            "corrupt; save it again and try that")) from exc
     except (OSError, SyntaxError, EOFError, struct.error) as exc:
         log.info("an image could not be decoded: %s", exc)
-        raise ImageError("the image is truncated or corrupt, so it cannot be decoded") from exc
+        raise ImageError(tr("the image is truncated or corrupt, so it cannot be "
+                            "decoded")) from exc
     return im
 
 
@@ -234,7 +240,8 @@ def to_rgb(im: Image.Image, background: tuple[int, int, int] = (255, 255, 255)) 
         try:
             im = im.convert("RGB")
         except (ValueError, OSError) as exc:
-            raise ImageError(f"images in mode {im.mode!r} are not supported") from exc
+            raise ImageError(tr("images in mode {mode} are not supported",
+                                mode=repr(im.mode))) from exc
     return im
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from pyapp import numbers
+from pyapp.gallery_credit import credit
 from pyapp.i18n import N_, class_label, tr
 from pyapp.sections import section_for_layer
 
@@ -226,7 +227,7 @@ def gallery_html(entries: Sequence[Mapping[str, str]], selected: int, base: str 
             f'<li><button type="button" class="ov-thumb{" is-mistake" if wrong else ""}"'
             f' data-index="{i}"'
             f' aria-pressed="{"true" if i == selected else "false"}" aria-label="{_a(label)}"'
-            f' title="{_a(shown + " — " + e.get("credit", ""))}">'
+            f' title="{_a(shown + " — " + credit(e))}">'
             f'<img src="{_a(base + e["file"])}" alt="" width="44" height="44"'
             f' decoding="async"></button></li>')
     return (f'<ul class="ov-gallery" aria-label="{_a(tr("Example images"))}">'
@@ -238,7 +239,7 @@ def credits_html(entries: Sequence[Mapping[str, str]], base: str = "gallery/") -
     items = "".join(
         f'<li><a href="{_a(base + e["file"])}">{_a(e["file"])}</a>'
         f' ({_a(class_label(e["label"]))}): '
-        + _a(tr("{credit}. Licence: {licence}.", credit=e.get("credit", ""),
+        + _a(tr("{credit}. Licence: {licence}.", credit=credit(e),
                 licence=e.get("licence", ""))) + '</li>'
         for e in entries)
     # the link sits where the translation puts {link}: split there, escape each side

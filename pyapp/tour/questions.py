@@ -29,7 +29,8 @@ from typing import Any
 import numpy as np
 
 from pyapp import numbers
-from pyapp.tour.data import Ask, Tour, fill
+from pyapp.i18n import class_label
+from pyapp.tour.data import FIELD, Ask, Tour, fill
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,22 @@ def _map_off_class(ask: Ask, snap: Any) -> Reveal:
                   ask.choices or tuple(names))
 
 
+#: Punctuation after which the next sentence follows without a space (Japanese, Chinese).
+FULL_STOPS = ("\u3002", "\uff01", "\uff1f", "\uff09")
+
+
+def sentences(*parts: str) -> str:
+    """The non-empty ``parts`` one after another: a space between them, none after a full-width
+    full stop ("正解です。幅 3 の…")."""
+    out = ""
+    for part in filter(None, parts):
+        out += part if not out or out.endswith(FULL_STOPS) else " " + part
+    return out
+
+
+#: The questions whose answers are class names (kept as the model's keys; shown translated).
+CLASS_ANSWERS = frozenset({"predicted_class", "map_off_class"})
+
 COMPUTE: Mapping[str, Callable[[Ask, Any], Reveal]] = {
     "predicted_class": _predicted_class,
     "output_size": _output_size,
@@ -107,7 +124,7 @@ def guess_value(ask: Ask, rev: Reveal, guess: str) -> int | None:
     """The student's answer as the revealed value's kind (None: not an answer): a class
     name -> its index, a number -> itself, a map (1-based text) -> 0-based."""
     guess = str(guess).strip()[:40]
-    if ask.compute in ("predicted_class", "map_off_class"):
+    if ask.compute in CLASS_ANSWERS:
         return rev.choices.index(guess) if guess in rev.choices else None
     text = guess.replace(numbers.MINUS, "-")
     if not text.lstrip("-").isdigit():
@@ -122,12 +139,15 @@ def judge(tour: Tour, ask: Ask, rev: Reveal, guess: str, snapshot: Any) -> Verdi
     value = guess_value(ask, rev, guess)
     if value is None:
         return None
-    if ask.compute in ("predicted_class", "map_off_class") and rev.choices is not None:
+    if ask.compute in CLASS_ANSWERS and rev.choices is not None:
         # choices are class names; the revealed value is an index into the model's classes
         names = snapshot.class_names
         value = names.index(rev.choices[value]) if rev.choices[value] in names else -1
     values = dict(rev.values)
     values.update(answer=rev.answer, guess=str(guess).strip()[:40])
+    if ask.compute in CLASS_ANSWERS:  # class names as the page's language shows them
+        values.update({k: class_label(values[k]) for k in ("answer", "guess", "before")
+                       if k in values})
     if ask.compute == "brightest_map":
         means = _channel_means(snapshot, ask.layer)
         if 0 <= value < len(means):
@@ -135,6 +155,21 @@ def judge(tour: Tour, ask: Ask, rev: Reveal, guess: str, snapshot: Any) -> Verdi
         else:
             return None
     correct = value == rev.value
-    head = tour.label("right") if correct else (tour.label("wrong") + " "
-                                                 + tour.label("answer", answer=rev.answer))
-    return Verdict(correct, " ".join(t for t in (head, fill(ask.why, values)) if t))
+    head = tour.label("right") if correct else sentences(
+        tour.label("wrong"), tour.label("answer", answer=values["answer"]))
+    return Verdict(correct, sentences(head, fill(ask.why, values)))
+
+
+#: Placeholders that speak of the student's guess (left out when nobody answered).
+GUESS_FIELDS = frozenset({"guess", "guess_mean"})
+
+
+def explain(tour: Tour, ask: Ask, rev: Reveal) -> str:
+    """The reveal when nobody answered (a kiosk's tour moving on by itself): the core's
+    answer, and the tour's ``why`` unless it speaks of a guess."""
+    values = dict(rev.values)
+    values["answer"] = rev.answer
+    if ask.compute in CLASS_ANSWERS:
+        values.update({k: class_label(values[k]) for k in ("answer", "before") if k in values})
+    why = "" if GUESS_FIELDS & set(FIELD.findall(ask.why)) else fill(ask.why, values)
+    return sentences(tour.label("answer", answer=values["answer"]), why)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 
 from pyapp import links
+from pyapp.i18n import tr
 from pyapp.session import Session, Source
 from pyapp.tour.data import StepState
 
@@ -38,7 +39,7 @@ def apply_state(session: Session, state: StepState, image: np.ndarray | None,
     ref, pos = links.resolve(links.parse_view_hash(state.view), snap.model, snap.predicted) \
         if state.view else (None, None)
     if state.view and ref is None:
-        problems.append(f"This model has no view {state.view[:60]}.")
+        problems.append(tr("This model has no view {view}.", view=state.view[:60]))
     session.open_view(ref, pos)
     return problems
 

@@ -14,6 +14,7 @@ from PIL import Image, UnidentifiedImageError
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
 from pyapp.cnn.preprocess import ImageError, check_dimensions, open_image, preprocess
+from pyapp.i18n import tr
 from pyapp.intake_policy import image_notes, source_size
 from pyapp.ui import errors, intake
 from pyapp.ui.events import Bindings
@@ -31,7 +32,7 @@ async def browser_decode(data: bytes, mime: str) -> Image.Image:
     try:
         bmp = await js.createImageBitmap(blob)
     except Exception as exc:  # noqa: BLE001 - a JS DOMException: not decodable
-        raise ImageError("this file is not an image the browser can read") from exc
+        raise ImageError(tr("this file is not an image the browser can read")) from exc
     w, h = int(bmp.width), int(bmp.height)
     try:  # formats whose header the core does not parse: the pixel budget still holds
         check_dimensions(w, h)
@@ -100,7 +101,7 @@ class ImageInput:
     def __init__(self, root: Any, model: Any, begin: Callable[[], int], load: Loader,
                  fail: Callable[[str], None]) -> None:
         self.root, self.model, self.begin, self.load, self.fail = root, model, begin, load, fail
-        self.bindings = Bindings("reading your image")
+        self.bindings = Bindings(tr("reading your image"))
 
     def bind(self) -> None:
         try:
@@ -140,12 +141,13 @@ class ImageInput:
             upload = intake.Upload(upload.file, upload.name, b"", upload.kind)  # free the bytes
         await self.load(image, upload.name, upload.file, ticket)
         for note in notes:  # after the load: the caller clears its message line when it draws
-            errors.notify(f"\u201c{upload.name[:120]}\u201d: {note}", "info")
+            errors.notify(tr("\u201c{name}\u201d: {note}", name=upload.name[:120], note=note),
+                          "info")
 
     def _on_change(self, event: Any) -> None:
         files = js_array(event.target.files)  # a copy: the FileList is cleared below
         if files.length:
-            errors.spawn(self.take(files), "reading the chosen file")
+            errors.spawn(self.take(files), tr("reading the chosen file"))
         event.target.value = ""
 
     def _on_dragover(self, event: Any) -> None:
@@ -160,7 +162,7 @@ class ImageInput:
         event.preventDefault()
         self.root.classList.remove("is-dragover")
         files = js_array(event.dataTransfer.files if event.dataTransfer else None)
-        errors.spawn(self.take(files), "reading the dropped file")
+        errors.spawn(self.take(files), tr("reading the dropped file"))
 
     def _on_paste(self, event: Any) -> None:
         tag = str(getattr(event.target, "tagName", "") or "").lower()
@@ -171,7 +173,7 @@ class ImageInput:
             return
         files = js_array(data.files)
         if not files.length:
-            self.fail("The clipboard holds no image. The previous image is kept.")
+            self.fail(tr("The clipboard holds no image. The previous image is kept."))
             return
         event.preventDefault()
-        errors.spawn(self.take(files), "reading the pasted image")
+        errors.spawn(self.take(files), tr("reading the pasted image"))

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from pyapp.i18n import tr
 from pyapp.intake_policy import (
     MAX_FILE_BYTES,
     SNIFF_BYTES,
@@ -62,7 +63,7 @@ def as_list(files: Any) -> list[Any]:
 
 def file_name(file: Any) -> str:
     """The file's name (a pasted image may have none)."""
-    return str(getattr(file, "name", "") or "pasted image")
+    return str(getattr(file, "name", "") or tr("pasted image"))
 
 
 async def blob_bytes(blob: Any) -> bytes:
@@ -82,7 +83,7 @@ async def read_checked(file: Any, max_bytes: int = MAX_FILE_BYTES) -> Upload:
     kind = check_kind(head, name, str(getattr(file, "type", "") or ""))
     data = await blob_bytes(file)
     if len(data) != size:
-        raise IntakeError("the file changed while it was being read; try again")
+        raise IntakeError(tr("the file changed while it was being read; try again"))
     return Upload(file, name, data, kind)
 
 

@@ -22,10 +22,10 @@ from typing import Any
 import js  # type: ignore[import-not-found]
 from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
-from pyapp import budgets
+from pyapp import budgets, i18n
 from pyapp.model_source import ModelSourceError, resolve_model_url
 from pyapp.tour import questions as Q
-from pyapp.tour.data import Tour, TourError, check_against, parse_tour
+from pyapp.tour.data import Tour, TourError, check_against, parse_tour, translated_path
 from pyapp.tour.state import apply_state, place_box, pointer, state_hash
 from pyapp.ui import errors
 from pyapp.ui.app import GALLERY_DIR
@@ -43,21 +43,33 @@ def tour_url(param: str, page_url: str) -> str:
     try:
         url = resolve_model_url(param, page_url)
     except ModelSourceError as exc:
-        raise TourError("only a tour on this site can be opened (give a path such as "
-                        "tours/mine.json)") from exc
+        raise TourError(i18n.tr("only a tour on this site can be opened (give a path such "
+                                "as tours/mine.json)")) from exc
     if not url.split("?", 1)[0].endswith(".json"):
-        raise TourError("a tour is a .json file (such as tours/mine.json)")
+        raise TourError(i18n.tr("a tour is a .json file (such as tours/mine.json)"))
     return url
 
 
 async def load_tour(param: str) -> Tour:
+    """The tour ``param`` names, in the page's language when a translation sits beside it
+    (``tours/intro.ja.json`` for ``tours/intro.json``, :func:`translated_path`), else as
+    written; both within the tour budget."""
     from pyapp.ui.bounded_fetch import fetch_capped
 
     url = tour_url(param, str(js.location.href))
+    translated = translated_path(url, i18n.current())
     try:
-        data = await fetch_capped(url, budgets.MAX_TOUR_BYTES)
+        data = None
+        if translated != url:
+            try:
+                data = await fetch_capped(translated, budgets.MAX_TOUR_BYTES)
+            except OSError:  # no translation of this tour: the original
+                data = None
+        if data is None:
+            data = await fetch_capped(url, budgets.MAX_TOUR_BYTES)
     except OSError as exc:
-        raise TourError(f"the tour file could not be fetched ({exc})") from exc
+        raise TourError(i18n.tr("the tour file could not be fetched ({reason})",
+                                reason=exc)) from exc
     except ValueError as exc:  # over the budget
         raise TourError(str(exc)) from exc
     return parse_tour(data)
@@ -72,7 +84,7 @@ class TourView:
         self.loop = loop  # kiosk: Next on the last step starts again
         self.index = -1
         self.answers: dict[int, str] = {}  # step -> the guess (kept in the page only)
-        self.bindings = Bindings("the tour")
+        self.bindings = Bindings(i18n.tr("the tour"))
         self._captures: list[tuple[Any, str, Any]] = []
         self._target: Any = None
         self._unsubscribe: Any = None
@@ -80,6 +92,7 @@ class TourView:
         self._placing = False
         self.box: Any = None
         self.on_leave: Any = None
+        self.on_step: Any = None  # called with the index once a step is on screen (kiosk)
 
     # --- setup ------------------------------------------------------------------------
     def install(self) -> None:
@@ -132,11 +145,11 @@ class TourView:
         self._unsubscribe = self.app.session.subscribe(self._follow, last=True)
         problems = check_against(t, self.app.session.model, len(self.app.gallery))
         if problems:
-            errors.notify("Some steps of the tour do not fit this model: "
-                          + "; ".join(problems[:3]) + ".", "warning")
+            errors.notify(i18n.tr("Some steps of the tour do not fit this model: {problems}.",
+                                  problems="; ".join(problems[:3])), "warning")
 
     def _capture(self, target: Any, event: str, fn: Any) -> None:
-        proxy = create_proxy(errors.guarded(fn, where=f"the tour ({event})"))
+        proxy = create_proxy(errors.guarded(fn, where=i18n.tr("the tour ({event})", event=event)))
         target.addEventListener(event, proxy, True)
         self._captures.append((target, event, proxy))
 
@@ -164,7 +177,7 @@ class TourView:
             return
         self.index = index
         self.box.dataset.state = "applying"
-        errors.spawn(self._apply(index), "showing a step of the tour")
+        errors.spawn(self._apply(index), i18n.tr("showing a step of the tour"))
 
     async def _apply(self, index: int) -> None:
         step = self.tour.steps[index]
@@ -197,6 +210,8 @@ class TourView:
         d.step = str(index + 1)
         d.state = "ready"
         js.performance.mark("tour:step")
+        if self.on_step is not None:
+            self.on_step(index)
 
     def _why(self, method: str) -> None:
         why = getattr(self.app, "why", None)
@@ -286,7 +301,8 @@ class TourView:
             radio.value = text
             radio.id = f"tour-choice-{i}"
             label.appendChild(radio)
-            label.appendChild(doc.createTextNode(" " + text))
+            shown = i18n.class_label(text) if ask.compute in Q.CLASS_ANSWERS else text
+            label.appendChild(doc.createTextNode(" " + shown))
             group.appendChild(label)
         box.appendChild(group)
 
@@ -320,13 +336,33 @@ class TourView:
         js.document.documentElement.classList.remove("tour-hide-bars")
         text = verdict.text
         if step.ask.kind == "map":
-            text = self.tour.label("picked", guess=guess) + " " + text
+            text = Q.sentences(self.tour.label("picked", guess=guess), text)
         for radio in self.box.querySelectorAll("input[name=tour-choice]"):
             radio.checked = str(radio.value) == guess
         self.el["result"].textContent = text
         d = self.box.dataset
         d.guess = guess
         d.correct = "true" if verdict.correct else "false"
+        d.revealed = rev.answer
+        d.ask = "revealed"
+        self._later_place()
+
+    def pending_question(self) -> bool:
+        """Whether the step on screen asks a question nobody has answered yet."""
+        return self.box is not None and str(self.box.dataset.ask or "") == "pending"
+
+    def reveal_answer(self) -> None:
+        """Nobody answered (a kiosk's tour moving on by itself): show the core's answer and
+        the explanation, without a verdict."""
+        step = self._step()
+        if step is None or step.ask is None or self.box is None:
+            return
+        rev = Q.reveal(step.ask, self.app.session.snapshot)
+        js.document.documentElement.classList.remove("tour-hide-bars")
+        self.el["result"].textContent = Q.explain(self.tour, step.ask, rev)
+        d = self.box.dataset
+        d.guess = ""
+        d.correct = ""
         d.revealed = rev.answer
         d.ask = "revealed"
         self._later_place()
@@ -461,8 +497,8 @@ async def start(app: Any, param: str, step: int = 1, loop: bool = False) -> Tour
     try:
         tour = await load_tour(param)
     except TourError as exc:
-        errors.notify(f"The tour could not be opened: {exc}. The app works without it.",
-                      "warning")
+        errors.notify(i18n.tr("The tour could not be opened: {reason}. The app works without "
+                              "it.", reason=exc), "warning")
         js.document.documentElement.dataset.tour = "failed"
         return None
     view = TourView(app, tour, loop)

@@ -9,6 +9,8 @@ comparing type names.  To add a kind: write ``<kind>.py`` with a ``KIND`` and li
 
 from __future__ import annotations
 
+from pyapp.i18n import tr
+
 from . import (
     avg_pool2d,
     conv2d,
@@ -40,8 +42,8 @@ def kind_of(type_name: str) -> LayerKind:
     try:
         return KINDS[type_name]
     except (KeyError, TypeError):
-        raise UnknownKindError(f"unknown layer kind {type_name!r} (known: "
-                               f"{', '.join(KINDS)})") from None
+        raise UnknownKindError(tr("unknown layer kind {type_name} (known: {v})",
+                                  type_name=repr(type_name), v=', '.join(KINDS))) from None
 
 
 def draws_maps(type_name: str) -> bool:

@@ -11,6 +11,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
+from pyapp.i18n import tr
+
 from .. import ops
 
 Shape = tuple[int, ...]
@@ -83,7 +85,8 @@ class LayerKind:
     def explain(self, model: Any, acts: Mapping[str, np.ndarray], layer: str,
                 position: Sequence[int]) -> Any:
         """The explanation record (``pyapp.cnn.explain``) of ``layer`` at ``position``."""
-        raise ValueError(f"layer {layer!r}: no explanation for a {self.title}")
+        raise ValueError(tr("layer {layer}: no explanation for a {title}", layer=repr(layer),
+                            title=self.title))
 
     def readout(self, cfg: Config, source: str, index: int) -> str:
         """One plain sentence for the overview's read-out of neuron ``index`` (or "")."""
@@ -97,7 +100,7 @@ def norm_padding(padding: Any) -> str | list[list[int]]:
     """Padding as stored in a spec: ``"valid"``, ``"same"`` or ``[[top, bottom], [l, r]]``."""
     if isinstance(padding, str):
         if padding.lower() not in ("valid", "same"):
-            raise ValueError(f"unknown padding {padding!r}")
+            raise ValueError(tr("unknown padding {padding}", padding=repr(padding)))
         return padding.lower()
     # resolve with dummy sizes: explicit paddings do not depend on them
     pads = ops.resolve_padding(padding, (1, 1), (1, 1), (1, 1))
@@ -108,7 +111,7 @@ def keras_padding(cfg: Mapping[str, Any]) -> str:
     """A Keras ``padding`` (``"valid"`` or ``"same"``; anything else is a ``ValueError``)."""
     padding = cfg.get("padding", "valid")
     if padding not in ("valid", "same"):
-        raise ValueError(f"padding {padding!r} is not supported")
+        raise ValueError(tr("padding {padding} is not supported", padding=repr(padding)))
     return padding
 
 
@@ -116,13 +119,13 @@ def window_output_shape(in_shape: Shape, kernel: Sequence[int], strides: Sequenc
                         padding: Any, dilation: Sequence[int], channels: int) -> Shape:
     """``(H_out, W_out, channels)`` of a sliding window over an ``(H, W, C)`` input."""
     if len(in_shape) != 3:
-        raise ValueError(f"needs an (H, W, C) input, got {tuple(in_shape)}")
+        raise ValueError(tr("needs an (H, W, C) input, got {v}", v=tuple(in_shape)))
     h, w, _ = in_shape
     pads = ops.resolve_padding(padding, (h, w), tuple(kernel), tuple(strides), tuple(dilation))
     out_hw = [ops.conv_output_size(n, k, s, sum(p), d) for n, k, s, p, d
               in zip((h, w), kernel, strides, pads, dilation, strict=True)]
     if min(out_hw) < 1:
-        raise ValueError(f"the window does not fit the input {tuple(in_shape)}")
+        raise ValueError(tr("the window does not fit the input {v}", v=tuple(in_shape)))
     return (out_hw[0], out_hw[1], channels)
 
 

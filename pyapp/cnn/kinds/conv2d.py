@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from pyapp.i18n import tr
+
 from .. import ops
 from .base import (
     Config,
@@ -62,7 +64,7 @@ class Conv2D(LayerKind):
 
     def from_keras(self, cfg: Mapping[str, Any]) -> Config:
         if int(cfg.get("groups", 1)) != 1:
-            raise ValueError("grouped convolution is not supported")
+            raise ValueError(tr("grouped convolution is not supported"))
         return {"filters": cfg["filters"], "kernel_size": cfg["kernel_size"],
                 "strides": cfg.get("strides", [1, 1]), "padding": keras_padding(cfg),
                 "dilation": cfg.get("dilation_rate", [1, 1])}

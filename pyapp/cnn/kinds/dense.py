@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from pyapp.i18n import tr
+
 from .. import ops
 from .base import Config, LayerKind, Shape, Weights
 from .conv2d import kernel_and_bias
@@ -30,7 +32,8 @@ class Dense(LayerKind):
 
     def output_shape(self, cfg: Config, in_shape: Shape) -> Shape:
         if len(in_shape) != 1:
-            raise ValueError(f"needs a flat input (add a flatten layer), got {tuple(in_shape)}")
+            raise ValueError(tr("needs a flat input (add a flatten layer), got {v}",
+                                v=tuple(in_shape)))
         return (cfg["units"],)
 
     def expected_weights(self, cfg: Config, in_shape: Shape) -> dict[str, Shape]:

@@ -12,6 +12,8 @@ from typing import Any
 
 import numpy as np
 
+from pyapp.i18n import tr
+
 from .. import ops
 from .base import Config, PoolKind, Shape, Weights
 
@@ -28,7 +30,7 @@ class GlobalAvgPool2D(PoolKind):
 
     def from_keras(self, cfg: Mapping[str, Any]) -> Config:
         if cfg.get("keepdims"):
-            raise ValueError("keepdims is not supported")
+            raise ValueError(tr("keepdims is not supported"))
         return {}
 
     def window(self, cfg: Config, in_shape: Shape) -> tuple[ops.Pair, ops.Pair, ops.Pads]:
@@ -37,7 +39,7 @@ class GlobalAvgPool2D(PoolKind):
 
     def output_shape(self, cfg: Config, in_shape: Shape) -> Shape:
         if len(in_shape) != 3:
-            raise ValueError(f"needs an (H, W, C) input, got {tuple(in_shape)}")
+            raise ValueError(tr("needs an (H, W, C) input, got {v}", v=tuple(in_shape)))
         return (int(in_shape[2]),)
 
     def map_shape(self, shape: Shape) -> tuple[int, int, int] | None:

@@ -9,6 +9,8 @@ from typing import Any
 
 import numpy as np
 
+from pyapp.i18n import tr
+
 from .. import ops
 from .base import ActivationKind, Config
 
@@ -23,7 +25,7 @@ class LeakyReLU(ActivationKind):
     def normalise_config(self, cfg: Mapping[str, Any]) -> Config:
         alpha = float(cfg.get("alpha", 0.3))
         if not np.isfinite(alpha):
-            raise ValueError(f"alpha must be a finite number, got {alpha!r}")
+            raise ValueError(tr("alpha must be a finite number, got {alpha}", alpha=repr(alpha)))
         return {"alpha": alpha}
 
     def from_keras(self, cfg: Mapping[str, Any]) -> Config:

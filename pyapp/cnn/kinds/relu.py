@@ -7,6 +7,8 @@ from typing import Any
 
 import numpy as np
 
+from pyapp.i18n import tr
+
 from .. import ops
 from .base import ActivationKind, Config
 
@@ -22,7 +24,7 @@ class ReLU(ActivationKind):
     def from_keras(self, cfg: Mapping[str, Any]) -> Config:
         if (cfg.get("max_value") is not None or float(cfg.get("negative_slope") or 0) != 0
                 or float(cfg.get("threshold") or 0) != 0):
-            raise ValueError("only a plain ReLU is supported")
+            raise ValueError(tr("only a plain ReLU is supported"))
         return {}
 
     def function(self, cfg: Config, x: np.ndarray) -> np.ndarray:
