@@ -37,8 +37,8 @@ def key_of(text: str) -> str:
 
 def _translated(raw: str) -> str:
     key = key_of(raw)
-    if not key or not any(ch.isalpha() for ch in key):
-        return raw
+    if not key or not any(ch.isalpha() for ch in key) or tr(key) == key:
+        return raw  # untouched: the English page stays byte for byte as written
     lead = raw[: len(raw) - len(raw.lstrip())]
     tail = raw[len(raw.rstrip()):]
     return lead + html.escape(tr(key), quote=True) + tail
