@@ -28,7 +28,7 @@ OWNED = [".site-header", "#status", "#boot-note", "#notices", "#tk-h", ".tk-lead
 OWNED_NAMED = ["#app", "#teach", ".article-region", "#lang-select", ".tinker-section",
                ".playground-section"]
 # kept in every language: the menu's name holds both words; a language is named in its own
-KEEP = ["Language", "English", "Explainer"]
+KEEP = ["Language", "English"]
 
 # Visible text (text nodes whose element is rendered, outside code/pre/math/kbd and
 # [translate=no]) and accessible names (aria-label, aria-labelledby, title, alt, placeholder)

@@ -25,7 +25,7 @@ OWN = ["pyapp/ui/app.py", "pyapp/ui/main.py", "pyapp/ui/address.py", "pyapp/ui/e
        "pyapp/i18n/shell.py"]
 # names that stay as they are in every language: the menu's name holds both words, and each
 # language is named in its own language
-KEEP = ("Language", "English", "Explainer")
+KEEP = ("Language", "English")
 
 
 def visible_text(markup: str) -> str:
