@@ -96,7 +96,8 @@ def language_menu(code: str | None = None) -> str:
         f'<option value="{c}" lang="{c}"{" selected" if c == code else ""}>'
         f"{html.escape(name)}</option>"
         for c, name in LANGUAGES.items())
-    return (f'<label class="lang-menu"><select id="{MENU_ID}" '
+    # autocomplete=off: no form state restored on Back, which would look like a choice
+    return (f'<label class="lang-menu"><select id="{MENU_ID}" autocomplete="off" '
             f'aria-label="{html.escape(MENU_NAME)}">{options}</select></label>')
 
 
