@@ -14,7 +14,7 @@ import js  # type: ignore[import-not-found]
 from pyodide.ffi import create_once_callable  # type: ignore[import-not-found]
 
 from pyapp import links
-from pyapp.i18n import tr
+from pyapp.i18n import N_, tr
 from pyapp.session import Session, Snapshot
 from pyapp.ui import errors
 from pyapp.ui.events import Bindings
@@ -24,7 +24,7 @@ class Address:
     def __init__(self, session: Session, root: Any) -> None:
         self.session = session
         self.root = root
-        self.bindings = Bindings("the link of this screen")
+        self.bindings = Bindings(N_("the link of this screen"))
         self._unsubscribe: Any = None
         self._scheduled = False
         self._push = False

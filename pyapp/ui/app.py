@@ -92,7 +92,7 @@ class OverviewApp:
         self.link = link
         self.session: Session | None = None
         self.view: OverviewView | None = None
-        self.bindings = Bindings("the example images")
+        self.bindings = Bindings(N_("the example images"))
         self._inputs: dict[int, np.ndarray] = {}
         self._ticket = 0
         self._frames = LatestPerFrame()

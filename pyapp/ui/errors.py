@@ -57,13 +57,23 @@ def log_error(text: str) -> None:
         print(text, file=sys.stderr)
 
 
+def _where_shown(where: str) -> str:
+    """``where`` translated; a listener's ``"<part> (<event>)"`` by its part alone when the
+    part has a translation (the event's name is for the console), else as given."""
+    shown = tr(where)
+    part, sep, _event = where.partition(" (")
+    if shown == where and sep and tr(part) != part:
+        shown = tr(part)
+    return shown
+
+
 def describe(exc: BaseException, where: str = "") -> str:
     """The sentence a user sees for an unexpected exception."""
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     detail = f"{type(exc).__name__}: {detail[:160]}" if detail else type(exc).__name__
     if where:  # ``where``: an N_() constant where the caller marked it, else shown as given
         return tr("Something went wrong while {where} ({detail}). The app is still running: "
-                  "you can carry on or try again.", where=tr(where), detail=detail)
+                  "you can carry on or try again.", where=_where_shown(where), detail=detail)
     return tr("Something went wrong ({detail}). The app is still running: you can carry on "
               "or try again.", detail=detail)
 

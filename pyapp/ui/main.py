@@ -47,12 +47,13 @@ async def start(render: Renderer) -> None:
             await result
         dom.show_ready()
         dom.mark("app:interactive")
+        from pyapp.i18n import N_
+
         try:  # the header's language menu (a reload into the language picked)
             from pyapp.ui.events import Bindings
 
-            language.install_menu(Bindings("the language menu"))
+            language.install_menu(Bindings(N_("the language menu")))
         except Exception as exc:  # noqa: BLE001 - the app works without the menu
-            from pyapp.i18n import N_
             from pyapp.ui import errors
 
             errors.report(exc, N_("starting the language menu"))

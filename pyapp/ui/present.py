@@ -37,7 +37,7 @@ class Presenter:
         self.html = self.doc.documentElement
         self.button = tool.querySelector("#ov-present")
         self.hint = tool.querySelector("#ov-present-hint")
-        self.bindings = Bindings("presenter mode")
+        self.bindings = Bindings(N_("presenter mode"))
         self.on = False
         self._pending = False  # ?present=1: waiting for a gesture to fill the screen
         self._set_state()
