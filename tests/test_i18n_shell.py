@@ -138,10 +138,12 @@ def test_notices_built_by_the_shell_read_in_japanese() -> None:
         too_long = links.parse_page("?" + "x" * 5000).problems
         described = errors.describe(RuntimeError(), N_("redrawing"))
         plain = errors.describe(RuntimeError())
+        listener = errors.describe(RuntimeError(), "the example images (click)")
     for text in (*problems, *too_long):
         assert english_words(text) == [] and "最初の例" in text
     assert "再描画" in described and english_words(described, ["RuntimeError"]) == []
     assert english_words(plain, ["RuntimeError"]) == []
+    assert "例の画像" in listener and english_words(listener, ["RuntimeError"]) == []
     with language("en"):  # English exactly as before
         assert errors.describe(RuntimeError(), "redrawing") == (
             "Something went wrong while redrawing (RuntimeError). The app is still running: "
