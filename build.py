@@ -43,6 +43,7 @@ import time
 import zipfile
 from dataclasses import dataclass
 from functools import partial
+from html import escape as html_escape
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -390,16 +391,87 @@ def write_manifest(out: Path, extra: dict | None = None) -> dict:
     return manifest
 
 
-def _inline_article(index: Path, weights: Path) -> None:
-    """Write the tutorial article (with the model's own numbers) into the page's marker, so it
-    is readable before Python starts."""
-    from pyapp.article.render import article_html
+def _article_model(weights: Path):  # noqa: ANN202 - a pyapp.cnn.model.Model
     from pyapp.cnn.formats import load_native
     from pyapp.cnn.model import tinyvgg
 
-    model = load_native(weights) if weights.exists() else tinyvgg()
-    index.write_text(index.read_text("utf-8").replace("<!--ARTICLE-->", article_html(model)),
-                     "utf-8")
+    return load_native(weights) if weights.exists() else tinyvgg()
+
+
+# --- Languages ------------------------------------------------------------------------------
+# The page is built in every language of pyapp.i18n.LANGUAGES: the default one in place, each
+# other one as a <template data-lang> of the same body (its PNG data URIs written as
+# "data:,png-N", the default body's N-th distinct one, so those bytes travel once), which
+# www/lang.js (in <head>) and www/lang-swap.js (after the templates) put in place before the
+# first paint. The start-up glue's messages go in one JSON data block for every language.
+LANGUAGES_MARK = "<!--LANGUAGES-->"
+MENU_MARK = "<!--LANGUAGE-MENU-->"
+SWAP_SCRIPT = '<script src="./lang-swap.js"></script>'
+_PNG_URI = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
+
+
+def check_catalogues() -> None:
+    """Fail the build when a catalogue lacks a key the source uses, or its placeholders
+    differ (:mod:`pyapp.i18n.check`); unused keys are only reported."""
+    from pyapp.i18n import check
+
+    report = check.check(check.default_sources())
+    for line in report.lines():
+        if line.startswith("warning"):
+            print(f"  {line}", flush=True)
+    if not report.ok:
+        errors = [line for line in report.lines() if line.startswith("error")]
+        raise BuildError("the translation catalogues are incomplete:\n  " + "\n  ".join(errors))
+
+
+def _body_of(page: str) -> str:
+    start = page.index(">", page.index("<body")) + 1
+    return page[start:page.index(LANGUAGES_MARK)]
+
+
+def render_languages(index: Path, weights: Path, gallery: Path) -> None:
+    """Fill the built ``index`` (the copy of ``www/index.html``): the static texts, the
+    language menu, the pre-rendered overview and the article, in every language."""
+    from pyapp import i18n, prerender
+    from pyapp.article.render import article_html
+    from pyapp.i18n import shell
+
+    source = index.read_text("utf-8")
+    for mark in (LANGUAGES_MARK, MENU_MARK, "<!--ARTICLE-->"):
+        if mark not in source:
+            raise BuildError(f"{index}: no {mark} marker")
+    model = _article_model(weights)
+    pages: dict[str, str] = {}
+    for code in i18n.LANGUAGES:
+        with i18n.language(code):
+            page = shell.translate_static(source).replace(MENU_MARK, shell.language_menu())
+            if weights.exists():
+                page = prerender.inject_html(page, prerender.prerender(weights, gallery))
+            else:
+                print(f"prerender: {weights} not found; the page will draw the overview live",
+                      file=sys.stderr)
+            pages[code] = page.replace("<!--ARTICLE-->", article_html(model))
+    default = pages.pop(i18n.DEFAULT)
+    numbers: dict[str, int] = {}
+    for uri in _PNG_URI.findall(_body_of(default)):
+        numbers.setdefault(uri, len(numbers))
+    blocks = []
+    for code, page in pages.items():
+        body = _body_of(page).replace(prerender.MARK_SCRIPT, "")
+        body = _PNG_URI.sub(lambda m: f"data:,png-{numbers[m.group(0)]}"
+                            if m.group(0) in numbers else m.group(0), body)
+        with i18n.language(code):
+            title = html_escape(shell.title())
+        found = re.search(r'<meta name="description" content="([^"]*)"', page)
+        description = found.group(1) if found else ""  # escaped already
+        blocks.append(f'<template data-lang="{code}" data-title="{title}" '
+                      f'data-description="{description}">{body}</template>')
+    glue = (f'<script type="application/json" id="boot-text">{shell.boot_texts()}</script>')
+    default = default.replace(LANGUAGES_MARK, "\n  ".join([*blocks, SWAP_SCRIPT, glue]), 1)
+    default = default.replace('<html lang="en">',
+                              f'<html lang="{i18n.DEFAULT}" '
+                              f'data-languages="{" ".join(i18n.LANGUAGES)}">', 1)
+    index.write_text(default, "utf-8")
 
 
 # --- Bytecode -------------------------------------------------------------------------------
@@ -585,6 +657,7 @@ def build(out: Path = DEFAULT_OUT, cache_dir: Path = DEFAULT_CACHE,
     lock = _read_lock(pyodide_tgz)
     wheels = cache.lock_wheels(lock)
 
+    check_catalogues()  # before anything is written: a failed check leaves `out` as it was
     if out.exists():
         ours = (out / MANIFEST).exists() or (out / "runtime").is_dir()
         if out.is_dir() and not ours and any(out.iterdir()):
@@ -596,12 +669,10 @@ def build(out: Path = DEFAULT_OUT, cache_dir: Path = DEFAULT_CACHE,
     _copy_tree(ROOT / "www", out)
     if (ROOT / "weights").is_dir():
         _copy_tree(ROOT / "weights", out / "weights")
-    # the default example's complete overview, drawn now by the same Python as the page
-    from pyapp import prerender
-
-    prerender.main([str(out / "index.html"), "--model", str(ROOT / "weights" / MODEL_FILE),
-                    "--gallery", str(ROOT / "www" / "gallery" / "gallery.json")])
-    _inline_article(out / "index.html", ROOT / "weights" / MODEL_FILE)
+    # the default example's complete overview and the article, drawn now by the same Python
+    # as the page, in every language
+    render_languages(out / "index.html", ROOT / "weights" / MODEL_FILE,
+                     ROOT / "www" / "gallery" / "gallery.json")
     _zip_package(ROOT / "pyapp", out / APP_ARCHIVE)
     (out / ENTRY).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ROOT / "pyapp" / "ui" / "main.py", out / ENTRY)

@@ -8,8 +8,9 @@ which cannot travel in a link), ``range`` (``unit`` | ``module`` | ``global``), 
 changes, see :mod:`pyapp.edits`; written by :mod:`pyapp.ui.tinker`), ``code`` (an exercise and
 the student's code, see :mod:`pyapp.codelab.link`; written by :mod:`pyapp.ui.code`),
 ``present`` (``1``: open in presenter mode, see :mod:`pyapp.ui.present`; kept in the link as it
-is); other parameters are kept as they are.  Hash: the open detail view, everything 1-based as
-the views' titles count:
+is), ``lang`` (the page's language, one of :data:`pyapp.i18n.LANGUAGES`; kept as it is, a bad
+value is ignored: see :func:`pyapp.i18n.choose`); other parameters are kept as they are.
+Hash: the open detail view, everything 1-based as the views' titles count:
 
     #/conv_1_2/5        conv_1_2, neuron 5: the elastic convolution view
     #/conv_1_2/5/2      ... its input channel 2: the formula view
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode
 
+from pyapp.i18n import LANGUAGES, tr
 from pyapp.render.ranges import RANGE_MODES
 from pyapp.views.route import SOFTMAX, ViewRef, ref_for
 
@@ -42,6 +44,7 @@ MAX_DIGITS = 6
 OWN_PARAMS = ("image", "range", "detail")
 UPLOAD = "upload"
 PRESENT = "present"
+LANG = "lang"
 
 _NUM = rf"[0-9]{{1,{MAX_DIGITS}}}"
 _NEW = re.compile(rf"^/([^/@]{{1,200}})/({_NUM})(?:/({_NUM}))?(?:@({_NUM})(?:,({_NUM}))?)?$")
@@ -159,6 +162,7 @@ class PageLink:
     rest: tuple[tuple[str, str], ...] = field(default_factory=tuple)
     problems: tuple[str, ...] = field(default_factory=tuple)
     present: bool = False  # ``present=1``: presenter mode (the parameter stays in ``rest``)
+    lang: str | None = None  # ``lang=ja``: a known language (the parameter stays in ``rest``)
 
 
 def parse_page(search: str, hash_: str = "") -> PageLink:
@@ -166,7 +170,7 @@ def parse_page(search: str, hash_: str = "") -> PageLink:
     search = search if isinstance(search, str) else ""
     if len(search) > MAX_QUERY:
         return PageLink(view=parse_view_hash(hash_),
-                        problems=("The link is too long to read; showing the first example.",))
+                        problems=(tr("The link is too long to read; showing the first example."),))
     pairs = parse_qsl(search.lstrip("?"), keep_blank_values=True)
     image, upload, mode, detail = None, False, "unit", True
     rest: list[tuple[str, str]] = []
@@ -178,8 +182,8 @@ def parse_page(search: str, hash_: str = "") -> PageLink:
             elif value.isdigit() and len(value) <= MAX_DIGITS and int(value) >= 1:
                 image = int(value) - 1
             else:
-                problems.append("The link names an example that does not exist; showing the "
-                                "first example.")
+                problems.append(tr("The link names an example that does not exist; showing "
+                                   "the first example."))
         elif key == "range":
             if value in RANGE_MODES:
                 mode = value
@@ -188,8 +192,9 @@ def parse_page(search: str, hash_: str = "") -> PageLink:
         else:
             rest.append((key, value))
     present = any(k == PRESENT and v == "1" for k, v in rest)
+    lang = next((v for k, v in rest if k == LANG and v in LANGUAGES), None)
     return PageLink(image, upload, mode, detail, parse_view_hash(hash_), tuple(rest),
-                    tuple(problems), present)
+                    tuple(problems), present, lang)
 
 
 def page_query(snapshot: Any, rest: Sequence[tuple[str, str]] = ()) -> str:
@@ -230,10 +235,20 @@ def with_present(search: str, on: bool) -> str:
     return "?" + urlencode(pairs, safe="/,:") if pairs else ""
 
 
+def with_lang(search: str, code: str) -> str:
+    """``search`` with ``lang=code`` (replacing any earlier ``lang``), the other parameters
+    kept in their order: the language menu reloads the same session in another language."""
+    pairs = [] if not isinstance(search, str) or len(search) > MAX_QUERY else \
+        [(k, v) for k, v in parse_qsl(search.lstrip("?"), keep_blank_values=True) if k != LANG]
+    if code in LANGUAGES:
+        pairs.append((LANG, code))
+    return "?" + urlencode(pairs, safe="/,:") if pairs else ""
+
+
 def upload_note(snapshot: Any) -> str:
     """What a copied link says when the photo cannot travel with it ("" when it can)."""
     if snapshot.source.kind in ("gallery", "probe"):
         return ""
-    return ("Your own photo stays on this device and cannot travel in a link: the link opens "
-            "on the first example.")
+    return tr("Your own photo stays on this device and cannot travel in a link: the link opens "
+              "on the first example.")
 

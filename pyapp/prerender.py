@@ -3,7 +3,8 @@ drawing code as the page, so a visitor sees the real network before Pyodide has 
 
 ``python -m pyapp.prerender dist/index.html`` (``build.py`` calls :func:`inject`) puts
 the tool's HTML, with every map as a PNG data URI painted behind its canvas and the real bars,
-into ``<main id="app">``.  The page's Python then takes over the same DOM.
+into ``<main id="app">``.  The page's Python then takes over the same DOM.  The build renders
+it once per language, inside ``with pyapp.i18n.language(code):`` (see ``build.py``).
 """
 
 from __future__ import annotations
@@ -57,13 +58,17 @@ def prerender(model_path: Path = DEFAULT_MODEL, gallery_json: Path = DEFAULT_GAL
     return html + MARK_SCRIPT
 
 
+def inject_html(text: str, fragment: str, where: str = "the page") -> str:
+    """``text`` (a page's HTML) with ``fragment`` inside its ``<main id="app">``."""
+    if not MAIN_RE.search(text):
+        raise ValueError(f'{where}: no <main id="app"> element to pre-render into')
+    return MAIN_RE.sub(lambda m: m.group(1) + fragment + m.group(3), text, count=1)
+
+
 def inject(index_html: Path, fragment: str) -> None:
     """Put ``fragment`` inside ``<main id="app">`` of ``index_html`` (in place)."""
     text = index_html.read_text(encoding="utf-8")
-    if not MAIN_RE.search(text):
-        raise ValueError(f'{index_html}: no <main id="app"> element to pre-render into')
-    text = MAIN_RE.sub(lambda m: m.group(1) + fragment + m.group(3), text, count=1)
-    index_html.write_text(text, encoding="utf-8")
+    index_html.write_text(inject_html(text, fragment, str(index_html)), encoding="utf-8")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

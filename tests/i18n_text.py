@@ -9,6 +9,7 @@ from collections.abc import Iterable
 # Names and units that stay as they are in every language.
 ALLOWED = frozenset({
     "CNN", "ReLU", "TinyVGG", "CIFAR", "Python", "numpy", "NumPy", "Pyodide", "PyScript",
+    "Pillow", "JavaScript",
     "Grad-CAM", "Grad", "CAM", "SGD", "Adam", "Sobel", "MathML", "WebAssembly",
     "RGB", "PNG", "JPEG", "GIF", "WebP", "AVIF", "TIFF", "BMP", "ICO", "HEIC", "npz", "npy",
     "json", "JSON", "URL", "CSV", "PDF", "Esc", "Enter", "Tab", "Shift", "Ctrl", "Space",

@@ -7,12 +7,26 @@
 // - says "Available offline" once the service worker holds the whole build.
 // Python (pyapp/ui/main.py) takes over through window.cnnBoot: setStage(), fail(), ready().
 
+// The messages in the page's language: www/lang.js set <html lang>, the build wrote every
+// language's texts (pyapp/i18n/shell.py BOOT) into #boot-text; the English here is the fallback.
+const TEXT = (() => {
+  try {
+    const all = JSON.parse(document.getElementById("boot-text")?.textContent || "{}");
+    return all[document.documentElement.lang] || {};
+  } catch (_) {
+    return {};
+  }
+})();
+function t(id, english, values = {}) {
+  return (TEXT[id] || english).replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+}
+
 const statusEl = document.getElementById("status");
 const textEl = document.getElementById("status-text");
 const STAGES = {
-  python: "Loading Python\u2026",
-  packages: "Loading numpy and Pillow\u2026",
-  app: "Starting the app\u2026",
+  python: t("stage_python", "Loading Python\u2026"),
+  packages: t("stage_packages", "Loading numpy and Pillow\u2026"),
+  app: t("stage_app", "Starting the app\u2026"),
 };
 const ORDER = Object.keys(STAGES);
 let state = "loading";
@@ -45,14 +59,21 @@ statusEl.after(noteEl);
 function note(text) {
   noteEl.textContent = text;
   noteEl.hidden = !text;
+  delete noteEl.dataset.held;
+}
+
+function holdNote(text) {  // "still starting": cleared once the held input is replayed
+  note(text);
+  noteEl.dataset.held = "yes";
 }
 
 function plainReason(message) {
   if (failedFiles.length) {
-    return `A file of the app could not be loaded: ${failedFiles.join(", ")}.`;
+    return t("file_failed", "A file of the app could not be loaded: {files}.",
+      { files: failedFiles.join(", ") });
   }
   const lines = String(message || "").split("\n").map((l) => l.trim()).filter(Boolean);
-  return lines.length ? lines[lines.length - 1] : "Unknown error.";
+  return lines.length ? lines[lines.length - 1] : t("unknown", "Unknown error.");
 }
 
 function fail(message) {
@@ -60,21 +81,22 @@ function fail(message) {
   state = "failed";
   statusEl.dataset.state = "error";
   statusEl.setAttribute("role", "alert");
-  textEl.textContent = "The app could not start. " + plainReason(message);
+  textEl.textContent = t("failed", "The app could not start. {reason}",
+    { reason: plainReason(message) });
   const help = document.createElement("p");
   help.className = "error-help";
-  help.textContent = "Reload the page to try again. If it keeps failing, the site may be " +
-    "incomplete: ask whoever hosts it to rebuild it.";
+  help.textContent = t("help", "Reload the page to try again. If it keeps failing, the site " +
+    "may be incomplete: ask whoever hosts it to rebuild it.");
   const reload = document.createElement("button");
   reload.type = "button";
-  reload.textContent = "Reload";
+  reload.textContent = t("reload", "Reload");
   reload.addEventListener("click", () => location.reload());
   help.append(" ", reload);
   statusEl.append(help);
   if (message && String(message).includes("\n")) {
     const details = document.createElement("details");
     const summary = document.createElement("summary");
-    summary.textContent = "Technical details";
+    summary.textContent = t("details", "Technical details");
     const pre = document.createElement("pre");
     pre.textContent = String(message);
     details.append(summary, pre);
@@ -94,12 +116,12 @@ function hold(event) {
   if (state !== "loading" || !event.isTrusted) return;
   if (event.type === "change") {
     if (event.target.matches?.("input[type=file]")) held = { type: "change", target: event.target };
-    if (held) note("Still starting: your image will be shown in a moment.");
+    if (held) holdNote(t("hold_file", "Still starting: your image will be shown in a moment."));
     return;
   }
   if (event.type === "drop" || event.type === "dragover") {
     event.preventDefault();  // never let the browser open the dropped file instead
-    if (event.type === "drop") note("Still starting: drop the image again in a moment.");
+    if (event.type === "drop") holdNote(t("hold_drop", "Still starting: drop the image again in a moment."));
     return;
   }
   const target = event.target.closest?.(HELD);
@@ -108,9 +130,9 @@ function hold(event) {
   event.preventDefault();
   event.stopPropagation();
   held = { type: event.type, key: event.key, target };
-  note(target.matches(".ov-thumb")
-    ? "Still starting: your example will be shown in a moment."
-    : "Still starting: your click will open it in a moment.");
+  holdNote(target.matches(".ov-thumb")
+    ? t("hold_example", "Still starting: your example will be shown in a moment.")
+    : t("hold_click", "Still starting: your click will open it in a moment."));
 }
 for (const type of ["click", "keydown", "change", "dragover", "drop"]) {
   addEventListener(type, hold, true);
@@ -119,13 +141,13 @@ for (const type of ["click", "keydown", "change", "dragover", "drop"]) {
 function replay() {
   const event = held;
   held = null;
-  if (noteEl.textContent.startsWith("Still starting")) note("");
+  if (noteEl.dataset.held) note("");
   if (!event) return;
   if (!event.target.isConnected) {
     // Python wrote a new overview (another model): the same neuron by id, else say so
     const again = event.target.id && document.getElementById(event.target.id);
     if (!again) {
-      note("The page changed while it was starting: please click again.");
+      note(t("changed", "The page changed while it was starting: please click again."));
       return;
     }
     event.target = again;
@@ -184,8 +206,8 @@ try {
 function missingPicture(img) {
   const src = img.getAttribute("src") || "";
   if (!src.startsWith("data:") && !src.startsWith("blob:")) {
-    note(`A picture could not be loaded (${src}); everything else works. ` +
-      "Reload the page to try again.");
+    note(t("picture", "A picture could not be loaded ({src}); everything else works. " +
+      "Reload the page to try again.", { src }));
   }
 }
 // (this module runs after the HTML is parsed: a picture may have failed already)
@@ -197,20 +219,26 @@ addEventListener("error", (event) => {
     missingPicture(event.target);
     return;
   }
-  if (state === "loading") fail(event.message || `Could not load ${event.target?.src || event.target?.href || "a file"}.`);
+  if (state === "loading") {
+    fail(event.message || t("could_not_load", "Could not load {what}.",
+      { what: event.target?.src || event.target?.href || t("a_file", "a file") }));
+  }
 }, true);
 addEventListener("unhandledrejection", (event) => {
   if (state === "loading") fail(event.reason?.message || event.reason);
 });
 // PyScript shows its own error box for Python exceptions; surface them in the status, too.
 addEventListener("py:error", (event) => {
-  if (state === "loading") fail(event.detail?.message || "Python raised an exception.");
+  if (state === "loading") fail(event.detail?.message || t("python_error", "Python raised an exception."));
 });
 
 // Watchdog: a start-up that stalls is reported, not left spinning forever.
 const STALL_MS = 120000;
 setTimeout(() => {
-  if (state === "loading") fail(`Start-up did not finish within ${STALL_MS / 1000} s (stage: ${statusEl.dataset.stage || "python"}).`);
+  if (state === "loading") {
+    fail(t("stalled", "Start-up did not finish within {seconds} s (stage: {stage}).",
+      { seconds: STALL_MS / 1000, stage: statusEl.dataset.stage || "python" }));
+  }
 }, STALL_MS);
 
 // Service worker (www/sw.js): offline after the first visit. Registered once the app is up, so
@@ -223,14 +251,14 @@ function offerUpdate(worker) {
   box.className = "update-notice";
   box.setAttribute("role", "status");
   const text = document.createElement("span");
-  text.textContent = "A new version is ready \u2014 reload to use it.";
+  text.textContent = t("update", "A new version is ready \u2014 reload to use it.");
   const reload = document.createElement("button");
   reload.type = "button";
   reload.id = "update-reload";
-  reload.textContent = "Reload";
+  reload.textContent = t("reload", "Reload");
   const later = document.createElement("button");
   later.type = "button";
-  later.textContent = "Later";
+  later.textContent = t("later", "Later");
   reload.addEventListener("click", () => {
     reload.disabled = true;
     // already active (another tab accepted it): nothing left to wait for but a reload
@@ -261,8 +289,8 @@ function followOtherTab() {
   const box = document.getElementById("update-notice");
   if (box) box.remove();
   offerUpdate(null);
-  document.querySelector("#update-notice span").textContent =
-    "This site was updated in another tab \u2014 reload to use the new version.";
+  document.querySelector("#update-notice span").textContent = t("other_tab",
+    "This site was updated in another tab \u2014 reload to use the new version.");
 }
 
 const offlineEl = document.createElement("p");  // "Available offline", announced politely
@@ -274,13 +302,13 @@ document.querySelector(".site-header")?.append(offlineEl);
 function onWorkerMessage({ data }) {
   if (!data) return;
   if (data.type === "offline-ready") {
-    offlineEl.textContent = data.complete ? "Available offline" : "";
+    offlineEl.textContent = data.complete ? t("offline", "Available offline") : "";
     offlineEl.dataset.state = data.complete ? "ready" : "incomplete";
   } else if (data.type === "update-status-changed") {
     askStatus();
   } else if (data.type === "update-failed") {
-    note(`A new version of this site could not be installed (${data.reason}). This ` +
-      "version keeps working; it will try again later.");
+    note(t("update_failed", "A new version of this site could not be installed ({reason}). " +
+      "This version keeps working; it will try again later.", { reason: data.reason }));
   }
 }
 

@@ -22,7 +22,7 @@ Rules for callers
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
@@ -49,6 +49,20 @@ def catalogue(code: str) -> dict[str, str]:
 def current() -> str:
     """The language texts are translated into now."""
     return _current
+
+
+def choose(asked: str | None, browser: Sequence[str] = ()) -> str:
+    """The page's language: ``asked`` (``?lang=``) when it is one of :data:`LANGUAGES`, else
+    the first of the browser's languages (``navigator.languages``, e.g. ``["ja-JP", "en"]``)
+    whose primary subtag is one, else English.  A bad value is no error: it is ignored.
+    ``www/lang.js`` makes the same choice before the first paint."""
+    if isinstance(asked, str) and asked in LANGUAGES:
+        return asked
+    for tag in browser:
+        code = str(tag).split("-", 1)[0].lower()
+        if code in LANGUAGES:
+            return code
+    return DEFAULT
 
 
 def set_language(code: str) -> str:

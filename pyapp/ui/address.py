@@ -14,6 +14,7 @@ import js  # type: ignore[import-not-found]
 from pyodide.ffi import create_once_callable  # type: ignore[import-not-found]
 
 from pyapp import links
+from pyapp.i18n import N_, tr
 from pyapp.session import Session, Snapshot
 from pyapp.ui import errors
 from pyapp.ui.events import Bindings
@@ -23,7 +24,7 @@ class Address:
     def __init__(self, session: Session, root: Any) -> None:
         self.session = session
         self.root = root
-        self.bindings = Bindings("the link of this screen")
+        self.bindings = Bindings(N_("the link of this screen"))
         self._unsubscribe: Any = None
         self._scheduled = False
         self._push = False
@@ -89,10 +90,10 @@ class Address:
         note = links.upload_note(self.session.snapshot)
 
         def done(_: Any = None) -> None:
-            errors.notify(" ".join(t for t in ("Link copied.", note) if t))
+            errors.notify(" ".join(t for t in (tr("Link copied."), note) if t))
 
         def failed(_: Any = None) -> None:
-            errors.notify(" ".join(t for t in (f"Copy this link: {url}", note) if t))
+            errors.notify(" ".join(t for t in (tr("Copy this link: {url}", url=url), note) if t))
 
         clipboard = getattr(js.navigator, "clipboard", None)
         if clipboard is None:

@@ -36,6 +36,7 @@ from pyapp import links
 from pyapp.cnn.formats import load_native
 from pyapp.cnn.model import Model
 from pyapp.cnn.preprocess import ImageError, preprocess
+from pyapp.i18n import N_, tr
 from pyapp.model_source import load_model_from, resolve_model_url
 from pyapp.session import Session, Source
 from pyapp.ui import errors
@@ -79,7 +80,7 @@ class LatestPerFrame:
             try:
                 self.run(action)
             except Exception as exc:  # noqa: BLE001 - the boundary of a frame callback
-                errors.report(exc, "redrawing")
+                errors.report(exc, N_("redrawing"))
 
 
 class OverviewApp:
@@ -91,7 +92,7 @@ class OverviewApp:
         self.link = link
         self.session: Session | None = None
         self.view: OverviewView | None = None
-        self.bindings = Bindings("the example images")
+        self.bindings = Bindings(N_("the example images"))
         self._inputs: dict[int, np.ndarray] = {}
         self._ticket = 0
         self._frames = LatestPerFrame()
@@ -111,22 +112,22 @@ class OverviewApp:
         index = self.link.image
         if index is None or not 0 <= index < len(self.gallery):
             if index is not None:
-                errors.notify("The link names an example that does not exist; showing the "
-                              "first example.", "warning")
+                errors.notify(tr("The link names an example that does not exist; showing "
+                                 "the first example."), "warning")
             return 0
         return index
 
     async def start(self) -> None:
         index = self.first_index()
         if self.link.upload:
-            errors.notify("This link was made with someone's own photo, which stays on their "
-                          "device: showing the first example instead.", "info")
+            errors.notify(tr("This link was made with someone's own photo, which stays on "
+                             "their device: showing the first example instead."), "info")
         for problem in self.link.problems:
             errors.notify(problem, "warning")
         image, source = await self.first_image(index)
         self.session = Session(self.model, image, source,
                                range_mode=self.link.range_mode, detail=self.link.detail,
-                               on_error=lambda exc, fn: errors.report(exc, "drawing a view"))
+                               on_error=lambda exc, fn: errors.report(exc, N_("drawing a view")))
         self.view = OverviewView(self.session, self.gallery, self.container)
         prerendered = self.view.mount()
         self.view.paint(self.session.snapshot)
@@ -145,7 +146,7 @@ class OverviewApp:
         self.image_input.bind()
         self.address = Address(self.session, self.view.root)
         self.address.install()
-        errors.spawn(self._preload(), "preloading the example images")
+        errors.spawn(self._preload(), N_("preloading the example images"))
 
     async def first_image(self, index: int) -> tuple[np.ndarray, Source]:
         """The first image: example ``index``, else the next example that loads (a missing
@@ -157,16 +158,16 @@ class OverviewApp:
                 image = await self.gallery_input(i)
             except (OSError, ImageError, KeyError, TypeError) as exc:
                 js.console.info(f"Example {i + 1} could not be loaded: {exc}")  # not a fault
-                failed.append(f"example {i + 1}")
+                failed.append(i + 1)
                 continue
             if failed:
-                errors.notify(f"{failed[0].capitalize()} could not be loaded; showing "
-                              f"example {i + 1} instead. Reload the page to try again.",
-                              "warning")
+                errors.notify(tr("Example {n} could not be loaded; showing example {m} "
+                                 "instead. Reload the page to try again.",
+                                 n=failed[0], m=i + 1), "warning")
             return image, Source("gallery", i)
-        errors.notify("None of the example images could be loaded: showing a plain grey "
-                      "image. Upload a photo of your own, or reload the page to try again.",
-                      "warning")
+        errors.notify(tr("None of the example images could be loaded: showing a plain grey "
+                         "image. Upload a photo of your own, or reload the page to try "
+                         "again."), "warning")
         grey = np.full(self.model.input_shape, 0.5, dtype=np.float32)
         return grey, Source("blank")
 
@@ -197,7 +198,7 @@ class OverviewApp:
         if index in self._inputs:  # cached: no round trip through a task
             self._frames.run(lambda: self._show_gallery(index, ticket))
         else:
-            errors.spawn(self.select(index, ticket), "showing an example")
+            errors.spawn(self.select(index, ticket), N_("showing an example"))
 
     async def select(self, index: int, ticket: int | None = None) -> None:
         """Show gallery entry ``index`` (unless a later action has started meanwhile)."""
@@ -206,8 +207,8 @@ class OverviewApp:
             await self.gallery_input(index)
         except (OSError, ImageError) as exc:
             if self.current(ticket):
-                self.fail(f"Example {index + 1} could not be loaded ({exc}). The previous "
-                          "image is kept.")
+                self.fail(tr("Example {n} could not be loaded ({reason}). The previous "
+                             "image is kept.", n=index + 1, reason=exc))
             return
         if self.current(ticket):
             self._frames.run(lambda: self._show_gallery(index, ticket))
@@ -319,11 +320,13 @@ async def page_model() -> tuple[Model, bool]:
             else:
                 errors.log_error(detail)
             reason = str(exc).strip().rstrip(".") or type(exc).__name__
-            errors.notify(f"The model {param[:120]} could not be used: {reason}. "
-                          "Showing the default model instead.", "warning")
+            errors.notify(tr("The model {name} could not be used: {reason}. Showing the "
+                             "default model instead.", name=param[:120], reason=reason),
+                          "warning")
         else:
-            errors.notify(f"Showing the model {param[:120]} ({model.name}, "
-                          f"{model.num_params:,} parameters) instead of the default one.")
+            errors.notify(tr("Showing the model {name} ({title}, {count} parameters) instead "
+                             "of the default one.", name=param[:120], title=model.name,
+                             count=f"{model.num_params:,}"))
             keep_offline(fetched)
             return model, True
     return load_native(await fetch_bytes(MODEL_URL)), False
@@ -351,7 +354,7 @@ async def start_overview(container: Any) -> OverviewApp:
             kiosk_present = opts.on and opts.present
         app.present = present.install(app.view.root, link.present or kiosk_present)
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without it
-        errors.report(exc, "starting presenter mode")
+        errors.report(exc, N_("starting presenter mode"))
     # The detail views and the playground are not on the first screen: they are imported and
     # mounted just after the page is interactive (one task each, so no long task). A neuron
     # activated before then is opened once the detail views are there.
@@ -362,7 +365,7 @@ async def start_overview(container: Any) -> OverviewApp:
             early.append((layer, index))
 
     app.view.on_neuron_activate(note)
-    errors.spawn(_mount_later(app, early), "starting the detail views and the playground")
+    errors.spawn(_mount_later(app, early), N_("starting the detail views and the playground"))
     return app
 
 
@@ -376,35 +379,35 @@ async def _mount_later(app: OverviewApp, early: list[tuple[str, int]]) -> None:
         if early:
             app.detail.open(*early[-1])
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without them
-        errors.report(exc, "installing the detail views")
+        errors.report(exc, N_("installing the detail views"))
     await asyncio.sleep(0)
     try:  # the "Why?" views (saliency, backpropagation) and the gradient toggle
         from pyapp.ui import why
 
         app.why = why.install(app.session, app.view, getattr(app, "detail", None))
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without them
-        errors.report(exc, "installing the Why? views")
+        errors.report(exc, N_("installing the Why? views"))
     await asyncio.sleep(0)
     try:  # tinkering: edit the network, every view follows (after the detail views)
         from pyapp.ui import tinker
 
         app.tinker = tinker.install(app.session)
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without it
-        errors.report(exc, "starting the network editor")
+        errors.report(exc, N_("starting the network editor"))
     await asyncio.sleep(0)
     try:  # teach it: the camera, photos per class, training in the page
         from pyapp.ui import teach
 
         app.teach = teach.install(app)
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without it
-        errors.report(exc, "starting the training panel")
+        errors.report(exc, N_("starting the training panel"))
     await asyncio.sleep(0)
     try:  # the hyperparameter playground follows the session's image and model
         from pyapp.ui import playground
 
         app.playground = playground.mount("playground", app.session)
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without it
-        errors.report(exc, "starting the hyperparameter playground")
+        errors.report(exc, N_("starting the hyperparameter playground"))
     params = js.URLSearchParams.new(js.location.search)
     try:  # kiosk mode (?kiosk=1, the tour on a loop), else the guided tour (?tour=)
         if params.has("kiosk") or params.has("tour"):  # imported only when asked for
@@ -414,5 +417,5 @@ async def _mount_later(app: OverviewApp, early: list[tuple[str, int]]) -> None:
             if app.kiosk is None:
                 app.tour = await tour.install_from_url(app)
     except Exception as exc:  # noqa: BLE001 - the app stays usable without them
-        errors.report(exc, "starting the tour")
+        errors.report(exc, N_("starting the tour"))
     js.performance.mark("app:views-mounted")

@@ -23,6 +23,8 @@ import traceback
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
 
+from pyapp.i18n import N_, tr
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Notice kinds and how long each stays (seconds; ``0`` = until dismissed).
@@ -55,13 +57,25 @@ def log_error(text: str) -> None:
         print(text, file=sys.stderr)
 
 
+def _where_shown(where: str) -> str:
+    """``where`` translated; a listener's ``"<part> (<event>)"`` by its part alone when the
+    part has a translation (the event's name is for the console), else as given."""
+    shown = tr(where)
+    part, sep, _event = where.partition(" (")
+    if shown == where and sep and tr(part) != part:
+        shown = tr(part)
+    return shown
+
+
 def describe(exc: BaseException, where: str = "") -> str:
     """The sentence a user sees for an unexpected exception."""
-    what = f" while {where}" if where else ""
     detail = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    detail = f" ({type(exc).__name__}: {detail[:160]})" if detail else f" ({type(exc).__name__})"
-    return (f"Something went wrong{what}{detail}. The app is still running: "
-            "you can carry on or try again.")
+    detail = f"{type(exc).__name__}: {detail[:160]}" if detail else type(exc).__name__
+    if where:  # ``where``: an N_() constant where the caller marked it, else shown as given
+        return tr("Something went wrong while {where} ({detail}). The app is still running: "
+                  "you can carry on or try again.", where=_where_shown(where), detail=detail)
+    return tr("Something went wrong ({detail}). The app is still running: you can carry on "
+              "or try again.", detail=detail)
 
 
 def report(exc: BaseException, where: str = "") -> None:
@@ -125,7 +139,7 @@ async def _run(awaitable: Awaitable[Any], where: str) -> Any:
 
 
 def spawn(awaitable: Awaitable[Any] | Coroutine[Any, Any, Any],
-          where: str = "running a background task") -> asyncio.Future[Any]:
+          where: str = N_("running a background task")) -> asyncio.Future[Any]:
     """Run ``awaitable`` as a task whose exception is reported, never lost."""
     task = asyncio.ensure_future(_run(awaitable, where))
     _tasks.add(task)
@@ -147,7 +161,7 @@ _NOTICE_STYLE = {
     "border-left": "0.35rem solid", "color": "#111", "background": "#fff",
 }
 _KIND_COLOURS = {"info": "#1f6feb", "warning": "#b35900", "error": "#c62828"}
-_KIND_PREFIX = {"info": "", "warning": "Note: ", "error": "Error: "}
+_KIND_PREFIX = {"info": "", "warning": N_("Note: "), "error": N_("Error: ")}
 
 
 def _style(node: Any, props: dict[str, str]) -> None:
@@ -163,7 +177,7 @@ def _region(js: Any) -> Any:
         region.id = REGION_ID
         region.className = "notices"
         region.setAttribute("aria-live", "polite")
-        region.setAttribute("aria-label", "Notifications")
+        region.setAttribute("aria-label", tr("Notifications"))
         _style(region, _REGION_STYLE)
         from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
@@ -207,12 +221,13 @@ def notify(message: str, kind: str = "info", timeout_s: float | None = None) -> 
     notice.style.setProperty("border-left-color", _KIND_COLOURS[kind])
     text = js.document.createElement("p")
     text.className = "notice-text"
-    text.textContent = _KIND_PREFIX[kind] + message
+    prefix = _KIND_PREFIX[kind]
+    text.textContent = (tr(prefix) if prefix else "") + message
     _style(text, {"margin": "0", "flex": "1"})
     close = js.document.createElement("button")
     close.type = "button"
     close.className = "notice-close"
-    close.setAttribute("aria-label", "Dismiss this message")
+    close.setAttribute("aria-label", tr("Dismiss this message"))
     close.textContent = "\u00d7"
     _style(close, {"font": "inherit", "font-size": "1.2rem", "line-height": "1",
                    "background": "none", "border": "0", "cursor": "pointer", "color": "#333",

@@ -33,6 +33,9 @@ async def start(render: Renderer) -> None:
 
     try:
         dom.mark("app:python-ready")
+        from pyapp.ui import language
+
+        language.choose_language()  # before any markup is made
         # whether the stdlib came from the build's bytecode (zipimport then names the .pyc)
         js.document.documentElement.dataset.bytecode = (
             "yes" if str(asyncio.__file__).endswith(".pyc") else "no")
@@ -44,6 +47,16 @@ async def start(render: Renderer) -> None:
             await result
         dom.show_ready()
         dom.mark("app:interactive")
+        from pyapp.i18n import N_
+
+        try:  # the header's language menu (a reload into the language picked)
+            from pyapp.ui.events import Bindings
+
+            language.install_menu(Bindings(N_("the language menu")))
+        except Exception as exc:  # noqa: BLE001 - the app works without the menu
+            from pyapp.ui import errors
+
+            errors.report(exc, N_("starting the language menu"))
     except Exception as exc:  # noqa: BLE001 - any start-up failure becomes a message
         details = traceback.format_exc() or f"{type(exc).__name__}: {exc}"
         js.console.error(details)  # one console entry; stderr would be drawn into the page

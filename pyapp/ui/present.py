@@ -18,13 +18,14 @@ from typing import Any
 import js  # type: ignore[import-not-found]
 
 from pyapp import links
+from pyapp.i18n import N_, tr
 from pyapp.ui import errors
 from pyapp.ui.events import Bindings
 
-HINT_PENDING = ("Presenter layout: click anywhere or press a key to fill the screen. "
+HINT_PENDING = N_("Presenter layout: click anywhere or press a key to fill the screen. "
                 "Esc leaves.")
-HINT_ON = "Full screen: press Esc to leave."
-HINT_REFUSED = ("The browser did not allow full screen; this is the presenter layout. "
+HINT_ON = N_("Full screen: press Esc to leave.")
+HINT_REFUSED = N_("The browser did not allow full screen; this is the presenter layout. "
                 "Esc leaves.")
 
 
@@ -36,7 +37,7 @@ class Presenter:
         self.html = self.doc.documentElement
         self.button = tool.querySelector("#ov-present")
         self.hint = tool.querySelector("#ov-present-hint")
-        self.bindings = Bindings("presenter mode")
+        self.bindings = Bindings(N_("presenter mode"))
         self.on = False
         self._pending = False  # ?present=1: waiting for a gesture to fill the screen
         self._set_state()
@@ -92,7 +93,7 @@ class Presenter:
         if self.button is not None:
             self.button.setAttribute("aria-pressed", "true" if self.on else "false")
         if self.hint is not None:
-            self.hint.textContent = hint if self.on else ""
+            self.hint.textContent = tr(hint) if self.on and hint else ""
 
     # --- events ---------------------------------------------------------------------------
     def _on_button(self, event: Any) -> None:
