@@ -264,7 +264,7 @@ def range_modes_html(model: Any, image: np.ndarray | None = None) -> str:
         if not specs:
             continue
         # the menu's own label, translated by the catalogue the menu uses
-        label = tr(RANGE_LABELS.get(mode, mode))
+        label = tr(RANGE_LABELS[mode])
         if all(len(s.layers) == 1 for s in specs):
             how = tr("each layer has its own range, shared by all the maps of that layer "
                      "({n} ranges)", n=len(specs))

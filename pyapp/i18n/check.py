@@ -12,7 +12,8 @@ English):
 * **missing** — a key the source uses that the catalogue lacks (error: the build fails);
 * **placeholders** — a translation whose ``{name}`` set differs from the English (error);
 * **dynamic** — ``tr()`` / ``trn()`` whose key is not a literal, e.g. ``tr(f"...")`` (error);
-  a name or attribute (``tr(LABEL)``, ``tr(self.TITLE)``) is allowed: it is an ``N_`` constant;
+  a name, attribute or lookup (``tr(LABEL)``, ``tr(self.TITLE)``, ``tr(LABELS[kind])``) is
+  allowed: it names ``N_`` constants, whose keys are collected where they are marked;
 * **unused** — a catalogue key no source uses (warning only: another part may still add it).
 
 ``python -m pyapp.i18n.check`` prints the report and exits 1 on errors.
@@ -92,7 +93,7 @@ def source_keys(tree: ast.AST, where: str) -> tuple[dict[str, str], list[str]]:
             text = _literal(arg)
             if text is not None:
                 keys.setdefault(text, f"{where}:{node.lineno}")
-            elif name != "N_" and not isinstance(arg, ast.Name | ast.Attribute):
+            elif name != "N_" and not isinstance(arg, ast.Name | ast.Attribute | ast.Subscript):
                 dynamic.append(f"{where}:{node.lineno}: {name}({ast.unparse(arg)[:60]})")
     return keys, dynamic
 
