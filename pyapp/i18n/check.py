@@ -10,7 +10,8 @@ Problems found, per catalogue (``pyapp/i18n/<code>.json`` for every code in LANG
 English):
 
 * **missing** — a key the source uses that the catalogue lacks (error: the build fails);
-* **placeholders** — a translation whose ``{name}`` set differs from the English (error);
+* **placeholders** — a translation that uses a ``{name}`` neither the English nor the calls
+  pass (error: it would fail when shown);
 * **dynamic** — ``tr()`` / ``trn()`` whose key is not a literal, e.g. ``tr(f"...")`` (error);
   a name, attribute or lookup (``tr(LABEL)``, ``tr(self.TITLE)``, ``tr(LABELS[kind])``) is
   allowed: it names ``N_`` constants, whose keys are collected where they are marked;
@@ -80,8 +81,11 @@ def _callee(node: ast.Call) -> str:
     return ""
 
 
-def source_keys(tree: ast.AST, where: str) -> tuple[dict[str, str], list[str]]:
-    """Keys used in one module's ``tree`` (``{key: "file:line"}``), and the dynamic calls."""
+def source_keys(tree: ast.AST, where: str, passed: dict[str, set[str]] | None = None
+                ) -> tuple[dict[str, str], list[str]]:
+    """Keys used in one module's ``tree`` (``{key: "file:line"}``), and the dynamic calls.
+    ``passed`` collects, per literal key, the value names its calls pass (``{n}`` for
+    ``trn``), so a translation may use a value the English leaves out."""
     keys: dict[str, str] = {}
     dynamic: list[str] = []
     for node in ast.walk(tree):
@@ -89,16 +93,20 @@ def source_keys(tree: ast.AST, where: str) -> tuple[dict[str, str], list[str]]:
             continue
         name = _callee(node)
         count = {"tr": 1, "N_": 1, "trn": 2}.get(name, 0)
+        names = {k.arg for k in node.keywords if k.arg} | ({"n"} if name == "trn" else set())
         for arg in node.args[:count]:
             text = _literal(arg)
             if text is not None:
                 keys.setdefault(text, f"{where}:{node.lineno}")
+                if passed is not None and name != "N_":
+                    passed.setdefault(text, set()).update(names)
             elif name != "N_" and not isinstance(arg, ast.Name | ast.Attribute | ast.Subscript):
                 dynamic.append(f"{where}:{node.lineno}: {name}({ast.unparse(arg)[:60]})")
     return keys, dynamic
 
 
-def package_keys(root: Path = PACKAGE) -> tuple[dict[str, str], list[str]]:
+def package_keys(root: Path = PACKAGE, passed: dict[str, set[str]] | None = None
+                 ) -> tuple[dict[str, str], list[str]]:
     """:func:`source_keys` over every shipped module of the package at ``root``."""
     keys: dict[str, str] = {}
     dynamic: list[str] = []
@@ -107,7 +115,7 @@ def package_keys(root: Path = PACKAGE) -> tuple[dict[str, str], list[str]]:
         if rel.parts[0] in SKIP:
             continue
         where = f"{root.name}/{rel.as_posix()}"
-        found, dyn = source_keys(ast.parse(path.read_text("utf-8"), str(path)), where)
+        found, dyn = source_keys(ast.parse(path.read_text("utf-8"), str(path)), where, passed)
         for key, at in found.items():
             keys.setdefault(key, at)
         if rel.parts[0] != MACHINERY:  # the machinery itself passes keys on
@@ -126,7 +134,8 @@ def placeholders(text: str) -> set[str]:
 def check(extra: Iterable[KeySource] = (), root: Path = PACKAGE,
           catalogues: dict[str, dict[str, str]] | None = None) -> Report:
     """Check the package's keys (and ``extra`` sources') against every catalogue."""
-    keys, dynamic = package_keys(root)
+    passed: dict[str, set[str]] = {}
+    keys, dynamic = package_keys(root, passed)
     for source in extra:
         for key, at in source().items():
             keys.setdefault(key, at)
@@ -136,8 +145,11 @@ def check(extra: Iterable[KeySource] = (), root: Path = PACKAGE,
     report = Report(keys=keys, dynamic=dynamic)
     for code, cat in catalogues.items():
         report.missing[code] = sorted(k for k in keys if k not in cat)
+        # a translation may leave a value out, or use one the calls pass that the English
+        # leaves out; any other name would fail at run time
         report.placeholders[code] = sorted(
-            k for k, v in cat.items() if placeholders(k) != placeholders(str(v)))
+            k for k, v in cat.items()
+            if not placeholders(str(v)) <= placeholders(k) | passed.get(k, set()))
         report.unused[code] = sorted(k for k in cat if k not in keys)
     return report
 
