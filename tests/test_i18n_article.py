@@ -215,6 +215,6 @@ def test_no_key_is_built_at_run_time() -> None:
                 assert not isinstance(first, ast.JoinedStr), (path.name, node.lineno)
                 if not isinstance(first, ast.Constant):
                     assert ast.unparse(first) in {"title", "RGB_NAMES[ch]",
-                                                  "RGB_NAMES[c]", "RANGE_LABELS.get(mode, mode)",
+                                                  "RGB_NAMES[c]", "RANGE_LABELS[mode]",
                                                   "kind_of(p.type).title"} | marked, \
                         (path.name, node.lineno, ast.unparse(first))
