@@ -312,6 +312,55 @@ def channel_off_label(c: int) -> str:
     return tr("channel {n} off", n=c + 1)
 
 
+def panel_shell_html() -> str:
+    """The tinker section's frame: controls, explanation, actions, the list, the difference."""
+    q = escape
+    return (
+        '<div class="tk-panel">'
+        '<div class="tk-controls"></div>'
+        '<p class="tk-explain" aria-live="polite"></p>'
+        '<div class="tk-actions">'
+        '<button type="button" class="tk-undo" aria-keyshortcuts="Control+Z">'
+        f'{q(tr("Undo"))}</button>'
+        '<button type="button" class="tk-redo" aria-keyshortcuts="Control+Shift+Z">'
+        f'{q(tr("Redo"))}</button>'
+        f'<button type="button" class="tk-reset">{q(tr("Reset all changes"))}</button>'
+        f'<button type="button" class="tk-save">{q(tr("Save the edited network (.npz)"))}'
+        '</button></div>'
+        f'<h3 class="tk-h" id="tk-list-h">{q(tr("Changes made"))}</h3>'
+        '<ol class="tk-list" aria-labelledby="tk-list-h"></ol>'
+        f'<div class="tk-diff"><h3 class="tk-h">{q(tr("Difference: new minus original"))}</h3>'
+        f'<label>{q(tr("Map"))} <select class="tk-diff-map"'
+        f' aria-label="{q(tr("Map to compare"))}"></select>'
+        '</label><canvas class="tk-diff-canvas" width="1" height="1" role="img"'
+        f' aria-label="{q(tr("Difference map"))}"></canvas><p class="tk-diff-note"></p></div>'
+        '</div>')
+
+
+def map_option(layer: str, channel: int) -> str:
+    """The difference view's choice of a changed map: "conv_1_1 map 3"."""
+    return tr("{layer} map {n}", layer=layer, n=channel + 1)
+
+
+def diff_note(layer: str, channel: int, limit: float) -> str:
+    return tr("{layer} map {n}: blue where the new value is higher, red where it is lower; "
+              "the largest difference is {limit}.", layer=layer, n=channel + 1,
+              limit=f"{limit:.3g}")
+
+
+def history_text(action: str) -> str:
+    """What undo, redo and reset say."""
+    if action == "undo":
+        return tr("The last change was undone.")
+    if action == "redo":
+        return tr("The change was made again.")
+    return tr("Every change was undone: this is the original network.")
+
+
+def banner_text(banner: str) -> str:
+    return tr("Changed network: {change}", change=banner)
+
+
 def changes_html(tinker: Tinker) -> str:
     if not tinker.current:
         return f'<li class="tk-none">{escape(tr("No changes yet."))}</li>'

@@ -17,7 +17,7 @@ import numpy as np
 
 from pyapp import numbers
 from pyapp.cnn.stats import colour_limit
-from pyapp.i18n import class_label, tr
+from pyapp.i18n import N_, class_label, tr
 
 from .colormaps import signed_colour, text_color_on
 from .layout import Column, OverviewLayout, format_shape
@@ -39,6 +39,20 @@ def _kernel_table(kernel: np.ndarray, limit: float) -> str:
         rows.append("<tr>" + "".join(cells) + "</tr>")
     return (f'<table class="ov-kernel" aria-label="{escape(tr("kernel weights"))}">'
             + "".join(rows) + "</table>")
+
+
+# the input's channels as the read-out names them (layout.INPUT_CHANNEL_NAMES), translated
+_CHANNELS = (N_("Red"), N_("Green"), N_("Blue"))
+
+
+def neuron_label(col: Column, index: int) -> str:
+    """The read-out's heading, as ``Column.neuron_name`` says it, in the page's language:
+    ``"conv_1_1, neuron 4 of 10"``, ``"input, Red channel (1 of 3)"``."""
+    if col.kind == "input":
+        ch = tr(_CHANNELS[index]) if index < 3 and col.count == 3 else str(index + 1)
+        return tr("input, {channel} channel ({n} of {m})", channel=ch, n=index + 1,
+                  m=col.count)
+    return tr("{layer}, neuron {n} of {m}", layer=col.name, n=index + 1, m=col.count)
 
 
 def editable(model: Any, layer: str) -> bool:
@@ -72,7 +86,7 @@ def info_html(model: Any, acts: Mapping[str, np.ndarray], layout: OverviewLayout
               layer: str, index: int, pinned: bool = False) -> str:
     """The read-out's numbers (pinned: without the kernel table, which the editor shows)."""
     col: Column = layout.column(layer)
-    head = f"<b>{escape(col.neuron_name(index))}</b>"
+    head = f"<b>{escape(neuron_label(col, index))}</b>"
     if col.kind == "output":
         logits = np.asarray(acts[layer], dtype=np.float64)
         probs = np.asarray(acts["probabilities"], dtype=np.float64)
