@@ -243,10 +243,10 @@ class TinkerView:
     def _paint_overview(self, snap: Snapshot, cmp: Any, marks: bool = True) -> None:
         doc = js.document
         out = snap.layout.columns[-1]
-        marks = (cmp.edited, cmp.before_widths)
-        if marks == self._bars_key:  # the "before" bars change with the image only
+        bars = (cmp.edited, cmp.before_widths)
+        if bars == self._bars_key:  # the "before" bars change with the image only
             out = None
-        self._bars_key = marks
+        self._bars_key = bars
         for j in range(out.count if out is not None else 0):
             node = doc.getElementById(neuron_id(out.name, j))
             if node is None:
