@@ -7,15 +7,20 @@
   ``requestAnimationFrame`` probe records the frame intervals; goal p95 <= 33 ms.
 
     python3 bench/bench_tinker.py [--url http://127.0.0.1:PORT/] [--repeats 20] [--seconds 5]
+                                  [--reference http://127.0.0.1:PORT2/] [--runs 3]
 
 Without ``--url`` the site is built into a temporary directory and served by
-``build.py serve`` on a free 127.0.0.1 port (stopped at the end).
+``build.py serve`` on a free 127.0.0.1 port (stopped at the end).  ``--reference`` measures
+another build (e.g. ``main``'s) too, the two alternating run by run in fresh browsers, and
+prints them side by side (each figure the median over ``--runs``), with the machine's load
+average before and after (the figures mean little on a busy machine).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import sys
 import time
@@ -74,18 +79,40 @@ def measure(url: str, repeats: int, seconds: float) -> dict:
             "drag p95 frame (ms)": pct(gaps, 0.95), "drag edits drawn": drags - repeats - 1}
 
 
+def medians(runs: list[dict]) -> dict:
+    return {k: statistics.median(r[k] for r in runs) for k in runs[0]}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--url")
+    ap.add_argument("--reference", help="another build's URL, measured alternately")
+    ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=5.0)
     args = ap.parse_args()
+    load_before = os.getloadavg()
+    this: list[dict] = []
+    ref: list[dict] = []
     with served(args.url) as url:
-        result = measure(url, args.repeats, args.seconds)
-    print("| measure | value |\n| --- | --- |")
-    for k, v in result.items():
-        print(f"| {k} | {v:.1f} |" if isinstance(v, float) else f"| {k} | {v} |")
-    print(json.dumps(result))
+        for _ in range(args.runs):
+            this.append(measure(url, args.repeats, args.seconds))
+            if args.reference:
+                ref.append(measure(args.reference, args.repeats, args.seconds))
+    load_after = os.getloadavg()
+    mine = medians(this)
+    other = medians(ref) if ref else None
+    head = "| measure | this build |" + (" reference |" if other else "")
+    print(head)
+    print("| --- | --- |" + (" --- |" if other else ""))
+    for k, v in mine.items():
+        cells = [v] + ([other[k]] if other else [])
+        print(f"| {k} | " + " | ".join(f"{c:.1f}" for c in cells) + " |")
+    print(f"load average (1, 5, 15 min): before {load_before[0]:.1f}, {load_before[1]:.1f}, "
+          f"{load_before[2]:.1f}; after {load_after[0]:.1f}, {load_after[1]:.1f}, "
+          f"{load_after[2]:.1f}; {args.runs} run(s) each")
+    print(json.dumps({"this": this, "reference": ref,
+                      "load": [load_before, load_after]}))
 
 
 if __name__ == "__main__":

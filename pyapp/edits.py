@@ -62,6 +62,7 @@ import numpy as np
 from pyapp.cnn import ops
 from pyapp.cnn.kinds import KINDS, ActivationKind, PoolKind
 from pyapp.cnn.model import LayerSpec, Model
+from pyapp.i18n import N_, tr
 
 MAX_TEXT = 2000
 MAX_EDITS = 200
@@ -74,9 +75,13 @@ ACTIVATIONS = (NONE,) + tuple(n for n, k in KINDS.items() if isinstance(k, Activ
 POOLS = ("max", "avg")
 _REDUCE = {"max": "max", "avg": "mean"}
 CLASSIC = ("identity", "edge", "sobel_x", "sobel_y", "blur", "sharpen")
-CLASSIC_LABELS = {"identity": "Identity", "edge": "Edge", "sobel_x": "Sobel x",
-                  "sobel_y": "Sobel y", "blur": "Blur", "sharpen": "Sharpen"}
-CHANNEL_NAMES = ("red", "green", "blue")
+# shown through tr() (module constants: marked with N_)
+CLASSIC_LABELS = {"identity": N_("Identity"), "edge": N_("Edge"), "sobel_x": N_("Sobel x"),
+                  "sobel_y": N_("Sobel y"), "blur": N_("Blur"), "sharpen": N_("Sharpen")}
+CHANNEL_NAMES = (N_("red"), N_("green"), N_("blue"))
+# the activation kinds' titles as a change's name, for the catalogue
+_ACTIVATION_TITLES = {"ReLU activation": N_("ReLU"), "leaky ReLU activation": N_("leaky ReLU"),
+                      "sigmoid activation": N_("sigmoid"), "tanh activation": N_("tanh")}
 
 
 def _windowed(kind: object) -> bool:
@@ -89,7 +94,7 @@ def pool_type(name: str) -> str:
     for type_name, kind in KINDS.items():
         if _windowed(kind) and kind.reduce == _REDUCE.get(name):
             return type_name
-    raise EditError(f"{name[:20]!r} is not a pooling this page offers")
+    raise EditError(tr("{name} is not a pooling this page offers", name=repr(name[:20])))
 
 
 def is_activation(layer: LayerSpec) -> bool:
@@ -117,8 +122,10 @@ def own_kind(layer: LayerSpec) -> str:
 def activation_label(name: str) -> str:
     """``"no activation"``, ``"ReLU"``, ``"leaky ReLU"`` ... (from the kind's title)."""
     if name == NONE:
-        return "no activation"
-    return KINDS[name].title.removesuffix(" activation")
+        return tr("no activation")
+    title = KINDS[name].title
+    return tr(_ACTIVATION_TITLES[title]) if title in _ACTIVATION_TITLES else \
+        title.removesuffix(" activation")
 
 
 class EditError(ValueError):
@@ -130,9 +137,10 @@ def f32(value: Any) -> float:
     try:
         v = float(value)
     except (TypeError, ValueError):
-        raise EditError(f"{str(value)[:20]!r} is not a number") from None
+        raise EditError(tr("{value} is not a number", value=repr(str(value)[:20]))) from None
     if not math.isfinite(v) or abs(v) > MAX_ABS:
-        raise EditError(f"{str(value)[:20]} is not a number between -1000000 and 1000000")
+        raise EditError(tr("{value} is not a number between -1000000 and 1000000",
+                           value=str(value)[:20]))
     return float(np.float32(v))
 
 
@@ -242,7 +250,8 @@ Edit = (SetWeight | SetBias | SetKernel | MapOff | InputChannelOff | SwapActivat
 def classic_kernel(name: str, size: tuple[int, int] = (3, 3)) -> np.ndarray:
     """The classic ``3 x 3`` kernels (float32)."""
     if tuple(size) != (3, 3):
-        raise EditError(f"classic kernels are 3 by 3; this kernel is {size[0]} by {size[1]}")
+        raise EditError(tr("classic kernels are 3 by 3; this kernel is {h} by {w}",
+                           h=size[0], w=size[1]))
     table = {
         "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
         "edge": [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
@@ -252,7 +261,7 @@ def classic_kernel(name: str, size: tuple[int, int] = (3, 3)) -> np.ndarray:
         "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
     }
     if name not in table:
-        raise EditError(f"there is no classic kernel called {name[:20]!r}")
+        raise EditError(tr("there is no classic kernel called {name}", name=repr(name[:20])))
     return np.asarray(table[name], np.float32)
 
 
@@ -274,7 +283,8 @@ class EditList:
             self._redo.clear()
             return
         if len(self.edits) >= MAX_EDITS:
-            raise EditError(f"at most {MAX_EDITS} changes can be made; reset some first")
+            raise EditError(tr("at most {n} changes can be made; reset some first",
+                               n=MAX_EDITS))
         self._undo.append(self.edits)
         self._redo.clear()
         self.edits = self.edits + (edit,)
@@ -345,27 +355,29 @@ def run_kind(kind: str, layer: LayerSpec, x: np.ndarray) -> np.ndarray:
     type of its own: the identity)."""
     if kind == NONE:
         return x
-    raise EditError(f"unknown operation {kind!r}")
+    raise EditError(tr("unknown operation {kind}", kind=repr(kind)))
 
 
 def _layer(model: Model, name: str) -> LayerSpec:
     try:
         return model.layer(name)
     except KeyError:
-        raise EditError(f"the network has no layer called {name[:60]!r}") from None
+        raise EditError(tr("the network has no layer called {name}",
+                           name=repr(name[:60]))) from None
 
 
 def _index(value: int, n: int, what: str) -> int:
     if not isinstance(value, int) or not 0 <= value < n:
-        raise EditError(f"{what} {value + 1 if isinstance(value, int) else value} does not "
-                        f"exist (there are {n})")
+        raise EditError(tr("{what} {value} does not exist (there are {n})", what=what,
+                           value=value + 1 if isinstance(value, int) else value, n=n))
     return value
 
 
 def _conv(model: Model, name: str) -> LayerSpec:
     layer = _layer(model, name)
     if not has_kernels(layer):
-        raise EditError(f"{name} is not a convolution, so it has no kernels to edit")
+        raise EditError(tr("{name} is not a convolution, so it has no kernels to edit",
+                           name=name))
     return layer
 
 
@@ -401,11 +413,11 @@ def apply(base: Model, edits: Sequence[Edit]) -> EditedModel:
         if isinstance(edit, (SetWeight, SetKernel, SetBias)):
             layer = _conv(base, edit.layer)
             kh, kw, cin, cout = layer.weights["kernel"].shape
-            out = _index(edit.out, cout, f"{edit.layer} neuron")
+            out = _index(edit.out, cout, tr("{layer} neuron", layer=edit.layer))
             if isinstance(edit, SetBias):
                 writable(edit.layer, "bias")[out] = f32(edit.value)
                 continue
-            ch = _index(edit.in_ch, cin, "input channel")
+            ch = _index(edit.in_ch, cin, tr("input channel"))
             if isinstance(edit, SetWeight):
                 r = _index(edit.row, kh, "row")
                 c = _index(edit.col, kw, "column")
@@ -415,8 +427,8 @@ def apply(base: Model, edits: Sequence[Edit]) -> EditedModel:
                     values = classic_kernel(edit.kernel, (kh, kw))
                 else:
                     if len(edit.kernel) != kh * kw:
-                        raise EditError(f"a kernel of {kh} by {kw} needs {kh * kw} values, "
-                                        f"not {len(edit.kernel)}")
+                        raise EditError(tr("a kernel of {h} by {w} needs {n} values, not {m}",
+                                           h=kh, w=kw, n=kh * kw, m=len(edit.kernel)))
                     values = np.asarray([f32(v) for v in edit.kernel],
                                         np.float32).reshape(kh, kw)
                 writable(edit.layer, "kernel")[:, :, ch, out] = values
@@ -424,8 +436,9 @@ def apply(base: Model, edits: Sequence[Edit]) -> EditedModel:
             layer = _layer(base, edit.layer)
             shape = base.shapes[edit.layer]
             if len(shape) != 3:
-                raise EditError(f"{edit.layer} has no feature maps to switch off")
-            ch = _index(edit.channel, shape[2], f"{edit.layer} map")
+                raise EditError(tr("{layer} has no feature maps to switch off",
+                                   layer=edit.layer))
+            ch = _index(edit.channel, shape[2], tr("{layer} map", layer=edit.layer))
             mask = masks.get(edit.layer)
             mask = np.ones(shape[2], np.float32) if mask is None else mask.copy()
             mask[ch] = 0.0 if edit.off else 1.0
@@ -433,9 +446,9 @@ def apply(base: Model, edits: Sequence[Edit]) -> EditedModel:
         elif isinstance(edit, InputChannelOff):
             first = base.layers[0]
             if not has_kernels(first):
-                raise EditError("input channels can only be switched off when the first layer "
-                                "is a convolution")
-            ch = _index(edit.channel, base.input_shape[2], "input channel")
+                raise EditError(tr("input channels can only be switched off when the first "
+                                   "layer is a convolution"))
+            ch = _index(edit.channel, base.input_shape[2], tr("input channel"))
             if edit.off:
                 inputs_off.add(ch)
             else:
@@ -443,24 +456,27 @@ def apply(base: Model, edits: Sequence[Edit]) -> EditedModel:
         elif isinstance(edit, SwapActivation):
             layer = _layer(base, edit.layer)
             if not is_activation(layer):
-                raise EditError(f"{edit.layer} is not an activation layer")
+                raise EditError(tr("{layer} is not an activation layer", layer=edit.layer))
             if edit.kind not in ACTIVATIONS:
-                raise EditError(f"{edit.kind[:20]!r} is not an activation this page offers")
+                raise EditError(tr("{kind} is not an activation this page offers",
+                                   kind=repr(edit.kind[:20])))
             overrides[edit.layer] = edit.kind
         elif isinstance(edit, SwapPool):
             layer = _layer(base, edit.layer)
             if not is_pool(layer):
-                raise EditError(f"{edit.layer} is not a pooling layer")
+                raise EditError(tr("{layer} is not a pooling layer", layer=edit.layer))
             if edit.kind not in POOLS:
-                raise EditError(f"{edit.kind[:20]!r} is not a pooling this page offers")
+                raise EditError(tr("{name} is not a pooling this page offers",
+                                   name=repr(edit.kind[:20])))
             overrides[edit.layer] = edit.kind
         elif isinstance(edit, Temperature):
             t = f32(edit.t)
             if not T_MIN <= t <= T_MAX:
-                raise EditError(f"the temperature must be between {T_MIN:g} and {T_MAX:g}")
+                raise EditError(tr("the temperature must be between {lo} and {hi}",
+                              lo=f"{T_MIN:g}", hi=f"{T_MAX:g}"))
             temperature = t
         else:
-            raise EditError(f"unknown change {edit!r:.40}")
+            raise EditError(tr("unknown change {edit}", edit=f"{edit!r:.40}"))
 
     if inputs_off:  # off wins over weight edits of that channel
         kernel = writable(base.layers[0].name, "kernel")
@@ -517,8 +533,8 @@ def baked(model: Model) -> Model:
         return model
     if model.overrides:
         name, kind = next(iter(model.overrides.items()))
-        raise EditError(f"{name} as {activation_label(kind)} cannot be saved in the model "
-                        "file format")
+        raise EditError(tr("{name} as {kind} cannot be saved in the model file format",
+                           name=name, kind=activation_label(kind)))
     layers = list(model.layers)
     index = {layer.name: i for i, layer in enumerate(layers)}
 
@@ -540,8 +556,8 @@ def baked(model: Model) -> Model:
         i = index[name]
         while not has_kernels(layers[i]):
             if not keeps_zero(layers[i]) or i == 0:
-                raise EditError(f"the switched-off maps of {name} cannot be saved in the model "
-                                "file format")
+                raise EditError(tr("the switched-off maps of {name} cannot be saved in the "
+                                   "model file format", name=name))
             i -= 1
         kernel = np.array(layers[i].weights["kernel"]) * mask
         bias = np.array(layers[i].weights["bias"]) * mask
@@ -549,7 +565,8 @@ def baked(model: Model) -> Model:
     if model.temperature != 1.0:
         i = len(layers) - 1
         if layers[i].kind.role != "linear":
-            raise EditError("the temperature can only be saved when the last layer is dense")
+            raise EditError(tr("the temperature can only be saved when the last layer is "
+                               "dense"))
         t = np.float32(model.temperature)
         with_weights(i, kernel=layers[i].weights["kernel"] / t,
                      bias=layers[i].weights["bias"] / t)
@@ -566,13 +583,13 @@ _ITEM = re.compile(r"^[A-Za-z0-9_.~%:/+\-]{1,400}$")
 def _name(text: str) -> str:
     name = unquote(text)
     if not name or len(name) > 200:
-        raise EditError("a layer name is empty or too long")
+        raise EditError(tr("a layer name is empty or too long"))
     return name
 
 
 def _int(text: str) -> int:
     if not text.isdigit() or len(text) > 6 or int(text) < 1:
-        raise EditError(f"{text[:20]!r} is not a number from 1 up")
+        raise EditError(tr("{text} is not a number from 1 up", text=repr(text[:20])))
     return int(text) - 1
 
 
@@ -597,7 +614,7 @@ def encode_one(edit: Edit) -> str:
         return f"pool:{q(edit.layer)}:{edit.kind}"
     if isinstance(edit, Temperature):
         return f"t:{num_text(edit.t)}"
-    raise EditError(f"unknown change {edit!r:.40}")
+    raise EditError(tr("unknown change {edit}", edit=f"{edit!r:.40}"))
 
 
 def compact(edits: Sequence[Edit]) -> tuple[Edit, ...]:
@@ -618,14 +635,15 @@ def encode(edits: Sequence[Edit]) -> str:
 
 def decode_one(item: str) -> Edit:
     if not _ITEM.match(item):
-        raise EditError(f"{item[:30]!r} has characters a change cannot have")
+        raise EditError(tr("{item} has characters a change cannot have", item=repr(item[:30])))
     tag, *parts = item.split(":")
     shapes = {"w": 6, "b": 3, "k": 4, "off": 2, "on": 2, "in": 1, "inon": 1, "act": 2,
               "pool": 2, "t": 1}
     if tag not in shapes:
-        raise EditError(f"{tag[:20]!r} is not a kind of change")
+        raise EditError(tr("{tag} is not a kind of change", tag=repr(tag[:20])))
     if len(parts) != shapes[tag]:
-        raise EditError(f"{item[:30]!r} has {len(parts)} parts, not {shapes[tag]}")
+        raise EditError(tr("{item} has {n} parts, not {m}", item=repr(item[:30]), n=len(parts),
+                           m=shapes[tag]))
     if tag == "w":
         return SetWeight(_name(parts[0]), *(_int(p) for p in parts[1:5]), f32(parts[5]))
     if tag == "b":
@@ -637,7 +655,7 @@ def decode_one(item: str) -> Edit:
         else:
             values = k.split("/")
             if len(values) > 121:
-                raise EditError("a kernel has too many values")
+                raise EditError(tr("a kernel has too many values"))
             kernel = tuple(f32(v) for v in values)
         return SetKernel(_name(parts[0]), _int(parts[1]), _int(parts[2]), kernel)
     if tag in ("off", "on"):
@@ -646,37 +664,40 @@ def decode_one(item: str) -> Edit:
         return InputChannelOff(_int(parts[0]), tag == "in")
     if tag == "act":
         if parts[1] not in ACTIVATIONS:
-            raise EditError(f"{parts[1][:20]!r} is not an activation this page offers")
+            raise EditError(tr("{kind} is not an activation this page offers",
+                               kind=repr(parts[1][:20])))
         return SwapActivation(_name(parts[0]), parts[1])
     if tag == "pool":
         if parts[1] not in POOLS:
-            raise EditError(f"{parts[1][:20]!r} is not a pooling this page offers")
+            raise EditError(tr("{name} is not a pooling this page offers",
+                               name=repr(parts[1][:20])))
         return SwapPool(_name(parts[0]), parts[1])
     t = f32(parts[0])
     if not T_MIN <= t <= T_MAX:
-        raise EditError(f"the temperature must be between {T_MIN:g} and {T_MAX:g}")
+        raise EditError(tr("the temperature must be between {lo} and {hi}",
+                              lo=f"{T_MIN:g}", hi=f"{T_MAX:g}"))
     return Temperature(t)
 
 
 def decode(text: str) -> tuple[Edit, ...]:
     """Link text -> edits (:class:`EditError` with a plain reason when it cannot be read)."""
     if not isinstance(text, str):
-        raise EditError("the changes are not text")
+        raise EditError(tr("the changes are not text"))
     if len(text) > MAX_TEXT:
-        raise EditError(f"the list of changes is longer than {MAX_TEXT} characters")
+        raise EditError(tr("the list of changes is longer than {n} characters", n=MAX_TEXT))
     if not text:
         return ()
     items = text.split(",")
     if len(items) > MAX_EDITS:
-        raise EditError(f"there are more than {MAX_EDITS} changes")
+        raise EditError(tr("there are more than {n} changes", n=MAX_EDITS))
     return tuple(decode_one(item) for item in items)
 
 
 def link_problem(reason: str) -> str:
     """What the page says when a link's changes cannot be used."""
     reason = str(reason).strip().rstrip(".")
-    return (f"The link's network changes could not be read ({reason}); showing the unedited "
-            "network.")
+    return tr("The link's network changes could not be read ({reason}); showing the unedited "
+              "network.", reason=reason)
 
 
 # --- words --------------------------------------------------------------------------------
@@ -684,63 +705,80 @@ def describe(edit: Edit) -> str:
     """One line for the list of changes, e.g. ``"conv_1_1 neuron 3, channel 1: edge
     kernel"``."""
     if isinstance(edit, SetWeight):
-        return (f"{edit.layer} neuron {edit.out + 1}, channel {edit.in_ch + 1}, weight row "
-                f"{edit.row + 1} column {edit.col + 1} set to {num_text(edit.value)}")
+        return tr("{layer} neuron {n}, channel {c}, weight row {r} column {k} set to {value}",
+                  layer=edit.layer, n=edit.out + 1, c=edit.in_ch + 1, r=edit.row + 1,
+                  k=edit.col + 1, value=num_text(edit.value))
     if isinstance(edit, SetBias):
-        return f"{edit.layer} neuron {edit.out + 1}, bias set to {num_text(edit.value)}"
+        return tr("{layer} neuron {n}, bias set to {value}", layer=edit.layer, n=edit.out + 1,
+                  value=num_text(edit.value))
     if isinstance(edit, SetKernel):
-        what = (f"the {CLASSIC_LABELS[edit.kernel]} kernel" if isinstance(edit.kernel, str)
-                else "new kernel values")
-        return f"{edit.layer} neuron {edit.out + 1}, channel {edit.in_ch + 1}: {what}"
+        if isinstance(edit.kernel, str):
+            return tr("{layer} neuron {n}, channel {c}: the {name} kernel", layer=edit.layer,
+                      n=edit.out + 1, c=edit.in_ch + 1, name=tr(CLASSIC_LABELS[edit.kernel]))
+        return tr("{layer} neuron {n}, channel {c}: new kernel values", layer=edit.layer,
+                  n=edit.out + 1, c=edit.in_ch + 1)
     if isinstance(edit, MapOff):
-        return f"{edit.layer} map {edit.channel + 1} switched {'off' if edit.off else 'on'}"
+        return (tr("{layer} map {n} switched off", layer=edit.layer, n=edit.channel + 1)
+                if edit.off else
+                tr("{layer} map {n} switched on", layer=edit.layer, n=edit.channel + 1))
     if isinstance(edit, InputChannelOff):
-        name = CHANNEL_NAMES[edit.channel] if edit.channel < 3 else str(edit.channel + 1)
-        return f"input channel {edit.channel + 1} ({name}) switched {'off' if edit.off else 'on'}"
+        name = tr(CHANNEL_NAMES[edit.channel]) if edit.channel < 3 else str(edit.channel + 1)
+        return (tr("input channel {n} ({name}) switched off", n=edit.channel + 1, name=name)
+                if edit.off else
+                tr("input channel {n} ({name}) switched on", n=edit.channel + 1, name=name))
     if isinstance(edit, SwapActivation):
-        return f"{edit.layer} uses {activation_label(edit.kind)}"
+        return tr("{layer} uses {kind}", layer=edit.layer, kind=activation_label(edit.kind))
     if isinstance(edit, SwapPool):
-        return f"{edit.layer} uses {'average' if edit.kind == 'avg' else 'max'} pooling"
-    return f"softmax temperature set to {num_text(edit.t)}"
+        return (tr("{layer} uses average pooling", layer=edit.layer) if edit.kind == "avg"
+                else tr("{layer} uses max pooling", layer=edit.layer))
+    return tr("softmax temperature set to {t}", t=num_text(edit.t))
 
 
 def explain_activation(kind: str, own: str) -> str:
     """One plain sentence on what activation ``kind`` does instead of ``own`` (computed from
     the kind itself at -3, 0 and 3)."""
     if kind == NONE:
-        return (f"Without {activation_label(own)}, negative values pass through: the next "
-                "layer also sees the parts of the image that argue against a feature.")
+        return tr("Without {own}, negative values pass through: the next layer also sees the "
+                  "parts of the image that argue against a feature.", own=activation_label(own))
     layer = LayerSpec("probe", kind, {"alpha": LEAKY_ALPHA})
     lo, zero, hi = (float(v) for v in layer.apply(np.array([[[-3.0, 0.0, 3.0]]], np.float32))
                     .ravel())
     if lo == 0:
-        neg = "every negative value becomes 0"
+        neg = tr("every negative value becomes 0")
     elif lo == -3:
-        neg = "negative values pass through unchanged"
+        neg = tr("negative values pass through unchanged")
     elif lo < 0:
-        neg = f"negative values pass through, made smaller (-3 becomes {lo:.3g})"
+        neg = tr("negative values pass through, made smaller (-3 becomes {lo})", lo=f"{lo:.3g}")
     else:
-        neg = f"negative values become small positive ones (-3 becomes {lo:.3g})"
-    pos = ("positive values stay as they are" if hi == 3
-           else f"large values are flattened (3 becomes {hi:.3g})")
-    rest = f", and 0 becomes {zero:.3g}, so even silent neurons pass something on" \
-        if zero != 0 else ""
-    return f"With {activation_label(kind)}, {neg}; {pos}{rest}."
+        neg = tr("negative values become small positive ones (-3 becomes {lo})", lo=f"{lo:.3g}")
+    pos = (tr("positive values stay as they are") if hi == 3
+           else tr("large values are flattened (3 becomes {hi})", hi=f"{hi:.3g}"))
+    if zero != 0:
+        return tr("With {kind}, {neg}; {pos}, and 0 becomes {zero}, so even silent neurons "
+                  "pass something on.", kind=activation_label(kind), neg=neg, pos=pos,
+                  zero=f"{zero:.3g}")
+    return tr("With {kind}, {neg}; {pos}.", kind=activation_label(kind), neg=neg, pos=pos)
 
 
 EXPLAIN_POOL = {
-    "max": "Max pooling keeps the strongest value of each window: a feature counts if it "
-           "appears anywhere in the window.",
-    "avg": "Average pooling keeps the mean of each window: a feature counts by how much of the "
-           "window it fills, so weak and strong responses mix.",
+    "max": N_("Max pooling keeps the strongest value of each window: a feature counts if it "
+              "appears anywhere in the window."),
+    "avg": N_("Average pooling keeps the mean of each window: a feature counts by how much of "
+              "the window it fills, so weak and strong responses mix."),
 }
+
+
+def explain_pool(kind: str) -> str:
+    """The plain sentence on ``kind`` of pooling (:data:`EXPLAIN_POOL`), translated."""
+    return tr(EXPLAIN_POOL[kind])
 
 
 def explain_temperature(t: float) -> str:
     if t == 1:
-        return "At temperature 1 the probabilities are the plain softmax of the logits."
+        return tr("At temperature 1 the probabilities are the plain softmax of the logits.")
     if t < 1:
-        return (f"Dividing the logits by {num_text(t)} spreads them apart, so the largest "
-                "class takes almost all the probability: the network looks more sure.")
-    return (f"Dividing the logits by {num_text(t)} pulls them together, so the probabilities "
-            "become more even: the network looks less sure, but the order stays the same.")
+        return tr("Dividing the logits by {t} spreads them apart, so the largest class takes "
+                  "almost all the probability: the network looks more sure.", t=num_text(t))
+    return tr("Dividing the logits by {t} pulls them together, so the probabilities become "
+              "more even: the network looks less sure, but the order stays the same.",
+              t=num_text(t))

@@ -15,6 +15,7 @@ import numpy as np
 
 from pyapp import edits as E
 from pyapp.cnn.model import Model
+from pyapp.i18n import N_, class_label, tr
 from pyapp.render.colormaps import SIGNED
 from pyapp.session import Session, Snapshot
 
@@ -115,8 +116,8 @@ class Tinker:
         bi, ai = int(np.argmax(before)), int(np.argmax(after))
         names = snap.class_names
         edited = bool(self.current)
-        banner = (f"{names[bi]} {percent(before[bi])} \u2192 {names[ai]} {percent(after[ai])}"
-                  if edited else "")
+        banner = (f"{class_label(names[bi])} {percent(before[bi])} \u2192 "
+                  f"{class_label(names[ai])} {percent(after[ai])}" if edited else "")
         changed: set[tuple[str, int]] = set()
         if edited and maps:
             for col in snap.layout.columns:
@@ -141,12 +142,12 @@ class Tinker:
 
 # --- controls -----------------------------------------------------------------------------
 def weight_name(layer: str, out: int, ch: int, row: int, col: int) -> str:
-    return (f"{layer} neuron {out + 1}, channel {ch + 1}, weight row {row + 1} column "
-            f"{col + 1}")
+    return tr("{layer} neuron {n}, channel {c}, weight row {r} column {k}", layer=layer,
+              n=out + 1, c=ch + 1, r=row + 1, k=col + 1)
 
 
 def bias_name(layer: str, out: int) -> str:
-    return f"{layer} neuron {out + 1}, bias"
+    return tr("{layer} neuron {n}, bias", layer=layer, n=out + 1)
 
 
 def shown(value: float) -> str:
@@ -178,13 +179,14 @@ def edited_weights(model: Model, base: Model, layer: str, out: int) -> list[list
 
 
 def kernel_editor_html(model: Model, base: Model, layer: str, out: int, ch: int,
-                       open_: bool = True) -> str:
+                       open_: bool = True, prefix: str = "tk") -> str:
     """The editable kernel of ``layer`` neuron ``out`` for input channel ``ch``: one spin
-    button a weight, the bias, and the classic kernels (edited values marked)."""
+    button a weight, the bias, and the classic kernels (edited values marked); ``prefix``
+    starts the inputs' ids (``tk``: the detail view's, ``ro``: the overview read-out's)."""
     kh, kw, cin, _ = model.layer(layer).weights["kernel"].shape
     cells, (btext, bedited) = kernel_values(model, base, layer, out, ch)
     q = escape
-    grid_name = f"{layer} neuron {out + 1}, channel {ch + 1} weights"
+    grid_name = tr("{layer} neuron {n}, channel {c} weights", layer=layer, n=out + 1, c=ch + 1)
     rows = []
     for r in range(kh):
         row = []
@@ -192,36 +194,44 @@ def kernel_editor_html(model: Model, base: Model, layer: str, out: int, ch: int,
             row.append(
                 f'<input type="number" class="tk-w{" tk-edited" if edited else ""}"'
                 f' step="0.1" inputmode="decimal" data-row="{r}" data-col="{c}"'
-                f' id="tk-w-{r}-{c}" value="{q(text)}"'
+                f' id="{prefix}-w-{r}-{c}" value="{q(text)}"'
                 f' aria-label="{q(weight_name(layer, out, ch, r, c))}">')
         rows.append('<div class="tk-row">' + "".join(row) + "</div>")
     channel_opts = "".join(
-        f'<option value="{i}"{" selected" if i == ch else ""}>channel {i + 1}</option>'
-        for i in range(cin))
-    classic = "".join(f'<option value="{n}">{q(E.CLASSIC_LABELS[n])}</option>'
+        f'<option value="{i}"{" selected" if i == ch else ""}>'
+        f'{q(tr("channel {n}", n=i + 1))}</option>' for i in range(cin))
+    classic = "".join(f'<option value="{n}">{q(tr(E.CLASSIC_LABELS[n]))}</option>'
                       for n in E.CLASSIC) if (kh, kw) == (3, 3) else ""
+    kname = tr("Edit the kernel of {layer} neuron {n}", layer=layer, n=out + 1)
+    chname = tr("{layer} neuron {n}: input channel to edit", layer=layer, n=out + 1)
+    cname = tr("Classic kernel for {layer} neuron {n}, channel {c}", layer=layer, n=out + 1,
+               c=ch + 1)
     return (
         f'<section class="tk-kernel" data-layer="{q(layer)}" data-out="{out}" data-ch="{ch}"'
-        f' aria-label="{q(f"Edit the kernel of {layer} neuron {out + 1}")}">'
+        f' aria-label="{q(kname)}">'
         f'<details class="tk-details"{" open" if open_ else ""}>'
-        '<summary class="tk-h">Change this kernel</summary>'
-        '<p class="tk-hint">Type a number, drag a weight up or down, or use the arrow keys '
-        '(Shift: steps of 1). Every layer after this one is recomputed.</p>'
+        f'<summary class="tk-h">{q(tr("Change this kernel"))}</summary>'
+        f'<p class="tk-hint">{q(tr(EDITOR_HINT))}</p>'
         '<div class="tk-kgrid">'
-        f'<label class="tk-lab">Input channel <select class="tk-ch"'
-        f' aria-label="{q(f"{layer} neuron {out + 1}: input channel to edit")}">'
-        f'{channel_opts}</select></label>'
+        f'<label class="tk-lab">{q(tr("Input channel"))} <select class="tk-ch"'
+        f' aria-label="{q(chname)}">{channel_opts}</select></label>'
         f'<div class="tk-grid" role="group" aria-label="{q(grid_name)}">'
         + "".join(rows) + "</div>"
-        f'<label class="tk-lab">Bias <input type="number" class="tk-b'
-        f'{" tk-edited" if bedited else ""}" step="0.1" id="tk-b" value="{q(btext)}"'
+        f'<label class="tk-lab">{q(tr("Bias"))} <input type="number" class="tk-b'
+        f'{" tk-edited" if bedited else ""}" step="0.1" id="{prefix}-b" value="{q(btext)}"'
         f' aria-label="{q(bias_name(layer, out))}"></label>'
-        + (f'<label class="tk-lab">Classic kernel <select class="tk-classic"'
-           f' aria-label="{q(f"Classic kernel for {layer} neuron {out + 1}, channel {ch + 1}")}">'
-           f'<option value="">choose\u2026</option>{classic}</select></label>' if classic else "")
+        + (f'<label class="tk-lab">{q(tr("Classic kernel"))} <select class="tk-classic"'
+           f' aria-label="{q(cname)}"><option value="">{q(tr("choose…"))}</option>'
+           f'{classic}</select></label>' if classic else "")
         + f'<button type="button" class="tk-mapoff" aria-pressed="false"'
-          f' data-layer="{q(layer)}" data-ch="{out}">Switch this map off</button>'
+          f' data-layer="{q(layer)}" data-ch="{out}">{q(tr(MAP_OFF))}</button>'
         + "</div></details></section>")
+
+
+EDITOR_HINT = N_("Type a number, drag a weight up or down, or use the arrow keys (Shift: "
+                 "steps of 1). Every layer after this one is recomputed.")
+MAP_OFF = N_("Switch this map off")
+MAP_ON = N_("Switch this map on")
 
 
 @dataclass(frozen=True)
@@ -266,21 +276,21 @@ def panel_html(snap: Snapshot, tinker: Tinker) -> str:
         if what == "act":
             opts = "".join(f'<option value="{k}"{" selected" if k == kind else ""}>'
                            f'{q(E.activation_label(k))}</option>' for k in E.ACTIVATIONS)
-            label = f"{layer} activation"
+            label = tr("{layer} activation", layer=layer)
         else:
             opts = "".join(f'<option value="{k}"{" selected" if k == kind else ""}>'
-                           f'{"average" if k == "avg" else "max"} pooling</option>'
-                           for k in E.POOLS)
-            label = f"{layer} pooling"
+                           f'{q(tr("average pooling") if k == "avg" else tr("max pooling"))}'
+                           '</option>' for k in E.POOLS)
+            label = tr("{layer} pooling", layer=layer)
         parts.append(
             f'<label class="tk-op">{q(layer)} <select class="tk-{what}" id="tk-op-{i}"'
             f' data-layer="{q(layer)}" aria-label="{q(label)}">{opts}</select></label>')
     parts.append("</div>")
     parts.append(
-        '<div class="tk-temp"><label for="tk-t">Softmax temperature T = '
+        f'<div class="tk-temp"><label for="tk-t">{q(tr("Softmax temperature"))} T = '
         f'<output id="tk-t-out" for="tk-t">{q(state.temperature)}</output></label>'
         f'<input type="range" id="tk-t" min="-1" max="1" step="0.01"'
-        f' value="{state.slider}" aria-label="Softmax temperature"'
+        f' value="{state.slider}" aria-label="{q(tr("Softmax temperature"))}"'
         f' aria-valuetext="{q(state.temperature)}">'
         '<p class="tk-formula">p<sub>i</sub> = e<sup>z<sub>i</sub> / T</sup> / '
         '\u03a3<sub>j</sub> e<sup>z<sub>j</sub> / T</sup></p></div>')
@@ -288,16 +298,72 @@ def panel_html(snap: Snapshot, tinker: Tinker) -> str:
         buttons = "".join(
             f'<button type="button" class="tk-in" data-ch="{c}" id="tk-in-{c}"'
             f' aria-pressed="{"true" if c in state.inputs_off else "false"}">'
-            f'{q(E.CHANNEL_NAMES[c] if c < 3 else f"channel {c + 1}")} off</button>'
-            for c in range(state.input_channels))
-        parts.append(f'<div class="tk-inputs" role="group" aria-label="Input channels">'
-                     f'Input channels: {buttons}</div>')
+            f'{q(channel_off_label(c))}</button>' for c in range(state.input_channels))
+        parts.append(f'<div class="tk-inputs" role="group"'
+                     f' aria-label="{q(tr("Input channels"))}">'
+                     f'{q(tr("Input channels:"))} {buttons}</div>')
     return "".join(parts)
+
+
+def channel_off_label(c: int) -> str:
+    """The input channel buttons' text: "red off" ... ("channel 4 off" past the third)."""
+    if c < 3:
+        return tr("{name} off", name=tr(E.CHANNEL_NAMES[c]))
+    return tr("channel {n} off", n=c + 1)
+
+
+def panel_shell_html() -> str:
+    """The tinker section's frame: controls, explanation, actions, the list, the difference."""
+    q = escape
+    return (
+        '<div class="tk-panel">'
+        '<div class="tk-controls"></div>'
+        '<p class="tk-explain" aria-live="polite"></p>'
+        '<div class="tk-actions">'
+        '<button type="button" class="tk-undo" aria-keyshortcuts="Control+Z">'
+        f'{q(tr("Undo"))}</button>'
+        '<button type="button" class="tk-redo" aria-keyshortcuts="Control+Shift+Z">'
+        f'{q(tr("Redo"))}</button>'
+        f'<button type="button" class="tk-reset">{q(tr("Reset all changes"))}</button>'
+        f'<button type="button" class="tk-save">{q(tr("Save the edited network (.npz)"))}'
+        '</button></div>'
+        f'<h3 class="tk-h" id="tk-list-h">{q(tr("Changes made"))}</h3>'
+        '<ol class="tk-list" aria-labelledby="tk-list-h"></ol>'
+        f'<div class="tk-diff"><h3 class="tk-h">{q(tr("Difference: new minus original"))}</h3>'
+        f'<label>{q(tr("Map"))} <select class="tk-diff-map"'
+        f' aria-label="{q(tr("Map to compare"))}"></select>'
+        '</label><canvas class="tk-diff-canvas" width="1" height="1" role="img"'
+        f' aria-label="{q(tr("Difference map"))}"></canvas><p class="tk-diff-note"></p></div>'
+        '</div>')
+
+
+def map_option(layer: str, channel: int) -> str:
+    """The difference view's choice of a changed map: "conv_1_1 map 3"."""
+    return tr("{layer} map {n}", layer=layer, n=channel + 1)
+
+
+def diff_note(layer: str, channel: int, limit: float) -> str:
+    return tr("{layer} map {n}: blue where the new value is higher, red where it is lower; "
+              "the largest difference is {limit}.", layer=layer, n=channel + 1,
+              limit=f"{limit:.3g}")
+
+
+def history_text(action: str) -> str:
+    """What undo, redo and reset say."""
+    if action == "undo":
+        return tr("The last change was undone.")
+    if action == "redo":
+        return tr("The change was made again.")
+    return tr("Every change was undone: this is the original network.")
+
+
+def banner_text(banner: str) -> str:
+    return tr("Changed network: {change}", change=banner)
 
 
 def changes_html(tinker: Tinker) -> str:
     if not tinker.current:
-        return '<li class="tk-none">No changes yet.</li>'
+        return f'<li class="tk-none">{escape(tr("No changes yet."))}</li>'
     return "".join(f"<li>{escape(E.describe(e))}</li>" for e in tinker.current)
 
 
@@ -306,20 +372,21 @@ def explanation(edit: E.Edit | None, tinker_base: Model) -> str:
     if isinstance(edit, E.SwapActivation):
         return E.explain_activation(edit.kind, E.own_kind(tinker_base.layer(edit.layer)))
     if isinstance(edit, E.SwapPool):
-        return E.EXPLAIN_POOL[edit.kind]
+        return E.explain_pool(edit.kind)
     if isinstance(edit, E.Temperature):
         return E.explain_temperature(edit.t)
     if isinstance(edit, E.MapOff):
-        return (f"Map {edit.channel + 1} of {edit.layer} is now all zeros: the layers after it "
-                "no longer see that feature." if edit.off else
-                f"Map {edit.channel + 1} of {edit.layer} is on again.")
+        return (tr("Map {n} of {layer} is now all zeros: the layers after it no longer see "
+                   "that feature.", n=edit.channel + 1, layer=edit.layer) if edit.off else
+                tr("Map {n} of {layer} is on again.", n=edit.channel + 1, layer=edit.layer))
     if isinstance(edit, E.InputChannelOff):
-        name = E.CHANNEL_NAMES[edit.channel] if edit.channel < 3 else str(edit.channel + 1)
-        return (f"The network no longer sees the {name} channel of the photo." if edit.off
-                else f"The network sees the {name} channel again.")
+        name = tr(E.CHANNEL_NAMES[edit.channel]) if edit.channel < 3 else str(edit.channel + 1)
+        return (tr("The network no longer sees the {name} channel of the photo.", name=name)
+                if edit.off else tr("The network sees the {name} channel again.", name=name))
     if isinstance(edit, E.SetKernel) and isinstance(edit.kernel, str):
-        return (f"{edit.layer} neuron {edit.out + 1} now looks at channel {edit.in_ch + 1} "
-                f"through the {E.CLASSIC_LABELS[edit.kernel]} kernel.")
+        return tr("{layer} neuron {n} now looks at channel {c} through the {name} kernel.",
+                  layer=edit.layer, n=edit.out + 1, c=edit.in_ch + 1,
+                  name=tr(E.CLASSIC_LABELS[edit.kernel]))
     if edit is not None:
-        return E.describe(edit) + "."
+        return tr("{change}.", change=E.describe(edit))
     return ""

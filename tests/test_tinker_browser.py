@@ -264,3 +264,72 @@ def test_bad_link_opens_the_unedited_network(app_page: Any, model: Any) -> None:
     assert banner(page).count() == 0
     assert "edit=" not in page.url
     assert app.console_errors == []
+
+
+def test_edit_from_the_overview_readout(app_page: Any, model: Any) -> None:
+    """The read-out's "Edit" pins it to one conv neuron; its spin buttons (named as the
+    detail view's) edit the network through the same path, hover elsewhere leaves it, undo
+    works, and a detail view opened meanwhile has the only editor."""
+    app = app_page.open()
+    page = app.page
+    page.hover("#ov-n-conv_1_1-2")
+    edit = page.get_by_role("button", name="Edit the kernel of conv_1_1 neuron 3")
+    edit.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.getElementById('ov-tool').dataset.pinned === 'conv_1_1:2'",
+                           timeout=WAIT)
+    name = "conv_1_1 neuron 3, channel 1, weight row 1 column 2"
+    weight = page.get_by_role("spinbutton", name=name)
+    original = weight.input_value()
+    weight.fill("2.5")
+    weight.press("Enter")
+    wait_edits(page, 1)
+    assert page_edits(page) == (E.SetWeight("conv_1_1", 2, 0, 0, 1, 2.5),)
+    page.hover("#ov-n-conv_2_1-5")  # the pinned read-out stays
+    assert "conv_1_1, neuron 3" in page.inner_text("#ov-readout")
+    weight.press("ArrowUp")
+    weight.press("ArrowUp")
+    page.wait_for_function("document.getElementById('ro-w-0-1').value === '2.700'",
+                           timeout=WAIT)
+    assert page.evaluate("document.activeElement.id") == "ro-w-0-1"  # focus stays
+    assert edits_shown(page) == 1
+    assert page_edits(page) == (E.SetWeight("conv_1_1", 2, 0, 0, 1, E.f32(2.7)),)
+    assert "tk-edited" in weight.get_attribute("class")
+    acts = assert_matches_core(page, model, [("conv_1_1", 2), ("relu_1_1", 2),
+                                             ("conv_2_1", 4), ("max_pool_2", 9)])
+    info = page.inner_text("#ov-readout .ov-ro-info")  # the pinned read-out's numbers follow
+    shown_max = float(info.split("max ", 1)[1].split()[0].replace("\u2212", "-"))
+    assert abs(shown_max - float(acts["conv_1_1"][..., 2].max())) < 0.002
+    assert page.evaluate("document.getElementById('ov-n-conv_1_1-2').classList"
+                         ".contains('tk-changed')")
+    # a channel picked in the read-out edits that channel
+    page.get_by_label("conv_1_1 neuron 3: input channel to edit").select_option("2")
+    bias = page.get_by_role("spinbutton", name="conv_1_1 neuron 3, bias")
+    page.get_by_role("spinbutton",
+                     name="conv_1_1 neuron 3, channel 3, weight row 3 column 3").fill("-1")
+    page.get_by_role("spinbutton",
+                     name="conv_1_1 neuron 3, channel 3, weight row 3 column 3").press("Enter")
+    wait_edits(page, 2)
+    assert page_edits(page)[-1] == E.SetWeight("conv_1_1", 2, 2, 2, 2, -1.0)
+    assert_matches_core(page, model, [("conv_1_1", 2), ("conv_1_2", 0)])
+    # a detail view opened: its editor is the only one on screen
+    page.click("#ov-n-conv_1_1-2")
+    page.wait_for_selector("#dv[open] .tk-kernel")
+    assert page.locator("#ov-readout .tk-kernel").count() == 0
+    assert page.get_by_role("spinbutton", name="conv_1_1 neuron 3, bias").count() == 1
+    page.click("#dv .dv-close")
+    page.wait_for_function("!document.getElementById('dv').open", timeout=WAIT)
+    page.wait_for_selector("#ov-readout .tk-kernel")
+    bias.focus()
+    page.keyboard.press("Control+z")
+    page.keyboard.press("Control+z")
+    wait_edits(page, 0)
+    page.get_by_label("conv_1_1 neuron 3: input channel to edit").select_option("0")
+    assert weight.input_value() == original
+    assert banner(page).count() == 0
+    page.get_by_role("button", name="Close the kernel editor of conv_1_1 neuron 3").click()
+    page.wait_for_function("!document.getElementById('ov-tool').dataset.pinned", timeout=WAIT)
+    assert page.evaluate("document.activeElement.id") == "ov-n-conv_1_1-2"
+    page.hover("#ov-n-conv_2_1-5")
+    assert "conv_2_1, neuron 6" in page.inner_text("#ov-readout")
+    assert app.console_errors == []

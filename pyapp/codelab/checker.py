@@ -17,9 +17,11 @@ from typing import Any
 import numpy as np
 
 from pyapp.cnn import ops
+from pyapp.i18n import N_, tr, trn
 
 ATOL = 1e-5
 RTOL = 1e-5
+BIAS_MISSING = N_("Yours equals the core's minus the bias: is the bias missing?")
 
 
 @dataclass(frozen=True)
@@ -44,10 +46,10 @@ def where(position: Sequence[int]) -> str:
     """``row 3, column 5, channel 2`` (1-based) for a map, ``element 7`` for a vector."""
     p = [int(v) + 1 for v in position]
     if len(p) == 3:
-        return f"row {p[0]}, column {p[1]}, channel {p[2]}"
+        return tr("row {r}, column {c}, channel {ch}", r=p[0], c=p[1], ch=p[2])
     if len(p) == 1:
-        return f"element {p[0]}"
-    return "position " + ", ".join(map(str, p))
+        return tr("element {n}", n=p[0])
+    return tr("position {p}", p=", ".join(map(str, p)))
 
 
 def index_text(position: Sequence[int]) -> str:
@@ -55,7 +57,7 @@ def index_text(position: Sequence[int]) -> str:
 
 
 def _shape_words(shape: Sequence[int]) -> str:
-    names = {3: "(rows, columns, channels)", 1: "(one vector)"}
+    names = {3: tr("(rows, columns, channels)"), 1: tr("(one vector)")}
     return f"{tuple(int(s) for s in shape)} {names.get(len(shape), '')}".rstrip()
 
 
@@ -63,40 +65,41 @@ def shape_problem(got: Any, want: np.ndarray) -> str:
     """"" when ``got`` is an array of ``want``'s shape and a real number type; else the
     sentence that says what is wrong."""
     if got is None:
-        return "Your function returned None: is the `return y` line missing?"
+        return tr("Your function returned None: is the `return y` line missing?")
     if not isinstance(got, np.ndarray):
         kind = type(got).__name__
         if np.isscalar(got) or isinstance(got, (list, tuple)):
             got = np.asarray(got)
         else:
-            return f"Your function returned a {kind}, not a numpy array."
+            return tr("Your function returned a {kind}, not a numpy array.", kind=kind)
     if got.dtype == object or not (np.issubdtype(got.dtype, np.floating)
                                    or np.issubdtype(got.dtype, np.integer)
                                    or got.dtype == bool):
-        return (f"Your function returned an array of {got.dtype} values; the network needs "
-                "real numbers (float32).")
+        return tr("Your function returned an array of {dtype} values; the network needs real "
+                  "numbers (float32).", dtype=got.dtype)
     if got.shape != want.shape:
-        text = (f"Your output has the shape {_shape_words(got.shape)}; the core's has "
-                f"{_shape_words(want.shape)}.")
+        text = tr("Your output has the shape {got}; the core's has {want}.",
+                  got=_shape_words(got.shape), want=_shape_words(want.shape))
         if got.ndim == 3 and want.ndim == 3 and got.shape == (want.shape[2], *want.shape[:2]):
-            text += " It looks channels-first: this page keeps channels last, x[row, column, c]."
+            text += " " + tr("It looks channels-first: this page keeps channels last, "
+                             "x[row, column, c].")
         elif got.size == want.size:
-            text += " The same number of values, arranged differently."
+            text += " " + tr("The same number of values, arranged differently.")
         elif got.ndim == want.ndim == 3 and got.shape[2] == want.shape[2]:
-            text += (" The number of rows or columns differs: look at the window's range, the"
-                     " stride and the padding.")
+            text += " " + tr("The number of rows or columns differs: look at the window's "
+                             "range, the stride and the padding.")
         return text
     if np.issubdtype(got.dtype, np.integer) or got.dtype == bool:
-        return (f"Your output holds {got.dtype} values, not floats: the fractions are lost. "
-                "Make it with dtype=np.float32 (or x.dtype).")
+        return tr("Your output holds {dtype} values, not floats: the fractions are lost. Make "
+                  "it with dtype=np.float32 (or x.dtype).", dtype=got.dtype)
     return ""
 
 
 def dtype_note(got: np.ndarray, want: np.ndarray) -> str:
     """A note (not a failure) when the values agree but the float type differs."""
     if got.dtype != want.dtype:
-        return (f"Your output is {got.dtype}; the core's is {want.dtype}. The network converts "
-                f"yours to {want.dtype}.")
+        return tr("Your output is {got}; the core's is {want}. The network converts yours to "
+                  "{want}.", got=got.dtype, want=want.dtype)
     return ""
 
 
@@ -120,13 +123,15 @@ def compare(got: Any, want: np.ndarray, args: Sequence[Any],
     pos = first_difference(got, want)
     if pos is None:
         note = dtype_note(got, want)
-        return Check(True, f"All {want.size:,} values equal the core's (within {ATOL:g}).",
+        return Check(True, tr("All {n} values equal the core's (within {tol}).",
+                              n=f"{want.size:,}", tol=f"{ATOL:g}"),
                      (note,) if note else ())
     g, w = float(got[pos]), float(want[pos])
     n_bad = int((~np.isclose(got.astype(np.float64), want.astype(np.float64), rtol=RTOL,
                              atol=ATOL)).sum())
-    summary = (f"First difference at {where(pos)} ({index_text(pos)}): yours is {num(g)}, the "
-               f"core's is {num(w)}. {n_bad:,} of {want.size:,} values differ.")
+    summary = tr("First difference at {where} ({index}): yours is {got}, the core's is "
+                 "{want}. {bad} of {n} values differ.", where=where(pos), index=index_text(pos),
+                 got=num(g), want=num(w), bad=f"{n_bad:,}", n=f"{want.size:,}")
     details = (explain or explain_elementwise)(list(args), kwargs or {}, pos, g, w)
     return Check(False, summary, tuple(details), pos, g, w)
 
@@ -139,9 +144,9 @@ def _arg(args: list[Any], kwargs: dict[str, Any], i: int, name: str, default: An
 def _window_rows(start: int, k: int, d: int, n: int) -> str:
     idx = [start + u * d for u in range(k)]
     inside = [r for r in idx if 0 <= r < n]
-    pad = " (some of it zero padding)" if len(inside) < len(idx) else ""
+    pad = " " + tr("(some of it zero padding)") if len(inside) < len(idx) else ""
     if not inside:
-        return "only padding"
+        return tr("only padding")
     return f"{inside[0] + 1}\u2013{inside[-1] + 1}{pad}" if len(inside) > 1 \
         else f"{inside[0] + 1}{pad}"
 
@@ -160,13 +165,15 @@ def explain_elementwise(args: list[Any], kwargs: dict[str, Any], pos: tuple[int,
     x = _x(args, kwargs)
     if x.shape == () or len(pos) != x.ndim:
         return []
-    return [f"It comes from the input x[{', '.join(map(str, pos))}] = {num(x[pos])}."]
+    return [tr("It comes from the input x[{pos}] = {value}.", pos=", ".join(map(str, pos)),
+               value=num(x[pos]))]
 
 
 def explain_softmax(args: list[Any], kwargs: dict[str, Any], pos: tuple[int, ...],
                     got: float, want: float) -> list[str]:
     x = _x(args, kwargs).reshape(-1)
-    return [f"The logits: {', '.join(num(v) for v in x[:12])}" + (" ..." if x.size > 12 else "")]
+    return [tr("The logits: {values}", values=", ".join(num(v) for v in x[:12]))
+            + (" ..." if x.size > 12 else "")]
 
 
 def explain_conv(args: list[Any], kwargs: dict[str, Any], pos: tuple[int, ...],
@@ -185,17 +192,19 @@ def explain_conv(args: list[Any], kwargs: dict[str, Any], pos: tuple[int, ...],
     i, j, o = pos
     r0, c0 = i * s[0] - pads[0][0], j * s[1] - pads[1][0]
     b = 0.0 if bias is None else float(np.asarray(bias)[o])
-    lines = [f"It is made from the window of the input at rows "
-             f"{_window_rows(r0, kh, d[0], x.shape[0])}, columns "
-             f"{_window_rows(c0, kw, d[1], x.shape[1])}, all {c_in} channel"
-             f"{'s' if c_in != 1 else ''}, times filter {o + 1}'s {kh}\u00d7{kw} kernel, plus "
-             f"its bias {num(b)}."]
+    rows = _window_rows(r0, kh, d[0], x.shape[0])
+    cols = _window_rows(c0, kw, d[1], x.shape[1])
+    lines = [trn("It is made from the window of the input at rows {rows}, columns {cols}, all "
+                 "{n} channel, times filter {o}'s {kh}\u00d7{kw} kernel, plus its bias {b}.",
+                 "It is made from the window of the input at rows {rows}, columns {cols}, all "
+                 "{n} channels, times filter {o}'s {kh}\u00d7{kw} kernel, plus its bias {b}.",
+                 c_in, rows=rows, cols=cols, o=o + 1, kh=kh, kw=kw, b=num(b))]
     if bias is not None and abs(got - (want - b)) <= ATOL + RTOL * abs(want) and b != 0:
-        lines.append("Yours equals the core's minus the bias: is the bias missing?")
+        lines.append(tr(BIAS_MISSING))
     flipped = ops.conv2d(x, kernel[::-1, ::-1], bias, s, padding, d)[pos]
     if abs(got - float(flipped)) <= ATOL + RTOL * abs(float(flipped)):
-        lines.append("Yours equals the sum with the kernel flipped (the textbook convolution): "
-                     "this page, like PyTorch and Keras, does not flip it.")
+        lines.append(tr("Yours equals the sum with the kernel flipped (the textbook "
+                        "convolution): this page, like PyTorch and Keras, does not flip it."))
     return lines
 
 
@@ -214,8 +223,9 @@ def explain_pool(args: list[Any], kwargs: dict[str, Any], pos: tuple[int, ...],
     rows = [r for r in range(r0, r0 + k[0]) if 0 <= r < x.shape[0]]
     cols = [q for q in range(c0, c0 + k[1]) if 0 <= q < x.shape[1]]
     values = ", ".join(num(x[r, q, c]) for r in rows for q in cols)
-    return [f"Its window: rows {_window_rows(r0, k[0], 1, x.shape[0])}, columns "
-            f"{_window_rows(c0, k[1], 1, x.shape[1])} of channel {c + 1}, holding {values}."]
+    return [tr("Its window: rows {rows}, columns {cols} of channel {c}, holding {values}.",
+               rows=_window_rows(r0, k[0], 1, x.shape[0]),
+               cols=_window_rows(c0, k[1], 1, x.shape[1]), c=c + 1, values=values)]
 
 
 def explain_flatten(args: list[Any], kwargs: dict[str, Any], pos: tuple[int, ...],
@@ -225,18 +235,20 @@ def explain_flatten(args: list[Any], kwargs: dict[str, Any], pos: tuple[int, ...
     if x.ndim != 3 or len(pos) != 1:
         return []
     r, q, c = ops.unflat_index(pos[0], x.shape)
-    lines = [f"Element {pos[0] + 1} should be x[{r}, {q}, {c}] (row {r + 1}, column {q + 1}, "
-             f"channel {c + 1}): flatten reads rows, then columns, then channels."]
+    lines = [tr("Element {n} should be x[{r}, {q}, {c}] (row {r1}, column {q1}, channel "
+                "{c1}): flatten reads rows, then columns, then channels.", n=pos[0] + 1, r=r,
+                q=q, c=c, r1=r + 1, q1=q + 1, c1=c + 1)]
     chw = x.transpose(2, 0, 1).reshape(-1)  # the usual mistake: PyTorch's channels-first order
     if pos[0] < chw.size and chw[pos[0]] == np.float32(got):
-        lines.append("Yours is what reading channels first gives here (x[c, row, column], as "
-                     "PyTorch stores maps): this page keeps channels last.")
+        lines.append(tr("Yours is what reading channels first gives here (x[c, row, column], "
+                        "as PyTorch stores maps): this page keeps channels last."))
         return lines
     hits = np.argwhere(x == np.float32(got)) if got != 0 else []  # zeros are everywhere
     if len(hits) and not np.array_equal(hits[0], (r, q, c)):
         hr, hq, hc = (int(v) for v in hits[0])
-        lines.append(f"Yours is the value of x[{hr}, {hq}, {hc}]: is the order channels "
-                     "first?" if hc != c else f"Yours is the value of x[{hr}, {hq}, {hc}].")
+        lines.append(tr("Yours is the value of x[{r}, {q}, {c}]: is the order channels "
+                        "first?", r=hr, q=hq, c=hc) if hc != c else
+                     tr("Yours is the value of x[{r}, {q}, {c}].", r=hr, q=hq, c=hc))
     return lines
 
 
@@ -249,8 +261,8 @@ def explain_dense(args: list[Any], kwargs: dict[str, Any], pos: tuple[int, ...],
     bias = _arg(args, kwargs, 2, "bias", None)
     (u,) = pos
     b = 0.0 if bias is None else float(np.asarray(bias)[u])
-    lines = [f"Unit {u + 1} is its bias {num(b)} plus the sum of all {x.size:,} inputs times "
-             f"column {u + 1} of the kernel."]
+    lines = [tr("Unit {u} is its bias {b} plus the sum of all {n} inputs times column {u} "
+                "of the kernel.", u=u + 1, b=num(b), n=f"{x.size:,}")]
     if bias is not None and b != 0 and abs(got - (want - b)) <= ATOL + RTOL * abs(want):
-        lines.append("Yours equals the core's minus the bias: is the bias missing?")
+        lines.append(tr(BIAS_MISSING))
     return lines

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from pyapp.i18n import N_
+
 from . import checker, source
 
 #: A hidden check: what it tries, and its arguments (made from a seeded generator).
@@ -117,12 +119,12 @@ def _conv_case(shape: tuple[int, int, int], k: tuple[int, int], out: int, stride
 
 
 CONV_CASES: tuple[Case, ...] = (
-    ("stride 2", _conv_case((9, 8, 3), (3, 3), 4, [2, 2], "valid", [1, 1])),
-    ("padding 'same'", _conv_case((7, 6, 2), (3, 3), 3, [1, 1], "same", [1, 1])),
-    ("uneven padding ((1, 0), (2, 1))", _conv_case((6, 6, 2), (3, 2), 2, [1, 1],
+    (N_("stride 2"), _conv_case((9, 8, 3), (3, 3), 4, [2, 2], "valid", [1, 1])),
+    (N_("padding 'same'"), _conv_case((7, 6, 2), (3, 3), 3, [1, 1], "same", [1, 1])),
+    (N_("uneven padding ((1, 0), (2, 1))"), _conv_case((6, 6, 2), (3, 2), 2, [1, 1],
                                                    [[1, 0], [2, 1]], [1, 1])),
-    ("one channel", _conv_case((8, 8, 1), (3, 3), 2, [1, 1], "valid", [1, 1])),
-    ("dilation 2", _conv_case((9, 9, 2), (3, 3), 2, [1, 1], "valid", [2, 2])),
+    (N_("one channel"), _conv_case((8, 8, 1), (3, 3), 2, [1, 1], "valid", [1, 1])),
+    (N_("dilation 2"), _conv_case((9, 9, 2), (3, 3), 2, [1, 1], "valid", [2, 2])),
 )
 
 
@@ -150,37 +152,37 @@ class Exercise:
 
 
 EXERCISES: tuple[Exercise, ...] = (
-    Exercise("relu", op="relu", title="ReLU", level=1, body=RELU_BODY, cases=(
-        ("one channel", lambda rng: (_img((5, 4, 1))(rng),)),
-        ("zeros and negatives only", lambda rng: (-np.abs(_img((3, 3, 2))(rng)).round(0),)),
+    Exercise("relu", op="relu", title=N_("ReLU"), level=1, body=RELU_BODY, cases=(
+        (N_("one channel"), lambda rng: (_img((5, 4, 1))(rng),)),
+        (N_("zeros and negatives only"), lambda rng: (-np.abs(_img((3, 3, 2))(rng)).round(0),)),
     )),
-    Exercise("max_pool2d", op="max_pool2d", title="Max-pooling", level=2, body=POOL_BODY,
+    Exercise("max_pool2d", op="max_pool2d", title=N_("Max-pooling"), level=2, body=POOL_BODY,
              explain=checker.explain_pool, cases=(
-        ("3x3 windows, stride 1 (windows overlap)",
+        (N_("3x3 windows, stride 1 (windows overlap)"),
          lambda rng: (_img((6, 7, 2))(rng), [3, 3], [1, 1], "valid")),
-        ("padding 'same' on an odd size",
+        (N_("padding 'same' on an odd size"),
          lambda rng: (_img((7, 7, 2))(rng), [2, 2], [2, 2], "same")),
-        ("one channel", lambda rng: (_img((4, 6, 1))(rng), [2, 2], [2, 2], "valid")),
+        (N_("one channel"), lambda rng: (_img((4, 6, 1))(rng), [2, 2], [2, 2], "valid")),
     )),
-    Exercise("conv2d_loops", op="conv2d", title="Convolution with loops", level=3,
+    Exercise("conv2d_loops", op="conv2d", title=N_("Convolution with loops"), level=3,
              body=CONV_LOOPS_BODY, explain=checker.explain_conv, cases=CONV_CASES),
-    Exercise("conv2d", op="conv2d", title="Convolution, vectorised", level=4,
+    Exercise("conv2d", op="conv2d", title=N_("Convolution, vectorised"), level=4,
              body=CONV_VECTOR_BODY, explain=checker.explain_conv, cases=CONV_CASES),
-    Exercise("flatten", op="flatten", title="Flatten", level=2, body=FLATTEN_BODY,
+    Exercise("flatten", op="flatten", title=N_("Flatten"), level=2, body=FLATTEN_BODY,
              explain=checker.explain_flatten, cases=(
-        ("not square (3 x 5 x 2)", lambda rng: (_img((3, 5, 2))(rng),)),
-        ("one channel", lambda rng: (_img((4, 3, 1))(rng),)),
+        (N_("not square (3 x 5 x 2)"), lambda rng: (_img((3, 5, 2))(rng),)),
+        (N_("one channel"), lambda rng: (_img((4, 3, 1))(rng),)),
     )),
-    Exercise("dense", op="dense", title="Fully connected", level=2, body=DENSE_BODY,
+    Exercise("dense", op="dense", title=N_("Fully connected"), level=2, body=DENSE_BODY,
              explain=checker.explain_dense, cases=(
-        ("7 inputs, 3 units",
+        (N_("7 inputs, 3 units"),
          lambda rng: (_img((7,))(rng), _img((7, 3))(rng), _img((3,))(rng))),
     )),
-    Exercise("softmax", op="softmax", title="Softmax", level=2, body=SOFTMAX_BODY,
+    Exercise("softmax", op="softmax", title=N_("Softmax"), level=2, body=SOFTMAX_BODY,
              explain=checker.explain_softmax, cases=(
-        ("large logits (1000 and more)",
+        (N_("large logits (1000 and more)"),
          lambda rng: (np.array([1000.0, 1001.0, 999.5], np.float32),)),
-        ("all equal", lambda rng: (np.zeros(4, np.float32),)),
+        (N_("all equal"), lambda rng: (np.zeros(4, np.float32),)),
     )),
 )
 

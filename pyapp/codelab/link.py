@@ -18,10 +18,12 @@ import zlib
 from dataclasses import dataclass
 
 from pyapp.budgets import MAX_CODE_CHARS, MAX_CODE_PARAM
+from pyapp.i18n import N_, tr
 
 from .exercises import Exercise, by_key
 
 PARAM = "code"
+TOO_LONG = N_("the code in the link is longer than {n} characters")
 _VALUE = re.compile(r"([a-z0-9_]{1,40})(?:~([A-Za-z0-9_-]+))?")
 
 
@@ -51,13 +53,13 @@ def fits(key: str, code: str) -> bool:
 def decode(value: str) -> CodeLink:
     """The exercise and code a parameter value names (``CodeLinkError`` otherwise)."""
     if not isinstance(value, str) or len(value) > MAX_CODE_PARAM:
-        raise CodeLinkError(f"the code in the link is longer than {MAX_CODE_PARAM:,} characters")
+        raise CodeLinkError(tr(TOO_LONG, n=f"{MAX_CODE_PARAM:,}"))
     m = _VALUE.fullmatch(value)
     if m is None:
-        raise CodeLinkError("the code in the link is not in the form exercise~code")
+        raise CodeLinkError(tr("the code in the link is not in the form exercise~code"))
     exercise = by_key(m.group(1))
     if exercise is None:
-        raise CodeLinkError(f"there is no exercise called {m.group(1)!r}")
+        raise CodeLinkError(tr("there is no exercise called {name}", name=repr(m.group(1))))
     if m.group(2) is None:
         return CodeLink(exercise, None)
     data = m.group(2)
@@ -66,18 +68,18 @@ def decode(value: str) -> CodeLink:
         inflater = zlib.decompressobj()
         raw = inflater.decompress(packed, 4 * MAX_CODE_CHARS + 1)
         if len(raw) > 4 * MAX_CODE_CHARS or inflater.unconsumed_tail:
-            raise CodeLinkError(f"the code in the link is longer than {MAX_CODE_CHARS:,} "
-                                "characters")
+            raise CodeLinkError(tr(TOO_LONG, n=f"{MAX_CODE_CHARS:,}"))
         if not inflater.eof:
-            raise CodeLinkError("the code in the link is cut short")
+            raise CodeLinkError(tr("the code in the link is cut short"))
         code = raw.decode("utf-8")
     except (binascii.Error, zlib.error, UnicodeDecodeError):
-        raise CodeLinkError("the code in the link is damaged") from None
+        raise CodeLinkError(tr("the code in the link is damaged")) from None
     if len(code) > MAX_CODE_CHARS:
-        raise CodeLinkError(f"the code in the link is longer than {MAX_CODE_CHARS:,} characters")
+        raise CodeLinkError(tr(TOO_LONG, n=f"{MAX_CODE_CHARS:,}"))
     return CodeLink(exercise, code)
 
 
 def problem_text(reason: str) -> str:
     """What the page says about a link's code it cannot read."""
-    return f"The link's code could not be read ({reason}); showing the starter instead."
+    return tr("The link's code could not be read ({reason}); showing the starter instead.",
+              reason=reason)

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from pyapp.budgets import CODE_TIME_LIMIT_S, MAX_CODE_CHARS
+from pyapp.i18n import tr
 
 #: How many line events pass between two looks at the clock (a look costs ~0.1 us).
 CHECK_EVERY = 256
@@ -87,21 +88,22 @@ STOPPED_START = "Your code was stopped"
 
 
 def stopped_text(limit_s: float) -> str:
-    return (f"{STOPPED_START} after {limit_s:g} s: it is probably stuck in an endless "
-            "loop (look at each while loop's condition), or far too slow.")
+    return tr("Your code was stopped after {s} s: it is probably stuck in an endless loop "
+              "(look at each while loop's condition), or far too slow.", s=f"{limit_s:g}")
 
 
 def _traceback_text(exc: BaseException, filename: str) -> tuple[str, int | None]:
     """The traceback of the student's frames only ("Line 4, in relu"), then the error."""
     if isinstance(exc, SyntaxError) and exc.filename == filename:
         shown = (exc.text or "").strip()
-        return (f"Line {exc.lineno}:\n    {shown}\nSyntaxError: {exc.msg}" if shown
-                else f"Line {exc.lineno}\nSyntaxError: {exc.msg}"), exc.lineno
+        line = tr("Line {n}", n=exc.lineno)
+        return (f"{line}:\n    {shown}\nSyntaxError: {exc.msg}" if shown
+                else f"{line}\nSyntaxError: {exc.msg}"), exc.lineno
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == filename]
-    lines = ["Traceback (lines as in the editor):"]
+    lines = [tr("Traceback (lines as in the editor):")]
     for f in frames:
-        where = "" if f.name == "<module>" else f", in {f.name}"
-        lines.append(f"  Line {f.lineno}{where}")
+        lines.append("  " + (tr("Line {n}", n=f.lineno) if f.name == "<module>" else
+                             tr("Line {n}, in {name}", n=f.lineno, name=f.name)))
         if f.line:
             lines.append(f"    {f.line.strip()}")
     lines.extend(s.rstrip("\n") for s in traceback.format_exception_only(type(exc), exc))
@@ -124,10 +126,10 @@ def load(code: str, function: str, op: str, limit_s: float = CODE_TIME_LIMIT_S) 
     """Compile and run ``code`` in a fresh namespace (``np`` is numpy) and return its
     ``function``.  Raises :class:`StudentError` with the text the page shows."""
     if not isinstance(code, str):
-        raise StudentError("The code must be text.")
+        raise StudentError(tr("The code must be text."))
     if len(code) > MAX_CODE_CHARS:
-        raise StudentError(f"The code is {len(code):,} characters long; the editor runs at most "
-                           f"{MAX_CODE_CHARS:,}.")
+        raise StudentError(tr("The code is {n} characters long; the editor runs at most {m}.",
+                              n=f"{len(code):,}", m=f"{MAX_CODE_CHARS:,}"))
     filename = file_name(op)
     namespace: dict[str, Any] = {"__name__": "student", "__builtins__": builtins, "np": np,
                                  "numpy": np}
@@ -143,12 +145,12 @@ def load(code: str, function: str, op: str, limit_s: float = CODE_TIME_LIMIT_S) 
         text, line = _traceback_text(exc, filename)
         raise StudentError(text, line) from None
     except ValueError as exc:  # e.g. a NUL character
-        raise StudentError(f"The code cannot be read: {exc}.") from None
+        raise StudentError(tr("The code cannot be read: {reason}.", reason=exc)) from None
     _guard(filename, limit_s, run)
     fn = namespace.get(function)
     if not callable(fn):
-        raise StudentError(f"Your code does not define a function called {function}(...); "
-                           f"keep the starter's first line, def {function}(...):")
+        raise StudentError(tr("Your code does not define a function called {name}(...); "
+                              "keep the starter's first line, def {name}(...):", name=function))
     return Loaded(fn, filename, namespace)
 
 

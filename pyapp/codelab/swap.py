@@ -18,6 +18,7 @@ import numpy as np
 
 from pyapp.cnn import ops
 from pyapp.cnn.model import LayerSpec, Model
+from pyapp.i18n import tr
 
 from . import runner
 from .checker import shape_problem
@@ -91,19 +92,21 @@ class StudentModel(Model):
         self.limit_s = limit_s
         self.problems: dict[str, str] = {}
         self.seconds: dict[str, float] = {}
+        self._stopped = False  # the time limit stopped the code on the current image
         #: (image, activations, problems) of the last pass, which :meth:`forward` reuses
         self._done: tuple[np.ndarray, dict[str, np.ndarray], dict[str, str]] | None = None
 
     def _student(self, name: str, call: Call) -> np.ndarray:
-        if any(p.startswith(runner.STOPPED_START) for p in self.problems.values()):
+        if self._stopped:
             # one stop per image: the other layers take the core's output at once
-            self.problems[name] = "not run: your code was stopped in an earlier layer"
+            self.problems[name] = tr("not run: your code was stopped in an earlier layer")
             return call.output
         t0 = time.perf_counter()
         try:
             got = runner.call(self.loaded, call.args, call.kwargs, self.limit_s)
         except runner.StudentError as exc:
             self.problems[name] = exc.text.splitlines()[-1] if not exc.stopped else exc.text
+            self._stopped = self._stopped or exc.stopped
             return call.output
         finally:
             self.seconds[name] = time.perf_counter() - t0
@@ -123,6 +126,7 @@ class StudentModel(Model):
         if x.shape != self.input_shape:
             raise ValueError(f"image has shape {x.shape}, the model expects {self.input_shape}")
         self.problems = {}
+        self._stopped = False
         acts: dict[str, np.ndarray] = {"input": x}
         for layer in self.layers:
             if layer.name in self.targets:

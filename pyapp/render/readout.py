@@ -1,6 +1,11 @@
 """The read-out for the neuron under the pointer or focus: layer, index, shape, value range;
-a conv neuron's 3x3 kernel (first input channel) and bias; an output's logit and probability.
-Pure functions of the model and the activations, returning HTML (the page shows it as is)."""
+a conv neuron's 3x3 kernel (first input channel) and bias, with an "Edit" button; an output's
+logit and probability.  Pure functions of the model and the activations, returning HTML (the
+page shows it as is).
+
+Pinned (``pinned=True``, the student pressed "Edit"): the info part (``.ov-ro-info``, written
+again on every change) and an empty ``.ov-ro-editor`` that the tinker view fills with the
+editable kernel and keeps up to date in place, and a "Close" button."""
 
 from __future__ import annotations
 
@@ -12,6 +17,7 @@ import numpy as np
 
 from pyapp import numbers
 from pyapp.cnn.stats import colour_limit
+from pyapp.i18n import N_, class_label, tr
 
 from .colormaps import signed_colour, text_color_on
 from .layout import Column, OverviewLayout, format_shape
@@ -31,40 +37,87 @@ def _kernel_table(kernel: np.ndarray, limit: float) -> str:
             bg = signed_colour(v, limit)
             cells.append(f'<td style="background:{bg};color:{text_color_on(bg)}">{fmt(v, 3)}</td>')
         rows.append("<tr>" + "".join(cells) + "</tr>")
-    return '<table class="ov-kernel" aria-label="kernel weights">' + "".join(rows) + "</table>"
+    return (f'<table class="ov-kernel" aria-label="{escape(tr("kernel weights"))}">'
+            + "".join(rows) + "</table>")
+
+
+# the input's channels as the read-out names them (layout.INPUT_CHANNEL_NAMES), translated
+_CHANNELS = (N_("Red"), N_("Green"), N_("Blue"))
+
+
+def neuron_label(col: Column, index: int) -> str:
+    """The read-out's heading, as ``Column.neuron_name`` says it, in the page's language:
+    ``"conv_1_1, neuron 4 of 10"``, ``"input, Red channel (1 of 3)"``."""
+    if col.kind == "input":
+        ch = tr(_CHANNELS[index]) if index < 3 and col.count == 3 else str(index + 1)
+        return tr("input, {channel} channel ({n} of {m})", channel=ch, n=index + 1,
+                  m=col.count)
+    return tr("{layer}, neuron {n} of {m}", layer=col.name, n=index + 1, m=col.count)
+
+
+def editable(model: Any, layer: str) -> bool:
+    """Whether the read-out of ``layer`` offers "Edit" (a convolution's kernel and bias)."""
+    return layer in {s.name for s in model.layers} and model.layer(layer).kind.role == "conv"
+
+
+def edit_button_html(layer: str, index: int, pinned: bool) -> str:
+    """"Edit" (pins the read-out to this neuron) or, pinned, "Close"."""
+    q = escape
+    if pinned:
+        name = tr("Close the kernel editor of {layer} neuron {n}", layer=layer, n=index + 1)
+        return (f'<button type="button" class="ov-ro-close" data-l="{q(layer)}"'
+                f' data-i="{index}" aria-label="{q(name)}">{q(tr("Close"))}</button>')
+    name = tr("Edit the kernel of {layer} neuron {n}", layer=layer, n=index + 1)
+    return (f'<button type="button" class="ov-ro-edit" data-l="{q(layer)}" data-i="{index}"'
+            f' aria-label="{q(name)}">{q(tr("Edit"))}</button>')
 
 
 def readout_html(model: Any, acts: Mapping[str, np.ndarray], layout: OverviewLayout,
-                 layer: str, index: int) -> str:
-    """The read-out for neuron ``index`` of column ``layer``."""
+                 layer: str, index: int, pinned: bool = False) -> str:
+    """The read-out for neuron ``index`` of column ``layer`` (``pinned``: the info part and
+    the editor's holder, see the module's docstring)."""
+    if pinned:
+        return ('<div class="ov-ro-info">' + info_html(model, acts, layout, layer, index, True)
+                + '</div><div class="ov-ro-editor"></div>')
+    return info_html(model, acts, layout, layer, index)
+
+
+def info_html(model: Any, acts: Mapping[str, np.ndarray], layout: OverviewLayout,
+              layer: str, index: int, pinned: bool = False) -> str:
+    """The read-out's numbers (pinned: without the kernel table, which the editor shows)."""
     col: Column = layout.column(layer)
-    head = f"<b>{escape(col.neuron_name(index))}</b>"
+    head = f"<b>{escape(neuron_label(col, index))}</b>"
     if col.kind == "output":
         logits = np.asarray(acts[layer], dtype=np.float64)
         probs = np.asarray(acts["probabilities"], dtype=np.float64)
         chip = signed_colour(float(logits[index]), colour_limit(logits))
-        name = escape(model.class_names[index])
-        return (f"{head}<span>class <b>{name}</b></span>"
-                f'<span>logit <span class="ov-chip" style="background:{chip};'
-                f'color:{text_color_on(chip)};padding:0 4px">{fmt(logits[index])}</span></span>'
-                f"<span>probability <b>{numbers.percent(probs[index])}</b>"
-                f" ({numbers.fraction(probs[index])})</span>")
+        name = escape(class_label(model.class_names[index]))
+        chip_html = (f'<span class="ov-chip" style="background:{chip};'
+                     f'color:{text_color_on(chip)};padding:0 4px">{fmt(logits[index])}</span>')
+        return (f"{head}<span>{tr('class <b>{name}</b>', name=name)}</span>"
+                f"<span>{tr('logit {value}', value=chip_html)}</span>"
+                "<span>" + tr("probability <b>{percent}</b> ({fraction})",
+                              percent=numbers.percent(probs[index]),
+                              fraction=numbers.fraction(probs[index])) + "</span>")
     spec = None if col.kind == "input" else model.layer(layer)
     a = np.asarray(acts[layer])
     if spec is not None:
         a = a.reshape(spec.kind.map_shape(a.shape) or a.shape)
     a = a[..., index]
-    parts = [head, f"<span>map {escape(format_shape(a.shape))}</span>",
-             f"<span>min {fmt(a.min())}, max {fmt(a.max())}</span>"]
+    parts = [head, f"<span>{escape(tr('map {shape}', shape=format_shape(a.shape)))}</span>",
+             f"<span>{escape(tr('min {lo}, max {hi}', lo=fmt(a.min()), hi=fmt(a.max())))}</span>"]
     if spec is not None and spec.kind.role == "conv":
         k = np.asarray(spec.weights["kernel"])  # HWIO
         b = float(spec.weights["bias"][index])
         lim = colour_limit(k)
         src = model.input_of(layer)
-        parts.append(f'<span class="ov-kcap">kernel {k.shape[0]}&#215;{k.shape[1]}, '
-                     f"input channel 1 of {k.shape[2]} ({escape(src)})</span>"
-                     + _kernel_table(k[:, :, 0, index], lim))
-        parts.append(f"<span>bias <b>{fmt(b, 4)}</b></span>")
+        if not pinned:
+            cap = tr("kernel {h}\u00d7{w}, input channel 1 of {n} ({source})", h=k.shape[0],
+                     w=k.shape[1], n=k.shape[2], source=src)
+            parts.append(f'<span class="ov-kcap">{escape(cap)}</span>'
+                         + _kernel_table(k[:, :, 0, index], lim))
+        parts.append(f"<span>{tr('bias <b>{value}</b>', value=fmt(b, 4))}</span>")
+        parts.append(edit_button_html(layer, index, pinned))
     elif spec is not None:
         text = spec.kind.readout(spec.config, model.input_of(layer), index)
         if text:

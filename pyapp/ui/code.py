@@ -28,6 +28,7 @@ from pyodide.ffi import create_once_callable  # type: ignore[import-not-found]
 from pyapp.codelab import exercises as EX
 from pyapp.codelab import lab, link, markup, runner
 from pyapp.codelab.swap import PROBABILITIES, StudentModel, layers_for
+from pyapp.i18n import tr
 from pyapp.session import Session, Snapshot
 from pyapp.ui import dom, errors
 from pyapp.ui.events import Bindings
@@ -35,18 +36,6 @@ from pyapp.views.route import SOFTMAX, ref_for
 
 #: Longest stretch of the student's layers run without letting the page paint (ms).
 SLICE_MS = 50.0
-
-TABS_HTML = ('<div class="cl-tabs" role="tablist" aria-label="Detail view: picture or code">'
-             '<button type="button" role="tab" id="cl-tab-view" aria-selected="true" '
-             'aria-controls="dv-body" tabindex="0">View</button>'
-             '<button type="button" role="tab" id="cl-tab-code" aria-selected="false" '
-             'aria-controls="cl-panel" tabindex="-1">Code</button></div>'
-             '<p class="cl-jump" role="status" hidden><span class="cl-jump-t"></span> '
-             '<button type="button" class="cl-jump-back">Back to my code</button></p>'
-             '<p class="cl-inuse" role="status" hidden><span class="cl-inuse-t"></span>'
-             '<span class="cl-inuse-s"></span> '
-             '<button type="button" class="cl-back">Back to the original</button></p>')
-
 
 def with_param(search: str, value: str) -> str:
     """``location.search`` with ``code=value`` (removed when ``value`` is empty)."""
@@ -85,7 +74,7 @@ class CodeTab:
         body.setAttribute("aria-labelledby", "cl-tab-view")
         holder = doc.createElement("div")
         holder.className = "cl-head"
-        holder.innerHTML = TABS_HTML
+        holder.innerHTML = markup.tabs_html()
         d.insertBefore(holder, body)
         self.jump_note = holder.querySelector(".cl-jump")
         self.in_use = holder.querySelector(".cl-inuse")
@@ -104,8 +93,7 @@ class CodeTab:
         banner.className = "cl-banner"
         banner.setAttribute("role", "status")
         banner.hidden = True
-        banner.innerHTML = ('<span class="cl-banner-t"></span> <button type="button" '
-                            'class="cl-back">Back to the original</button>')
+        banner.innerHTML = markup.banner_html()
         app = doc.getElementById("app")
         app.parentNode.insertBefore(banner, app)
         self.banner = banner
@@ -192,7 +180,7 @@ class CodeTab:
 
     def _mount(self, snap: Snapshot, key: str | None) -> None:
         if key is None:
-            self.panel.innerHTML = '<p class="cl-intro">This view has no code of its own.</p>'
+            self.panel.innerHTML = markup.no_code_html()
             self.exercise = None
             return
         exercises = [EX.by_key(k) for k in self.offered]
@@ -337,8 +325,7 @@ class CodeTab:
         self._keep_text()
         self._write_code_url()
         self.panel.dataset.state = "running"
-        self._outcome("Running your code\u2026 (it is stopped after "
-                      f"{runner.CODE_TIME_LIMIT_S:g} s)", [], "")
+        self._outcome(markup.running_text(runner.CODE_TIME_LIMIT_S), [], "")
         js.requestAnimationFrame(create_once_callable(
             lambda _t: self.bindings.later(0, lambda: self._run(fn))))
 
@@ -361,7 +348,7 @@ class CodeTab:
             while True:
                 name = next(steps)
                 if float(js.performance.now()) - t0 > SLICE_MS:
-                    self._outcome(f"Running your code on {name}\u2026", [], "")
+                    self._outcome(markup.running_on_text(name), [], "")
                     js.requestAnimationFrame(create_once_callable(
                         lambda _t: self.bindings.later(0, lambda: self._drive(steps, finish))))
                     return
@@ -394,7 +381,7 @@ class CodeTab:
         if exc.stopped:
             self._outcome(exc.text, [], "")
         else:
-            self._outcome("Your code raised an error:", [], exc.text)
+            self._outcome(tr("Your code raised an error:"), [], exc.text)
         self._gutter(exc.line)
 
     def check(self) -> None:
@@ -459,20 +446,17 @@ class CodeTab:
         if student.problems:
             layer, why = next(iter(student.problems.items()))
             self.panel.dataset.state = "error"
-            self._outcome(f"Your code failed in {layer}, so that layer shows the core's "
-                          f"numbers:", [], why)
+            self._outcome(markup.failed_in_text(layer), [], why)
         else:
             self.panel.dataset.state = "in-use"
-            self._outcome(f"The network now runs on your code ({', '.join(names)}); your "
-                          f"function took {took * 1000:,.0f} ms in all. Every view shows its "
-                          "numbers.", [], "")
+            self._outcome(markup.in_use_text(names, took), [], "")
 
     def back(self) -> None:
         snap = self.session.snapshot
         if isinstance(snap.model, StudentModel):
             self.session.set_model(snap.model.original, snap.image, snap.source)
             self.panel.dataset.state = "idle"
-            self._outcome("Back to the original code.", [], "")
+            self._outcome(tr("Back to the original code."), [], "")
 
     def download(self) -> None:
         """The editor's text as ``<exercise>.py`` (a Blob: nothing leaves the device)."""
@@ -519,12 +503,11 @@ class CodeTab:
             value = link.encode(key, code)
         else:
             value = ""
-            note = ("Your code is too long to travel in a link; use \"Download my code\" to "
-                    "keep it.")
+            note = markup.url_note(False, False)
         self._write_url(value)
         node = self.panel.querySelector(".cl-url-note")
         if node is not None:
-            node.textContent = note or ("The page's link now holds your code." if value else "")
+            node.textContent = note or markup.url_note(True, bool(value))
 
     def _write_url(self, value: str) -> None:
         search = with_param(str(js.location.search), value)

@@ -8,6 +8,11 @@ element also dispatches an ``ov:activate`` DOM event, ``detail = {layer, index}`
 the first tap on a neuron highlights it like hover and says "Tap again to open" beside it
 (``#ov-tap-hint``, a status; ``data-armed="layer:index"`` on the tool); a second tap
 activates it.
+
+The read-out of a convolution's neuron has an "Edit" button: it pins the read-out to that
+neuron (hovering elsewhere then only highlights) until "Close"; the tool's ``data-pinned``
+is ``"layer:index"`` and an ``ov:pin`` event on the document (``detail = {layer, index}`` or
+null) tells the tinker view to put the editable kernel into the read-out's editor holder.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ import js  # type: ignore[import-not-found]
 import numpy as np
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
+from pyapp.i18n import tr
 from pyapp.render.overview_html import (
     answer_html,
     legends_html,
@@ -26,7 +32,7 @@ from pyapp.render.overview_html import (
     output_label,
     tool_html,
 )
-from pyapp.render.readout import readout_html
+from pyapp.render.readout import editable, info_html, readout_html
 from pyapp.session import Session, Snapshot
 from pyapp.ui.events import Bindings
 
@@ -62,6 +68,7 @@ class OverviewView:
         self._focused: Key | None = None
         self._pointer_type = "mouse"
         self._armed: Key | None = None  # touch: the neuron a first tap highlighted
+        self._pinned: Key | None = None  # the read-out's neuron while its kernel is edited
         self.root: Any = None
         # maps_source(snapshot) -> ({column: (C, H, W, 4)}, legend band HTML), e.g. gradients
         self.maps_source: Callable[[Snapshot], tuple[dict, str]] | None = None
@@ -121,7 +128,7 @@ class OverviewView:
             self.legends_el.innerHTML = html
             self._legends_html = html
         self._draw_preview()
-        if self._shown is not None:
+        if self._pinned is not None or self._shown is not None:
             self._readout(self._shown)
         if transition and not js.matchMedia("(prefers-reduced-motion: reduce)").matches:
             # a short fade-in of the new maps (Web Animations: no forced layout)
@@ -141,6 +148,7 @@ class OverviewView:
         self.bindings.close()
         self.snap = snap
         self._shown = self._focused = self._armed = None
+        self.pin(None)
         self._collect()
         self._bind()
         js.document.dispatchEvent(js.CustomEvent.new("ov:rebuilt"))
@@ -197,6 +205,7 @@ class OverviewView:
         self._listen(net, "click", self._on_click)
         self._listen(self.root.querySelector("#ov-detail"), "click", self._on_detail)
         self._listen(self.root.querySelector("#ov-range"), "change", self._on_range)
+        self._listen(self.readout_el, "click", self._on_readout_click)
 
     def _key_of(self, event: Any) -> Key | None:
         target = event.target
@@ -216,7 +225,8 @@ class OverviewView:
         if key is None:
             return
         self._set_hl(key, True)
-        self._readout(key)
+        if self._pinned is None:  # a pinned read-out stays (its kernel is being edited)
+            self._readout(key)
 
     def _set_hl(self, key: Key, on: bool) -> None:
         node = self._el.get(key)
@@ -232,9 +242,61 @@ class OverviewView:
             if s is not None:
                 s.classList.toggle("is-src", on)
 
-    def _readout(self, key: Key) -> None:
+    def _readout(self, key: Key | None) -> None:
         st = self.snap
-        self.readout_el.innerHTML = readout_html(st.model, st.acts, st.layout, *key)
+        if self._pinned is not None:  # only the numbers: the editor in it keeps its focus
+            info = self.readout_el.querySelector(".ov-ro-info")
+            if info is not None:
+                info.innerHTML = info_html(st.model, st.acts, st.layout, *self._pinned, True)
+            return
+        if key is not None:
+            self.readout_el.innerHTML = readout_html(st.model, st.acts, st.layout, *key)
+
+    def pin(self, key: Key | None) -> None:
+        """Pin the read-out to ``key``'s kernel editor (None: unpin, the read-out follows the
+        pointer and focus again)."""
+        if key is not None and (key not in self._el or not editable(self.snap.model, key[0])):
+            key = None
+        if key == self._pinned:
+            return
+        self._pinned = key
+        st = self.snap
+        el = self.readout_el
+        if key is None:
+            self.root.removeAttribute("data-pinned")
+            el.removeAttribute("data-pinned")
+            el.setAttribute("aria-live", "polite")
+            el.removeAttribute("role")
+            el.removeAttribute("aria-label")
+            el.innerHTML = (readout_html(st.model, st.acts, st.layout, *self._shown)
+                            if self._shown is not None else "")
+        else:
+            self.root.dataset.pinned = el.dataset.pinned = f"{key[0]}:{key[1]}"
+            el.setAttribute("aria-live", "off")  # typing into it is not news
+            el.setAttribute("role", "region")
+            el.setAttribute("aria-label", tr("Read-out of {layer} neuron {n}, pinned",
+                                             layer=key[0], n=key[1] + 1))
+            el.innerHTML = readout_html(st.model, st.acts, st.layout, *key, pinned=True)
+        detail = None if key is None else to_js({"layer": key[0], "index": key[1]},
+                                                dict_converter=js.Object.fromEntries)
+        js.document.dispatchEvent(js.CustomEvent.new("ov:pin", to_js(
+            {"detail": detail}, dict_converter=js.Object.fromEntries)))
+
+    def _on_readout_click(self, event: Any) -> None:
+        t = event.target
+        button = t.closest("button") if hasattr(t, "closest") else None
+        if button is None:
+            return
+        if button.classList.contains("ov-ro-edit"):
+            self.pin((str(button.dataset.l), int(button.dataset.i)))
+            first = self.readout_el.querySelector("input")
+            if first is not None:
+                first.focus()
+        elif button.classList.contains("ov-ro-close"):
+            key = self._pinned
+            self.pin(None)
+            if key is not None and key in self._el:
+                self._el[key].focus()
 
     # --- events -----------------------------------------------------------------------
     def _on_over(self, event: Any) -> None:
@@ -292,7 +354,7 @@ class OverviewView:
         node.classList.add("is-armed")
         # geometry of the page, not of the model: below the neuron, kept inside the network
         box, net = node.getBoundingClientRect(), self.net.getBoundingClientRect()
-        hint.textContent = "Tap again to open"
+        hint.textContent = tr("Tap again to open")
         hint.hidden = False
         left = box.left - net.left
         if left + hint.offsetWidth > net.width:

@@ -15,6 +15,7 @@ container's ``data-version`` is the snapshot shown.
 from __future__ import annotations
 
 import io
+from html import escape
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -23,16 +24,24 @@ from pyodide.ffi import create_once_callable  # type: ignore[import-not-found]
 
 from pyapp import edits as E
 from pyapp.cnn.formats import save_native
+from pyapp.i18n import tr
 from pyapp.render.overview_html import neuron_id
 from pyapp.session import Session, Snapshot
 from pyapp.tinkering import (
+    MAP_OFF,
+    MAP_ON,
     Tinker,
+    banner_text,
     changes_html,
+    diff_note,
     edited_weights,
     explanation,
+    history_text,
     kernel_editor_html,
     kernel_values,
+    map_option,
     panel_html,
+    panel_shell_html,
     panel_state,
 )
 from pyapp.ui import dom, errors
@@ -68,33 +77,20 @@ class TinkerView:
         self._options = ""
         self._items = ""
         self._channel = 0
+        self._ro_pin: tuple[str, int] | None = None  # the overview read-out's pinned neuron
+        self._ro_channel = 0
+        self._ro_key: tuple | None = None
         self._marked: set[tuple[str, int]] = set()
         self._drag: dict[str, Any] | None = None
         self._pending: tuple[E.Edit, bool] | None = None
         self._frame = False
+        self._link_pending = False
         self._unsubscribe: Any = None
 
     # --- setup ------------------------------------------------------------------------
     def install(self) -> None:
         doc = js.document
-        self.root.innerHTML = (
-            '<div class="tk-panel">'
-            '<div class="tk-controls"></div>'
-            '<p class="tk-explain" aria-live="polite"></p>'
-            '<div class="tk-actions">'
-            '<button type="button" class="tk-undo" aria-keyshortcuts="Control+Z">Undo</button>'
-            '<button type="button" class="tk-redo" aria-keyshortcuts="Control+Shift+Z">'
-            'Redo</button>'
-            '<button type="button" class="tk-reset">Reset all changes</button>'
-            '<button type="button" class="tk-save">Save the edited network (.npz)</button>'
-            '</div>'
-            '<h3 class="tk-h" id="tk-list-h">Changes made</h3>'
-            '<ol class="tk-list" aria-labelledby="tk-list-h"></ol>'
-            '<div class="tk-diff"><h3 class="tk-h">Difference: new minus original</h3>'
-            '<label>Map <select class="tk-diff-map" aria-label="Map to compare"></select>'
-            '</label><canvas class="tk-diff-canvas" width="1" height="1" role="img"'
-            ' aria-label="Difference map"></canvas><p class="tk-diff-note"></p></div>'
-            '</div>')
+        self.root.innerHTML = panel_shell_html()
         banner = doc.createElement("div")
         banner.id = "tk-banner"
         banner.className = "tk-banner"
@@ -117,6 +113,16 @@ class TinkerView:
             self._listen(box, "pointerup", self._on_pointerup)
             self._listen(box, "pointercancel", self._on_pointerup)
             self._listen(box, "click", self._on_click)
+        self.ro_el = doc.getElementById("ov-readout")
+        if self.ro_el is not None:  # the read-out's editor (once pinned, see overview.py)
+            for event, fn in (("change", self._on_change), ("keydown", self._on_weight_key),
+                              ("pointerdown", self._on_pointerdown),
+                              ("pointermove", self._on_pointermove),
+                              ("pointerup", self._on_pointerup),
+                              ("pointercancel", self._on_pointerup),
+                              ("click", self._on_click)):
+                self._listen(self.ro_el, event, fn)
+            self._listen(doc, "ov:pin", self._on_pin)
         self._listen(self.root, "change", self._on_change)
         self._listen(self.root, "input", self._on_input)
         self._listen(self.root, "click", self._on_click)
@@ -146,7 +152,7 @@ class TinkerView:
         try:
             self.tinker.push(edit, merge)
         except E.EditError as exc:
-            self.explain_text = f"That change could not be made: {exc}."
+            self.explain_text = tr("That change could not be made: {reason}.", reason=exc)
             self._paint_explain()
             return
         self.explain_text = explanation(edit, self.tinker.base)
@@ -159,8 +165,8 @@ class TinkerView:
         active = js.document.activeElement
         if active is None or not active.id:
             return ""
-        inside = self.root.contains(active) or (self.dv_box is not None
-                                                and self.dv_box.contains(active))
+        inside = (self.root.contains(active)
+                  or any(b is not None and b.contains(active) for b in (self.dv_box, self.ro_el)))
         return str(active.id) if inside else ""
 
     def _refocus(self, focus: str) -> None:
@@ -193,10 +199,7 @@ class TinkerView:
         self._refocus(focus)
         if done is None:
             return
-        self.explain_text = {"undo": "The last change was undone.",
-                             "redo": "The change was made again.",
-                             "reset": "Every change was undone: this is the original network."
-                             }[action]
+        self.explain_text = history_text(action)
         self._paint_explain()
 
     # --- painting ---------------------------------------------------------------------
@@ -213,9 +216,9 @@ class TinkerView:
             else:
                 self._paint_panel(snap, cmp)
         self._paint_editor(snap)
-        self._write_url(self.tinker.link_text())
+        self._paint_readout_editor(snap)
         self.root.dataset.version = str(snap.version)
-        self.root.dataset.edits = str(len(self.tinker.current))
+        self._link_later()
         if "model" in snap.changed:
             js.performance.mark("tinker:edit-drawn")
 
@@ -229,7 +232,7 @@ class TinkerView:
 
     def _paint_banner(self, cmp: Any) -> None:
         self.banner.hidden = not cmp.edited
-        text = f"Changed network: {cmp.banner}" if cmp.edited else ""
+        text = banner_text(cmp.banner) if cmp.edited else ""
         if self.banner.textContent != text:
             self.banner.textContent = text
         if self.dv_box is not None:
@@ -240,10 +243,10 @@ class TinkerView:
     def _paint_overview(self, snap: Snapshot, cmp: Any, marks: bool = True) -> None:
         doc = js.document
         out = snap.layout.columns[-1]
-        marks = (cmp.edited, cmp.before_widths)
-        if marks == self._bars_key:  # the "before" bars change with the image only
+        bars = (cmp.edited, cmp.before_widths)
+        if bars == self._bars_key:  # the "before" bars change with the image only
             out = None
-        self._bars_key = marks
+        self._bars_key = bars
         for j in range(out.count if out is not None else 0):
             node = doc.getElementById(neuron_id(out.name, j))
             if node is None:
@@ -257,7 +260,7 @@ class TinkerView:
                     mark.setAttribute("aria-hidden", "true")
                     box.appendChild(mark)
                 mark.style.left = cmp.before_widths[j]
-                mark.title = f"before: {cmp.before_widths[j]}"
+                mark.title = tr("before: {value}", value=cmp.before_widths[j])
                 node.dataset.before = cmp.before_widths[j]
             elif mark is not None:
                 mark.remove()
@@ -310,8 +313,9 @@ class TinkerView:
                                                   .index(k[0]), k[1]))
         chosen = str(select.value)
         options = "".join(
-            f'<option value="{k[0]}|{k[1]}">{k[0]} map {k[1] + 1}</option>' for k in keys
-        ) or '<option value="">no map has changed</option>'
+            f'<option value="{escape(k[0])}|{k[1]}">{escape(map_option(*k))}</option>'
+            for k in keys
+        ) or f'<option value="">{escape(tr("no map has changed"))}</option>'
         if options != self._options:
             select.innerHTML = options
             self._options = options
@@ -325,15 +329,15 @@ class TinkerView:
         note = self.root.querySelector(".tk-diff-note")
         if not value:
             canvas.width = canvas.height = 1
-            note.textContent = "Make a change to compare a map with the original."
+            note.textContent = tr("Make a change to compare a map with the original.")
             return
         layer, ch = value.rsplit("|", 1)
         rgba, limit = self.tinker.difference(snap, layer, int(ch))
         canvas.width, canvas.height = rgba.shape[1], rgba.shape[0]
         paint(canvas.getContext("2d"), rgba)
-        canvas.setAttribute("aria-label", f"Difference map of {layer} map {int(ch) + 1}")
-        note.textContent = (f"{layer} map {int(ch) + 1}: blue where the new value is higher, "
-                            f"red where it is lower; the largest difference is {limit:.3g}.")
+        canvas.setAttribute("aria-label", tr("Difference map of {map}",
+                                             map=map_option(layer, int(ch))))
+        note.textContent = diff_note(layer, int(ch), limit)
 
     def _editor_ref(self, snap: Snapshot) -> tuple[str, int, int] | None:
         ref = snap.view
@@ -368,10 +372,47 @@ class TinkerView:
         button = self.dv_box.querySelector(".tk-mapoff")
         is_off = off is not None and off[out] == 0
         button.setAttribute("aria-pressed", "true" if is_off else "false")
-        button.textContent = "Switch this map on" if is_off else "Switch this map off"
+        button.textContent = tr(MAP_ON) if is_off else tr(MAP_OFF)
         line = self.dv_box.querySelector(".tk-dv-banner")
         line.textContent = self.banner.textContent
         self.dv_box.querySelector(".tk-dv-explain").textContent = self.explain_text
+
+    def _paint_readout_editor(self, snap: Snapshot) -> None:
+        """The pinned read-out's kernel editor (while no detail view is open: one editor on
+        screen at a time), written once per neuron and channel, then updated in place."""
+        holder = self.ro_el.querySelector(".ov-ro-editor") if self.ro_el is not None else None
+        pin = self._ro_pin
+        if holder is None or pin is None or snap.view is not None:
+            if holder is not None and self._ro_key is not None:
+                holder.innerHTML = ""
+            self._ro_key = None
+            return
+        layer, out = pin
+        cin = snap.model.layer(layer).weights["kernel"].shape[2]
+        where = (layer, out, min(self._ro_channel, cin - 1))
+        key = (id(self.tinker.base),) + where
+        if key != self._ro_key or holder.firstElementChild is None:
+            holder.innerHTML = kernel_editor_html(snap.model, self.tinker.base, *where,
+                                                  prefix="ro")
+            self._ro_key = key
+        else:
+            self._update_editor(snap, where, holder)
+        off = getattr(snap.model, "masks", {}).get(layer)
+        button = holder.querySelector(".tk-mapoff")
+        is_off = off is not None and off[out] == 0
+        button.setAttribute("aria-pressed", "true" if is_off else "false")
+        button.textContent = tr(MAP_ON) if is_off else tr(MAP_OFF)
+
+    def _on_pin(self, event: Any) -> None:
+        d = event.detail
+        self._ro_pin = None if d is None else (str(d.layer), int(d.index))
+        self._ro_channel = 0
+        self._ro_key = None
+        self._paint_readout_editor(self.session.snapshot)
+        if self._ro_pin is not None and self.ro_el is not None:
+            first = self.ro_el.querySelector(".tk-w")
+            if first is not None:
+                first.focus()
 
     def _editor_open(self) -> bool:
         """Open where there is room (a phone or a short window shows the view first); then as
@@ -399,17 +440,19 @@ class TinkerView:
             for node, flag in zip(nodes, flags, strict=True):
                 node.classList.toggle("tk-edited", flag)
 
-    def _update_editor(self, snap: Snapshot, where: tuple[str, int, int]) -> None:
+    def _update_editor(self, snap: Snapshot, where: tuple[str, int, int],
+                       box: Any = None) -> None:
         """New values into the same inputs (a drag keeps its pointer capture)."""
+        box = self.dv_box if box is None else box
         cells, (btext, bedited) = kernel_values(snap.model, self.tinker.base, *where)
         nodes = {(int(n.dataset.row), int(n.dataset.col)): n
-                 for n in self.dv_box.querySelectorAll(".tk-w")}
+                 for n in box.querySelectorAll(".tk-w")}
         for r, c, text, edited in cells:
             node = nodes[(r, c)]
             if str(node.value) != text and node is not self._typing():
                 node.value = text
             node.classList.toggle("tk-edited", edited)
-        bias = self.dv_box.querySelector(".tk-b")
+        bias = box.querySelector(".tk-b")
         if str(bias.value) != btext and bias is not self._typing():
             bias.value = btext
         bias.classList.toggle("tk-edited", bedited)
@@ -417,6 +460,19 @@ class TinkerView:
     def _typing(self) -> Any:
         """The weight being dragged (its text is what the pointer says)."""
         return self._drag["node"] if self._drag is not None else None
+
+    def _link_later(self) -> None:
+        """The address bar and ``data-edits`` after the frame (one write for a burst of
+        edits: a drag's frames do not wait for the history API)."""
+        if self._link_pending:
+            return
+        self._link_pending = True
+
+        def run() -> None:
+            self._link_pending = False
+            self._write_url(self.tinker.link_text())
+            self.root.dataset.edits = str(len(self.tinker.current))
+        self.bindings.later(0, run)
 
     def _write_url(self, text: str) -> None:
         search = with_edit_param(str(js.location.search), text)
@@ -447,7 +503,7 @@ class TinkerView:
             try:
                 value = E.f32(str(t.value))
             except E.EditError as exc:
-                self.explain_text = f"That weight was not changed: {exc}."
+                self.explain_text = tr("That weight was not changed: {reason}.", reason=exc)
                 self._paint_explain()
                 return
             edit = self._weight_edit(t, value)
@@ -459,6 +515,13 @@ class TinkerView:
         elif cls.contains("tk-ch"):
             layer, out, _ = self._where(t)
             ch = int(t.value)
+            if self.ro_el is not None and self.ro_el.contains(t):
+                self._ro_channel = ch
+                self._paint_readout_editor(self.session.snapshot)
+                focus = self.ro_el.querySelector(".tk-ch")
+                if focus is not None:
+                    focus.focus()
+                return
             self._channel = ch
             snap = self.session.snapshot
             if snap.view is not None and snap.view.kind == "formula":
@@ -611,7 +674,8 @@ class TinkerView:
         try:
             model = E.baked(self.session.snapshot.model)
         except E.EditError as exc:
-            errors.notify(f"The edited network cannot be saved: {exc}.", "warning")
+            errors.notify(tr("The edited network cannot be saved: {reason}.", reason=exc),
+                          "warning")
             return
         buf = io.BytesIO()
         save_native(model, buf)

@@ -27,6 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 import js  # type: ignore[import-not-found]
+import numpy as np
 
 from pyapp import links
 from pyapp.render.overview_html import neuron_id
@@ -142,7 +143,7 @@ class DetailController:
 
     def paint(self, snap: Snapshot) -> None:
         """Show what ``snap`` says: the open view (rebuilt when its numbers changed)."""
-        old_ref, self.snap = self.ref, snap
+        old_ref, prev, self.snap = self.ref, self.snap, snap
         self.dialog.dataset.version = str(snap.version)
         if snap.view is None:
             if old_ref is not None:
@@ -150,7 +151,10 @@ class DetailController:
                 self._restore_focus(old_ref)
             return
         rebuilt = snap.changed & {"model", "image", "range"}
-        if snap.view != old_ref or rebuilt:
+        if (snap.view == old_ref and "model" in rebuilt and "range" not in rebuilt
+                and np.array_equal(prev.image, snap.image) and self._refresh(snap)):
+            pass  # the same image through an edited network (tinkering): in place
+        elif snap.view != old_ref or rebuilt:
             keep = self.stepper.position if (self.stepper and snap.view == old_ref) else None
             playing = self.stepper.playing if (self.stepper and snap.view == old_ref) else None
             self._show(snap.view, keep if snap.position is None else snap.position, playing)
@@ -189,6 +193,19 @@ class DetailController:
             self.dialog.showModal()
         self.dialog.querySelector(".dv-close").focus()
         self._sync_play()
+
+    def _refresh(self, snap: Snapshot) -> bool:
+        """The open view's numbers from ``snap`` in place (tinkering): the dialog, its place,
+        its focus and its stepper stay; False when the view's positions changed (rebuild)."""
+        if self.panel is None or self.stepper is None:
+            return False
+        panel = make_panel(snap.view, snap.model, snap.acts, snap.range_mode)
+        if panel.count != self.panel.count or panel.title != self.panel.title:
+            return False
+        self.panel = panel
+        panel.mount(self.body)
+        self.render()
+        return True
 
     def _hide(self) -> None:
         self._stop()
