@@ -199,3 +199,43 @@ def test_kernel_changes_name_what_training_moved() -> None:
     assert "conv_1_1" in {c.layer for c in moved}
     assert summary(moved, m.class_names, "output")[0].count("%") == 1
     assert out.name.endswith(", fine-tuned in the page")
+
+
+def test_training_a_tinkered_network_keeps_its_switches() -> None:
+    """A map switched off stays exactly zero during and after training (and passes no
+    gradient, so its kernel stays as it was); an input channel switched off stays off; a
+    hand-set weight is where training starts; the trained network keeps the switches."""
+    from pyapp import edits as E
+
+    m = sequential_cnn((12, 12, 3), ((4, 4),), num_classes=2, rng=8)
+    images, labels = photos(3)
+    images = images[:, ::5, ::5][:, :12, :12]
+    edits = (E.MapOff("conv_1_1", 1), E.InputChannelOff(2),
+             E.SetWeight("conv_1_2", 0, 0, 0, 0, 0.75), E.Temperature(2.0))
+    tinkered = E.apply(m, edits)
+    t = Trainer(tinkered, images, labels, m.class_names, TrainConfig("all", "sgd", 0.2, 4, 2))
+    t.run(len(labels))  # the features
+    assert t.plain.layer("conv_1_2").weights["kernel"][0, 0, 0, 0] == np.float32(0.75)
+    start_k = t.plain.layer("conv_1_1").weights["kernel"].copy()
+    while t.updates < 3:  # part way: the running network has the map off
+        t.step()
+    assert not np.array_equal(t.plain.layer("conv_1_2").weights["kernel"],
+                              tinkered.layer("conv_1_2").weights["kernel"])
+    for x in images:
+        assert not t.model.forward(x)["conv_1_1"][..., 1].any()
+    t.run()
+    out = t.result()
+    assert isinstance(out, E.EditedModel) and out.edits == edits[:2] + edits[3:]
+    assert out.temperature == np.float32(2.0)
+    for x in images:
+        acts = out.forward(x)
+        assert not acts["conv_1_1"][..., 1].any() and not acts["relu_1_1"][..., 1].any()
+    k = out.layer("conv_1_1").weights["kernel"]
+    assert not k[:, :, 2, :].any()  # the blue channel is still not seen
+    plain_k = t.plain.layer("conv_1_1").weights["kernel"]
+    assert np.array_equal(plain_k[..., 1], start_k[..., 1])  # no gradient through the off map
+    assert np.array_equal(plain_k[:, :, 2, :], start_k[:, :, 2, :])  # held, not learnt
+    assert not np.array_equal(plain_k[..., 0], start_k[..., 0])  # the others learnt
+    assert t.history[-1].loss < t.history[0].loss
+    # undoing the switches in the tinkering tools shows the trained weights without them
+    assert out.base.class_names == m.class_names and not isinstance(out.base, E.EditedModel)

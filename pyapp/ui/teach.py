@@ -34,7 +34,6 @@ from pyapp.cnn.preprocess import ImageError, preprocess
 from pyapp.learn import panel
 from pyapp.learn.changes import kernel_changes, summary
 from pyapp.learn.examples import ExampleError, ExampleSet
-from pyapp.learn.grow import copy_model
 from pyapp.learn.trainer import TrainConfig, Trainer
 from pyapp.render.overview_html import neuron_id
 from pyapp.session import Source, input_rgba
@@ -441,11 +440,13 @@ class TeachPanel:
         return TrainConfig(mode, str(self.el["opt"].value), lr, epochs).checked()
 
     def _start_model(self) -> Any:
-        """The session's model when its classes lead the photo set's, else the original."""
+        """The session's model when its classes lead the photo set's, else the original.
+        A tinkered one trains with its switches (:mod:`pyapp.learn.start`); the trainer
+        never changes the model it is given."""
         model = self.session.model
         names = self.examples.class_names
         if list(names[:model.num_classes]) == list(model.class_names):
-            return copy_model(model)
+            return model
         return self.original
 
     def train(self) -> None:
