@@ -239,3 +239,42 @@ def test_training_a_tinkered_network_keeps_its_switches() -> None:
     assert t.history[-1].loss < t.history[0].loss
     # undoing the switches in the tinkering tools shows the trained weights without them
     assert out.base.class_names == m.class_names and not isinstance(out.base, E.EditedModel)
+
+
+def test_a_kernels_before_and_after_are_the_real_weights() -> None:
+    """The before / after view of the most-changed conv neuron: its numbers are the weights
+    before and after training, the change is their difference, and the grids print them."""
+    import re
+
+    from pyapp.learn import beforeafter as ba
+    from pyapp.learn.changes import kernel_changes
+    from pyapp.numbers import sci, value
+
+    m = sequential_cnn((12, 12, 3), ((4, 4),), num_classes=2, rng=9)
+    images, labels = photos(2)
+    images = images[:, ::5, ::5][:, :12, :12]
+    out = Trainer(m, images, labels, m.class_names, TrainConfig("all", "sgd", 0.3, 2, 2)).run()
+    trained = out.result()
+    found = kernel_changes(m, trained)
+    picks = ba.choices(found, trained)
+    assert picks and all(ba.is_conv(trained, c.layer) for c in picks)
+    assert [c.relative for c in picks] == sorted((c.relative for c in picks), reverse=True)
+    top = picks[0]
+    assert top.relative == max(c.relative for c in found if c.layer.startswith("conv"))
+    kd = ba.kernel_diff(m, trained, top.layer, top.unit)
+    k0 = m.layer(top.layer).weights["kernel"][..., top.unit].astype(np.float64)
+    k1 = trained.layer(top.layer).weights["kernel"][..., top.unit].astype(np.float64)
+    assert np.array_equal(kd.before, k0) and np.array_equal(kd.after, k1)
+    assert np.array_equal(kd.change, k1 - k0) and np.abs(kd.change).max() > 0
+    assert kd.bias_change == float(trained.layer(top.layer).weights["bias"][top.unit]) - float(
+        m.layer(top.layer).weights["bias"][top.unit])
+    assert abs(kd.relative - top.relative) < 1e-9
+    markup = ba.before_after_html(kd)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", markup)
+    chans = k0.shape[-1]
+    assert len(cells) == 3 * k0.size  # before, after and change of every input channel
+    per = k0[:, :, 0].size
+    assert cells[:per] == [value(v) for v in k0[:, :, 0].ravel()]
+    assert cells[per:2 * per] == [value(v) for v in k1[:, :, 0].ravel()]
+    assert cells[2 * per:3 * per] == [sci(v) for v in (k1 - k0)[:, :, 0].ravel()]
+    assert markup.count('class="tc-ba-row"') == chans

@@ -135,7 +135,9 @@ def test_collect_train_predict_save_reset(app: Any, tmp_path: Any, browser: Any,
     region.get_by_role("button", name="Pause training").click()
     wait_teach(page, "state", "paused")
     assert int(teach(page, "epoch")) < 400
-    assert page.locator(".ov-col.ov-k-output .ov-out").count() == 12  # the new rows
+    # the paused network is published after the button has answered: the new rows follow
+    page.wait_for_function("document.querySelectorAll('.ov-col.ov-k-output .ov-out').length"
+                           " === 12", timeout=WAIT)
     region.get_by_role("button", name="Stop training").click()
     wait_teach(page, "state", "done")
     # train again from there, to the end

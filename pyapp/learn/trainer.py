@@ -33,6 +33,7 @@ import numpy as np
 from pyapp import edits as E
 from pyapp.cnn.grads import backward_steps
 from pyapp.cnn.model import Model
+from pyapp.i18n import tr
 from pyapp.learn import grow, optim
 from pyapp.learn.loss import accuracy, cross_entropy, cross_entropy_grad
 from pyapp.learn.provenance import fine_tuned
@@ -59,7 +60,7 @@ class TrainConfig:
             raise ValueError(f"unknown choice {self.mode!r} of what learns; choose {MODES}")
         optim.make(self.optimiser, self.lr)
         if not 1 <= int(self.epochs) <= MAX_EPOCHS:
-            raise ValueError(f"the number of epochs must be 1 to {MAX_EPOCHS}")
+            raise ValueError(tr("the number of epochs must be 1 to {n}", n=MAX_EPOCHS))
         if not 1 <= int(self.batch_size) <= 256:
             raise ValueError("the batch size must be 1 to 256")
         return self
