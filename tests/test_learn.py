@@ -248,7 +248,7 @@ def test_a_kernels_before_and_after_are_the_real_weights() -> None:
 
     from pyapp.learn import beforeafter as ba
     from pyapp.learn.changes import kernel_changes
-    from pyapp.numbers import sci, value
+    from pyapp.numbers import fixed, value
 
     m = sequential_cnn((12, 12, 3), ((4, 4),), num_classes=2, rng=9)
     images, labels = photos(2)
@@ -276,5 +276,9 @@ def test_a_kernels_before_and_after_are_the_real_weights() -> None:
     per = k0[:, :, 0].size
     assert cells[:per] == [value(v) for v in k0[:, :, 0].ravel()]
     assert cells[per:2 * per] == [value(v) for v in k1[:, :, 0].ravel()]
-    assert cells[2 * per:3 * per] == [sci(v) for v in (k1 - k0)[:, :, 0].ravel()]
+    d = max(float(np.abs(k1 - k0).max()), abs(kd.bias_change))
+    dec = kd.decimals
+    assert kd.change_limit == d and dec == ba.change_decimals(d)
+    assert 10 <= d * 10 ** dec < 100 or dec in (3, ba.MAX_DECIMALS)  # two digits, the largest
+    assert cells[2 * per:3 * per] == [fixed(v, dec) for v in (k1 - k0)[:, :, 0].ravel()]
     assert markup.count('class="tc-ba-row"') == chans

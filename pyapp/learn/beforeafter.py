@@ -10,7 +10,9 @@ neuron ``o`` (0-based)::
 Before and after are coloured on :data:`pyapp.render.colormaps.SIGNED` over one shared range
 ``[-m, m]``, ``m = max(|before|, |after|)``, so the same colour is the same weight in both; the
 change on the same map over its own ``[-d, d]``, ``d = max |change|`` (blue: the weight
-grew, red: it shrank).
+grew, red: it shrank).  Weights print with 3 decimals; the changes, often a thousand times
+smaller, with :func:`change_decimals` ``(d)`` decimals (two significant digits for the largest),
+the same for every cell so they line up.
 """
 
 from __future__ import annotations
@@ -23,12 +25,21 @@ import numpy as np
 from pyapp.cnn.model import Model
 from pyapp.i18n import tr, trn
 from pyapp.learn.changes import Change
-from pyapp.numbers import sci, value
+from pyapp.numbers import fixed, value
 from pyapp.render.colormaps import signed_colour, text_color_on
 from pyapp.render.escaping import attr
 
 #: at most this many changed kernels offered in the list
 CHOICES = 6
+MAX_DECIMALS = 8
+
+
+def change_decimals(d: float) -> int:
+    """Decimals that show ``d > 0`` with two significant digits: ``1 - floor(log10 d)``,
+    3 to :data:`MAX_DECIMALS`."""
+    if not np.isfinite(d) or d <= 0:
+        return 3
+    return int(min(MAX_DECIMALS, max(3, 1 - np.floor(np.log10(d)))))
 
 
 @dataclass(frozen=True)
@@ -45,6 +56,14 @@ class KernelDiff:
     bias_after: float
     limit: float  # m
     change_limit: float  # d
+
+    @property
+    def decimals(self) -> int:
+        """How the changes print (:func:`change_decimals` of ``change_limit``)."""
+        return change_decimals(self.change_limit)
+
+    def change_text(self, v: float) -> str:
+        return fixed(v, self.decimals)
 
     @property
     def bias_change(self) -> float:
@@ -127,9 +146,10 @@ def before_after_html(kd: KernelDiff, during: bool = False) -> str:
             f'<span class="tc-ba-ch">{attr(tr("input channel {c}", c=c + 1))}</span>'
             + _grid(kd.before[:, :, c], kd.limit, tr("before"), value)
             + _grid(kd.after[:, :, c], kd.limit, tr("after"), value)
-            + _grid(kd.change[:, :, c], kd.change_limit, tr("change"), sci) + "</div>")
+            + _grid(kd.change[:, :, c], kd.change_limit, tr("change"), kd.change_text)
+            + "</div>")
     bias = tr("bias: {before} \u2192 {after} (change {change})", before=value(kd.bias_before),
-              after=value(kd.bias_after), change=sci(kd.bias_change))
+              after=value(kd.bias_after), change=kd.change_text(kd.bias_change))
     bias_html = f'<p class="tc-ba-bias">{attr(bias)}</p>'
     return (head + lead_html + '<div class="tc-ba-grids">' + "".join(rows) + "</div>"
             + bias_html)

@@ -128,14 +128,14 @@ def skeleton() -> str:
     <div id="tc-update" class="tc-update" aria-live="off">{t["update"]}</div>
   </details>
   <div id="tc-changes" class="tc-changes"></div>
-  <div id="tc-ba" class="tc-ba" role="region" aria-labelledby="tc-ba-h" hidden></div>
   <div class="tc-row">
     <button type="button" id="tc-reset" class="ov-btn"
       aria-label="{t["reset_name"]}">{t["reset"]}</button>
     <button type="button" id="tc-save" class="ov-btn" disabled>{t["save"]}</button>
   </div>
 </div>
-</div>"""
+</div>
+<div id="tc-ba" class="tc-box tc-ba" role="region" aria-labelledby="tc-ba-h" hidden></div>"""
 
 
 def class_options(names: Sequence[str], counts: Sequence[int], base: int,

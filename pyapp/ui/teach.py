@@ -36,7 +36,7 @@ from pyapp.i18n import class_label, tr
 from pyapp.learn import beforeafter, panel
 from pyapp.learn.changes import kernel_changes
 from pyapp.learn.examples import ExampleError, ExampleSet
-from pyapp.learn.trainer import TrainConfig, Trainer
+from pyapp.learn.trainer import DEFAULT_LR, TrainConfig, Trainer
 from pyapp.render.overview_html import neuron_id
 from pyapp.session import Source, input_rgba
 from pyapp.ui import dom, errors, intake
@@ -81,6 +81,7 @@ class TeachPanel:
         self._ba_chosen: tuple[str, int] | None = None  # the kernel the student opened
         self._ba_shown: tuple[str, int] | None = None
         self._ba_painted = -1e9
+        self._ba_update = -1  # the trainer's update the shown before / after is of
 
     # --- setup ------------------------------------------------------------------------
     def install(self) -> None:
@@ -118,6 +119,8 @@ class TeachPanel:
         listen(self.el["w-class"], "change", lambda e: self._on_watch())
         listen(self.el["w-feature"], "change", lambda e: self._on_watch())
         listen(self.el["changes"], "click", self._on_open_kernel)
+        for radio in js_array(r.querySelectorAll('input[name="tc-mode"]')):
+            listen(radio, "change", self._on_mode)
         self._unsubscribe = self.session.subscribe(self._on_snapshot)
         self._refresh_classes()
         self._say_kept(self.session.model)
@@ -373,6 +376,16 @@ class TeachPanel:
             return model
         return self.original
 
+    def _on_mode(self, event: Any) -> None:
+        """The learning rate follows the choice of what learns unless the student set one."""
+        mode = str(event.target.value)
+        try:
+            lr = float(self.el["lr"].value)
+        except ValueError:
+            return
+        if mode in DEFAULT_LR and lr in DEFAULT_LR.values():
+            self.el["lr"].value = str(DEFAULT_LR[mode])
+
     def train(self) -> None:
         if self.state in ("running", "paused"):
             return
@@ -495,6 +508,7 @@ class TeachPanel:
         box.innerHTML = beforeafter.before_after_html(kd, during)
         box.dataset.layer, box.dataset.unit = which[0], str(which[1])
         box.dataset.update = str(t.updates)
+        self._ba_update = t.updates
         box.hidden = False
 
     def _on_open_kernel(self, event: Any) -> None:
@@ -513,7 +527,7 @@ class TeachPanel:
         t = self.trainer
         if t is None or t.config.mode != "all" or t.updates == 0:
             return
-        if self.el["ba"].dataset.update == str(t.updates):
+        if self._ba_update == t.updates:
             return
         now = float(js.performance.now())
         if now - self._ba_painted < BA_MS:
