@@ -342,8 +342,9 @@ def backward_steps(model: Any, acts: Acts, target: Target, *, params: bool = Tru
     layers below it.  A tinkered model (``masks``, ``overrides``, ``temperature``, see the
     module's docstring) is differentiated as it runs; ``activations[name]`` is then the
     gradient with respect to the layer's output as ``acts`` holds it (after its mask).
-    A generator: it yields each layer's name once that layer is done and returns the
-    :class:`Gradients`, so the page can spread one backward pass over several frames.
+    A generator: it yields a layer's name after its weight gradients and again after its
+    input gradient, and returns the :class:`Gradients`, so the page can spread one backward
+    pass over several frames.
     """
     layers = list(model.layers)
     names = ["input"] + [layer.name for layer in layers]
@@ -375,6 +376,7 @@ def backward_steps(model: Any, acts: Acts, target: Target, *, params: bool = Tru
         if params and rules.params is not None:
             for key, g in rules.params(layer, x, dy).items():
                 grads_p[f"{layer.name}/{key}"] = g
+            yield layer.name  # a convolution's two halves are each a few milliseconds
         dy = rules.input(layer, x, y, dy)
         grads_a[names[i]] = dy
         yield layer.name  # one layer done: a caller may pause here (training in the page)
