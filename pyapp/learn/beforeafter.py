@@ -133,10 +133,10 @@ def before_after_html(kd: KernelDiff, during: bool = False) -> str:
              else tr("Kernel of {what}: before and after training", what=what))
     head = f'<h4 class="tc-h4" id="tc-ba-h">{attr(title)}</h4>'
     channels = kd.before.shape[-1]
-    lead = " ".join((
-        trn("{n} input channel.", "{n} input channels.", channels),
-        tr("Change = after \u2212 before (blue: the weight grew, red: it shrank)."),
-        tr("The weights moved {pct} % in all.", pct=f"{100 * kd.relative:.1f}")))
+    lead = tr("{channels} Change = after \u2212 before (blue: the weight grew, red: it "
+              "shrank). The weights moved {pct} % in all.",
+              channels=trn("{n} input channel.", "{n} input channels.", channels),
+              pct=f"{100 * kd.relative:.1f}")
     lead_html = f'<p class="tc-ba-lead">{attr(lead)}</p>'
     rows = []
     for c in range(channels):
