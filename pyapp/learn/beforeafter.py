@@ -88,9 +88,15 @@ def is_conv(model: Model, layer: str) -> bool:
 
 
 def choices(changes: Sequence[Change], model: Model, top: int = CHOICES) -> list[Change]:
-    """The conv neurons training moved most (not new ones), largest first."""
-    out = [c for c in changes if c.relative != float("inf") and is_conv(model, c.layer)]
-    return sorted(out, key=lambda c: -c.relative)[:top]
+    """Changed conv neurons to offer (not new ones): the most-moved of each layer (largest
+    first), then the next most-moved overall, ``top`` in all."""
+    moved = sorted((c for c in changes if c.relative != float("inf") and is_conv(model, c.layer)),
+                   key=lambda c: -c.relative)
+    firsts: dict[str, Change] = {}
+    for c in moved:
+        firsts.setdefault(c.layer, c)
+    rest = [c for c in moved if firsts[c.layer] is not c]
+    return (list(firsts.values()) + rest)[:top]
 
 
 def kernel_diff(before: Model, after: Model, layer: str, unit: int) -> KernelDiff:
