@@ -287,3 +287,26 @@ def test_a_kernels_before_and_after_are_the_real_weights() -> None:
     assert 10 <= d * 10 ** dec < 100 or dec in (3, ba.MAX_DECIMALS)  # two digits, the largest
     assert cells[2 * per:3 * per] == [fixed(v, dec) for v in (k1 - k0)[:, :, 0].ravel()]
     assert markup.count('class="tc-ba-row"') == chans
+
+
+def test_the_tinkering_tools_follow_a_network_trained_with_its_switches() -> None:
+    """The trained network's kept switches are the tinkering tools' edits: they show, undo
+    and stay with the network (the tools do not start afresh at every edit)."""
+    from pyapp import edits as E
+    from pyapp.session import Session, Source
+    from pyapp.tinkering import Tinker
+
+    m = sequential_cnn((12, 12, 3), ((4,),), num_classes=2, rng=10)
+    images, labels = photos(2)
+    images = images[:, ::5, ::5][:, :12, :12]
+    tinkered = E.apply(m, [E.MapOff("conv_1_1", 2)])
+    out = Trainer(tinkered, images, labels, m.class_names,
+                  TrainConfig("output", "sgd", 0.1, 2)).run().result()
+    session = Session(out, images[0], Source("gallery", 0))
+    tinker = Tinker(session, out)
+    assert tinker.current == (E.MapOff("conv_1_1", 2),) and tinker.base is out.base
+    snap = tinker.push(E.MapOff("conv_1_1", 0))
+    assert tinker.follows(snap) and not snap.acts["conv_1_1"][..., [0, 2]].any()
+    snap = tinker.undo()
+    assert snap is not None and tinker.follows(snap)
+    assert not snap.acts["conv_1_1"][..., 2].any() and snap.acts["conv_1_1"][..., 0].any()
