@@ -11,6 +11,12 @@
   (``app:image-drawn`` marks over ``--seconds``, 5 s); goal >= 5.
 
     python3 bench/bench_teach.py [--url http://127.0.0.1:PORT/] [--runs 3] [--whole-runs 1]
+                                 [--reference http://127.0.0.1:PORT2/]
+
+``--reference``: a second site (e.g. a build of ``main``) measured the same way afterwards;
+the table then has a column for each, side by side.  Whole-network training is cut into one
+layer's forward or backward half per step and the page stops a slice after 30 ms, so a
+click waits for at most about one slice.
 """
 
 from __future__ import annotations
@@ -75,6 +81,8 @@ def train(page, mode: str, epochs: int) -> float:
 
 
 def clicks(page, mode: str, epochs: int, n: int = 6) -> list[float]:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.check(f'input[name="tc-mode"][value="{mode}"]')
     page.fill("#tc-epochs", str(epochs))
     page.evaluate(LATENCY)
@@ -83,9 +91,12 @@ def clicks(page, mode: str, epochs: int, n: int = 6) -> list[float]:
                "document.getElementById('teach').dataset.loss !== undefined")
     for _ in range(n):
         before = page.evaluate("document.getElementById('teach').dataset.state")
-        if before == "done":
+        if before == "done" or not page.is_enabled("#tc-pause"):
             break
-        page.click("#tc-pause")
+        try:
+            page.click("#tc-pause", timeout=5000)
+        except PlaywrightTimeout:  # the run ended between the look and the click
+            break
         wait(page, f"document.getElementById('teach').dataset.state !== '{before}'")
         page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     lat = page.evaluate("window.__lat")
@@ -142,13 +153,25 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--whole-runs", type=int, default=1)
     ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--reference", help="a second site to measure, shown beside the first")
     args = ap.parse_args()
     with served(args.url) as url:
         result = measure(url, args.runs, args.whole_runs, args.seconds)
-    print("| measure | value |\n| --- | --- |")
-    for k, v in result.items():
-        print(f"| {k} | {v:.1f} |" if isinstance(v, float) else f"| {k} | {v} |")
-    print(json.dumps(result))
+    ref = (measure(args.reference, args.runs, args.whole_runs, args.seconds)
+           if args.reference else None)
+
+    def cell(v: object) -> str:
+        return f"{v:.1f}" if isinstance(v, float) else str(v)
+
+    if ref is None:
+        print("| measure | value |\n| --- | --- |")
+        for k, v in result.items():
+            print(f"| {k} | {cell(v)} |")
+    else:
+        print("| measure | this build | reference |\n| --- | --- | --- |")
+        for k, v in result.items():
+            print(f"| {k} | {cell(v)} | {cell(ref.get(k))} |")
+    print(json.dumps({"this": result, "reference": ref} if ref else result))
 
 
 if __name__ == "__main__":

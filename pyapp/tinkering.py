@@ -45,8 +45,10 @@ class Tinker:
 
     def __init__(self, session: Session, base: Model | None = None) -> None:
         self.session = session
-        self.base = base if base is not None else getattr(session.model, "base", session.model)
-        self.edits = E.EditList()
+        start = base if base is not None else session.model
+        # an edited network (e.g. one trained with its switches kept) starts with its edits
+        self.base = getattr(start, "base", start)
+        self.edits = E.EditList(getattr(start, "edits", ()))
         self._before: tuple[int, Any, dict[str, np.ndarray]] | None = None
 
     # --- changing --------------------------------------------------------------------------

@@ -199,3 +199,114 @@ def test_kernel_changes_name_what_training_moved() -> None:
     assert "conv_1_1" in {c.layer for c in moved}
     assert summary(moved, m.class_names, "output")[0].count("%") == 1
     assert out.name.endswith(", fine-tuned in the page")
+
+
+def test_training_a_tinkered_network_keeps_its_switches() -> None:
+    """A map switched off stays exactly zero during and after training (and passes no
+    gradient, so its kernel stays as it was); an input channel switched off stays off; a
+    hand-set weight is where training starts; the trained network keeps the switches."""
+    from pyapp import edits as E
+
+    m = sequential_cnn((12, 12, 3), ((4, 4),), num_classes=2, rng=8)
+    images, labels = photos(3)
+    images = images[:, ::5, ::5][:, :12, :12]
+    edits = (E.MapOff("conv_1_1", 1), E.InputChannelOff(2),
+             E.SetWeight("conv_1_2", 0, 0, 0, 0, 0.75), E.Temperature(2.0))
+    tinkered = E.apply(m, edits)
+    t = Trainer(tinkered, images, labels, m.class_names, TrainConfig("all", "sgd", 0.2, 4, 2))
+    t.run(len(labels))  # the features
+    assert t.plain.layer("conv_1_2").weights["kernel"][0, 0, 0, 0] == np.float32(0.75)
+    start_k = t.plain.layer("conv_1_1").weights["kernel"].copy()
+    while t.updates < 3:  # part way: the running network has the map off
+        t.step()
+    assert not np.array_equal(t.plain.layer("conv_1_2").weights["kernel"],
+                              tinkered.layer("conv_1_2").weights["kernel"])
+    for x in images:
+        assert not t.model.forward(x)["conv_1_1"][..., 1].any()
+    t.run()
+    out = t.result()
+    assert isinstance(out, E.EditedModel) and out.edits == edits[:2] + edits[3:]
+    assert out.temperature == np.float32(2.0)
+    for x in images:
+        acts = out.forward(x)
+        assert not acts["conv_1_1"][..., 1].any() and not acts["relu_1_1"][..., 1].any()
+    k = out.layer("conv_1_1").weights["kernel"]
+    assert not k[:, :, 2, :].any()  # the blue channel is still not seen
+    plain_k = t.plain.layer("conv_1_1").weights["kernel"]
+    assert np.array_equal(plain_k[..., 1], start_k[..., 1])  # no gradient through the off map
+    assert np.array_equal(plain_k[:, :, 2, :], start_k[:, :, 2, :])  # held, not learnt
+    assert not np.array_equal(plain_k[..., 0], start_k[..., 0])  # the others learnt
+    assert t.history[-1].loss < t.history[0].loss
+    # undoing the switches in the tinkering tools shows the trained weights without them
+    assert out.base.class_names == m.class_names and not isinstance(out.base, E.EditedModel)
+
+
+def test_a_kernels_before_and_after_are_the_real_weights() -> None:
+    """The before / after view of the most-changed conv neuron: its numbers are the weights
+    before and after training, the change is their difference, and the grids print them."""
+    import re
+
+    from pyapp.learn import beforeafter as ba
+    from pyapp.learn.changes import kernel_changes
+    from pyapp.numbers import fixed, value
+
+    m = sequential_cnn((12, 12, 3), ((4, 4),), num_classes=2, rng=9)
+    images, labels = photos(2)
+    images = images[:, ::5, ::5][:, :12, :12]
+    out = Trainer(m, images, labels, m.class_names, TrainConfig("all", "sgd", 0.3, 2, 2)).run()
+    trained = out.result()
+    found = kernel_changes(m, trained)
+    picks = ba.choices(found, trained)
+    assert picks and all(ba.is_conv(trained, c.layer) for c in picks)
+    layers = {c.layer for c in found if ba.is_conv(trained, c.layer)}
+    heads = picks[:len(layers)]  # each changed conv layer's most-moved neuron first
+    assert {c.layer for c in heads} == layers
+    assert [c.relative for c in heads] == sorted((c.relative for c in heads), reverse=True)
+    for c in heads:
+        assert c.relative == max(d.relative for d in found if d.layer == c.layer)
+    top = picks[0]
+    assert top.relative == max(c.relative for c in found if c.layer.startswith("conv"))
+    kd = ba.kernel_diff(m, trained, top.layer, top.unit)
+    k0 = m.layer(top.layer).weights["kernel"][..., top.unit].astype(np.float64)
+    k1 = trained.layer(top.layer).weights["kernel"][..., top.unit].astype(np.float64)
+    assert np.array_equal(kd.before, k0) and np.array_equal(kd.after, k1)
+    assert np.array_equal(kd.change, k1 - k0) and np.abs(kd.change).max() > 0
+    assert kd.bias_change == float(trained.layer(top.layer).weights["bias"][top.unit]) - float(
+        m.layer(top.layer).weights["bias"][top.unit])
+    assert abs(kd.relative - top.relative) < 1e-9
+    markup = ba.before_after_html(kd)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", markup)
+    chans = k0.shape[-1]
+    assert len(cells) == 3 * k0.size  # before, after and change of every input channel
+    per = k0[:, :, 0].size
+    assert cells[:per] == [value(v) for v in k0[:, :, 0].ravel()]
+    assert cells[per:2 * per] == [value(v) for v in k1[:, :, 0].ravel()]
+    d = max(float(np.abs(k1 - k0).max()), abs(kd.bias_change))
+    dec = kd.decimals
+    assert kd.change_limit == d and dec == ba.change_decimals(d)
+    assert 10 <= d * 10 ** dec < 100 or dec in (3, ba.MAX_DECIMALS)  # two digits, the largest
+    assert cells[2 * per:3 * per] == [fixed(v, dec) for v in (k1 - k0)[:, :, 0].ravel()]
+    assert markup.count('class="tc-ba-row"') == chans
+
+
+def test_the_tinkering_tools_follow_a_network_trained_with_its_switches() -> None:
+    """The trained network's kept switches are the tinkering tools' edits: they show, undo
+    and stay with the network (the tools do not start afresh at every edit)."""
+    from pyapp import edits as E
+    from pyapp.session import Session, Source
+    from pyapp.tinkering import Tinker
+
+    m = sequential_cnn((12, 12, 3), ((4,),), num_classes=2, rng=10)
+    images, labels = photos(2)
+    images = images[:, ::5, ::5][:, :12, :12]
+    tinkered = E.apply(m, [E.MapOff("conv_1_1", 2)])
+    out = Trainer(tinkered, images, labels, m.class_names,
+                  TrainConfig("output", "sgd", 0.1, 2)).run().result()
+    session = Session(out, images[0], Source("gallery", 0))
+    tinker = Tinker(session, out)
+    assert tinker.current == (E.MapOff("conv_1_1", 2),) and tinker.base is out.base
+    snap = tinker.push(E.MapOff("conv_1_1", 0))
+    assert tinker.follows(snap) and not snap.acts["conv_1_1"][..., [0, 2]].any()
+    snap = tinker.undo()
+    assert snap is not None and tinker.follows(snap)
+    assert not snap.acts["conv_1_1"][..., 2].any() and snap.acts["conv_1_1"][..., 0].any()

@@ -135,7 +135,9 @@ def test_collect_train_predict_save_reset(app: Any, tmp_path: Any, browser: Any,
     region.get_by_role("button", name="Pause training").click()
     wait_teach(page, "state", "paused")
     assert int(teach(page, "epoch")) < 400
-    assert page.locator(".ov-col.ov-k-output .ov-out").count() == 12  # the new rows
+    # the paused network is published after the button has answered: the new rows follow
+    page.wait_for_function("document.querySelectorAll('.ov-col.ov-k-output .ov-out').length"
+                           " === 12", timeout=WAIT)
     region.get_by_role("button", name="Stop training").click()
     wait_teach(page, "state", "done")
     # train again from there, to the end
@@ -182,3 +184,68 @@ def test_collect_train_predict_save_reset(app: Any, tmp_path: Any, browser: Any,
         assert other.console_errors == []
     finally:
         other.close()
+
+
+def test_whole_network_answers_clicks_and_shows_a_kernel_before_and_after(
+        app: Any, tmp_path: Any, repo_root: Any) -> None:
+    """The whole network on the photos left by the test above: a click while it trains is
+    handled (Pause, then Resume, change the state before training ends); the kernel that moved
+    most is shown before / after while it trains and at the end, and another changed kernel
+    opens from the list; the numbers are those of the saved network and the shipped one."""
+    from pyapp.learn.beforeafter import change_decimals
+    from pyapp.numbers import fixed, value
+
+    page = app.page
+    region = page.get_by_role("region", name="Train")
+    assert teach(page, "state") == "idle" and int(teach(page, "photos")) >= 6
+    region.get_by_role("radio", name="the whole network (slow)").check()
+    region.get_by_role("spinbutton", name="Epochs").fill("3")
+    trained = app.mark_count("teach:trained")
+    region.get_by_role("button", name="Train the network").click()
+    box = page.locator("#tc-ba")
+    # the first batch's update: the most-moved kernel, "so far", while training runs
+    page.wait_for_function("document.getElementById('tc-ba').dataset.update >= '1'",
+                           timeout=WAIT)
+    assert "still running" in box.inner_text()
+    region.get_by_role("button", name="Pause training").click()
+    wait_teach(page, "state", "paused")
+    assert app.mark_count("teach:trained") == trained and int(teach(page, "epoch")) < 3
+    region.get_by_role("button", name="Resume training").click()
+    wait_teach(page, "state", "running")
+    app.wait_for_mark("teach:trained", WAIT, more_than=trained)
+    assert teach(page, "epoch") == "3"
+    assert page.locator(".ov-col:not(.ov-k-output) .ov-n.tc-changed").count() > 0
+    buttons = region.get_by_role("button", name="Before and after training:")
+    assert buttons.count() >= 2
+    first = box.get_attribute("data-layer"), box.get_attribute("data-unit")
+    assert buttons.first.get_attribute("aria-pressed") == "true"
+    assert "before and after training" in box.inner_text()
+    other = buttons.nth(1)
+    layer, unit = other.get_attribute("data-layer"), int(other.get_attribute("data-unit"))
+    other.click()
+    page.wait_for_function(f"document.getElementById('tc-ba').dataset.layer === '{layer}' && "
+                           f"document.getElementById('tc-ba').dataset.unit === '{unit}'")
+    assert (layer, str(unit)) != first
+    assert other.get_attribute("aria-pressed") == "true"
+    with page.expect_download() as info:
+        region.get_by_role("button", name="Save the trained network (.npz)").click()
+    path = tmp_path / "whole.npz"
+    info.value.save_as(path)
+    after = load_native(path).layer(layer).weights["kernel"][..., unit].astype(np.float64)
+    shipped = load_native(repo_root / "weights" / "tinyvgg-cifar10.npz")
+    before = shipped.layer(layer).weights["kernel"][..., unit].astype(np.float64)
+    grids = page.eval_on_selector_all(
+        "#tc-ba table.tc-k", "ts => ts.map(t => [...t.querySelectorAll('td')]"
+        ".map(td => td.textContent))")
+    assert len(grids) == 3 * before.shape[2]  # before, after, change per input channel
+    bias = (load_native(path).layer(layer).weights["bias"][unit].astype(np.float64)
+            - shipped.layer(layer).weights["bias"][unit].astype(np.float64))
+    dec = change_decimals(max(float(np.abs(after - before).max()), abs(float(bias))))
+    for c in range(before.shape[2]):
+        assert grids[3 * c] == [value(v) for v in before[:, :, c].ravel()]
+        assert grids[3 * c + 1] == [value(v) for v in after[:, :, c].ravel()]
+        assert grids[3 * c + 2] == [fixed(v, dec) for v in (after - before)[:, :, c].ravel()]
+    region.get_by_role("button", name="Reset to the original network").click()
+    wait_teach(page, "state", "idle")
+    assert box.is_hidden()
+    assert app.console_errors == []

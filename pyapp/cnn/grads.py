@@ -20,7 +20,7 @@ runs them): a map switched off is ``y = f(x) * m`` with a 0/1 mask per channel, 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -322,6 +322,17 @@ def target_grad(logits: np.ndarray, target: Target, temperature: float = 1.0) ->
 
 def backward(model: Any, acts: Acts, target: Target, *, params: bool = True,
              stop_at: str | None = None) -> Gradients:
+    """See :func:`backward_steps` (this runs every step at once)."""
+    steps = backward_steps(model, acts, target, params=params, stop_at=stop_at)
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return done.value
+
+
+def backward_steps(model: Any, acts: Acts, target: Target, *, params: bool = True,
+                   stop_at: str | None = None) -> Generator[str, None, Gradients]:
     """Back-propagate ``target`` through ``model`` (layers in order, as in ``Model.forward``)
     given the activations ``acts = model.forward(image)``.
 
@@ -331,6 +342,9 @@ def backward(model: Any, acts: Acts, target: Target, *, params: bool = True,
     layers below it.  A tinkered model (``masks``, ``overrides``, ``temperature``, see the
     module's docstring) is differentiated as it runs; ``activations[name]`` is then the
     gradient with respect to the layer's output as ``acts`` holds it (after its mask).
+    A generator: it yields a layer's name after its weight gradients and again after its
+    input gradient, and returns the :class:`Gradients`, so the page can spread one backward
+    pass over several frames.
     """
     layers = list(model.layers)
     names = ["input"] + [layer.name for layer in layers]
@@ -362,7 +376,9 @@ def backward(model: Any, acts: Acts, target: Target, *, params: bool = True,
         if params and rules.params is not None:
             for key, g in rules.params(layer, x, dy).items():
                 grads_p[f"{layer.name}/{key}"] = g
+            yield layer.name  # a convolution's two halves are each a few milliseconds
         dy = rules.input(layer, x, y, dy)
         grads_a[names[i]] = dy
+        yield layer.name  # one layer done: a caller may pause here (training in the page)
     ordered = {n: grads_a[n] for n in names if n in grads_a}
     return Gradients(tuple(target), ordered, grads_p)

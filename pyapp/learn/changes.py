@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pyapp.cnn.model import Model
+from pyapp.i18n import tr
 
 #: a unit whose weights moved by at least this share counts as changed
 THRESHOLD = 0.001
@@ -65,20 +66,22 @@ def kernel_changes(before: Model, after: Model, threshold: float = THRESHOLD) ->
 def summary(changes: list[Change], class_names: list[str], out_layer: str,
             top: int = 3) -> list[str]:
     """Plain lines: the new units (up to ``top``), then each layer's largest change (the
-    largest first), e.g. ``"conv_1_1 neuron 3: weights moved 4.2 %"``."""
+    largest first), e.g. ``"conv_1_1 neuron 3: weights moved 4.2 % (size 0.512 → 0.530),
+    the most in conv_1_1"``.  ``class_names`` as shown (translated)."""
     def what(c: Change) -> str:
         if c.layer == out_layer and c.unit < len(class_names):
-            return f"output \u201c{class_names[c.unit]}\u201d"
-        return f"{c.layer} neuron {c.unit + 1}"
+            return tr("output \u201c{name}\u201d", name=class_names[c.unit])
+        return tr("{layer} neuron {n}", layer=c.layer, n=c.unit + 1)
 
     new = [c for c in changes if c.relative == float("inf")]
-    lines = [f"{what(c)}: new" for c in new[:top]]
+    lines = [tr("{what}: new", what=what(c)) for c in new[:top]]
     best: dict[str, Change] = {}
     for c in changes:  # largest first: the first of each layer is its largest
         if c.relative != float("inf"):
             best.setdefault(c.layer, c)
     for c in best.values():
-        lines.append(f"{what(c)}: weights moved {100 * c.relative:.1f} % "
-                     f"(size {c.before_norm:.3f} \u2192 {c.after_norm:.3f}), the most in "
-                     f"{c.layer}")
+        lines.append(tr("{what}: weights moved {pct} % (size {before} \u2192 {after}), the most "
+                        "in {layer}", what=what(c), pct=f"{100 * c.relative:.1f}",
+                        before=f"{c.before_norm:.3f}", after=f"{c.after_norm:.3f}",
+                        layer=c.layer))
     return lines

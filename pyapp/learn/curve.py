@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol
 
+from pyapp.i18n import tr
 from pyapp.numbers import limit, value
 from pyapp.render.escaping import attr
 
@@ -43,11 +44,11 @@ def curve_svg(history: Sequence[Point], epochs: int) -> str:
     top = max([0.1, *(v for _, v in loss)])
     last = history[-1] if history else None
     if last is None:
-        label = "Training curve: no epochs yet"
+        label = tr("Training curve: no epochs yet")
     else:
-        label = (f"Training curve: after epoch {last.index} of {epochs}, loss "
-                 f"{value(float(last.loss))}, accuracy "
-                 f"{round(100 * float(last.accuracy))} %")
+        label = tr("Training curve: after epoch {epoch} of {epochs}, loss {loss}, accuracy "
+                   "{pct} %", epoch=last.index, epochs=epochs, loss=value(float(last.loss)),
+                   pct=round(100 * float(last.accuracy)))
     base_y = HEIGHT - BOTTOM
     parts = [
         f'<svg class="tc-curve" viewBox="0 0 {WIDTH} {HEIGHT}" role="img"'
@@ -61,7 +62,7 @@ def curve_svg(history: Sequence[Point], epochs: int) -> str:
         f'<text class="tc-tick tc-loss-t" x="{LEFT - 4}" y="{base_y}" text-anchor="end">0</text>',
         f'<text class="tc-tick tc-acc-t" x="{WIDTH - RIGHT + 4}" y="{TOP + 4}">100%</text>',
         f'<text class="tc-tick tc-acc-t" x="{WIDTH - RIGHT + 4}" y="{base_y}">0%</text>',
-        f'<text class="tc-tick" x="{LEFT}" y="{HEIGHT - 6}">epoch 0</text>',
+        f'<text class="tc-tick" x="{LEFT}" y="{HEIGHT - 6}">{attr(tr("epoch 0"))}</text>',
         f'<text class="tc-tick" x="{WIDTH - RIGHT}" y="{HEIGHT - 6}" text-anchor="end">'
         f'{int(epochs)}</text>',
     ]

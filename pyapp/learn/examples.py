@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pyapp import budgets
+from pyapp.i18n import class_label, tr
 
 #: at most this many photos in one class, and in all
 MAX_PER_CLASS = 60
@@ -27,14 +28,15 @@ _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class ExampleError(ValueError):
-    """A refused name or photo; the message is a plain sentence for the student."""
+    """A refused name or photo; the message is a plain sentence for the student (translated,
+    shown as it is)."""
 
 
 def clean_name(name: str) -> str:
     """A class name from outside as the page keeps it (:class:`ExampleError` if empty)."""
     text = " ".join(_CONTROL.sub(" ", str(name)).split())[:MAX_CLASS_NAME].strip()
     if not text:
-        raise ExampleError("give the new class a name (letters, digits, spaces)")
+        raise ExampleError(tr("Give the new class a name (letters, digits, spaces)."))
     return text
 
 
@@ -71,9 +73,10 @@ class ExampleSet:
         if text.casefold() in folded:
             return folded.index(text.casefold())
         if len(self.new_classes) >= MAX_NEW_CLASSES:
-            raise ExampleError(f"at most {MAX_NEW_CLASSES} new classes can be added")
+            raise ExampleError(tr("At most {n} new classes can be added.", n=MAX_NEW_CLASSES))
         if len(self.class_names) >= budgets.MAX_CLASSES:
-            raise ExampleError(f"the network has the most classes it can ({budgets.MAX_CLASSES})")
+            raise ExampleError(tr("The network has the most classes it can ({n}).",
+                                  n=budgets.MAX_CLASSES))
         self.class_names.append(text)
         return len(self.class_names) - 1
 
@@ -81,15 +84,18 @@ class ExampleSet:
     def add(self, label: int, image: np.ndarray) -> Example:
         """Keep ``image`` (the model input) as a photo of class ``label``."""
         if not 0 <= int(label) < len(self.class_names):
-            raise ExampleError("choose the class the photo shows first")
+            raise ExampleError(tr("Choose the class the photo shows first."))
         x = np.array(image, dtype=np.float32)  # a copy: the caller's array may be reused
         if x.shape != self.input_shape or not np.isfinite(x).all():
-            raise ExampleError(f"a photo must be a {self.input_shape} model input")
+            raise ExampleError(tr("A photo must be a {shape} model input.",
+                                  shape=self.input_shape))
         if len(self._items) >= MAX_EXAMPLES:
-            raise ExampleError(f"the set is full ({MAX_EXAMPLES} photos); remove some first")
+            raise ExampleError(tr("The set is full ({n} photos); remove some first.",
+                                  n=MAX_EXAMPLES))
         if self.counts()[int(label)] >= MAX_PER_CLASS:
-            raise ExampleError(f"\u201c{self.class_names[int(label)]}\u201d already has "
-                               f"{MAX_PER_CLASS} photos, the most one class can have")
+            raise ExampleError(tr("\u201c{name}\u201d already has {n} photos, the most one "
+                                  "class can have.", name=class_label(self.class_names[int(label)]),
+                                  n=MAX_PER_CLASS))
         x.setflags(write=False)
         item = Example(self._next, int(label), x)
         self._next += 1
@@ -134,11 +140,12 @@ class ExampleSet:
         """Why training cannot start yet ("" when it can)."""
         counts = self.counts()
         if sum(counts) == 0:
-            return "Add photos to at least one class first."
+            return tr("Add photos to at least one class first.")
         empty = [self.class_names[i] for i in range(self.base_classes, len(counts))
                  if counts[i] == 0]
         if empty:
-            return f"The new class \u201c{empty[0]}\u201d has no photos yet."
+            return tr("The new class \u201c{name}\u201d has no photos yet.", name=empty[0])
         if sum(1 for c in counts if c) < 2:
-            return "Add photos of at least two classes, so the network has something to tell apart."
+            return tr("Add photos of at least two classes, so the network has something to "
+                      "tell apart.")
         return ""

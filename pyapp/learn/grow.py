@@ -17,13 +17,15 @@ from collections.abc import Sequence
 import numpy as np
 
 from pyapp.cnn.model import LayerSpec, Model
+from pyapp.i18n import tr
 
 
 def last_dense(model: Model) -> LayerSpec:
     """The output layer, which must be dense (else a plain :class:`ValueError`)."""
     layer = model.layers[-1]
     if layer.kind.role != "linear" or "kernel" not in layer.weights:
-        raise ValueError("only a network whose last layer is dense can learn new classes")
+        raise ValueError(tr("only a network whose last layer is dense can learn new "
+                            "classes"))
     return layer
 
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pyapp.i18n import tr
+
 Params = Mapping[str, np.ndarray]
 
 
@@ -91,7 +93,7 @@ OPTIMISERS = ("sgd", "adam")
 def make(name: str, lr: float) -> SGD | Adam:
     """The optimiser called ``name`` (:data:`OPTIMISERS`) with learning rate ``lr`` > 0."""
     if not (np.isfinite(lr) and 0 < lr <= 10):
-        raise ValueError("the learning rate must be a number above 0 and at most 10")
+        raise ValueError(tr("the learning rate must be a number above 0 and at most 10"))
     if name == "sgd":
         return SGD(float(lr))
     if name == "adam":

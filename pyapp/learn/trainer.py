@@ -8,9 +8,13 @@ Two choices of what learns:
 
       P = softmax(F_B K + b),   G = (P - Y_B) / |B|,   dK = F_B^T G  (D, C),   db = sum_n G_n
 
-* ``"all"``: every conv and dense layer.  Each step is one photo's forward and backward pass
-  (:func:`pyapp.cnn.grads.backward`, target ``("loss", y)``); the mean of the batch's gradients
-  is applied when the batch is complete.
+* ``"all"``: every conv and dense layer.  Each photo's forward and backward pass
+  (:func:`pyapp.cnn.grads.backward_steps`, target ``("loss", y)``) is cut into steps of one
+  layer each (a TinyVGG layer is a few milliseconds), so the page can stop between any two
+  layers and paint; the mean of the batch's gradients is applied when the batch is complete.
+
+A tinkered network trains with its switches (:mod:`pyapp.learn.start`): a map switched off
+stays zero during and after training, and the trained network keeps every switch.
 
 Before training, each new class grows the output layer by one unit initialised from its
 photos' mean feature (:mod:`pyapp.learn.grow`).  Photos are shuffled every epoch by a seeded
@@ -21,18 +25,24 @@ update (the numbers "see learning happen" shows).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from pyapp.cnn.grads import backward
+from pyapp import edits as E
+from pyapp.cnn.grads import backward_steps
 from pyapp.cnn.model import Model
+from pyapp.i18n import tr
 from pyapp.learn import grow, optim
 from pyapp.learn.loss import accuracy, cross_entropy, cross_entropy_grad
 from pyapp.learn.provenance import fine_tuned
+from pyapp.learn.start import finished, hold_inputs_off, running, split
 
 MODES = ("output", "all")
+#: the learning rate offered for each choice of what learns: the whole network diverges at the
+#: output layer's rate (TinyVGG, SGD: the loss grows from 1.0 to 670 in two epochs at 0.01)
+DEFAULT_LR = {"output": 0.01, "all": 0.001}
 MAX_EPOCHS = 500
 
 
@@ -53,7 +63,7 @@ class TrainConfig:
             raise ValueError(f"unknown choice {self.mode!r} of what learns; choose {MODES}")
         optim.make(self.optimiser, self.lr)
         if not 1 <= int(self.epochs) <= MAX_EPOCHS:
-            raise ValueError(f"the number of epochs must be 1 to {MAX_EPOCHS}")
+            raise ValueError(tr("the number of epochs must be 1 to {n}", n=MAX_EPOCHS))
         if not 1 <= int(self.batch_size) <= 256:
             raise ValueError("the batch size must be 1 to 256")
         return self
@@ -92,7 +102,8 @@ class Trainer:
                  class_names: Sequence[str], config: TrainConfig = TrainConfig(),
                  watch: tuple[int, int] | None = None) -> None:
         self.config = config.checked()
-        self.base = model
+        self.base = model  # as given (a tinkered one runs with its edits: the features)
+        self.start = split(model)
         grow.last_dense(model)
         self.images = np.asarray(images, np.float32)
         self.labels = np.asarray(labels).astype(np.intp)  # wasm32: bincount wants intp
@@ -107,7 +118,9 @@ class Trainer:
         self.optimiser = optim.make(self.config.optimiser, self.config.lr)
         self._rng = np.random.default_rng(self.config.seed)
         self._features: list[np.ndarray] = []
-        self.model: Model = model  # grown once the features are known
+        self.model: Model = model  # grown once the features are known; runs the switches
+        self.plain: Model = self.start.plain  # the weights as they train, without switches
+        self._work: Iterator[object] | None = None  # the photo being worked on, layer by layer
         self.phase = "features"  # -> "train" -> "done"
         self.epoch = 0  # finished epochs
         self.updates = 0
@@ -145,13 +158,14 @@ class Trainer:
         return 0.1 + 0.9 * min(1.0, (self.epoch + self._pos / self.size) / self.config.epochs)
 
     def stop(self) -> None:
-        """End now (the weights so far are kept)."""
+        """End now (the weights so far are kept; a photo half done is dropped)."""
         self.phase = "done"
+        self._work = None
 
     # --- one small step ---------------------------------------------------------------------
     def step(self) -> None:
         """One unit of work: a photo's feature, a mini-batch update (output layer) or one
-        photo's forward and backward pass (whole network)."""
+        layer of a photo's forward or backward pass (whole network)."""
         if self.phase == "features":
             self._feature_step()
         elif self.phase == "train":
@@ -180,7 +194,8 @@ class Trainer:
         means = [feats[self.labels == self.base.num_classes + j].mean(axis=0)
                  if np.any(self.labels == self.base.num_classes + j)
                  else np.zeros(feats.shape[1], np.float32) for j in range(len(new))]
-        self.model = grow.copy_model(grow.add_classes(self.base, new, means))
+        self.plain = grow.copy_model(grow.add_classes(self.start.plain, new, means))
+        self.model = running(self.plain, self.start.kept)
         self._feats = feats
         if self.watch is None:
             self.watch = self.default_watch()
@@ -204,7 +219,8 @@ class Trainer:
 
     def _apply(self, grads: dict[str, dict[str, np.ndarray]]) -> None:
         """One optimiser update of the layers in ``grads`` (``{layer: {kernel, bias}}``)."""
-        flat = {f"{n}/{k}": self.model.layer(n).weights[k] for n, g in grads.items() for k in g}
+        hold_inputs_off(grads, self.plain.layers[0].name, self.start.inputs_off)
+        flat = {f"{n}/{k}": self.plain.layer(n).weights[k] for n, g in grads.items() for k in g}
         new = self.optimiser.step(flat, {f"{n}/{k}": g[k] for n, g in grads.items() for k in g})
         self.updates += 1
         if self.watch is not None and self.out_name in grads:
@@ -218,12 +234,14 @@ class Trainer:
                     self.optimiser.delta_rule(), self.epoch + 1, self.updates)
         for key, w in new.items():
             name, k = key.split("/", 1)
-            self.model.layer(name).weights[k] = w  # a new array: snapshots keep the old one
+            self.plain.layer(name).weights[k] = w  # a new array: snapshots keep the old one
+        if self.start.kept:  # the switches again, on the new weights
+            self.model = running(self.plain, self.start.kept)
 
     def _output_step(self) -> None:
         batch = self._order[self._pos:self._pos + self.config.batch_size]
         self._pos += len(batch)
-        layer = self.model.layer(self.out_name)
+        layer = self.plain.layer(self.out_name)
         f = self._feats[batch].astype(np.float64)
         z = f @ layer.weights["kernel"] + layer.weights["bias"]
         g = cross_entropy_grad(z, self.labels[batch])
@@ -240,18 +258,39 @@ class Trainer:
 
     def logits_of_features(self) -> np.ndarray:
         """Logits ``(N, C)`` of every photo from the cached features (output mode)."""
-        layer = self.model.layer(self.out_name)
+        layer = self.plain.layer(self.out_name)
         return self._feats.astype(np.float64) @ layer.weights["kernel"] + layer.weights["bias"]
 
     def _whole_step(self) -> None:
+        if self._work is None:
+            self._work = self._photo()
+        try:
+            next(self._work)
+        except StopIteration:
+            self._work = None
+
+    def _photo(self) -> Iterator[object]:
+        """The next photo's forward pass (as ``EditedModel.forward`` runs it: a swapped
+        operation in place of the layer's, a switched-off map times 0), its backward pass and
+        the update when the batch is complete; yields after every layer."""
         i = int(self._order[self._pos])
         self._pos += 1
-        acts = self.model.forward(self.images[i])
+        model = self.model
+        masks = getattr(model, "masks", None) or {}
+        overrides = getattr(model, "overrides", None) or {}
+        x = self.images[i]
+        acts: dict[str, np.ndarray] = {"input": x}
+        for layer in model.layers:
+            kind = overrides.get(layer.name)
+            x = layer.apply(x) if kind is None else E.run_kind(kind, layer, x)
+            mask = masks.get(layer.name)
+            acts[layer.name] = x = x if mask is None else x * mask
+            yield layer.name
         z = acts[self.out_name]
         y = int(self.labels[i])
         self._seen_loss.append(cross_entropy(z[None], [y]))
         self._seen_right.append(int(np.argmax(z)) == y)
-        g = backward(self.model, acts, ("loss", y))
+        g = yield from backward_steps(model, acts, ("loss", y))
         for key, value in g.params.items():
             self._acc[key] = self._acc.get(key, 0.0) + value
         self._in_batch += 1
@@ -279,5 +318,6 @@ class Trainer:
                           accuracy=last.accuracy if last else None)
         suffix = ", fine-tuned in the page"
         name = self.base.name if self.base.name.endswith(suffix) else self.base.name + suffix
-        return grow.copy_model(self.model, class_names=self.class_names, provenance=prov,
-                               name=name[:200])
+        plain = grow.copy_model(self.plain, class_names=self.class_names, provenance=prov,
+                                name=name[:200])
+        return finished(plain, self.start.kept)

@@ -14,21 +14,15 @@ import js  # type: ignore[import-not-found]
 from PIL import Image
 from pyodide.ffi import to_js  # type: ignore[import-not-found]
 
+from pyapp.learn import panel
+
 #: a frame is the centre square of the video, scaled to this many pixels a side
 FRAME_SIDE = 128
 
 
 def refusal_message(exc: BaseException) -> str:
     """A plain sentence for a failed ``getUserMedia`` (no camera, refused, busy)."""
-    text = str(exc)
-    if "NotAllowed" in text or "Permission" in text or "SecurityError" in text:
-        return ("The camera was not allowed, so it stays off. Everything else works; "
-                "you can add photos from files instead.")
-    if "NotFound" in text or "Overconstrained" in text or "DevicesNotFound" in text:
-        return "No camera was found. Everything else works; you can add photos from files."
-    if "NotReadable" in text or "TrackStart" in text:
-        return "The camera is busy (another program may be using it). Try again later."
-    return "The camera could not be started. Everything else works; add photos from files."
+    return panel.camera_refused(str(exc))
 
 
 class Camera:
@@ -52,8 +46,7 @@ class Camera:
             return ""
         devices = getattr(js.navigator, "mediaDevices", None)
         if devices is None or not hasattr(devices, "getUserMedia"):
-            return ("This browser offers no camera here (a camera needs a secure page). "
-                    "Add photos from files instead.")
+            return panel.no_camera()
         constraints = to_js({"video": {"width": {"ideal": 640}, "height": {"ideal": 480},
                                        "facingMode": "user"}, "audio": False},
                             dict_converter=js.Object.fromEntries)

@@ -31,11 +31,12 @@ import numpy as np
 from pyapp.article.training import update_math
 from pyapp.cnn.formats import save_native
 from pyapp.cnn.preprocess import ImageError, preprocess
-from pyapp.learn import panel
-from pyapp.learn.changes import kernel_changes, summary
+from pyapp.edits import EditError, baked
+from pyapp.i18n import class_label, tr
+from pyapp.learn import beforeafter, panel
+from pyapp.learn.changes import kernel_changes
 from pyapp.learn.examples import ExampleError, ExampleSet
-from pyapp.learn.grow import copy_model
-from pyapp.learn.trainer import TrainConfig, Trainer
+from pyapp.learn.trainer import DEFAULT_LR, TrainConfig, Trainer
 from pyapp.render.overview_html import neuron_id
 from pyapp.session import Source, input_rgba
 from pyapp.ui import dom, errors, intake
@@ -49,95 +50,11 @@ LIVE_MS = 100  # at most 10 classified frames a second
 BURST_MS = 150  # photos a second while "hold to take photos" is held: about 6
 BURST_MAX = 30  # photos per hold
 FILES_MAX = 40  # files taken from one choice or drop
-STEP_BUDGET_MS = 12.0  # training work per animation frame
+# training work per animation frame: a slice stops once it has run this long (a step is one
+# layer of one photo, a few ms), so a click waits at most about this plus one step
+STEP_BUDGET_MS = 30.0
+BA_MS = 400  # the before / after of a kernel is redrawn at most this often while training
 
-SKELETON = """
-<h2 id="tc-h">Teach it: train the network on your own photos</h2>
-<p class="tc-lead">Show the camera something, or collect photos of your own classes
-("my mug", "thumbs up"), and train the network here in the page. Photos never leave this
-device.</p>
-<div class="tc-grid">
-<div class="tc-box tc-camera-box">
-  <h3 class="tc-h3">Camera</h3>
-  <div class="tc-preview"><video id="tc-video" muted playsinline aria-label="Camera preview">
-  </video><span class="tc-on" hidden>&#9679; Camera on</span>
-  <span class="tc-off-note">The camera is off.</span></div>
-  <div class="tc-row">
-    <button type="button" id="tc-cam" class="ov-btn">Start the camera</button>
-    <button type="button" id="tc-freeze" class="ov-btn" aria-pressed="false" disabled
-      aria-label="Freeze frame of the camera">Freeze frame</button>
-    <button type="button" id="tc-cam-stop" class="ov-btn" disabled>Stop the camera</button>
-  </div>
-  <p id="tc-cam-msg" class="tc-msg" role="status" aria-live="polite"></p>
-  <p id="tc-sees" class="tc-sees" aria-live="off"></p>
-</div>
-<div class="tc-box tc-collect" id="tc-collect">
-  <h3 class="tc-h3">Photos per class</h3>
-  <label class="tc-field">Add photos to <select id="tc-class"
-    aria-label="Class to add photos to"></select></label>
-  <form id="tc-new" class="tc-row">
-    <label class="tc-field">New class <input id="tc-new-name" type="text" maxlength="40"
-      autocomplete="off" aria-label="Name of a new class" placeholder="my mug"></label>
-    <button type="submit" class="ov-btn">Add the class</button>
-  </form>
-  <div class="tc-row">
-    <button type="button" id="tc-burst" class="ov-btn"
-      aria-label="Hold to take photos with the camera">Hold to take photos</button>
-    <button type="button" id="tc-files-btn" class="ov-btn"
-      aria-label="Add photos from files to the chosen class">Add photos from files</button>
-    <input type="file" id="tc-files" accept="image/*" multiple hidden>
-  </div>
-  <p class="tc-hint">or drop photos here</p>
-  <p id="tc-collect-msg" class="tc-msg" role="status" aria-live="polite"></p>
-  <div id="tc-classes"></div>
-</div>
-<div class="tc-box tc-train-box">
-  <h3 class="tc-h3">Train</h3>
-  <fieldset class="tc-learns"><legend>What learns</legend>
-    <label><input type="radio" name="tc-mode" value="output" checked> the output layer only
-      (fast)</label>
-    <label><input type="radio" name="tc-mode" value="all"> the whole network (slow)</label>
-  </fieldset>
-  <div class="tc-row">
-    <label class="tc-field">Optimiser <select id="tc-opt" aria-label="Optimiser">
-      <option value="sgd" selected>gradient descent (SGD)</option>
-      <option value="adam">Adam</option></select></label>
-    <label class="tc-field">Learning rate <input id="tc-lr" type="number" min="0.00001"
-      max="10" step="any" value="0.01" aria-label="Learning rate"></label>
-    <label class="tc-field">Epochs <input id="tc-epochs" type="number" min="1" max="500"
-      step="1" value="30" aria-label="Epochs"></label>
-  </div>
-  <div class="tc-row">
-    <button type="button" id="tc-train" class="ov-btn tc-primary"
-      aria-label="Train the network">Train</button>
-    <button type="button" id="tc-pause" class="ov-btn" disabled
-      aria-label="Pause training">Pause</button>
-    <button type="button" id="tc-stop" class="ov-btn" disabled
-      aria-label="Stop training">Stop</button>
-  </div>
-  <p id="tc-status" class="tc-status" role="status" aria-live="polite"></p>
-  <div id="tc-curve" class="tc-curve-box"></div>
-  <div class="tc-legend" aria-hidden="true"><span class="tc-key tc-key-loss"></span> loss
-    <span class="tc-key tc-key-acc"></span> accuracy</div>
-  <details class="tc-see" open><summary>See learning happen</summary>
-    <div class="tc-row">
-      <label class="tc-field">Weight of class <select id="tc-w-class"
-        aria-label="Watched weight: class"></select></label>
-      <label class="tc-field">from feature <input id="tc-w-feature" type="number" min="1"
-        step="1" aria-label="Watched weight: feature number"></label>
-    </div>
-    <div id="tc-update" class="tc-update" aria-live="off">Train to see one weight's gradient
-      and its update, step by step.</div>
-  </details>
-  <div id="tc-changes" class="tc-changes"></div>
-  <div class="tc-row">
-    <button type="button" id="tc-reset" class="ov-btn"
-      aria-label="Reset to the original network">Reset to the original</button>
-    <button type="button" id="tc-save" class="ov-btn" disabled>Save the trained network
-      (.npz)</button>
-  </div>
-</div>
-</div>"""
 
 
 class TeachPanel:
@@ -160,17 +77,22 @@ class TeachPanel:
         self._shown_update: Any = None
         self._selected = 0
         self._numbers: dict[int, int] = {}  # example id -> its number within its class
+        self._found: list[Any] = []
+        self._ba_chosen: tuple[str, int] | None = None  # the kernel the student opened
+        self._ba_shown: tuple[str, int] | None = None
+        self._ba_painted = -1e9
+        self._ba_update = -1  # the trainer's update the shown before / after is of
 
     # --- setup ------------------------------------------------------------------------
     def install(self) -> None:
         r = self.root
-        r.innerHTML = SKELETON
+        r.innerHTML = panel.skeleton()
         q = r.querySelector
         self.el = {k: q(f"#tc-{k}") for k in (
             "video", "cam", "freeze", "cam-stop", "cam-msg", "class", "new", "new-name",
             "burst", "files-btn", "files", "collect-msg", "classes", "opt", "lr", "epochs",
             "train", "pause", "stop", "status", "curve", "w-class", "w-feature", "update",
-            "reset", "save", "collect", "sees", "changes")}
+            "reset", "save", "collect", "sees", "changes", "ba", "kept")}
         self.on_badge = q(".tc-on")
         self.camera = Camera(self.el["video"])
         listen = self.bindings.listen
@@ -196,8 +118,12 @@ class TeachPanel:
         listen(self.el["save"], "click", lambda e: self.save())
         listen(self.el["w-class"], "change", lambda e: self._on_watch())
         listen(self.el["w-feature"], "change", lambda e: self._on_watch())
+        listen(self.el["changes"], "click", self._on_open_kernel)
+        for radio in js_array(r.querySelectorAll('input[name="tc-mode"]')):
+            listen(radio, "change", self._on_mode)
         self._unsubscribe = self.session.subscribe(self._on_snapshot)
         self._refresh_classes()
+        self._say_kept(self.session.model)
         self._show()
 
     def close(self) -> None:
@@ -211,13 +137,13 @@ class TeachPanel:
 
     # --- camera -----------------------------------------------------------------------
     async def start_camera(self) -> None:
-        self.say("cam-msg", "Asking for the camera\u2026")
+        self.say("cam-msg", tr("Asking for the camera\u2026"))
         problem = await self.camera.start()
         if problem:
             self.say("cam-msg", problem)
             self.root.dataset.camera = "refused"
             return
-        self.say("cam-msg", "The camera is on: the network classifies what it sees.")
+        self.say("cam-msg", tr("The camera is on: the network classifies what it sees."))
         self.frozen = False
         self._camera_ui(True)
         SCHEDULER.subscribe("teach-camera", self._live)
@@ -231,9 +157,9 @@ class TeachPanel:
         self.el["cam-stop"].disabled = not on
         self.el["cam"].disabled = on
         self.el["freeze"].setAttribute("aria-pressed", "true" if self.frozen else "false")
-        self.el["freeze"].textContent = "Live again" if self.frozen else "Freeze frame"
-        self.el["freeze"].setAttribute("aria-label", "Live again: the camera moves on"
-                                       if self.frozen else "Freeze frame of the camera")
+        self.el["freeze"].textContent = tr("Live again") if self.frozen else tr("Freeze frame")
+        self.el["freeze"].setAttribute("aria-label", tr("Live again: the camera moves on")
+                                       if self.frozen else tr("Freeze frame of the camera"))
 
     def _live(self, _dt: float) -> None:
         if self.frozen or not self.camera.ready():
@@ -262,9 +188,9 @@ class TeachPanel:
         self.frozen = not self.frozen
         if self.frozen:
             self._show_frame(Source("camera", name="frozen frame"))
-            self.say("cam-msg", "Frozen: every view explains this frame.")
+            self.say("cam-msg", tr("Frozen: every view explains this frame."))
         else:
-            self.say("cam-msg", "Live again.")
+            self.say("cam-msg", tr("Live again."))
         self._camera_ui(True)
 
     def stop_camera(self) -> None:
@@ -272,7 +198,7 @@ class TeachPanel:
         self._end_burst()
         if self.camera.on:
             self.camera.stop()
-            self.say("cam-msg", "The camera is off and released.")
+            self.say("cam-msg", tr("The camera is off and released."))
         self.frozen = False
         self._camera_ui(False)
 
@@ -309,12 +235,12 @@ class TeachPanel:
         try:
             index = self.examples.add_class(str(self.el["new-name"].value))
         except ExampleError as exc:
-            self.say("collect-msg", f"{str(exc).capitalize()}.")
+            self.say("collect-msg", str(exc))
             return
         self._selected = index
         self.el["new-name"].value = ""
-        self.say("collect-msg", f"Now add photos of \u201c{self.examples.class_names[index]}"
-                 "\u201d.")
+        self.say("collect-msg", tr("Now add photos of \u201c{name}\u201d.",
+                                   name=class_label(self.examples.class_names[index])))
         self._refresh_classes()
 
     def add_photo(self, image: np.ndarray) -> bool:
@@ -322,7 +248,7 @@ class TeachPanel:
         try:
             item = self.examples.add(self._selected, image)
         except ExampleError as exc:
-            self.say("collect-msg", f"{str(exc).capitalize()}.")
+            self.say("collect-msg", str(exc))
             return False
         block = self._block(item.label)
         number = len(self.examples.of_class(item.label))
@@ -341,7 +267,7 @@ class TeachPanel:
     def _photo_from_camera(self) -> bool:
         image = self.camera.frame()
         if image is None:
-            self.say("collect-msg", "Start the camera first (or add photos from files).")
+            self.say("collect-msg", tr("Start the camera first (or add photos from files)."))
             return False
         x = preprocess(image, self.original.input_shape, self.original.preprocessing)
         return self.add_photo(x)
@@ -349,7 +275,7 @@ class TeachPanel:
     def _on_burst_down(self, event: Any) -> None:
         event.preventDefault()
         if not self.camera.on:
-            self.say("collect-msg", "Start the camera first (or add photos from files).")
+            self.say("collect-msg", tr("Start the camera first (or add photos from files)."))
             return
         self._burst_taken = 0
         self._take_burst()
@@ -368,7 +294,7 @@ class TeachPanel:
 
             clear_interval(self._burst)
             self._burst = None
-            self.say("collect-msg", f"Took {panel.photos(self._burst_taken)}.")
+            self.say("collect-msg", tr("Took {photos}.", photos=panel.photos(self._burst_taken)))
 
     def _on_burst_click(self, event: Any) -> None:
         if int(event.detail or 0) == 0:  # Enter / Space: one photo (holding is for pointers)
@@ -396,7 +322,7 @@ class TeachPanel:
         items = intake.as_list(files)
         problems: list[str] = []
         if len(items) > FILES_MAX:
-            problems.append(f"only the first {FILES_MAX} files were taken")
+            problems.append(tr("Only the first {n} files were taken.", n=FILES_MAX))
             items = items[:FILES_MAX]
         added = 0
         for file in items:
@@ -412,7 +338,7 @@ class TeachPanel:
                 break
             added += 1
         self._refresh_classes()
-        text = f"Added {panel.photos(added)}."
+        text = tr("Added {photos}.", photos=panel.photos(added))
         if problems:
             text += " " + " ".join(p if p.endswith(".") else p + "." for p in problems[:3])
         self.say("collect-msg", text)
@@ -437,16 +363,28 @@ class TeachPanel:
             lr = float(self.el["lr"].value)
             epochs = int(float(self.el["epochs"].value))
         except ValueError as exc:
-            raise ValueError("the learning rate and the epochs must be numbers") from exc
+            raise ValueError(tr("the learning rate and the epochs must be numbers")) from exc
         return TrainConfig(mode, str(self.el["opt"].value), lr, epochs).checked()
 
     def _start_model(self) -> Any:
-        """The session's model when its classes lead the photo set's, else the original."""
+        """The session's model when its classes lead the photo set's, else the original.
+        A tinkered one trains with its switches (:mod:`pyapp.learn.start`); the trainer
+        never changes the model it is given."""
         model = self.session.model
         names = self.examples.class_names
         if list(names[:model.num_classes]) == list(model.class_names):
-            return copy_model(model)
+            return model
         return self.original
+
+    def _on_mode(self, event: Any) -> None:
+        """The learning rate follows the choice of what learns unless the student set one."""
+        mode = str(event.target.value)
+        try:
+            lr = float(self.el["lr"].value)
+        except ValueError:
+            return
+        if mode in DEFAULT_LR and lr in DEFAULT_LR.values():
+            self.el["lr"].value = str(DEFAULT_LR[mode])
 
     def train(self) -> None:
         if self.state in ("running", "paused"):
@@ -461,7 +399,7 @@ class TeachPanel:
             self.trainer = Trainer(self._start_model(), images, labels,
                                    self.examples.class_names, config, self._watch_choice())
         except ValueError as exc:
-            self.say("status", f"Training cannot start: {exc}.")
+            self.say("status", tr("Training cannot start: {problem}.", problem=str(exc)))
             return
         self._shown_epochs, self._shown_update = -1, None
         self.state = "running"
@@ -479,16 +417,30 @@ class TeachPanel:
         if t.done:
             self._finish()
         else:
+            self._follow_kernel()
             self._show()
 
     def pause(self) -> None:
-        """Pause (the network so far becomes the session's) or resume."""
+        """Pause (the network so far becomes the session's) or resume.  The button answers
+        at once; the paused network is published after the next paint (every view redraws)."""
         if self.state == "running":
             self.state = "paused"
-            self._publish()
+            SCHEDULER.subscribe("teach-publish", self._publish_after_paint)
         elif self.state == "paused":
             self.state = "running"
         self._show()
+
+    def _publish_after_paint(self, _dt: float) -> None:
+        from pyodide.ffi import create_once_callable  # type: ignore[import-not-found]
+
+        SCHEDULER.unsubscribe("teach-publish")
+        trainer = self.trainer
+
+        def publish() -> None:
+            if self.state == "paused" and self.trainer is trainer:  # not reset or stopped
+                self._publish()
+
+        js.setTimeout(create_once_callable(publish), 0)  # after this frame's paint
 
     def stop(self) -> None:
         if self.trainer is not None and self.state in ("running", "paused"):
@@ -510,25 +462,79 @@ class TeachPanel:
         s = self.session.snapshot
         self.session.set_model(self.trained, s.image, s.source)
         self._refresh_classes()
-        self._mark_changes(kernel_changes(self.original, self.trained))
+        self._mark_changes(kernel_changes(t.base, self.trained))
 
     def _mark_changes(self, found: list[Any]) -> None:
-        """Mark the overview's units whose weights training moved; list the biggest."""
+        """Mark the overview's units whose weights this run moved; list the biggest, each
+        changed kernel with a button that opens its before / after."""
         for node in js.document.querySelectorAll(".ov-n.tc-changed"):
             node.classList.remove("tc-changed")
-        if not found:
+        self._found = found
+        if not found or self.trainer is None:
             self.el["changes"].innerHTML = ""
+            self._show_kernel(None)
             return
         for c in found:
             node = js.document.getElementById(neuron_id(c.layer, c.unit))
             if node is not None:
                 node.classList.add("tc-changed")
-        lines = summary(found, self.examples.class_names, self.original.layers[-1].name)
-        layers = sorted({c.layer for c in found})
-        self.el["changes"].innerHTML = (
-            f'<h4 class="tc-h4">What changed ({len(found)} units in {", ".join(layers)}; '
-            'marked in the network above)</h4><ul>'
-            + "".join(f"<li>{_text(line)}</li>" for line in lines) + "</ul>")
+        self._show_kernel(self._kernel_choice(found))
+        self.el["changes"].innerHTML = panel.changes_html(
+            found, self.examples.class_names, self.original.layers[-1].name, self.trained,
+            self._ba_shown)
+
+    def _kernel_choice(self, found: list[Any]) -> tuple[str, int] | None:
+        """The kernel the student chose, else the one this run moved most (None: no
+        convolution moved, e.g. when only the output layer learnt)."""
+        if self.trainer is None:
+            return None
+        convs = beforeafter.choices(found, self.trainer.model)
+        if self._ba_chosen is not None and any(
+                (c.layer, c.unit) == self._ba_chosen for c in found):
+            return self._ba_chosen
+        return (convs[0].layer, convs[0].unit) if convs else None
+
+    def _show_kernel(self, which: tuple[str, int] | None, during: bool = False) -> None:
+        """Paint the before / after of conv neuron ``which`` (``(layer, unit)``)."""
+        box, t = self.el["ba"], self.trainer
+        self._ba_shown = which
+        if which is None or t is None:
+            box.hidden = True
+            box.innerHTML = ""
+            box.dataset.layer = box.dataset.unit = ""
+            return
+        after = t.model if during or self.trained is None else self.trained
+        kd = beforeafter.kernel_diff(t.base, after, *which)
+        box.innerHTML = beforeafter.before_after_html(kd, during)
+        box.dataset.layer, box.dataset.unit = which[0], str(which[1])
+        box.dataset.update = str(t.updates)
+        self._ba_update = t.updates
+        box.hidden = False
+
+    def _on_open_kernel(self, event: Any) -> None:
+        button = event.target.closest(".tc-ba-open")
+        if button is None or self.trainer is None:
+            return
+        self._ba_chosen = (str(button.dataset.layer), int(button.dataset.unit))
+        self._show_kernel(self._ba_chosen, during=self.state == "running")
+        for b in self.el["changes"].querySelectorAll(".tc-ba-open"):
+            b.setAttribute("aria-pressed", "true" if b is button or (
+                str(b.dataset.layer), int(b.dataset.unit)) == self._ba_chosen else "false")
+
+    def _follow_kernel(self) -> None:
+        """While the whole network trains: the shown kernel's before / after, now (at most
+        every :data:`BA_MS`; the list of changes is redrawn on pause and at the end)."""
+        t = self.trainer
+        if t is None or t.config.mode != "all" or t.updates == 0:
+            return
+        if self._ba_update == t.updates:
+            return
+        now = float(js.performance.now())
+        if now - self._ba_painted < BA_MS:
+            return
+        self._ba_painted = now
+        which = self._ba_chosen or self._kernel_choice(kernel_changes(t.base, t.model))
+        self._show_kernel(which, during=True)
 
     def reset(self) -> None:
         """Back to the shipped network (the photos stay)."""
@@ -538,10 +544,12 @@ class TeachPanel:
         self.state = "idle"
         self.trainer = None
         self.trained = None
+        self._ba_chosen = None
         s = self.session.snapshot
         self.session.set_model(self.original, s.image, s.source)
         self._mark_changes([])
-        self.say("update", "Train to see one weight's gradient and its update, step by step.")
+        self.say("update", tr("Train to see one weight's gradient and its update, step by "
+                              "step."))
         self._shown_epochs = -1
         self._show()
 
@@ -549,7 +557,13 @@ class TeachPanel:
         if self.trained is None:
             return
         buf = io.BytesIO()
-        save_native(self.trained, buf)
+        try:
+            plain = baked(self.trained)  # a tinkered network's switches, in the weights
+        except EditError as exc:
+            self.say("status", tr("The trained network cannot be saved: {problem}.",
+                                  problem=str(exc)))
+            return
+        save_native(plain, buf)
         data = buf.getvalue()
         dom.download(data, "trained-network.npz", "application/octet-stream", self.bindings)
         self.root.dataset.saved = str(len(data))
@@ -573,14 +587,24 @@ class TeachPanel:
         if (self.camera.on and snap.source.kind == "camera"
                 and snap.changed & {"image", "model"}):
             # the overview is further up the page: the answer is repeated by the preview
-            self.say("sees", f"The network sees: {snap.class_names[snap.predicted]} "
-                     f"({snap.bars[snap.predicted].text})")
+            self.say("sees", tr("The network sees: {name} ({p})",
+                                name=class_label(snap.class_names[snap.predicted]),
+                                p=snap.bars[snap.predicted].text))
         elif "image" in snap.changed or not self.camera.on:
             self.say("sees", "")
+        if "model" in snap.changed:
+            self._say_kept(snap.model)
         if "model" in snap.changed and self.trained is not None and \
                 snap.model is not self.trained and getattr(snap.model, "base", None) is None:
             self.trained = None  # another network took over (not an edit of the trained one)
             self._show()
+
+    def _say_kept(self, model: Any) -> None:
+        """Where "what learns" is chosen: whether the network was tinkered with, and what
+        training keeps of it."""
+        note = panel.kept_note(model)
+        self.el["kept"].textContent = note
+        self.el["kept"].hidden = not note
 
     # --- painting ---------------------------------------------------------------------
     def _show(self) -> None:
@@ -591,9 +615,9 @@ class TeachPanel:
         self.el["train"].disabled = running
         self.el["pause"].disabled = not running
         self.el["stop"].disabled = not running
-        self.el["pause"].textContent = "Resume" if self.state == "paused" else "Pause"
-        self.el["pause"].setAttribute("aria-label", "Resume training" if self.state == "paused"
-                                      else "Pause training")
+        self.el["pause"].textContent = tr("Resume") if self.state == "paused" else tr("Pause")
+        self.el["pause"].setAttribute("aria-label", tr("Resume training")
+                                      if self.state == "paused" else tr("Pause training"))
         self.el["save"].disabled = self.trained is None
         if t is None:
             r.dataset.epoch = "0"
@@ -617,10 +641,8 @@ class TeachPanel:
             self._shown_update = u
             name = self.examples.class_names[u.cls] if u.cls < len(
                 self.examples.class_names) else str(u.cls + 1)
-            self.el["update"].innerHTML = (
-                f'<p>Update {u.step} (epoch {u.epoch}): the weight from feature '
-                f'{u.feature + 1} to \u201c{_text(name)}\u201d, {_text(u.rule)}</p>'
-                + update_math(u))
+            line = panel.update_text(u.step, u.epoch, u.feature, name, u.rule)
+            self.el["update"].innerHTML = f"<p>{_text(line)}</p>" + update_math(u)
             if not str(self.el["w-feature"].value or ""):
                 self.el["w-feature"].value = str(u.feature + 1)
                 self.el["w-class"].value = str(u.cls)
