@@ -18,7 +18,19 @@ ALLOWED = frozenset({
     "Wikimedia", "Commons", "CC", "BY", "SA", "Flickr", "Unsplash", "Pexels",
     "px", "ms", "KB", "MB", "GB", "fps", "MP",
 })
+# People and works the page credits (the reference's authors, CIFAR-10's, the licences' names):
+# names stay as written in every language.
+CREDITED = frozenset("""
+Zijie Wang Robert Turko Omar Shaikh Haekyu Park Nilaksh Das Fred Hohman Minsuk Kahng Duen
+Horng Polo Chau Georgia Tech Explainer Alex Krizhevsky Vinod Nair Geoffrey Hinton MPL Apache
+BSD Clause Pillow MIT-CMU
+""".split())
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
+
+
+def tokens(text: str) -> list[str]:
+    """The word-like tokens of ``text`` (for allowing every word of a credit line)."""
+    return _TOKEN.findall(text)
 
 
 def english_words(text: str, allowed: Iterable[str] = ()) -> list[str]:

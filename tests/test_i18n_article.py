@@ -19,16 +19,11 @@ from pyapp.article.render import article_html
 from pyapp.cnn.formats import load_native
 from pyapp.cnn.model import sequential_cnn
 from pyapp.i18n import catalogue, current, language
-from tests.i18n_text import english_words
+from tests.i18n_text import CREDITED, english_words
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTICLE = ROOT / "pyapp" / "article"
 # credited people, institutions, licences and works: names stay as they are written
-CREDITED = frozenset("""
-Zijie Wang Robert Turko Omar Shaikh Haekyu Park Nilaksh Das Fred Hohman Minsuk Kahng Duen
-Horng Polo Chau Georgia Tech Explainer Alex Krizhevsky Vinod Nair Geoffrey Hinton MPL Apache
-BSD Clause Pillow MIT-CMU
-""".split())
 _CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uff00-\uffef]")
 
 

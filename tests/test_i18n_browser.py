@@ -17,7 +17,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from tests.conftest import new_app_page
-from tests.i18n_text import english_words
+from tests.i18n_text import CREDITED, english_words, tokens
 
 pytestmark = pytest.mark.browser
 
@@ -35,7 +35,7 @@ KEEP = ["Language", "English"]
 # [translate=no]) and accessible names (aria-label, aria-labelledby, title, alt, placeholder)
 # of the elements matching the selectors (all of them when `names` is given too).
 COLLECT_JS = """([texts, named]) => {
-  const SKIP = "code, pre, math, kbd, script, style, template, [translate=no]";
+  const SKIP = "code, pre, math, kbd, cite, script, style, template, [translate=no]";
   const shown = (el) => el.checkVisibility ? el.checkVisibility({visibilityProperty: true})
                                            : !!el.offsetParent;
   const words = [];
@@ -156,18 +156,25 @@ def test_browser_language_menu_and_a_bad_lang(browser: Any, site_url: str) -> No
 
 
 def test_whole_page_japanese(browser: Any, site_url: str) -> None:
-    pytest.skip("whole-page check is enabled after all areas are merged")
+    """Every visible text and accessible name, on the page as it opens, in a convolution's
+    and the softmax's detail views and in the tour, at a desktop's and a phone's size."""
     from pyapp.cnn.formats import load_native
 
     model = load_native(ROOT / "weights" / "tinyvgg-cifar10.npz")
     gallery = json.loads((ROOT / "www" / "gallery" / "gallery.json").read_text("utf-8"))
-    credits = " ".join(str(e.get("credit", "")) for e in gallery).replace(",", " ").split()
-    allowed = [layer.name for layer in model.layers] + credits
+    credits = [w for e in gallery for w in tokens(str(e.get("credit", "")))]
+    allowed = [layer.name for layer in model.layers] + credits + sorted(CREDITED)
+    screens = [("index.html?lang=ja", "#app"), ("index.html?lang=ja#/conv_1_1/2", "dialog[open]"),
+               ("index.html?lang=ja#softmax", "dialog[open]"),
+               ("index.html?lang=ja&tour=1&step=4", "#tour[data-step=\"4\"]")]
     for viewport in ({"width": 1440, "height": 900}, {"width": 390, "height": 844}):
-        app = new_app_page(browser, site_url, viewport=viewport)
-        try:
-            app.open("index.html?lang=ja")
-            found = english_in(app.page, ["body"], ["body *"], allowed)
-            assert found == {}, found
-        finally:
-            app.close()
+        for url, ready in screens:
+            app = new_app_page(browser, site_url, viewport=viewport)
+            try:
+                app.open(url)
+                wait_ready(app)
+                app.page.wait_for_selector(ready, timeout=WAIT)
+                found = english_in(app.page, ["body"], ["body *"], allowed)
+                assert found == {}, (url, viewport, found)
+            finally:
+                app.close()
