@@ -17,6 +17,8 @@ from pyapp import numbers
 from pyapp.cnn import ops
 from pyapp.cnn.explain import ConvExplanation, explain_conv, intermediate_maps
 from pyapp.cnn.stats import colour_limit
+from pyapp.i18n import N_, tr
+from pyapp.render.ranges import map_limit
 
 from .geometry import Rect, cell_at, cell_rect, raster, raster_index, reveal_covers
 from .maps import Cell, Palette, diverging_rgba, weight_cell
@@ -31,10 +33,19 @@ ELASTIC_CAPTIONS = (
     "The intermediate values of all channels are added, then the bias: "
     "that is the output map's value at this position.",
 )
-#: What the colours of the intermediate and output maps mean (each map its own range, so a
-#: map of small values still shows its structure).
-MAP_RANGE_NOTE = ("Colours: each intermediate and output map on its own range "
-                  "(−x white +x, x its largest |value|, printed under it).")
+#: What the colours of the intermediate and output maps mean, per map range
+#: (``render.ranges.MAP_RANGES``): each map its own (a map of small values still shows its
+#: structure), or shared (maps compared by colour).
+MAP_RANGE_NOTES = {
+    "map": N_("Colours: each intermediate and output map on its own range "
+              "(−x white +x, x its largest |value|, printed under it)."),
+    "layer": N_("Colours: the intermediate maps share one range, the output map has its "
+                "layer's range in the network (−x white +x, x printed under each map)."),
+}
+MAP_RANGE_NOTE = MAP_RANGE_NOTES["map"]
+#: The word before "±x" under an (intermediate, output) map: which range it is.
+RANGE_WORDS = {"map": (N_("this map"), N_("this map")),
+               "layer": (N_("shared"), N_("layer"))}
 RGB = ("R", "G", "B")
 
 
@@ -99,9 +110,9 @@ class _ConvBase:
     """What both convolution views share: the layer, its maps and the position <-> window."""
 
     def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str,
-                 out_channel: int, mode: str = "unit") -> None:
+                 out_channel: int, mode: str = "unit", maps: str = "map") -> None:
         self.model, self.acts, self.layer, self.out_channel = model, acts, layer, out_channel
-        self.mode = mode
+        self.mode, self.maps = mode, maps
         self.input_layer = model.input_of(layer)
         self.h, self.w = model.shapes[layer][:2]
         self.in_h, self.in_w, self.in_c = model.shapes[self.input_layer]
@@ -118,15 +129,19 @@ class _ConvBase:
         self.palette = Palette(model, acts, mode)
         self.input_rgba = [self.palette.channel_rgba(self.input_layer, ch)
                            for ch in range(self.in_c)]
-        # the output map on its own range too (see MAP_RANGE_NOTE); the inputs keep the
-        # overview's colours, so they look as they do in the network
+        # intermediate and output maps on the range ``maps`` chooses (render.ranges): each
+        # map its own, or shared (the intermediates one range, the output its layer's in the
+        # network); the inputs keep the overview's colours, so they look as in the network
         out = np.asarray(acts[layer])[:, :, out_channel]
-        self.output_limit = colour_limit(out)
+        self.output_limit = map_limit(out, self.palette.limit(layer), maps)
         self.output_rgba = diverging_rgba(out, self.output_limit)
-        self.inter_limits = map_limits(self.inter.maps)
-        self.range_note = MAP_RANGE_NOTE
+        self.inter_limits = [map_limit(m, self.inter_limit, maps) for m in self.inter.maps]
+        self.range_note = tr(MAP_RANGE_NOTES[maps])
         self.inter_ranges = [f"\u00b1{fmt(x, 2)}" for x in self.inter_limits]
         self.output_range = f"\u00b1{fmt(self.output_limit, 2)}"
+        # what the "±x" under a map is the range of (the legend says which)
+        self.inter_range_word = tr(RANGE_WORDS[maps][0])
+        self.output_range_word = tr(RANGE_WORDS[maps][1])
 
     def record(self, index: int) -> ConvExplanation:
         r, c = raster(index, self.w)
@@ -188,19 +203,11 @@ class ConvElastic(_ConvBase):
     """The elastic view of output channel ``out_channel`` of conv ``layer``."""
 
     def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str,
-                 out_channel: int, mode: str = "unit") -> None:
-        super().__init__(model, acts, layer, out_channel, mode)
+                 out_channel: int, mode: str = "unit", maps: str = "map") -> None:
+        super().__init__(model, acts, layer, out_channel, mode, maps)
         self.title = f"Convolution: {layer}, neuron {out_channel + 1}"
-        # each map on its own range: a layer-wide one leaves the small maps almost white
-        self.inter_limits = map_limits(self.inter.maps)
         self.inter_rgba = [diverging_rgba(self.inter.maps[ch], self.inter_limits[ch])
                            for ch in range(self.in_c)]
-        out = np.asarray(acts[layer])[:, :, out_channel]
-        self.output_limit = colour_limit(out)
-        self.output_rgba = diverging_rgba(out, self.output_limit)
-        self.range_note = MAP_RANGE_NOTE
-        self.inter_ranges = [f"±{fmt(x, 2)}" for x in self.inter_limits]
-        self.output_range = f"±{fmt(self.output_limit, 2)}"
         self.labels = [channel_label(self.input_layer, self.in_c, ch) for ch in range(self.in_c)]
         k = model.layer(layer).weights["kernel"][:, :, :, out_channel]
         self.kernels: list[list[list[Cell]]] = [
@@ -272,8 +279,9 @@ class ConvFormula(_ConvBase):
     """The formula view of input channel ``in_channel`` feeding output ``out_channel``."""
 
     def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str,
-                 out_channel: int, in_channel: int, mode: str = "unit") -> None:
-        super().__init__(model, acts, layer, out_channel, mode)
+                 out_channel: int, in_channel: int, mode: str = "unit",
+                 maps: str = "map") -> None:
+        super().__init__(model, acts, layer, out_channel, mode, maps)
         if not 0 <= in_channel < self.in_c:
             raise IndexError(f"input channel {in_channel} outside {self.input_layer}")
         self.in_channel = in_channel

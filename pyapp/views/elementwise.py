@@ -19,9 +19,12 @@ from pyapp.cnn.explain import (
     explain_activation,
     explain_pool,
 )
+from pyapp.i18n import tr
+from pyapp.render.ranges import map_limit
 
+from .conv import RANGE_WORDS
 from .geometry import Rect, cell_at, cell_rect, raster, raster_index
-from .maps import Cell, Palette
+from .maps import Cell, Palette, activation_cell, diverging_rgba, input_cell
 from .numbers import fmt
 
 DIGITS = 3
@@ -33,11 +36,20 @@ GRAPH_POINTS = 97  # samples of the curve (x = 0 is one of them)
 MAX_WINDOW_CELLS = 49  # a larger pooling window (global pooling) is not listed cell by cell
 
 
+def _channel(values: np.ndarray, channel: int) -> np.ndarray:
+    """One channel of an ``(H, W, C)`` activation as a map (``(C,)``: a 1x1 map)."""
+    a = np.asarray(values)
+    if a.ndim == 1:
+        a = a.reshape(1, 1, -1)
+    return a[:, :, channel]
+
+
 class _MapView:
     def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str, channel: int,
-                 mode: str) -> None:
+                 mode: str, maps: str = "map") -> None:
         self.model, self.acts, self.layer, self.channel, self.mode = (model, acts, layer,
                                                                       channel, mode)
+        self.maps = maps
         self.input_layer = model.input_of(layer)
         self.spec = model.layer(layer)
         self.kind: Any = self.spec.kind
@@ -45,8 +57,30 @@ class _MapView:
         self.in_h, self.in_w = model.shapes[self.input_layer][:2]
         self.count = self.h * self.w
         self.palette = Palette(model, acts, mode)
-        self.input_rgba = self.palette.channel_rgba(self.input_layer, channel)
-        self.output_rgba = self.palette.channel_rgba(layer, channel)
+        # each map on the range ``maps`` chooses (render.ranges.MAP_RANGES): its own, or its
+        # layer's in the network; the image keeps its greys on [0, 1]
+        self.in_values = _channel(acts[self.input_layer], channel)
+        self.out_values = _channel(acts[layer], channel)
+        self.in_limit = (1.0 if self.input_layer == "input" else
+                         map_limit(self.in_values, self.palette.limit(self.input_layer), maps))
+        self.out_limit = map_limit(self.out_values, self.palette.limit(layer), maps)
+        self.input_rgba = (self.palette.channel_rgba(self.input_layer, channel)
+                           if self.input_layer == "input"
+                           else diverging_rgba(self.in_values, self.in_limit))
+        self.output_rgba = diverging_rgba(self.out_values, self.out_limit)
+        word = tr(RANGE_WORDS[maps][1])
+        self.input_range = ("" if self.input_layer == "input"
+                            else f"{word} \u00b1{fmt(self.in_limit, 2)}")
+        self.output_range = f"{word} \u00b1{fmt(self.out_limit, 2)}"
+
+    def in_cell(self, value: float, digits: int) -> Cell:
+        """A value of the input map, coloured as its map is drawn."""
+        if self.input_layer == "input":
+            return input_cell(value, digits)
+        return activation_cell(value, self.in_limit, digits)
+
+    def out_cell(self, value: float, digits: int) -> Cell:
+        return activation_cell(value, self.out_limit, digits)
 
     def position(self, index: int) -> tuple[int, int]:
         return raster(index, self.w)
@@ -80,12 +114,12 @@ class ActivationView(_MapView):
     colour range with the current ``(x, y)`` on it."""
 
     def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str, channel: int,
-                 mode: str = "unit") -> None:
-        super().__init__(model, acts, layer, channel, mode)
+                 mode: str = "unit", maps: str = "map") -> None:
+        super().__init__(model, acts, layer, channel, mode, maps)
         title = self.kind.title
         self.title = f"{title[:1].upper()}{title[1:]}: {layer}, neuron {channel + 1}"
         self.formula = self.kind.formula(self.spec.config)
-        self.limit = self.palette.limit(self.input_layer)
+        self.limit = self.in_limit
         self.graph_size = (GRAPH_W, GRAPH_H)
         xs = np.union1d(np.linspace(-self.limit, self.limit, GRAPH_POINTS), [0.0])
         ys = self.kind.graph(self.spec.config, xs)
@@ -123,8 +157,8 @@ class ActivationView(_MapView):
         a11y = (f"{self.layer} neuron {self.channel + 1}: row {r + 1}, column {c + 1}; input "
                 f"{x_text}; {equation} = output {fmt(rec.output, DIGITS)}")
         return ActivationFrame(index, r, c, cell_rect(r, c, 1, 1, self.h, self.w),
-                               self.palette.value_cell(self.input_layer, rec.input, DIGITS),
-                               self.palette.value_cell(self.layer, rec.output, DIGITS),
+                               self.in_cell(rec.input, DIGITS),
+                               self.out_cell(rec.output, DIGITS),
                                (f"{gx:.2f}", f"{gy:.2f}"), equation, a11y)
 
 
@@ -154,8 +188,8 @@ class PoolView(_MapView):
     maximum, outlined, or the mean of the real cells, all outlined)."""
 
     def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str, channel: int,
-                 mode: str = "unit") -> None:
-        super().__init__(model, acts, layer, channel, mode)
+                 mode: str = "unit", maps: str = "map") -> None:
+        super().__init__(model, acts, layer, channel, mode, maps)
         k, s, _ = self.kind.window(self.spec.config, model.shapes[self.input_layer])
         self.pool_size, self.strides = tuple(k), tuple(s)
         self.show_cells = k[0] * k[1] <= MAX_WINDOW_CELLS
@@ -177,8 +211,8 @@ class PoolView(_MapView):
         ph, pw = rec.window.shape
         rows, cols = rec.window_rows, rec.window_cols
         window = cell_rect(int(rows[0]), int(cols[0]), ph, pw, self.in_h, self.in_w)
-        values = self.palette.value_cells(self.input_layer, rec.window, DIGITS)
-        out = self.palette.value_cell(self.layer, rec.value, DIGITS)
+        values = [[self.in_cell(float(v), DIGITS) for v in row] for row in rec.window]
+        out = self.out_cell(rec.value, DIGITS)
         listed = (", ".join(c.text for row in values for c in row) if self.show_cells
                   else f"all {ph * pw} cells of the map")
         where = (f"{self.layer} neuron {self.channel + 1}: window {ph} by {pw} at row "

@@ -57,6 +57,8 @@ class DetailController:
         self._unsubscribe: Callable[[], None] | None = None
         self._resume = False
         self._esc_at = -1.0
+        # the map views' colour range (render.ranges.MAP_RANGES), kept while the page is open
+        self.maps = "map"
 
     # --- setup ----------------------------------------------------------------------------
     def install(self) -> None:
@@ -84,6 +86,7 @@ class DetailController:
         self._listen(d, "pointermove", self._on_pointer)
         self._listen(d, "pointerleave", self._on_leave)
         self._listen(self.speed, "change", self._on_speed)
+        self._listen(d, "change", self._on_maps)
         self._listen(d.querySelector(".dv-copy-link"), "click", self._on_copy)
         self._listen(js.window, "resize", lambda _e: self._place())
         self._listen(js.window, "hashchange", lambda _e: self.sync())
@@ -167,7 +170,7 @@ class DetailController:
         snap = self.snap
         self._stop()
         self.ref = ref
-        self.panel = make_panel(ref, snap.model, snap.acts, snap.range_mode)
+        self.panel = make_panel(ref, snap.model, snap.acts, snap.range_mode, self.maps)
         self.title.textContent = self.panel.title
         self.dialog.dataset.kind = ref.kind
         self.dialog.dataset.hash = ref.to_hash()
@@ -189,6 +192,18 @@ class DetailController:
             self.dialog.showModal()
         self.dialog.querySelector(".dv-close").focus()
         self._sync_play()
+
+    def _on_maps(self, event: Any) -> None:
+        """The colour-range switch: the same view at the same position, its maps and
+        legends recomputed by the view model on the other range."""
+        t = event.target
+        if str(getattr(t, "name", "")) != "dv-maps" or self.ref is None or not self.stepper:
+            return
+        self.maps = str(t.value)
+        self._show(self.ref, self.stepper.position, self.stepper.playing)
+        radio = self.body.querySelector(f'input[name="dv-maps"][value="{self.maps}"]')
+        if radio is not None:
+            radio.focus()
 
     def _hide(self) -> None:
         self._stop()

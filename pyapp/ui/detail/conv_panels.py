@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+from pyapp.i18n import tr
 from pyapp.views.conv import ConvElastic, ConvFormula
 from pyapp.views.numbers import sum_expr
 from pyapp.views.route import ViewRef
 
-from .markup import a, grid_html, map_html, shape_text
+from .markup import a, grid_html, map_html, more_html, range_toggle_html, shape_text
 from .panel import SWEEP_MS, Panel, rect_vars
 
 
@@ -23,14 +24,16 @@ class ElasticPanel(Panel):
     def html(self) -> str:
         vm = self.vm
         n = vm.in_c
-        src = a(vm.input_layer)
+        in_shape = f"{shape_text(vm.in_h, vm.in_w)[:-1]}, {n})"
         # the drawing's own labels (as the reference's): column headings, then one row per
         # input channel; the headings stay put while a long channel list scrolls
+        in_head = (tr("input image {shape}", shape=in_shape) if vm.input_layer == "input"
+                   else tr("input {layer} {shape}", layer=vm.input_layer, shape=in_shape))
         head = ('<div class="dv-el-head" aria-hidden="true"><span></span>'
-                f'<span>{src} {shape_text(vm.in_h, vm.in_w)[:-1]}, {n})</span>'
-                '<span>kernel</span><span></span>'
-                f'<span>intermediate {shape_text(vm.h, vm.w)}</span>'
-                '<span>partial sum</span></div>')
+                f'<span>{a(in_head)}</span>'
+                f'<span>{a(tr("kernel"))}</span><span></span>'
+                f'<span>{a(tr("intermediate {shape}", shape=shape_text(vm.h, vm.w)))}</span>'
+                f'<span>{a(tr("partial sum"))}</span></div>')
         rows = []
         for ch in range(n):
             opens = ViewRef("formula", vm.layer, vm.out_channel, ch).to_hash()
@@ -39,35 +42,46 @@ class ElasticPanel(Panel):
                 f'<div class="dv-el-row" style="--i:{ch}">'
                 f'<span class="dv-rowlab" aria-hidden="true">{label}</span>'
                 + map_html("input", vm.in_h, vm.in_w,
-                           f"{vm.input_layer} channel {vm.labels[ch]}", "",
+                           tr("{layer} channel {channel}", layer=vm.input_layer,
+                              channel=vm.labels[ch]), "",
                            channel=ch, extra="dv-col-in")
                 + '<div class="dv-col-k">'
                 + grid_html(vm.kernels[ch], "dv-grid dv-kernel",
-                            f"kernel for input channel {vm.labels[ch]}") + "</div>"
+                            tr("kernel for input channel {channel}", channel=vm.labels[ch]))
+                + "</div>"
                 + '<span class="dv-arrow" aria-hidden="true">\u2192</span>'
                 + map_html("inter", vm.h, vm.w,
-                           f"intermediate map {vm.labels[ch]}: open its convolution formula",
-                           a(vm.inter_ranges[ch]), channel=ch, covers=True, opens=opens,
-                           extra="dv-col-mid")
+                           tr("intermediate map {channel}: open its convolution formula",
+                              channel=vm.labels[ch]),
+                           f"{a(vm.inter_range_word)} {a(vm.inter_ranges[ch])}", channel=ch,
+                           covers=True, opens=opens, extra="dv-col-mid")
                 + f'<span class="dv-partial" data-ch="{ch}">0</span></div>')
-        notes = "".join(f"<li>{a(c)}</li>" for c in vm.captions)
+        notes = "".join(f"<li>{a(tr(c))}</li>" for c in vm.captions)
+        more = more_html(tr("How to read this view"),
+                         f'<ol class="dv-notes">{notes}</ol>'
+                         f'<p class="dv-range-note">{a(vm.range_note)}</p>',
+                         range_toggle_html(vm.maps))
+        out_name = tr("{layer} neuron {n}", layer=vm.layer, n=vm.out_channel + 1)
         return (f'<div class="dv-elastic" style="--rows:{n};{vm.size_vars}">'
-                f'<ol class="dv-notes">{notes}</ol>'
-                f'<p class="dv-range-note">{a(vm.range_note)}</p>'
+                + more +
                 '<div class="dv-el-grid">'
-                f'<div class="dv-el-rows" role="group" aria-label="{src}: {n} input channels">'
+                f'<div class="dv-el-rows" role="group" '
+                f'aria-label="{a(tr("{layer}: {n} input channels", layer=vm.input_layer, n=n))}">'
                 f'{head}{"".join(rows)}</div>'
                 '<div class="dv-el-sum dv-col-sum">'
-                '<div class="dv-sumcol"><p class="dv-label" aria-hidden="true">\u2190 add up all '
-                'intermediate results, then add the bias</p>'
+                '<div class="dv-sumcol"><p class="dv-label" aria-hidden="true">'
+                f'{a(tr("Add up all intermediate results, then add the bias"))}</p>'
                 '<div class="dv-sumbox" aria-hidden="true">'
-                '<div>\u03a3 partial sums <b class="dv-total">0</b></div>'
-                f'<div>+ bias <b class="dv-bias">{a(vm.bias)}</b></div>'
+                f'<div>\u03a3 <span class="dv-sumword">{a(tr("partial sums"))}</span> '
+                '<b class="dv-total">0</b></div>'
+                f'<div>+ {a(tr("bias"))} <b class="dv-bias">{a(vm.bias)}</b></div>'
                 '<div>= <b class="dv-result">0</b></div></div></div>'
                 '<span class="dv-arrow" aria-hidden="true">\u2192</span>'
-                + map_html("output", vm.h, vm.w, f"{vm.layer} neuron {vm.out_channel + 1}",
-                           f"{a(vm.layer)} {vm.out_channel + 1} {shape_text(vm.h, vm.w)} "
-                           f"{a(vm.output_range)}",
+                + map_html("output", vm.h, vm.w, out_name,
+                           f'<span class="dv-outname">{a(vm.layer)}</span> '
+                           f"{vm.out_channel + 1} {shape_text(vm.h, vm.w)} "
+                           f'<span class="dv-rng">{a(vm.output_range_word)} '
+                           f"{a(vm.output_range)}</span>",
                            covers=True, extra="dv-col-out")
                 + "</div></div></div>")
 

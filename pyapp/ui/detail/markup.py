@@ -47,6 +47,28 @@ def empty_grid_html(rows: int, cols: int, cls: str = "dv-grid", inner: str = "")
     return f'<div class="{cls}" style="--n:{cols}">{cells}</div>'
 
 
+def range_toggle_html(current: str) -> str:
+    """The colour-range switch of the map views (``render.ranges.MAP_RANGES``): each map on
+    its own range, or the whole layer's; the legends under the maps say which."""
+    from pyapp.i18n import tr
+
+    opts = []
+    for value, text in (("map", tr("each map")), ("layer", tr("whole layer"))):
+        checked = " checked" if value == current else ""
+        name = tr("Colour range: {choice}", choice=text)
+        opts.append(f'<label><input type="radio" name="dv-maps" value="{value}"{checked} '
+                    f'aria-label="{a(name)}"> {a(text)}</label>')
+    return (f'<fieldset class="dv-range"><legend>{a(tr("Colour range"))}</legend>'
+            + "".join(opts) + "</fieldset>")
+
+
+def more_html(summary: str, body: str, toggle: str = "") -> str:
+    """The view's secondary notes, folded (the drawing keeps the room), beside the
+    colour-range switch."""
+    return (f'<div class="dv-top"><details class="dv-more"><summary>{a(summary)}</summary>'
+            f'{body}</details>{toggle}</div>')
+
+
 def shape_text(h: int, w: int) -> str:
     return f"({h}, {w})"
 
