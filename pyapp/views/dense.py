@@ -26,6 +26,10 @@ DIGITS = 3
 # The highlighted edge's SVG: strip elements on the left edge (x = 0), the class node at
 # (EDGE_W, FlattenView.class_y())
 EDGE_W, EDGE_H = 100.0, 1000.0
+# The edges' bitmap: the chosen class's edges from alpha 60 (weight 0) to 230 (the largest
+# |weight|); into the other classes every 13th element's edge, faint grey.
+EDGE_ALPHA = (60, 230)
+OTHER_STEP, OTHER_ALPHA = 13, 45
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class FlattenFrame:
     map_cell: Rect  # on max_pool_2's channel ``channel``
     strip_cell: Rect  # on the strip (rows = positions, columns = channels)
     edge_y: str  # the highlighted edge's start (SVG units)
+    edge_path: str  # the highlighted edge (SVG path, EDGE_W x EDGE_H units)
     input: Cell
     weight: Cell
     product: str
@@ -76,26 +81,47 @@ class FlattenView:
         self.class_count = len(self.classes)
 
     def edges_rgba(self, width: int = 160, height: int = 560) -> np.ndarray:
-        """The edges as a bitmap ``(height, width, 4)``: a straight line from each element
-        (at its strip height, left edge) to the class node (middle of the right edge),
-        coloured by its weight; the strongest weights are drawn last (on top)."""
+        """The edges as a bitmap ``(height, width, 4)``, read as the reference's flatten
+        view: a faint grey bundle from every ``OTHER_STEP``-th element into each other class,
+        then one curve from each element (at its strip height, left edge) into the chosen
+        class, coloured by its weight, more opaque the stronger it is; the strongest weights
+        are drawn last (on top).  Each curve is the cubic Bezier of :meth:`edge_path`:
+        ``x(t) = W (1.5 t (1 - t) + t^3)``, ``y(t) = y0 + (y1 - y0) (3 t^2 - 2 t^3)``, so the
+        edges leave the strip level and bend into the class together."""
         n = self.count
         lim = self.weight_limit
         w = np.asarray(self.dense.weights, dtype=np.float32)
-        colours = SIGNED.rgba(w, -lim, lim)
-        colours[:, 3] = 200
-        order = np.argsort(np.abs(w), kind="stable")
-        y0 = (order + 0.5) / n * height  # (n,) start heights, in drawing order
-        t = (np.arange(width * 2) + 0.5) / (width * 2)  # two samples a pixel column
-        target = self.class_y(height)
-        ys = y0[:, None] + (target - y0[:, None]) * t[None, :]
-        rows = np.clip(ys.astype(np.intp), 0, height - 1)
-        cols = np.minimum((t * width).astype(np.intp), width - 1)[None, :]
         img = np.zeros((height, width, 4), dtype=np.uint8)
         flat = img.view(np.uint32).reshape(height, width)  # one write a pixel
+        t = (np.arange(width * 4) + 0.5) / (width * 4)  # four samples a pixel column
+        cols = np.minimum((width * (1.5 * t * (1 - t) + t ** 3)).astype(np.intp), width - 1)
+        ease = 3 * t ** 2 - 2 * t ** 3
+
+        def draw(y0: np.ndarray, y1: float, packed: np.ndarray) -> None:
+            ys = y0[:, None] + (y1 - y0[:, None]) * ease[None, :]
+            rows = np.clip(ys.astype(np.intp), 0, height - 1)
+            flat[rows, cols[None, :]] = packed[:, None]
+
+        grey = np.array([[150, 150, 150, OTHER_ALPHA]], dtype=np.uint8).view(np.uint32)[0]
+        starts = (np.arange(0, n, OTHER_STEP) + 0.5) / n * height
+        for k in range(self.class_count):
+            if k != self.unit:
+                draw(starts, (k + 0.5) / self.class_count * height,
+                     np.full(starts.size, grey[0], dtype=np.uint32))
+        colours = SIGNED.rgba(w, -lim, lim)
+        strength = np.abs(w) / lim if lim > 0 else np.zeros_like(w)
+        colours[:, 3] = (EDGE_ALPHA[0] + (EDGE_ALPHA[1] - EDGE_ALPHA[0]) * strength).astype(
+            np.uint8)
+        order = np.argsort(np.abs(w), kind="stable")
         packed = np.ascontiguousarray(colours[order]).view(np.uint32).reshape(-1)
-        flat[rows, cols] = packed[:, None]
+        draw((order + 0.5) / n * height, self.class_y(height), packed)
         return img
+
+    def edge_path(self, index: int) -> str:
+        """The SVG path (``EDGE_W`` x ``EDGE_H`` units) of element ``index``'s edge into the
+        class: the same cubic Bezier as the bitmap's curves."""
+        y0, y1, mid = self.edge_y(index), self.class_y(), EDGE_W / 2
+        return f"M0 {y0:.1f} C{mid:g} {y0:.1f} {mid:g} {y1:.1f} {EDGE_W:g} {y1:.1f}"
 
     def class_y(self, height: float = EDGE_H) -> float:
         """Height of this class in the output column (class ``k`` of ``n`` at
@@ -138,7 +164,8 @@ class FlattenView:
         return FlattenFrame(index, rec.row, rec.col, rec.channel,
                             cell_rect(rec.row, rec.col, 1, 1, self.h, self.w),
                             cell_rect(srow, rec.channel, 1, 1, self.h * self.w, self.c),
-                            f"{self.edge_y(index):.1f}", inp, wcell, product, a11y)
+                            f"{self.edge_y(index):.1f}", self.edge_path(index), inp, wcell,
+                            product, a11y)
 
 
 @dataclass(frozen=True)

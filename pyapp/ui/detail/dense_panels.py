@@ -31,7 +31,6 @@ class FlattenPanel(Panel):
                          f"{vm.flatten_layer}: the {vm.count} values in order, {vm.c} a row; "
                          "arrow keys move along it",
                          f"{a(vm.flatten_layer)} ({vm.count})")
-        ym = vm.class_y(EDGE_H)
         # the output column: every class, the chosen one where the edges end (the others
         # open their own flatten view)
         items = []
@@ -51,7 +50,7 @@ class FlattenPanel(Panel):
                  '</canvas>'
                  f'<svg class="dv-edges dv-edges-hl" viewBox="0 0 {EDGE_W:g} {EDGE_H:g}" '
                  'preserveAspectRatio="none" aria-hidden="true">'
-                 f'<line class="dv-edge-hl" x1="0" y1="0" x2="{EDGE_W:g}" y2="{ym:.1f}"/></svg>')
+                 f'<path class="dv-edge-hl" d="{vm.edge_path(0)}"/></svg>')
         soft = ViewRef("softmax", vm.layer, vm.unit).to_hash()
         return (
             '<div class="dv-flatten"><p class="dv-notes1">'
@@ -108,7 +107,7 @@ class FlattenPanel(Panel):
         self.prod.textContent = f.product
         self.src.textContent = (f"element {f.index + 1} = {self.vm.source}[row {f.row + 1}, "
                                 f"column {f.col + 1}, channel {f.channel + 1}]")
-        self.hl.setAttribute("y1", f.edge_y)
+        self.hl.setAttribute("d", f.edge_path)
         caption = (f"Element {f.index + 1} of {self.vm.count} came from row {f.row + 1}, "
                    f"column {f.col + 1}, channel {f.channel + 1}: {f.input.text} \u00d7 weight "
                    f"{f.weight.text} = {f.product}.")
