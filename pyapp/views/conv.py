@@ -27,11 +27,11 @@ from .numbers import fmt, pct, sum_expr
 SUM_DIGITS = 3
 
 ELASTIC_CAPTIONS = (
-    "Each input channel gets its own 3\u00d73 kernel (the weights beside it).",
-    "The kernel slides over its channel; at each position the nine products "
-    "window \u00d7 weight add up to one value of the channel's intermediate map.",
-    "The intermediate values of all channels are added, then the bias: "
-    "that is the output map's value at this position.",
+    N_("Each input channel gets its own 3\u00d73 kernel (the weights beside it)."),
+    N_("The kernel slides over its channel; at each position the nine products "
+       "window \u00d7 weight add up to one value of the channel's intermediate map."),
+    N_("The intermediate values of all channels are added, then the bias: "
+       "that is the output map's value at this position."),
 )
 #: What the colours of the intermediate and output maps mean, per map range
 #: (``render.ranges.MAP_RANGES``): each map its own (a map of small values still shows its
@@ -103,7 +103,8 @@ def conv_sums(rec: ConvExplanation, channel: int | None = None) -> ConvSums:
 
 
 def _sum_sentence(sums: ConvSums) -> str:
-    return f"sum {sums.total}; bias {sums.bias}; result {sums.result}"
+    return tr("sum {total}; bias {bias}; result {result}", total=sums.total, bias=sums.bias,
+              result=sums.result)
 
 
 class _ConvBase:
@@ -205,7 +206,7 @@ class ConvElastic(_ConvBase):
     def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str,
                  out_channel: int, mode: str = "unit", maps: str = "map") -> None:
         super().__init__(model, acts, layer, out_channel, mode, maps)
-        self.title = f"Convolution: {layer}, neuron {out_channel + 1}"
+        self.title = tr("Convolution: {layer}, neuron {n}", layer=layer, n=out_channel + 1)
         self.inter_rgba = [diverging_rgba(self.inter.maps[ch], self.inter_limits[ch])
                            for ch in range(self.in_c)]
         self.labels = [channel_label(self.input_layer, self.in_c, ch) for ch in range(self.in_c)]
@@ -232,11 +233,14 @@ class ConvElastic(_ConvBase):
                  for i, t in enumerate(rec.terms)]
         partials = sums.partials
         total, bias, result = sums.total, sums.bias, sums.result
-        caption = (f"Row {r + 1}, column {c + 1}: {len(partials)} partial sums "
-                   f"{sum_expr(partials)} = {total}; plus bias {bias} = {result}.")
+        caption = tr("Row {row}, column {col}: {n} partial sums {terms} = {total}; plus bias "
+                     "{bias} = {result}.", row=r + 1, col=c + 1, n=len(partials),
+                     terms=sum_expr(partials), total=total, bias=bias, result=result)
         kh, kw = self.kernel_size
-        a11y = (f"{self.layer} neuron {self.out_channel + 1}: window {kh} by {kw} at row {r + 1}, "
-                f"column {c + 1}; partial sums {', '.join(partials)}; {_sum_sentence(sums)}")
+        a11y = tr("{layer} neuron {n}: window {kh} by {kw} at row {row}, column {col}; partial "
+                  "sums {partials}; {sums}", layer=self.layer, n=self.out_channel + 1, kh=kh,
+                  kw=kw, row=r + 1, col=c + 1, partials=", ".join(partials),
+                  sums=_sum_sentence(sums))
         # transforms move boxes by multiples of their own size: the window by cells / window,
         # the cell box by cells, the covers by rows / columns of the map
         input_vars = (f"--bx:{int(rec.window_cols[0]) / self.win_w:.6f};"
@@ -285,8 +289,8 @@ class ConvFormula(_ConvBase):
         if not 0 <= in_channel < self.in_c:
             raise IndexError(f"input channel {in_channel} outside {self.input_layer}")
         self.in_channel = in_channel
-        self.title = (f"Convolution: {layer}, neuron {out_channel + 1}, "
-                      f"input channel {in_channel + 1} of {self.in_c}")
+        self.title = tr("Convolution: {layer}, neuron {n}, input channel {ch} of {m}",
+                        layer=layer, n=out_channel + 1, ch=in_channel + 1, m=self.in_c)
         self.channel_rgba = self.input_rgba[in_channel]
         k = model.layer(layer).weights["kernel"][:, :, in_channel, out_channel]
         # the kernel does not move: its cells are made once
@@ -309,12 +313,14 @@ class ConvFormula(_ConvBase):
                              x.input_channel == self.in_channel)
                  for i, x in enumerate(rec.terms)]
         total, bias, result = sums.total, sums.bias, sums.result
-        flat = [f"{values[u][v].text} times {weights[u][v].text} is {products[u][v]}"
-                for u in range(kh) for v in range(kw)]
-        a11y = (f"{self.layer} neuron {self.out_channel + 1}, input channel "
-                f"{self.in_channel + 1}: window {kh} by {kw} at row {r + 1}, column {c + 1}; "
-                f"{', '.join(flat)}; partial sum {partial}; all channels' partial sums "
-                f"{', '.join(x.partial for x in terms)}; {_sum_sentence(sums)}")
+        flat = [tr("{x} times {w} is {p}", x=values[u][v].text, w=weights[u][v].text,
+                   p=products[u][v]) for u in range(kh) for v in range(kw)]
+        a11y = tr("{layer} neuron {n}, input channel {ch}: window {kh} by {kw} at row {row}, "
+                  "column {col}; {products}; partial sum {partial}; all channels' partial sums "
+                  "{partials}; {sums}", layer=self.layer, n=self.out_channel + 1,
+                  ch=self.in_channel + 1, kh=kh, kw=kw, row=r + 1, col=c + 1,
+                  products=", ".join(flat), partial=partial,
+                  partials=", ".join(x.partial for x in terms), sums=_sum_sentence(sums))
         return FormulaFrame(index, r, c, _window_rect(rec, self.in_h, self.in_w),
                             cell_rect(r, c, 1, 1, self.h, self.w),
                             reveal_covers(r, c, self.h, self.w), values, weights, products,

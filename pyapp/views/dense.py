@@ -16,6 +16,7 @@ from pyapp import numbers
 from pyapp.cnn import ops
 from pyapp.cnn.explain import explain_dense, explain_flatten, explain_softmax
 from pyapp.cnn.stats import colour_limit
+from pyapp.i18n import class_label, tr
 from pyapp.render.colormaps import SIGNED, signed_colour, text_color_on
 
 from .geometry import Rect, cell_at, cell_rect
@@ -59,8 +60,9 @@ class FlattenView:
         self.h, self.w, self.c = model.shapes[self.source]
         self.count = self.h * self.w * self.c
         self.dense = explain_dense(model, acts, layer, unit)
-        self.class_name = self.dense.class_name or f"unit {unit + 1}"
-        self.title = f"Flatten and output: class \u201c{self.class_name}\u201d"
+        self.class_name = (class_label(self.dense.class_name) if self.dense.class_name
+                           else tr("unit {n}", n=unit + 1))
+        self.title = tr("Flatten and output: class \u201c{name}\u201d", name=self.class_name)
         self.palette = Palette(model, acts, mode)
         self.maps_rgba = [self.palette.channel_rgba(self.source, ch) for ch in range(self.c)]
         self.limit = self.palette.limit(self.source)
@@ -76,8 +78,8 @@ class FlattenView:
         # the output column beside the edges: every class, this one where the edges meet
         logits = np.asarray(acts[layer], dtype=np.float64).reshape(-1)
         names = list(model.class_names)
-        self.classes = [(names[k] if k < len(names) else f"unit {k + 1}", fmt(logits[k], DIGITS))
-                        for k in range(logits.size)]
+        self.classes = [(class_label(names[k]) if k < len(names) else tr("unit {n}", n=k + 1),
+                         fmt(logits[k], DIGITS)) for k in range(logits.size)]
         self.class_count = len(self.classes)
 
     def edges_rgba(self, width: int = 160, height: int = 560) -> np.ndarray:
@@ -156,10 +158,12 @@ class FlattenView:
         inp = self.palette.value_cell(self.source, rec.input, DIGITS)
         wcell = weight_cell(w, self.weight_limit, DIGITS)
         product = fmt(self.dense.products[index], DIGITS)
-        a11y = (f"element {index + 1} of {self.count} = {self.source} row {rec.row + 1}, column "
-                f"{rec.col + 1}, channel {rec.channel + 1}: value {fmt(x, DIGITS)}; weight "
-                f"{wcell.text}; product {product}; sum of all products {self.total}; bias "
-                f"{self.bias}; logit of {self.class_name} {self.result}")
+        a11y = tr("element {i} of {n} = {src} row {row}, column {col}, channel {ch}: value "
+                  "{x}; weight {w}; product {p}; sum of all products {total}; bias {bias}; "
+                  "logit of {name} {result}", i=index + 1, n=self.count, src=self.source,
+                  row=rec.row + 1, col=rec.col + 1, ch=rec.channel + 1, x=fmt(x, DIGITS),
+                  w=wcell.text, p=product, total=self.total, bias=self.bias,
+                  name=self.class_name, result=self.result)
         srow = index // self.c
         return FlattenFrame(index, rec.row, rec.col, rec.channel,
                             cell_rect(rec.row, rec.col, 1, 1, self.h, self.w),
@@ -206,20 +210,23 @@ class SoftmaxView:
         self.terms = []
         for i, name in enumerate(self.rec.class_names):
             bg = signed_colour(float(self.rec.logits[i]), lim)
-            self.terms.append(SoftmaxTerm(i, name, fmt(self.rec.logits[i], DIGITS),
+            self.terms.append(SoftmaxTerm(i, class_label(name), fmt(self.rec.logits[i], DIGITS),
                                           exps[i],
                                           fmt(self.rec.probabilities[i], 4), bg,
                                           text_color_on(bg)))
-        self.title = "Softmax: from logits to probabilities"
+        self.title = tr("Softmax: from logits to probabilities")
         # the tinkering temperature T (1: none): the forward pass divides the logits by it
         self.temperature = float(self.rec.temperature)
         self.t_text = fmt(self.temperature, 2) if self.temperature != 1.0 else ""
         self.formula = ("p = exp(z / T) / \u03a3 exp(z / T)" if self.t_text
                         else "p = exp(z) / \u03a3 exp(z)")
-        self.t_note = (f"Temperature T = {self.t_text} (set under \u201cTinker with the "
-                       f"network\u201d): every logit is divided by T before exp, so the "
-                       f"probabilities are {'flatter' if self.temperature > 1 else 'sharper'} "
-                       "than at T = 1." if self.t_text else "")
+        flatter = tr("Temperature T = {t} (set under \u201cTinker with the network\u201d): "
+                     "every logit is divided by T before exp, so the probabilities are "
+                     "flatter than at T = 1.", t=self.t_text)
+        sharper = tr("Temperature T = {t} (set under \u201cTinker with the network\u201d): "
+                     "every logit is divided by T before exp, so the probabilities are "
+                     "sharper than at T = 1.", t=self.t_text)
+        self.t_note = ((flatter if self.temperature > 1 else sharper) if self.t_text else "")
 
     def exp_text(self, term: SoftmaxTerm) -> str:
         arg = f"{term.logit} / {self.t_text}" if self.t_text else term.logit
@@ -230,8 +237,8 @@ class SoftmaxView:
 
     def frame(self, index: int) -> SoftmaxFrame:
         t = self.terms[index]
-        a11y = (f"class {t.name}: {self.exp_text(t)} = {t.exp}; sum of all "
-                f"{self.count} exponentials {self.total}; probability {t.exp} / "
-                f"{self.total} = {t.prob}")
+        a11y = tr("class {name}: {e} = {exp}; sum of all {n} exponentials {total}; "
+                  "probability {exp} / {total} = {p}", name=t.name, e=self.exp_text(t),
+                  exp=t.exp, n=self.count, total=self.total, p=t.prob)
         return SoftmaxFrame(index, escape(t.name), self.exp_text(t), t.logit, t.exp,
                             self.total, t.prob, a11y)

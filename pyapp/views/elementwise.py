@@ -19,7 +19,7 @@ from pyapp.cnn.explain import (
     explain_activation,
     explain_pool,
 )
-from pyapp.i18n import tr
+from pyapp.i18n import N_, tr
 from pyapp.render.ranges import map_limit
 
 from .conv import RANGE_WORDS
@@ -34,6 +34,17 @@ DIGITS = 3
 GRAPH_W, GRAPH_H, GRAPH_PAD = 200.0, 120.0, 10.0
 GRAPH_POINTS = 97  # samples of the curve (x = 0 is one of them)
 MAX_WINDOW_CELLS = 49  # a larger pooling window (global pooling) is not listed cell by cell
+
+
+# The pools' titles in a view's heading (their kind's title less " layer").
+POOL_TITLES = {"max-pooling layer": N_("max-pooling"),
+               "average-pooling layer": N_("average-pooling"),
+               "global average-pooling layer": N_("global average-pooling")}
+
+
+def _capital(text: str) -> str:
+    """A heading's first letter in capitals ("ReLU activation", "Max-pooling")."""
+    return text[:1].upper() + text[1:]
 
 
 def _channel(values: np.ndarray, channel: int) -> np.ndarray:
@@ -116,8 +127,8 @@ class ActivationView(_MapView):
     def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str, channel: int,
                  mode: str = "unit", maps: str = "map") -> None:
         super().__init__(model, acts, layer, channel, mode, maps)
-        title = self.kind.title
-        self.title = f"{title[:1].upper()}{title[1:]}: {layer}, neuron {channel + 1}"
+        self.title = tr("{kind}: {layer}, neuron {n}", kind=_capital(tr(self.kind.title)),
+                        layer=layer, n=channel + 1)
         self.formula = self.kind.formula(self.spec.config)
         self.limit = self.in_limit
         self.graph_size = (GRAPH_W, GRAPH_H)
@@ -154,8 +165,9 @@ class ActivationView(_MapView):
         gx, gy = self._xy(rec.input, rec.output)
         x_text = fmt(rec.input, DIGITS)
         equation = self.kind.formula(self.spec.config, x_text)
-        a11y = (f"{self.layer} neuron {self.channel + 1}: row {r + 1}, column {c + 1}; input "
-                f"{x_text}; {equation} = output {fmt(rec.output, DIGITS)}")
+        a11y = tr("{layer} neuron {n}: row {row}, column {col}; input {x}; {equation} = "
+                  "output {y}", layer=self.layer, n=self.channel + 1, row=r + 1, col=c + 1,
+                  x=x_text, equation=equation, y=fmt(rec.output, DIGITS))
         return ActivationFrame(index, r, c, cell_rect(r, c, 1, 1, self.h, self.w),
                                self.in_cell(rec.input, DIGITS),
                                self.out_cell(rec.output, DIGITS),
@@ -195,8 +207,10 @@ class PoolView(_MapView):
         self.show_cells = k[0] * k[1] <= MAX_WINDOW_CELLS
         self.reduce = self.kind.reduce
         self.op = "max" if self.reduce == "max" else "avg"
-        title = self.kind.title.removesuffix(" layer")
-        self.title = f"{title[:1].upper()}{title[1:]}: {layer}, neuron {channel + 1}"
+        # the pool's title without " layer" (its own catalogue key, so no suffix to strip)
+        title = tr(POOL_TITLES.get(self.kind.title, self.kind.title.removesuffix(" layer")))
+        self.title = tr("{kind}: {layer}, neuron {n}", kind=_capital(title), layer=layer,
+                        n=channel + 1)
 
     def record(self, index: int) -> MaxPoolExplanation | AvgPoolExplanation:
         r, c = raster(index, self.w)
@@ -214,27 +228,31 @@ class PoolView(_MapView):
         values = [[self.in_cell(float(v), DIGITS) for v in row] for row in rec.window]
         out = self.out_cell(rec.value, DIGITS)
         listed = (", ".join(c.text for row in values for c in row) if self.show_cells
-                  else f"all {ph * pw} cells of the map")
-        where = (f"{self.layer} neuron {self.channel + 1}: window {ph} by {pw} at row "
-                 f"{int(rows[0]) + 1}, column {int(cols[0]) + 1} of {self.input_layer}; "
-                 f"values {listed}")
+                  else tr("all {n} cells of the map", n=ph * pw))
+        where = tr("{layer} neuron {n}: window {ph} by {pw} at row {row}, column {col} of "
+                   "{src}; values {values}", layer=self.layer, n=self.channel + 1, ph=ph, pw=pw,
+                   row=int(rows[0]) + 1, col=int(cols[0]) + 1, src=self.input_layer,
+                   values=listed)
         if isinstance(rec, MaxPoolExplanation):
             marked = [[(u, v) == rec.argmax for v in range(pw)] for u in range(ph)]
             src = (rec.argmax_row, rec.argmax_col)
-            a11y = (f"{where}; maximum {out.text} from row {src[0] + 1}, column {src[1] + 1}; "
-                    f"output row {rec.row + 1}, column {rec.col + 1} = {out.text}")
-            caption = (f"Output row {rec.row + 1}, column {rec.col + 1}: the largest of the "
-                       f"window's {ph * pw} values is {out.text} (outlined, from row "
-                       f"{src[0] + 1}, column {src[1] + 1}).")
+            a11y = tr("{where}; maximum {y} from row {sr}, column {sc}; output row {row}, "
+                      "column {col} = {y}", where=where, y=out.text, sr=src[0] + 1,
+                      sc=src[1] + 1, row=rec.row + 1, col=rec.col + 1)
+            caption = tr("Output row {row}, column {col}: the largest of the window's {n} "
+                         "values is {y} (outlined, from row {sr}, column {sc}).",
+                         row=rec.row + 1, col=rec.col + 1, n=ph * pw, y=out.text,
+                         sr=src[0] + 1, sc=src[1] + 1)
         else:
             marked = rec.inside.tolist()
             src = (int(rows[0]), int(cols[0]))
-            a11y = (f"{where}; mean {out.text} of {rec.count} cells (sum "
-                    f"{fmt(rec.total, DIGITS)}); output row {rec.row + 1}, column {rec.col + 1} = "
-                    f"{out.text}")
-            caption = (f"Output row {rec.row + 1}, column {rec.col + 1}: the mean of the window's "
-                       f"{rec.count} values (outlined) is {fmt(rec.total, DIGITS)} / "
-                       f"{rec.count} = {out.text}.")
+            a11y = tr("{where}; mean {y} of {n} cells (sum {total}); output row {row}, column "
+                      "{col} = {y}", where=where, y=out.text, n=rec.count,
+                      total=fmt(rec.total, DIGITS), row=rec.row + 1, col=rec.col + 1)
+            caption = tr("Output row {row}, column {col}: the mean of the window's {n} values "
+                         "(outlined) is {total} / {n} = {y}.", row=rec.row + 1,
+                         col=rec.col + 1, n=rec.count, total=fmt(rec.total, DIGITS),
+                         y=out.text)
         return PoolFrame(index, rec.row, rec.col, window,
                          cell_rect(rec.row, rec.col, 1, 1, self.h, self.w), values, marked,
                          out, src[0], src[1], caption, a11y)

@@ -29,6 +29,7 @@ from typing import Any
 import js  # type: ignore[import-not-found]
 
 from pyapp import links
+from pyapp.i18n import tr
 from pyapp.render.overview_html import neuron_id
 from pyapp.session import Session, Snapshot
 from pyapp.ui.animation import SCHEDULER, reduced_motion
@@ -299,7 +300,7 @@ class DetailController:
         else:
             self._stop()
         self.play_btn.innerHTML = ICONS["pause" if playing else "play"]
-        self.play_btn.setAttribute("aria-label", "Pause" if playing else "Play")
+        self.play_btn.setAttribute("aria-label", tr("Pause") if playing else tr("Play"))
         self.dialog.dataset.playing = "true" if playing else "false"
         self.record.setAttribute("aria-live", "off" if playing else "polite")
 

@@ -3,13 +3,16 @@
 
 from __future__ import annotations
 
-from pyapp.i18n import tr
+from pyapp.i18n import N_, tr
 from pyapp.views.conv import ConvElastic, ConvFormula
 from pyapp.views.numbers import sum_expr
 from pyapp.views.route import ViewRef
 
 from .markup import a, grid_html, map_html, more_html, range_toggle_html, shape_text
 from .panel import SWEEP_MS, Panel, rect_vars
+
+FORMULA_HINT = N_("window values \u00d7 kernel weights = products (values and weights "
+                  "rounded to 2 decimals); the products add up to the sum")
 
 
 class ElasticPanel(Panel):
@@ -138,31 +141,35 @@ class FormulaPanel(Panel):
             f'<span class="dv-pt{" is-cur" if c == vm.in_channel else ""}" data-ch="{c}">0</span>'
             + ('<span class="dv-op">+</span>' if c < vm.in_c - 1 else "")
             for c in range(vm.in_c))
-        src = a(vm.input_layer)
         return (
             '<div class="dv-formula">'
             '<div class="dv-frow">'
-            + map_html("input", vm.in_h, vm.in_w, f"{vm.input_layer} channel "
-                       f"{vm.in_channel + 1}: arrow keys move the window",
-                       f"Input: {src} channel {vm.in_channel + 1} "
-                       f"{shape_text(vm.in_h, vm.in_w)}", channel=vm.in_channel)
+            + map_html("input", vm.in_h, vm.in_w,
+                       tr("{layer} channel {channel}: {keys}", layer=vm.input_layer,
+                          channel=vm.in_channel + 1, keys=tr("arrow keys move the window")),
+                       a(tr("Input: {layer} channel {channel} {shape}", layer=vm.input_layer,
+                            channel=vm.in_channel + 1, shape=shape_text(vm.in_h, vm.in_w))),
+                       channel=vm.in_channel)
             + f'<div class="dv-fx" aria-hidden="true"><div class="dv-fgrid" style="--n:{kw}">'
             + "".join(terms) + '</div><span class="dv-partial dv-big">0</span>'
-            '<p class="dv-hint">window values \u00d7 kernel weights = products (values and '
-            'weights rounded to 2 decimals); the products add up to the sum</p></div>'
-            + map_html("inter", vm.h, vm.w, f"intermediate map {vm.in_channel + 1}: arrow "
-                       "keys move the window", f"Intermediate {shape_text(vm.h, vm.w)}",
+            f'<p class="dv-hint">{a(tr(FORMULA_HINT))}</p></div>'
+            + map_html("inter", vm.h, vm.w,
+                       tr("intermediate map {channel}: {keys}", channel=vm.in_channel + 1,
+                          keys=tr("arrow keys move the window")),
+                       a(tr("Intermediate {shape}", shape=shape_text(vm.h, vm.w))),
                        covers=True)
             + '</div><div class="dv-frow dv-final">'
-            f'<div class="dv-finalfx" aria-hidden="true"><p>All {vm.in_c} channels\u2019 '
-            'partial sums, plus the bias, give the output value:</p>'
-            f'<div class="dv-pts">{chans}<span class="dv-op">+ bias</span>'
+            '<div class="dv-finalfx" aria-hidden="true"><p>'
+            + a(tr("All {n} channels\u2019 partial sums, plus the bias, give the output value:",
+                   n=vm.in_c))
+            + f'</p><div class="dv-pts">{chans}<span class="dv-op">+ {a(tr("bias"))}</span>'
             '<b class="dv-bias">0</b><span class="dv-op">=</span><b class="dv-result">0</b>'
-            '</div><p class="dv-check">value in the output map: <b class="dv-value">0</b>'
-            '</p></div>'
-            + map_html("output", vm.h, vm.w, f"{vm.layer} neuron {vm.out_channel + 1}",
-                       f"Output: {a(vm.layer)} {vm.out_channel + 1} "
-                       f"{shape_text(vm.h, vm.w)}")
+            f'</div><p class="dv-check">{a(tr("value in the output map:"))} '
+            '<b class="dv-value">0</b></p></div>'
+            + map_html("output", vm.h, vm.w,
+                       tr("{layer} neuron {n}", layer=vm.layer, n=vm.out_channel + 1),
+                       a(tr("Output: {layer} {n} {shape}", layer=vm.layer,
+                            n=vm.out_channel + 1, shape=shape_text(vm.h, vm.w))))
             + "</div></div>")
 
     def mounted(self) -> None:
@@ -209,10 +216,11 @@ class FormulaPanel(Panel):
         self.bias.textContent = f.bias
         self.result.textContent = f.result
         self.value.textContent = f.value
-        caption = (f"Row {f.row + 1}, column {f.col + 1}: the window's {len(self.vs)} "
-                   f"products add up to {f.partial}; all channels "
-                   f"{sum_expr([t.partial for t in f.terms])} "
-                   f"+ bias {f.bias} = {f.result}.")
+        caption = tr("Row {row}, column {col}: the window's {n} products add up to "
+                     "{partial}; all channels {terms} + bias {bias} = {result}.",
+                     row=f.row + 1, col=f.col + 1, n=len(self.vs), partial=f.partial,
+                     terms=sum_expr([t.partial for t in f.terms]), bias=f.bias,
+                     result=f.result)
         return caption, f.a11y
 
     index_at = Panel.index_on_input_or_output
