@@ -2,9 +2,10 @@
 column, the network and its output column still on screen) from a click, a key and a link,
 and closes with Esc and Back, focus restored; skip to the end fills the map with the layer's
 activation; a click on a map moves the window there; no text under 12 px at 1440x900,
-1024x768 and 390x844; every view fits 1280x720 and 1024x768 without scrolling, and a 390x844
-phone; the colour-range switch shows the core's ranges; the softmax stays on its class, ``#softmax``
-opens the predicted one, and a tinkering temperature shows in it; flatten's indices agree."""
+1024x768 and 390x844; every view fits 1440x900, 1280x720 and 1024x768 without scrolling,
+and a 390x844 phone; the colour-range switch shows the core's ranges; the softmax stays on
+its class, ``#softmax`` opens the predicted one, and a tinkering temperature shows in it;
+flatten's indices agree."""
 
 from __future__ import annotations
 
@@ -270,7 +271,8 @@ def test_no_text_under_12px(fresh: AppPage, size: tuple[int, int]) -> None:
         fresh.close_all()
 
 
-@pytest.mark.parametrize("size", [(1280, 720), (1024, 768)], ids=["1280x720", "1024x768"])
+@pytest.mark.parametrize("size", [(1440, 900), (1280, 720), (1024, 768)],
+                         ids=["1440x900", "1280x720", "1024x768"])
 def test_every_view_fits_without_scrolling(fresh: AppPage, size: tuple[int, int]) -> None:
     fresh.page.set_viewport_size({"width": size[0], "height": size[1]})
     for h in EVERY:
