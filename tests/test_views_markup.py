@@ -109,3 +109,28 @@ def test_speeds_reach_16x_and_the_dialog_has_a_tab_list() -> None:
     assert len(tabs) == 1 and tabs[0]["aria-selected"] == "true"
     assert tabs[0]["aria-controls"] == "dv-body"
     assert any(a.get("role") == "tabpanel" and a.get("id") == "dv-body" for _, a in tags.seen)
+
+
+def test_elastic_drawing_is_labelled_and_its_notes_folded(net) -> None:
+    """Issue 15 item 1: the drawing names its parts as the reference does (input, kernel,
+    intermediate, the layer, bias, "add up ... then add the bias"); the secondary notes are
+    in a closed <details>, beside the colour-range switch (two labelled radios)."""
+    from pyapp.ui.detail.panels import make_panel
+    from pyapp.views.route import ViewRef
+
+    model, acts = net
+    html = make_panel(ViewRef("conv", "conv_1_2", 3), model, acts, "unit", "layer").html()
+    tags = parse(html)
+    heads = re.search(r'<div class="dv-el-head"[^>]*>(.*?)</div>', html).group(1)
+    assert [re.sub(r"<[^>]+>", "", h) for h in re.findall(r"<span>.*?</span>", heads)] == [
+        "", "input relu_1_1 (62, 62, 10)", "kernel", "", "intermediate (60, 60)",
+        "partial sum"]
+    assert "Add up all intermediate results, then add the bias" in html
+    assert re.search(r"\+ bias <b class=\"dv-bias\">", html)
+    assert '<span class="dv-outname">conv_1_2</span> 4 (60, 60)' in html
+    assert html.count("shared \u00b1") == 10 and html.count("layer \u00b1") == 1
+    details = next(a for tag, a in tags.seen if tag == "details")
+    assert "open" not in details
+    radios = [a for tag, a in tags.seen if tag == "input" and a.get("type") == "radio"]
+    assert [(r["value"], r["aria-label"], "checked" in r) for r in radios] == [
+        ("map", "Colour range: each map", False), ("layer", "Colour range: whole layer", True)]

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pyapp.cnn.kinds import draws_maps, starts_module
-from pyapp.cnn.stats import abs_max
+from pyapp.cnn.stats import abs_max, colour_limit
 
 RANGE_MODES = ("unit", "module", "global")
 
@@ -85,3 +85,19 @@ def legends(
     else:
         groups = [hidden_layers(layer_types)]
     return [LegendSpec(tuple(g), limits[g[0]]) for g in groups if g]
+
+
+# --- the detail views' maps: each map on its own range, or the whole layer's ---------------
+#: ``map``: a map is coloured on ``[-m, m]`` with ``m = max |a|`` over that map alone (a map
+#: of small values still shows its structure); ``layer``: on the range the overview gives its
+#: layer (under the range mode above), so maps of one layer can be compared by colour.
+MAP_RANGES = ("map", "layer")
+
+
+def map_limit(values: np.ndarray, layer_limit: float, mode: str) -> float:
+    """The symmetric colour limit of one detail-view map under ``mode`` (``MAP_RANGES``):
+    ``max |values|`` for ``map`` (``colour_limit``: 1.0 for an all-zero map), ``layer_limit``
+    for ``layer``."""
+    if mode not in MAP_RANGES:
+        raise ValueError(f"unknown map range {mode!r}; choose one of {MAP_RANGES}")
+    return colour_limit(values) if mode == "map" else float(layer_limit)

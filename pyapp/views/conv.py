@@ -17,6 +17,8 @@ from pyapp import numbers
 from pyapp.cnn import ops
 from pyapp.cnn.explain import ConvExplanation, explain_conv, intermediate_maps
 from pyapp.cnn.stats import colour_limit
+from pyapp.i18n import N_, tr
+from pyapp.render.ranges import map_limit
 
 from .geometry import Rect, cell_at, cell_rect, raster, raster_index, reveal_covers
 from .maps import Cell, Palette, diverging_rgba, weight_cell
@@ -25,16 +27,25 @@ from .numbers import fmt, pct, sum_expr
 SUM_DIGITS = 3
 
 ELASTIC_CAPTIONS = (
-    "Each input channel gets its own 3\u00d73 kernel (the weights beside it).",
-    "The kernel slides over its channel; at each position the nine products "
-    "window \u00d7 weight add up to one value of the channel's intermediate map.",
-    "The intermediate values of all channels are added, then the bias: "
-    "that is the output map's value at this position.",
+    N_("Each input channel gets its own 3\u00d73 kernel (the weights beside it)."),
+    N_("The kernel slides over its channel; at each position the nine products "
+       "window \u00d7 weight add up to one value of the channel's intermediate map."),
+    N_("The intermediate values of all channels are added, then the bias: "
+       "that is the output map's value at this position."),
 )
-#: What the colours of the intermediate and output maps mean (each map its own range, so a
-#: map of small values still shows its structure).
-MAP_RANGE_NOTE = ("Colours: each intermediate and output map on its own range "
-                  "(−x white +x, x its largest |value|, printed under it).")
+#: What the colours of the intermediate and output maps mean, per map range
+#: (``render.ranges.MAP_RANGES``): each map its own (a map of small values still shows its
+#: structure), or shared (maps compared by colour).
+MAP_RANGE_NOTES = {
+    "map": N_("Colours: each intermediate and output map on its own range "
+              "(−x white +x, x its largest |value|, printed under it)."),
+    "layer": N_("Colours: the intermediate maps share one range, the output map has its "
+                "layer's range in the network (−x white +x, x printed under each map)."),
+}
+MAP_RANGE_NOTE = MAP_RANGE_NOTES["map"]
+#: The word before "±x" under an (intermediate, output) map: which range it is.
+RANGE_WORDS = {"map": (N_("this map"), N_("this map")),
+               "layer": (N_("shared"), N_("layer"))}
 RGB = ("R", "G", "B")
 
 
@@ -92,16 +103,17 @@ def conv_sums(rec: ConvExplanation, channel: int | None = None) -> ConvSums:
 
 
 def _sum_sentence(sums: ConvSums) -> str:
-    return f"sum {sums.total}; bias {sums.bias}; result {sums.result}"
+    return tr("sum {total}; bias {bias}; result {result}", total=sums.total, bias=sums.bias,
+              result=sums.result)
 
 
 class _ConvBase:
     """What both convolution views share: the layer, its maps and the position <-> window."""
 
     def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str,
-                 out_channel: int, mode: str = "unit") -> None:
+                 out_channel: int, mode: str = "unit", maps: str = "map") -> None:
         self.model, self.acts, self.layer, self.out_channel = model, acts, layer, out_channel
-        self.mode = mode
+        self.mode, self.maps = mode, maps
         self.input_layer = model.input_of(layer)
         self.h, self.w = model.shapes[layer][:2]
         self.in_h, self.in_w, self.in_c = model.shapes[self.input_layer]
@@ -118,15 +130,19 @@ class _ConvBase:
         self.palette = Palette(model, acts, mode)
         self.input_rgba = [self.palette.channel_rgba(self.input_layer, ch)
                            for ch in range(self.in_c)]
-        # the output map on its own range too (see MAP_RANGE_NOTE); the inputs keep the
-        # overview's colours, so they look as they do in the network
+        # intermediate and output maps on the range ``maps`` chooses (render.ranges): each
+        # map its own, or shared (the intermediates one range, the output its layer's in the
+        # network); the inputs keep the overview's colours, so they look as in the network
         out = np.asarray(acts[layer])[:, :, out_channel]
-        self.output_limit = colour_limit(out)
+        self.output_limit = map_limit(out, self.palette.limit(layer), maps)
         self.output_rgba = diverging_rgba(out, self.output_limit)
-        self.inter_limits = map_limits(self.inter.maps)
-        self.range_note = MAP_RANGE_NOTE
+        self.inter_limits = [map_limit(m, self.inter_limit, maps) for m in self.inter.maps]
+        self.range_note = tr(MAP_RANGE_NOTES[maps])
         self.inter_ranges = [f"\u00b1{fmt(x, 2)}" for x in self.inter_limits]
         self.output_range = f"\u00b1{fmt(self.output_limit, 2)}"
+        # what the "±x" under a map is the range of (the legend says which)
+        self.inter_range_word = tr(RANGE_WORDS[maps][0])
+        self.output_range_word = tr(RANGE_WORDS[maps][1])
 
     def record(self, index: int) -> ConvExplanation:
         r, c = raster(index, self.w)
@@ -188,19 +204,11 @@ class ConvElastic(_ConvBase):
     """The elastic view of output channel ``out_channel`` of conv ``layer``."""
 
     def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str,
-                 out_channel: int, mode: str = "unit") -> None:
-        super().__init__(model, acts, layer, out_channel, mode)
-        self.title = f"Convolution: {layer}, neuron {out_channel + 1}"
-        # each map on its own range: a layer-wide one leaves the small maps almost white
-        self.inter_limits = map_limits(self.inter.maps)
+                 out_channel: int, mode: str = "unit", maps: str = "map") -> None:
+        super().__init__(model, acts, layer, out_channel, mode, maps)
+        self.title = tr("Convolution: {layer}, neuron {n}", layer=layer, n=out_channel + 1)
         self.inter_rgba = [diverging_rgba(self.inter.maps[ch], self.inter_limits[ch])
                            for ch in range(self.in_c)]
-        out = np.asarray(acts[layer])[:, :, out_channel]
-        self.output_limit = colour_limit(out)
-        self.output_rgba = diverging_rgba(out, self.output_limit)
-        self.range_note = MAP_RANGE_NOTE
-        self.inter_ranges = [f"±{fmt(x, 2)}" for x in self.inter_limits]
-        self.output_range = f"±{fmt(self.output_limit, 2)}"
         self.labels = [channel_label(self.input_layer, self.in_c, ch) for ch in range(self.in_c)]
         k = model.layer(layer).weights["kernel"][:, :, :, out_channel]
         self.kernels: list[list[list[Cell]]] = [
@@ -225,11 +233,14 @@ class ConvElastic(_ConvBase):
                  for i, t in enumerate(rec.terms)]
         partials = sums.partials
         total, bias, result = sums.total, sums.bias, sums.result
-        caption = (f"Row {r + 1}, column {c + 1}: {len(partials)} partial sums "
-                   f"{sum_expr(partials)} = {total}; plus bias {bias} = {result}.")
+        caption = tr("Row {row}, column {col}: {n} partial sums {terms} = {total}; plus bias "
+                     "{bias} = {result}.", row=r + 1, col=c + 1, n=len(partials),
+                     terms=sum_expr(partials), total=total, bias=bias, result=result)
         kh, kw = self.kernel_size
-        a11y = (f"{self.layer} neuron {self.out_channel + 1}: window {kh} by {kw} at row {r + 1}, "
-                f"column {c + 1}; partial sums {', '.join(partials)}; {_sum_sentence(sums)}")
+        a11y = tr("{layer} neuron {n}: window {kh} by {kw} at row {row}, column {col}; partial "
+                  "sums {partials}; {sums}", layer=self.layer, n=self.out_channel + 1, kh=kh,
+                  kw=kw, row=r + 1, col=c + 1, partials=", ".join(partials),
+                  sums=_sum_sentence(sums))
         # transforms move boxes by multiples of their own size: the window by cells / window,
         # the cell box by cells, the covers by rows / columns of the map
         input_vars = (f"--bx:{int(rec.window_cols[0]) / self.win_w:.6f};"
@@ -272,13 +283,14 @@ class ConvFormula(_ConvBase):
     """The formula view of input channel ``in_channel`` feeding output ``out_channel``."""
 
     def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str,
-                 out_channel: int, in_channel: int, mode: str = "unit") -> None:
-        super().__init__(model, acts, layer, out_channel, mode)
+                 out_channel: int, in_channel: int, mode: str = "unit",
+                 maps: str = "map") -> None:
+        super().__init__(model, acts, layer, out_channel, mode, maps)
         if not 0 <= in_channel < self.in_c:
             raise IndexError(f"input channel {in_channel} outside {self.input_layer}")
         self.in_channel = in_channel
-        self.title = (f"Convolution: {layer}, neuron {out_channel + 1}, "
-                      f"input channel {in_channel + 1} of {self.in_c}")
+        self.title = tr("Convolution: {layer}, neuron {n}, input channel {ch} of {m}",
+                        layer=layer, n=out_channel + 1, ch=in_channel + 1, m=self.in_c)
         self.channel_rgba = self.input_rgba[in_channel]
         k = model.layer(layer).weights["kernel"][:, :, in_channel, out_channel]
         # the kernel does not move: its cells are made once
@@ -301,12 +313,14 @@ class ConvFormula(_ConvBase):
                              x.input_channel == self.in_channel)
                  for i, x in enumerate(rec.terms)]
         total, bias, result = sums.total, sums.bias, sums.result
-        flat = [f"{values[u][v].text} times {weights[u][v].text} is {products[u][v]}"
-                for u in range(kh) for v in range(kw)]
-        a11y = (f"{self.layer} neuron {self.out_channel + 1}, input channel "
-                f"{self.in_channel + 1}: window {kh} by {kw} at row {r + 1}, column {c + 1}; "
-                f"{', '.join(flat)}; partial sum {partial}; all channels' partial sums "
-                f"{', '.join(x.partial for x in terms)}; {_sum_sentence(sums)}")
+        flat = [tr("{x} times {w} is {p}", x=values[u][v].text, w=weights[u][v].text,
+                   p=products[u][v]) for u in range(kh) for v in range(kw)]
+        a11y = tr("{layer} neuron {n}, input channel {ch}: window {kh} by {kw} at row {row}, "
+                  "column {col}; {products}; partial sum {partial}; all channels' partial sums "
+                  "{partials}; {sums}", layer=self.layer, n=self.out_channel + 1,
+                  ch=self.in_channel + 1, kh=kh, kw=kw, row=r + 1, col=c + 1,
+                  products=", ".join(flat), partial=partial,
+                  partials=", ".join(x.partial for x in terms), sums=_sum_sentence(sums))
         return FormulaFrame(index, r, c, _window_rect(rec, self.in_h, self.in_w),
                             cell_rect(r, c, 1, 1, self.h, self.w),
                             reveal_covers(r, c, self.h, self.w), values, weights, products,

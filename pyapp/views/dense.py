@@ -16,6 +16,7 @@ from pyapp import numbers
 from pyapp.cnn import ops
 from pyapp.cnn.explain import explain_dense, explain_flatten, explain_softmax
 from pyapp.cnn.stats import colour_limit
+from pyapp.i18n import class_label, tr
 from pyapp.render.colormaps import SIGNED, signed_colour, text_color_on
 
 from .geometry import Rect, cell_at, cell_rect
@@ -26,6 +27,10 @@ DIGITS = 3
 # The highlighted edge's SVG: strip elements on the left edge (x = 0), the class node at
 # (EDGE_W, FlattenView.class_y())
 EDGE_W, EDGE_H = 100.0, 1000.0
+# The edges' bitmap: the chosen class's edges from alpha 60 (weight 0) to 230 (the largest
+# |weight|); into the other classes every 13th element's edge, faint grey.
+EDGE_ALPHA = (60, 230)
+OTHER_STEP, OTHER_ALPHA = 13, 45
 
 
 @dataclass(frozen=True)
@@ -37,6 +42,7 @@ class FlattenFrame:
     map_cell: Rect  # on max_pool_2's channel ``channel``
     strip_cell: Rect  # on the strip (rows = positions, columns = channels)
     edge_y: str  # the highlighted edge's start (SVG units)
+    edge_path: str  # the highlighted edge (SVG path, EDGE_W x EDGE_H units)
     input: Cell
     weight: Cell
     product: str
@@ -54,8 +60,9 @@ class FlattenView:
         self.h, self.w, self.c = model.shapes[self.source]
         self.count = self.h * self.w * self.c
         self.dense = explain_dense(model, acts, layer, unit)
-        self.class_name = self.dense.class_name or f"unit {unit + 1}"
-        self.title = f"Flatten and output: class \u201c{self.class_name}\u201d"
+        self.class_name = (class_label(self.dense.class_name) if self.dense.class_name
+                           else tr("unit {n}", n=unit + 1))
+        self.title = tr("Flatten and output: class \u201c{name}\u201d", name=self.class_name)
         self.palette = Palette(model, acts, mode)
         self.maps_rgba = [self.palette.channel_rgba(self.source, ch) for ch in range(self.c)]
         self.limit = self.palette.limit(self.source)
@@ -71,31 +78,52 @@ class FlattenView:
         # the output column beside the edges: every class, this one where the edges meet
         logits = np.asarray(acts[layer], dtype=np.float64).reshape(-1)
         names = list(model.class_names)
-        self.classes = [(names[k] if k < len(names) else f"unit {k + 1}", fmt(logits[k], DIGITS))
-                        for k in range(logits.size)]
+        self.classes = [(class_label(names[k]) if k < len(names) else tr("unit {n}", n=k + 1),
+                         fmt(logits[k], DIGITS)) for k in range(logits.size)]
         self.class_count = len(self.classes)
 
     def edges_rgba(self, width: int = 160, height: int = 560) -> np.ndarray:
-        """The edges as a bitmap ``(height, width, 4)``: a straight line from each element
-        (at its strip height, left edge) to the class node (middle of the right edge),
-        coloured by its weight; the strongest weights are drawn last (on top)."""
+        """The edges as a bitmap ``(height, width, 4)``, read as the reference's flatten
+        view: a faint grey bundle from every ``OTHER_STEP``-th element into each other class,
+        then one curve from each element (at its strip height, left edge) into the chosen
+        class, coloured by its weight, more opaque the stronger it is; the strongest weights
+        are drawn last (on top).  Each curve is the cubic Bezier of :meth:`edge_path`:
+        ``x(t) = W (1.5 t (1 - t) + t^3)``, ``y(t) = y0 + (y1 - y0) (3 t^2 - 2 t^3)``, so the
+        edges leave the strip level and bend into the class together."""
         n = self.count
         lim = self.weight_limit
         w = np.asarray(self.dense.weights, dtype=np.float32)
-        colours = SIGNED.rgba(w, -lim, lim)
-        colours[:, 3] = 200
-        order = np.argsort(np.abs(w), kind="stable")
-        y0 = (order + 0.5) / n * height  # (n,) start heights, in drawing order
-        t = (np.arange(width * 2) + 0.5) / (width * 2)  # two samples a pixel column
-        target = self.class_y(height)
-        ys = y0[:, None] + (target - y0[:, None]) * t[None, :]
-        rows = np.clip(ys.astype(np.intp), 0, height - 1)
-        cols = np.minimum((t * width).astype(np.intp), width - 1)[None, :]
         img = np.zeros((height, width, 4), dtype=np.uint8)
         flat = img.view(np.uint32).reshape(height, width)  # one write a pixel
+        t = (np.arange(width * 4) + 0.5) / (width * 4)  # four samples a pixel column
+        cols = np.minimum((width * (1.5 * t * (1 - t) + t ** 3)).astype(np.intp), width - 1)
+        ease = 3 * t ** 2 - 2 * t ** 3
+
+        def draw(y0: np.ndarray, y1: float, packed: np.ndarray) -> None:
+            ys = y0[:, None] + (y1 - y0[:, None]) * ease[None, :]
+            rows = np.clip(ys.astype(np.intp), 0, height - 1)
+            flat[rows, cols[None, :]] = packed[:, None]
+
+        grey = np.array([[150, 150, 150, OTHER_ALPHA]], dtype=np.uint8).view(np.uint32)[0]
+        starts = (np.arange(0, n, OTHER_STEP) + 0.5) / n * height
+        for k in range(self.class_count):
+            if k != self.unit:
+                draw(starts, (k + 0.5) / self.class_count * height,
+                     np.full(starts.size, grey[0], dtype=np.uint32))
+        colours = SIGNED.rgba(w, -lim, lim)
+        strength = np.abs(w) / lim if lim > 0 else np.zeros_like(w)
+        colours[:, 3] = (EDGE_ALPHA[0] + (EDGE_ALPHA[1] - EDGE_ALPHA[0]) * strength).astype(
+            np.uint8)
+        order = np.argsort(np.abs(w), kind="stable")
         packed = np.ascontiguousarray(colours[order]).view(np.uint32).reshape(-1)
-        flat[rows, cols] = packed[:, None]
+        draw((order + 0.5) / n * height, self.class_y(height), packed)
         return img
+
+    def edge_path(self, index: int) -> str:
+        """The SVG path (``EDGE_W`` x ``EDGE_H`` units) of element ``index``'s edge into the
+        class: the same cubic Bezier as the bitmap's curves."""
+        y0, y1, mid = self.edge_y(index), self.class_y(), EDGE_W / 2
+        return f"M0 {y0:.1f} C{mid:g} {y0:.1f} {mid:g} {y1:.1f} {EDGE_W:g} {y1:.1f}"
 
     def class_y(self, height: float = EDGE_H) -> float:
         """Height of this class in the output column (class ``k`` of ``n`` at
@@ -130,15 +158,18 @@ class FlattenView:
         inp = self.palette.value_cell(self.source, rec.input, DIGITS)
         wcell = weight_cell(w, self.weight_limit, DIGITS)
         product = fmt(self.dense.products[index], DIGITS)
-        a11y = (f"element {index + 1} of {self.count} = {self.source} row {rec.row + 1}, column "
-                f"{rec.col + 1}, channel {rec.channel + 1}: value {fmt(x, DIGITS)}; weight "
-                f"{wcell.text}; product {product}; sum of all products {self.total}; bias "
-                f"{self.bias}; logit of {self.class_name} {self.result}")
+        a11y = tr("element {i} of {n} = {src} row {row}, column {col}, channel {ch}: value "
+                  "{x}; weight {w}; product {p}; sum of all products {total}; bias {bias}; "
+                  "logit of {name} {result}", i=index + 1, n=self.count, src=self.source,
+                  row=rec.row + 1, col=rec.col + 1, ch=rec.channel + 1, x=fmt(x, DIGITS),
+                  w=wcell.text, p=product, total=self.total, bias=self.bias,
+                  name=self.class_name, result=self.result)
         srow = index // self.c
         return FlattenFrame(index, rec.row, rec.col, rec.channel,
                             cell_rect(rec.row, rec.col, 1, 1, self.h, self.w),
                             cell_rect(srow, rec.channel, 1, 1, self.h * self.w, self.c),
-                            f"{self.edge_y(index):.1f}", inp, wcell, product, a11y)
+                            f"{self.edge_y(index):.1f}", self.edge_path(index), inp, wcell,
+                            product, a11y)
 
 
 @dataclass(frozen=True)
@@ -179,20 +210,23 @@ class SoftmaxView:
         self.terms = []
         for i, name in enumerate(self.rec.class_names):
             bg = signed_colour(float(self.rec.logits[i]), lim)
-            self.terms.append(SoftmaxTerm(i, name, fmt(self.rec.logits[i], DIGITS),
+            self.terms.append(SoftmaxTerm(i, class_label(name), fmt(self.rec.logits[i], DIGITS),
                                           exps[i],
                                           fmt(self.rec.probabilities[i], 4), bg,
                                           text_color_on(bg)))
-        self.title = "Softmax: from logits to probabilities"
+        self.title = tr("Softmax: from logits to probabilities")
         # the tinkering temperature T (1: none): the forward pass divides the logits by it
         self.temperature = float(self.rec.temperature)
         self.t_text = fmt(self.temperature, 2) if self.temperature != 1.0 else ""
         self.formula = ("p = exp(z / T) / \u03a3 exp(z / T)" if self.t_text
                         else "p = exp(z) / \u03a3 exp(z)")
-        self.t_note = (f"Temperature T = {self.t_text} (set under \u201cTinker with the "
-                       f"network\u201d): every logit is divided by T before exp, so the "
-                       f"probabilities are {'flatter' if self.temperature > 1 else 'sharper'} "
-                       "than at T = 1." if self.t_text else "")
+        flatter = tr("Temperature T = {t} (set under \u201cTinker with the network\u201d): "
+                     "every logit is divided by T before exp, so the probabilities are "
+                     "flatter than at T = 1.", t=self.t_text)
+        sharper = tr("Temperature T = {t} (set under \u201cTinker with the network\u201d): "
+                     "every logit is divided by T before exp, so the probabilities are "
+                     "sharper than at T = 1.", t=self.t_text)
+        self.t_note = ((flatter if self.temperature > 1 else sharper) if self.t_text else "")
 
     def exp_text(self, term: SoftmaxTerm) -> str:
         arg = f"{term.logit} / {self.t_text}" if self.t_text else term.logit
@@ -203,8 +237,8 @@ class SoftmaxView:
 
     def frame(self, index: int) -> SoftmaxFrame:
         t = self.terms[index]
-        a11y = (f"class {t.name}: {self.exp_text(t)} = {t.exp}; sum of all "
-                f"{self.count} exponentials {self.total}; probability {t.exp} / "
-                f"{self.total} = {t.prob}")
+        a11y = tr("class {name}: {e} = {exp}; sum of all {n} exponentials {total}; "
+                  "probability {exp} / {total} = {p}", name=t.name, e=self.exp_text(t),
+                  exp=t.exp, n=self.count, total=self.total, p=t.prob)
         return SoftmaxFrame(index, escape(t.name), self.exp_text(t), t.logit, t.exp,
                             self.total, t.prob, a11y)

@@ -19,9 +19,12 @@ from pyapp.cnn.explain import (
     explain_activation,
     explain_pool,
 )
+from pyapp.i18n import N_, tr
+from pyapp.render.ranges import map_limit
 
+from .conv import RANGE_WORDS
 from .geometry import Rect, cell_at, cell_rect, raster, raster_index
-from .maps import Cell, Palette
+from .maps import Cell, Palette, activation_cell, diverging_rgba, input_cell
 from .numbers import fmt
 
 DIGITS = 3
@@ -33,11 +36,31 @@ GRAPH_POINTS = 97  # samples of the curve (x = 0 is one of them)
 MAX_WINDOW_CELLS = 49  # a larger pooling window (global pooling) is not listed cell by cell
 
 
+# The pools' titles in a view's heading (their kind's title less " layer").
+POOL_TITLES = {"max-pooling layer": N_("max-pooling"),
+               "average-pooling layer": N_("average-pooling"),
+               "global average-pooling layer": N_("global average-pooling")}
+
+
+def _capital(text: str) -> str:
+    """A heading's first letter in capitals ("ReLU activation", "Max-pooling")."""
+    return text[:1].upper() + text[1:]
+
+
+def _channel(values: np.ndarray, channel: int) -> np.ndarray:
+    """One channel of an ``(H, W, C)`` activation as a map (``(C,)``: a 1x1 map)."""
+    a = np.asarray(values)
+    if a.ndim == 1:
+        a = a.reshape(1, 1, -1)
+    return a[:, :, channel]
+
+
 class _MapView:
     def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str, channel: int,
-                 mode: str) -> None:
+                 mode: str, maps: str = "map") -> None:
         self.model, self.acts, self.layer, self.channel, self.mode = (model, acts, layer,
                                                                       channel, mode)
+        self.maps = maps
         self.input_layer = model.input_of(layer)
         self.spec = model.layer(layer)
         self.kind: Any = self.spec.kind
@@ -45,8 +68,30 @@ class _MapView:
         self.in_h, self.in_w = model.shapes[self.input_layer][:2]
         self.count = self.h * self.w
         self.palette = Palette(model, acts, mode)
-        self.input_rgba = self.palette.channel_rgba(self.input_layer, channel)
-        self.output_rgba = self.palette.channel_rgba(layer, channel)
+        # each map on the range ``maps`` chooses (render.ranges.MAP_RANGES): its own, or its
+        # layer's in the network; the image keeps its greys on [0, 1]
+        self.in_values = _channel(acts[self.input_layer], channel)
+        self.out_values = _channel(acts[layer], channel)
+        self.in_limit = (1.0 if self.input_layer == "input" else
+                         map_limit(self.in_values, self.palette.limit(self.input_layer), maps))
+        self.out_limit = map_limit(self.out_values, self.palette.limit(layer), maps)
+        self.input_rgba = (self.palette.channel_rgba(self.input_layer, channel)
+                           if self.input_layer == "input"
+                           else diverging_rgba(self.in_values, self.in_limit))
+        self.output_rgba = diverging_rgba(self.out_values, self.out_limit)
+        word = tr(RANGE_WORDS[maps][1])
+        self.input_range = ("" if self.input_layer == "input"
+                            else f"{word} \u00b1{fmt(self.in_limit, 2)}")
+        self.output_range = f"{word} \u00b1{fmt(self.out_limit, 2)}"
+
+    def in_cell(self, value: float, digits: int) -> Cell:
+        """A value of the input map, coloured as its map is drawn."""
+        if self.input_layer == "input":
+            return input_cell(value, digits)
+        return activation_cell(value, self.in_limit, digits)
+
+    def out_cell(self, value: float, digits: int) -> Cell:
+        return activation_cell(value, self.out_limit, digits)
 
     def position(self, index: int) -> tuple[int, int]:
         return raster(index, self.w)
@@ -80,12 +125,12 @@ class ActivationView(_MapView):
     colour range with the current ``(x, y)`` on it."""
 
     def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str, channel: int,
-                 mode: str = "unit") -> None:
-        super().__init__(model, acts, layer, channel, mode)
-        title = self.kind.title
-        self.title = f"{title[:1].upper()}{title[1:]}: {layer}, neuron {channel + 1}"
+                 mode: str = "unit", maps: str = "map") -> None:
+        super().__init__(model, acts, layer, channel, mode, maps)
+        self.title = tr("{kind}: {layer}, neuron {n}", kind=_capital(tr(self.kind.title)),
+                        layer=layer, n=channel + 1)
         self.formula = self.kind.formula(self.spec.config)
-        self.limit = self.palette.limit(self.input_layer)
+        self.limit = self.in_limit
         self.graph_size = (GRAPH_W, GRAPH_H)
         xs = np.union1d(np.linspace(-self.limit, self.limit, GRAPH_POINTS), [0.0])
         ys = self.kind.graph(self.spec.config, xs)
@@ -120,11 +165,12 @@ class ActivationView(_MapView):
         gx, gy = self._xy(rec.input, rec.output)
         x_text = fmt(rec.input, DIGITS)
         equation = self.kind.formula(self.spec.config, x_text)
-        a11y = (f"{self.layer} neuron {self.channel + 1}: row {r + 1}, column {c + 1}; input "
-                f"{x_text}; {equation} = output {fmt(rec.output, DIGITS)}")
+        a11y = tr("{layer} neuron {n}: row {row}, column {col}; input {x}; {equation} = "
+                  "output {y}", layer=self.layer, n=self.channel + 1, row=r + 1, col=c + 1,
+                  x=x_text, equation=equation, y=fmt(rec.output, DIGITS))
         return ActivationFrame(index, r, c, cell_rect(r, c, 1, 1, self.h, self.w),
-                               self.palette.value_cell(self.input_layer, rec.input, DIGITS),
-                               self.palette.value_cell(self.layer, rec.output, DIGITS),
+                               self.in_cell(rec.input, DIGITS),
+                               self.out_cell(rec.output, DIGITS),
                                (f"{gx:.2f}", f"{gy:.2f}"), equation, a11y)
 
 
@@ -154,15 +200,17 @@ class PoolView(_MapView):
     maximum, outlined, or the mean of the real cells, all outlined)."""
 
     def __init__(self, model: Any, acts: Mapping[str, np.ndarray], layer: str, channel: int,
-                 mode: str = "unit") -> None:
-        super().__init__(model, acts, layer, channel, mode)
+                 mode: str = "unit", maps: str = "map") -> None:
+        super().__init__(model, acts, layer, channel, mode, maps)
         k, s, _ = self.kind.window(self.spec.config, model.shapes[self.input_layer])
         self.pool_size, self.strides = tuple(k), tuple(s)
         self.show_cells = k[0] * k[1] <= MAX_WINDOW_CELLS
         self.reduce = self.kind.reduce
         self.op = "max" if self.reduce == "max" else "avg"
-        title = self.kind.title.removesuffix(" layer")
-        self.title = f"{title[:1].upper()}{title[1:]}: {layer}, neuron {channel + 1}"
+        # the pool's title without " layer" (its own catalogue key, so no suffix to strip)
+        title = tr(POOL_TITLES.get(self.kind.title, self.kind.title.removesuffix(" layer")))
+        self.title = tr("{kind}: {layer}, neuron {n}", kind=_capital(title), layer=layer,
+                        n=channel + 1)
 
     def record(self, index: int) -> MaxPoolExplanation | AvgPoolExplanation:
         r, c = raster(index, self.w)
@@ -177,30 +225,34 @@ class PoolView(_MapView):
         ph, pw = rec.window.shape
         rows, cols = rec.window_rows, rec.window_cols
         window = cell_rect(int(rows[0]), int(cols[0]), ph, pw, self.in_h, self.in_w)
-        values = self.palette.value_cells(self.input_layer, rec.window, DIGITS)
-        out = self.palette.value_cell(self.layer, rec.value, DIGITS)
+        values = [[self.in_cell(float(v), DIGITS) for v in row] for row in rec.window]
+        out = self.out_cell(rec.value, DIGITS)
         listed = (", ".join(c.text for row in values for c in row) if self.show_cells
-                  else f"all {ph * pw} cells of the map")
-        where = (f"{self.layer} neuron {self.channel + 1}: window {ph} by {pw} at row "
-                 f"{int(rows[0]) + 1}, column {int(cols[0]) + 1} of {self.input_layer}; "
-                 f"values {listed}")
+                  else tr("all {n} cells of the map", n=ph * pw))
+        where = tr("{layer} neuron {n}: window {ph} by {pw} at row {row}, column {col} of "
+                   "{src}; values {values}", layer=self.layer, n=self.channel + 1, ph=ph, pw=pw,
+                   row=int(rows[0]) + 1, col=int(cols[0]) + 1, src=self.input_layer,
+                   values=listed)
         if isinstance(rec, MaxPoolExplanation):
             marked = [[(u, v) == rec.argmax for v in range(pw)] for u in range(ph)]
             src = (rec.argmax_row, rec.argmax_col)
-            a11y = (f"{where}; maximum {out.text} from row {src[0] + 1}, column {src[1] + 1}; "
-                    f"output row {rec.row + 1}, column {rec.col + 1} = {out.text}")
-            caption = (f"Output row {rec.row + 1}, column {rec.col + 1}: the largest of the "
-                       f"window's {ph * pw} values is {out.text} (outlined, from row "
-                       f"{src[0] + 1}, column {src[1] + 1}).")
+            a11y = tr("{where}; maximum {y} from row {sr}, column {sc}; output row {row}, "
+                      "column {col} = {y}", where=where, y=out.text, sr=src[0] + 1,
+                      sc=src[1] + 1, row=rec.row + 1, col=rec.col + 1)
+            caption = tr("Output row {row}, column {col}: the largest of the window's {n} "
+                         "values is {y} (outlined, from row {sr}, column {sc}).",
+                         row=rec.row + 1, col=rec.col + 1, n=ph * pw, y=out.text,
+                         sr=src[0] + 1, sc=src[1] + 1)
         else:
             marked = rec.inside.tolist()
             src = (int(rows[0]), int(cols[0]))
-            a11y = (f"{where}; mean {out.text} of {rec.count} cells (sum "
-                    f"{fmt(rec.total, DIGITS)}); output row {rec.row + 1}, column {rec.col + 1} = "
-                    f"{out.text}")
-            caption = (f"Output row {rec.row + 1}, column {rec.col + 1}: the mean of the window's "
-                       f"{rec.count} values (outlined) is {fmt(rec.total, DIGITS)} / "
-                       f"{rec.count} = {out.text}.")
+            a11y = tr("{where}; mean {y} of {n} cells (sum {total}); output row {row}, column "
+                      "{col} = {y}", where=where, y=out.text, n=rec.count,
+                      total=fmt(rec.total, DIGITS), row=rec.row + 1, col=rec.col + 1)
+            caption = tr("Output row {row}, column {col}: the mean of the window's {n} values "
+                         "(outlined) is {total} / {n} = {y}.", row=rec.row + 1,
+                         col=rec.col + 1, n=rec.count, total=fmt(rec.total, DIGITS),
+                         y=out.text)
         return PoolFrame(index, rec.row, rec.col, window,
                          cell_rect(rec.row, rec.col, 1, 1, self.h, self.w), values, marked,
                          out, src[0], src[1], caption, a11y)

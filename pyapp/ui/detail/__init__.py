@@ -43,6 +43,8 @@ def add_softmax_control(overview_view: Any) -> None:
     btn.type = "button"
     btn.className = "dv-softmax-btn"
     btn.dataset.opens = "#softmax"
-    btn.textContent = "softmax"
-    btn.setAttribute("aria-label", "Softmax: how the logits become probabilities")
+    from pyapp.i18n import tr
+
+    btn.textContent = tr("softmax")
+    btn.setAttribute("aria-label", tr("Softmax: how the logits become probabilities"))
     col.appendChild(btn)

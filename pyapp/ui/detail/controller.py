@@ -30,6 +30,7 @@ import js  # type: ignore[import-not-found]
 import numpy as np
 
 from pyapp import links
+from pyapp.i18n import tr
 from pyapp.render.overview_html import neuron_id
 from pyapp.session import Session, Snapshot
 from pyapp.ui.animation import SCHEDULER, reduced_motion
@@ -58,6 +59,8 @@ class DetailController:
         self._unsubscribe: Callable[[], None] | None = None
         self._resume = False
         self._esc_at = -1.0
+        # the map views' colour range (render.ranges.MAP_RANGES), kept while the page is open
+        self.maps = "map"
 
     # --- setup ----------------------------------------------------------------------------
     def install(self) -> None:
@@ -85,6 +88,7 @@ class DetailController:
         self._listen(d, "pointermove", self._on_pointer)
         self._listen(d, "pointerleave", self._on_leave)
         self._listen(self.speed, "change", self._on_speed)
+        self._listen(d, "change", self._on_maps)
         self._listen(d.querySelector(".dv-copy-link"), "click", self._on_copy)
         self._listen(js.window, "resize", lambda _e: self._place())
         self._listen(js.window, "hashchange", lambda _e: self.sync())
@@ -171,7 +175,7 @@ class DetailController:
         snap = self.snap
         self._stop()
         self.ref = ref
-        self.panel = make_panel(ref, snap.model, snap.acts, snap.range_mode)
+        self.panel = make_panel(ref, snap.model, snap.acts, snap.range_mode, self.maps)
         self.title.textContent = self.panel.title
         self.dialog.dataset.kind = ref.kind
         self.dialog.dataset.hash = ref.to_hash()
@@ -199,13 +203,25 @@ class DetailController:
         its focus and its stepper stay; False when the view's positions changed (rebuild)."""
         if self.panel is None or self.stepper is None:
             return False
-        panel = make_panel(snap.view, snap.model, snap.acts, snap.range_mode)
+        panel = make_panel(snap.view, snap.model, snap.acts, snap.range_mode, self.maps)
         if panel.count != self.panel.count or panel.title != self.panel.title:
             return False
         self.panel = panel
         panel.mount(self.body)
         self.render()
         return True
+
+    def _on_maps(self, event: Any) -> None:
+        """The colour-range switch: the same view at the same position, its maps and
+        legends recomputed by the view model on the other range."""
+        t = event.target
+        if str(getattr(t, "name", "")) != "dv-maps" or self.ref is None or not self.stepper:
+            return
+        self.maps = str(t.value)
+        self._show(self.ref, self.stepper.position, self.stepper.playing)
+        radio = self.body.querySelector(f'input[name="dv-maps"][value="{self.maps}"]')
+        if radio is not None:
+            radio.focus()
 
     def _hide(self) -> None:
         self._stop()
@@ -301,7 +317,7 @@ class DetailController:
         else:
             self._stop()
         self.play_btn.innerHTML = ICONS["pause" if playing else "play"]
-        self.play_btn.setAttribute("aria-label", "Pause" if playing else "Play")
+        self.play_btn.setAttribute("aria-label", tr("Pause") if playing else tr("Play"))
         self.dialog.dataset.playing = "true" if playing else "false"
         self.record.setAttribute("aria-live", "off" if playing else "polite")
 

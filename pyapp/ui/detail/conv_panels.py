@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+from pyapp.i18n import N_, tr
 from pyapp.views.conv import ConvElastic, ConvFormula
 from pyapp.views.numbers import sum_expr
 from pyapp.views.route import ViewRef
 
-from .markup import a, grid_html, map_html, shape_text
+from .markup import a, grid_html, map_html, more_html, range_toggle_html, shape_text
 from .panel import SWEEP_MS, Panel, rect_vars
+
+FORMULA_HINT = N_("window values \u00d7 kernel weights = products (values and weights "
+                  "rounded to 2 decimals); the products add up to the sum")
 
 
 class ElasticPanel(Panel):
@@ -23,14 +27,16 @@ class ElasticPanel(Panel):
     def html(self) -> str:
         vm = self.vm
         n = vm.in_c
-        src = a(vm.input_layer)
+        in_shape = f"{shape_text(vm.in_h, vm.in_w)[:-1]}, {n})"
         # the drawing's own labels (as the reference's): column headings, then one row per
         # input channel; the headings stay put while a long channel list scrolls
+        in_head = (tr("input image {shape}", shape=in_shape) if vm.input_layer == "input"
+                   else tr("input {layer} {shape}", layer=vm.input_layer, shape=in_shape))
         head = ('<div class="dv-el-head" aria-hidden="true"><span></span>'
-                f'<span>{src} {shape_text(vm.in_h, vm.in_w)[:-1]}, {n})</span>'
-                '<span>kernel</span><span></span>'
-                f'<span>intermediate {shape_text(vm.h, vm.w)}</span>'
-                '<span>partial sum</span></div>')
+                f'<span>{a(in_head)}</span>'
+                f'<span>{a(tr("kernel"))}</span><span></span>'
+                f'<span>{a(tr("intermediate {shape}", shape=shape_text(vm.h, vm.w)))}</span>'
+                f'<span>{a(tr("partial sum"))}</span></div>')
         rows = []
         for ch in range(n):
             opens = ViewRef("formula", vm.layer, vm.out_channel, ch).to_hash()
@@ -39,35 +45,46 @@ class ElasticPanel(Panel):
                 f'<div class="dv-el-row" style="--i:{ch}">'
                 f'<span class="dv-rowlab" aria-hidden="true">{label}</span>'
                 + map_html("input", vm.in_h, vm.in_w,
-                           f"{vm.input_layer} channel {vm.labels[ch]}", "",
+                           tr("{layer} channel {channel}", layer=vm.input_layer,
+                              channel=vm.labels[ch]), "",
                            channel=ch, extra="dv-col-in")
                 + '<div class="dv-col-k">'
                 + grid_html(vm.kernels[ch], "dv-grid dv-kernel",
-                            f"kernel for input channel {vm.labels[ch]}") + "</div>"
+                            tr("kernel for input channel {channel}", channel=vm.labels[ch]))
+                + "</div>"
                 + '<span class="dv-arrow" aria-hidden="true">\u2192</span>'
                 + map_html("inter", vm.h, vm.w,
-                           f"intermediate map {vm.labels[ch]}: open its convolution formula",
-                           a(vm.inter_ranges[ch]), channel=ch, covers=True, opens=opens,
-                           extra="dv-col-mid")
+                           tr("intermediate map {channel}: open its convolution formula",
+                              channel=vm.labels[ch]),
+                           f"{a(vm.inter_range_word)} {a(vm.inter_ranges[ch])}", channel=ch,
+                           covers=True, opens=opens, extra="dv-col-mid")
                 + f'<span class="dv-partial" data-ch="{ch}">0</span></div>')
-        notes = "".join(f"<li>{a(c)}</li>" for c in vm.captions)
+        notes = "".join(f"<li>{a(tr(c))}</li>" for c in vm.captions)
+        more = more_html(tr("How to read this view"),
+                         f'<ol class="dv-notes">{notes}</ol>'
+                         f'<p class="dv-range-note">{a(vm.range_note)}</p>',
+                         range_toggle_html(vm.maps))
+        out_name = tr("{layer} neuron {n}", layer=vm.layer, n=vm.out_channel + 1)
         return (f'<div class="dv-elastic" style="--rows:{n};{vm.size_vars}">'
-                f'<ol class="dv-notes">{notes}</ol>'
-                f'<p class="dv-range-note">{a(vm.range_note)}</p>'
+                + more +
                 '<div class="dv-el-grid">'
-                f'<div class="dv-el-rows" role="group" aria-label="{src}: {n} input channels">'
+                f'<div class="dv-el-rows" role="group" '
+                f'aria-label="{a(tr("{layer}: {n} input channels", layer=vm.input_layer, n=n))}">'
                 f'{head}{"".join(rows)}</div>'
                 '<div class="dv-el-sum dv-col-sum">'
-                '<div class="dv-sumcol"><p class="dv-label" aria-hidden="true">\u2190 add up all '
-                'intermediate results, then add the bias</p>'
+                '<div class="dv-sumcol"><p class="dv-label" aria-hidden="true">'
+                f'{a(tr("Add up all intermediate results, then add the bias"))}</p>'
                 '<div class="dv-sumbox" aria-hidden="true">'
-                '<div>\u03a3 partial sums <b class="dv-total">0</b></div>'
-                f'<div>+ bias <b class="dv-bias">{a(vm.bias)}</b></div>'
+                f'<div>\u03a3 <span class="dv-sumword">{a(tr("partial sums"))}</span> '
+                '<b class="dv-total">0</b></div>'
+                f'<div>+ {a(tr("bias"))} <b class="dv-bias">{a(vm.bias)}</b></div>'
                 '<div>= <b class="dv-result">0</b></div></div></div>'
                 '<span class="dv-arrow" aria-hidden="true">\u2192</span>'
-                + map_html("output", vm.h, vm.w, f"{vm.layer} neuron {vm.out_channel + 1}",
-                           f"{a(vm.layer)} {vm.out_channel + 1} {shape_text(vm.h, vm.w)} "
-                           f"{a(vm.output_range)}",
+                + map_html("output", vm.h, vm.w, out_name,
+                           f'<span class="dv-outname">{a(vm.layer)}</span> '
+                           f"{vm.out_channel + 1} {shape_text(vm.h, vm.w)} "
+                           f'<span class="dv-rng">{a(vm.output_range_word)} '
+                           f"{a(vm.output_range)}</span>",
                            covers=True, extra="dv-col-out")
                 + "</div></div></div>")
 
@@ -124,31 +141,35 @@ class FormulaPanel(Panel):
             f'<span class="dv-pt{" is-cur" if c == vm.in_channel else ""}" data-ch="{c}">0</span>'
             + ('<span class="dv-op">+</span>' if c < vm.in_c - 1 else "")
             for c in range(vm.in_c))
-        src = a(vm.input_layer)
         return (
             '<div class="dv-formula">'
             '<div class="dv-frow">'
-            + map_html("input", vm.in_h, vm.in_w, f"{vm.input_layer} channel "
-                       f"{vm.in_channel + 1}: arrow keys move the window",
-                       f"Input: {src} channel {vm.in_channel + 1} "
-                       f"{shape_text(vm.in_h, vm.in_w)}", channel=vm.in_channel)
+            + map_html("input", vm.in_h, vm.in_w,
+                       tr("{layer} channel {channel}: {keys}", layer=vm.input_layer,
+                          channel=vm.in_channel + 1, keys=tr("arrow keys move the window")),
+                       a(tr("Input: {layer} channel {channel} {shape}", layer=vm.input_layer,
+                            channel=vm.in_channel + 1, shape=shape_text(vm.in_h, vm.in_w))),
+                       channel=vm.in_channel)
             + f'<div class="dv-fx" aria-hidden="true"><div class="dv-fgrid" style="--n:{kw}">'
             + "".join(terms) + '</div><span class="dv-partial dv-big">0</span>'
-            '<p class="dv-hint">window values \u00d7 kernel weights = products (values and '
-            'weights rounded to 2 decimals); the products add up to the sum</p></div>'
-            + map_html("inter", vm.h, vm.w, f"intermediate map {vm.in_channel + 1}: arrow "
-                       "keys move the window", f"Intermediate {shape_text(vm.h, vm.w)}",
+            f'<p class="dv-hint">{a(tr(FORMULA_HINT))}</p></div>'
+            + map_html("inter", vm.h, vm.w,
+                       tr("intermediate map {channel}: {keys}", channel=vm.in_channel + 1,
+                          keys=tr("arrow keys move the window")),
+                       a(tr("Intermediate {shape}", shape=shape_text(vm.h, vm.w))),
                        covers=True)
             + '</div><div class="dv-frow dv-final">'
-            f'<div class="dv-finalfx" aria-hidden="true"><p>All {vm.in_c} channels\u2019 '
-            'partial sums, plus the bias, give the output value:</p>'
-            f'<div class="dv-pts">{chans}<span class="dv-op">+ bias</span>'
+            '<div class="dv-finalfx" aria-hidden="true"><p>'
+            + a(tr("All {n} channels\u2019 partial sums, plus the bias, give the output value:",
+                   n=vm.in_c))
+            + f'</p><div class="dv-pts">{chans}<span class="dv-op">+ {a(tr("bias"))}</span>'
             '<b class="dv-bias">0</b><span class="dv-op">=</span><b class="dv-result">0</b>'
-            '</div><p class="dv-check">value in the output map: <b class="dv-value">0</b>'
-            '</p></div>'
-            + map_html("output", vm.h, vm.w, f"{vm.layer} neuron {vm.out_channel + 1}",
-                       f"Output: {a(vm.layer)} {vm.out_channel + 1} "
-                       f"{shape_text(vm.h, vm.w)}")
+            f'</div><p class="dv-check">{a(tr("value in the output map:"))} '
+            '<b class="dv-value">0</b></p></div>'
+            + map_html("output", vm.h, vm.w,
+                       tr("{layer} neuron {n}", layer=vm.layer, n=vm.out_channel + 1),
+                       a(tr("Output: {layer} {n} {shape}", layer=vm.layer,
+                            n=vm.out_channel + 1, shape=shape_text(vm.h, vm.w))))
             + "</div></div>")
 
     def mounted(self) -> None:
@@ -195,10 +216,11 @@ class FormulaPanel(Panel):
         self.bias.textContent = f.bias
         self.result.textContent = f.result
         self.value.textContent = f.value
-        caption = (f"Row {f.row + 1}, column {f.col + 1}: the window's {len(self.vs)} "
-                   f"products add up to {f.partial}; all channels "
-                   f"{sum_expr([t.partial for t in f.terms])} "
-                   f"+ bias {f.bias} = {f.result}.")
+        caption = tr("Row {row}, column {col}: the window's {n} products add up to "
+                     "{partial}; all channels {terms} + bias {bias} = {result}.",
+                     row=f.row + 1, col=f.col + 1, n=len(self.vs), partial=f.partial,
+                     terms=sum_expr([t.partial for t in f.terms]), bias=f.bias,
+                     result=f.result)
         return caption, f.a11y
 
     index_at = Panel.index_on_input_or_output

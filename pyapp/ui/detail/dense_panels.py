@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from pyapp.i18n import N_, tr
 from pyapp.views.dense import EDGE_H, EDGE_W, FlattenView, SoftmaxView
 from pyapp.views.route import ViewRef
 
 from .markup import a, map_html, shape_text
 from .panel import Panel, paint, rect_vars
 
+OPEN_CLASS = N_("{name} {logit}: open its flatten view")
 EDGE_PX = (160, 560)  # the edges' bitmap (stretched to the space between strip and sum)
 
 
@@ -25,13 +27,14 @@ class FlattenPanel(Panel):
     def html(self) -> str:
         vm = self.vm
         src = a(vm.source)
-        maps = "".join(map_html("map", vm.h, vm.w, f"{vm.source} channel {ch + 1}",
+        maps = "".join(map_html("map", vm.h, vm.w,
+                                tr("{layer} channel {channel}", layer=vm.source,
+                                   channel=ch + 1),
                                 f"{ch + 1}", channel=ch) for ch in range(vm.c))
         strip = map_html("strip", vm.h * vm.w, vm.c,
-                         f"{vm.flatten_layer}: the {vm.count} values in order, {vm.c} a row; "
-                         "arrow keys move along it",
+                         tr("{layer}: the {n} values in order, {c} a row; arrow keys move "
+                            "along it", layer=vm.flatten_layer, n=vm.count, c=vm.c),
                          f"{a(vm.flatten_layer)} ({vm.count})")
-        ym = vm.class_y(EDGE_H)
         # the output column: every class, the chosen one where the edges end (the others
         # open their own flatten view)
         items = []
@@ -42,22 +45,25 @@ class FlattenPanel(Panel):
             else:
                 hash_ = ViewRef("logit", vm.layer, k).to_hash()
                 items.append(f'<li><button type="button" class="dv-cbtn" data-opens="{a(hash_)}"'
-                             f' aria-label="{a(name)} {a(logit)}: open its flatten view">{text}'
+                             f' aria-label="{a(tr(OPEN_CLASS, name=name, logit=logit))}">{text}'
                              '</button></li>')
         classes = (f'<ol class="dv-fl-classes" style="--k:{vm.class_count}" '
-                   f'aria-label="{a(vm.layer)}: the classes">{"".join(items)}</ol>')
+                   f'aria-label="{a(tr("{layer}: the classes", layer=vm.layer))}">'
+                   f'{"".join(items)}</ol>')
         # the edges: one bitmap drawn once (static), the current edge in a small SVG on top
         edges = (f'<canvas class="dv-edges" width="{EDGE_PX[0]}" height="{EDGE_PX[1]}">'
                  '</canvas>'
                  f'<svg class="dv-edges dv-edges-hl" viewBox="0 0 {EDGE_W:g} {EDGE_H:g}" '
                  'preserveAspectRatio="none" aria-hidden="true">'
-                 f'<line class="dv-edge-hl" x1="0" y1="0" x2="{EDGE_W:g}" y2="{ym:.1f}"/></svg>')
+                 f'<path class="dv-edge-hl" d="{vm.edge_path(0)}"/></svg>')
         soft = ViewRef("softmax", vm.layer, vm.unit).to_hash()
         return (
             '<div class="dv-flatten"><p class="dv-notes1">'
-            f'{src} {shape_text(vm.h, vm.w)[:-1]}, {vm.c}) is unrolled row by row, column by '
-            f'column, channel by channel into {vm.count} numbers (the strip: {vm.c} a row). '
-            'Each number is multiplied by its weight into the class (edge colour: weight).</p>'
+            + a(tr("{layer} {shape} is unrolled row by row, column by column, channel by "
+                   "channel into {n} numbers (the strip: {c} a row). Each number is multiplied "
+                   "by its weight into the class (edge colour: weight).", layer=vm.source,
+                   shape=f"{shape_text(vm.h, vm.w)[:-1]}, {vm.c})", n=vm.count, c=vm.c))
+            + '</p>'
             '<div class="dv-fl">'
             f'<div class="dv-fl-maps" aria-label="{src}" role="group">{maps}'
             f'<p class="dv-cap">{src}</p></div>'
@@ -67,14 +73,15 @@ class FlattenPanel(Panel):
             '<p class="dv-eq" aria-hidden="true"><b class="dv-x dv-chip">0</b> \u00d7 '
             '<b class="dv-wt dv-chip">0</b> = <b class="dv-prod">0</b></p>'
             '<p class="dv-from" aria-hidden="true"></p>'
-            '<p class="dv-note">Add up all products and the bias:</p>'
-            f'<p class="dv-eq" aria-hidden="true">\u03a3 {vm.count} products = '
-            f'<b>{a(vm.total)}</b></p>'
-            f'<p class="dv-eq" aria-hidden="true">+ bias <b>{a(vm.bias)}</b></p>'
-            f'<p class="dv-eq dv-logit" aria-hidden="true">= logit <b>{a(vm.result)}</b> '
+            f'<p class="dv-note">{a(tr("Add up all products and the bias:"))}</p>'
+            '<p class="dv-eq" aria-hidden="true">\u03a3 '
+            f'{a(tr("{n} products", n=vm.count))} = <b>{a(vm.total)}</b></p>'
+            f'<p class="dv-eq" aria-hidden="true">+ {a(tr("bias"))} <b>{a(vm.bias)}</b></p>'
+            f'<p class="dv-eq dv-logit" aria-hidden="true">= {a(tr("logit"))} '
+            f'<b>{a(vm.result)}</b> '
             f'<span class="dv-cls">{a(vm.class_name)}</span></p>'
             f'<button type="button" class="dv-btn dv-soft" data-opens="{a(soft)}">'
-            'softmax \u2192</button></div></div></div>')
+            f'{a(tr("softmax"))} \u2192</button></div></div></div>')
 
     def mounted(self) -> None:
         vm = self.vm
@@ -106,12 +113,14 @@ class FlattenPanel(Panel):
         self.wt.textContent = f.weight.text
         self.wt_style.cssText = f"background:{f.weight.bg};color:{f.weight.fg}"
         self.prod.textContent = f.product
-        self.src.textContent = (f"element {f.index + 1} = {self.vm.source}[row {f.row + 1}, "
-                                f"column {f.col + 1}, channel {f.channel + 1}]")
-        self.hl.setAttribute("y1", f.edge_y)
-        caption = (f"Element {f.index + 1} of {self.vm.count} came from row {f.row + 1}, "
-                   f"column {f.col + 1}, channel {f.channel + 1}: {f.input.text} \u00d7 weight "
-                   f"{f.weight.text} = {f.product}.")
+        self.src.textContent = tr("element {i} = {layer}[row {row}, column {col}, channel "
+                                  "{ch}]", i=f.index + 1, layer=self.vm.source, row=f.row + 1,
+                                  col=f.col + 1, ch=f.channel + 1)
+        self.hl.setAttribute("d", f.edge_path)
+        caption = tr("Element {i} of {n} came from row {row}, column {col}, channel {ch}: "
+                     "{x} \u00d7 weight {w} = {p}.", i=f.index + 1, n=self.vm.count,
+                     row=f.row + 1, col=f.col + 1, ch=f.channel + 1, x=f.input.text,
+                     w=f.weight.text, p=f.product)
         return caption, f.a11y
 
     def index_at(self, node: Any, x: float, y: float, width: float,
@@ -121,7 +130,7 @@ class FlattenPanel(Panel):
         return self.vm.index_at_map(int(node.dataset.ch), x, y, width, height)
 
     def position_text(self, index: int) -> str:
-        return f"element {index + 1} / {self.count}"
+        return tr("element {i} / {n}", i=index + 1, n=self.count)
 
 
 class SoftmaxPanel(Panel):
@@ -146,9 +155,10 @@ class SoftmaxPanel(Panel):
             rows.append(f'<tr data-i="{t.index}"><th scope="row">{a(t.name)}</th>'
                         f'<td><b class="dv-chip" style="{chip}">{a(t.logit)}</b></td>'
                         f"<td>{a(t.exp)}</td><td>{a(t.prob)}</td></tr>")
-        shift = (f'<p class="dv-note">The logits are large, so every exponent is shifted by '
-                 f'the largest logit ({a(vm.shift)}); the probabilities do not change.</p>'
-                 if vm.shift else "")
+        shift = ('<p class="dv-note">'
+                 + a(tr("The logits are large, so every exponent is shifted by the largest "
+                        "logit ({shift}); the probabilities do not change.", shift=vm.shift))
+                 + "</p>" if vm.shift else "")
         temp = f'<p class="dv-note dv-temp">{a(vm.t_note)}</p>' if vm.t_text else ""
         tsuf = tdiv  # "z / T" in the headings
         return (
@@ -161,12 +171,14 @@ class SoftmaxPanel(Panel):
             '<span class="dv-op">=</span><b class="dv-p dv-big">0</b>'
             '<span class="dv-cls"></span></div>'
             f'<p class="dv-formula-line">{a(vm.formula)}</p>' + temp + shift +
-            '<table class="dv-sm-table"><caption>Every class: logit z, '
-            f'exp(z{tsuf}), probability exp(z{tsuf}) / sum (click a class to show it)</caption>'
-            '<thead><tr><th scope="col">class</th>'
-            f'<th scope="col">logit z</th><th scope="col">exp(z{tsuf})</th>'
-            '<th scope="col">probability</th></tr></thead><tbody>'
-            + "".join(rows) + f'</tbody><tfoot><tr><th scope="row">sum</th><td></td>'
+            '<table class="dv-sm-table"><caption>'
+            + a(tr("Every class: logit z, exp(z{t}), probability exp(z{t}) / sum (click a "
+                   "class to show it)", t=tsuf))
+            + f'</caption><thead><tr><th scope="col">{a(tr("class"))}</th>'
+            f'<th scope="col">{a(tr("logit"))} z</th><th scope="col">exp(z{tsuf})</th>'
+            f'<th scope="col">{a(tr("probability"))}</th></tr></thead><tbody>'
+            + "".join(rows) + '</tbody><tfoot><tr>'
+            f'<th scope="row">{a(tr("sum"))}</th><td></td>'
             f'<td>{a(vm.total)}</td><td></td></tr></tfoot></table></div>')
 
     def mounted(self) -> None:
@@ -187,12 +199,13 @@ class SoftmaxPanel(Panel):
             for node in self.items:
                 node.classList.toggle("is-cur", int(node.dataset.i) == index)
             self._cur = index
-        caption = (f"{self.vm.terms[index].name}: {f.numerator} = {f.exp}, divided by the sum "
-                   f"of all exponentials {f.total}, is its probability {f.prob}.")
+        caption = tr("{name}: {e} = {exp}, divided by the sum of all exponentials {total}, "
+                     "is its probability {p}.", name=self.vm.terms[index].name, e=f.numerator,
+                     exp=f.exp, total=f.total, p=f.prob)
         return caption, f.a11y
 
     def move(self, index: int, d_row: int, d_col: int) -> int:
         return self.vm.move(index, d_row, d_col)
 
     def position_text(self, index: int) -> str:
-        return f"class {index + 1} / {self.count}"
+        return tr("class {i} / {n}", i=index + 1, n=self.count)

@@ -5,12 +5,27 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
+from pyapp.i18n import tr
 from pyapp.views.elementwise import ActivationView, PoolView
 
-from .markup import a, empty_grid_html, map_html, shape_text
+from .markup import a, empty_grid_html, map_html, range_toggle_html, shape_text
 from .panel import SWEEP_MS, Panel, rect_vars
 
 _X = "\x00"  # where the input value goes in the formula
+
+
+def _map(vm: ActivationView | PoolView, which: str, keys: str) -> str:
+    """The input or output map of a one-channel view, captioned with its layer, channel,
+    shape and colour range (the legend says which range: the toggle's)."""
+    layer = vm.input_layer if which == "input" else vm.layer
+    h, w = (vm.in_h, vm.in_w) if which == "input" else (vm.h, vm.w)
+    rng = vm.input_range if which == "input" else vm.output_range
+    head = tr("Input") if which == "input" else tr("Output")
+    caption = (f"{a(head)}: {a(layer)} {vm.channel + 1} {shape_text(h, w)}"
+               + (f'<br><span class="dv-rng">{a(rng)}</span>' if rng else ""))
+    label = tr("{layer} channel {channel}: {keys}", layer=layer, channel=vm.channel + 1,
+               keys=keys)
+    return map_html(which, h, w, label, caption)
 
 
 class ActivationPanel(Panel):
@@ -29,8 +44,10 @@ class ActivationPanel(Panel):
         gw, gh = vm.graph_size
         ax, ay = vm.axis_x, vm.axis_y
         lo, hi = vm.graph_labels
+        name = tr("The {kind} function: y = {formula}", kind=tr(vm.kind.title),
+                  formula=vm.formula)
         graph = (f'<svg class="dv-graph" viewBox="0 0 {gw:g} {gh:g}" role="img" '
-                 f'aria-label="{a("The " + vm.kind.title + " function: y = " + vm.formula)}">'
+                 f'aria-label="{a(name)}">'
                  f'<line class="dv-axis" x1="{ax[0]}" y1="{ax[1]:.2f}" x2="{ax[2]}" '
                  f'y2="{ax[1]:.2f}"/>'
                  f'<line class="dv-axis" x1="{ay[0]:.2f}" y1="{ay[1]}" x2="{ay[0]:.2f}" '
@@ -43,17 +60,14 @@ class ActivationPanel(Panel):
         chip = '<b class="dv-x dv-chip">0</b>'
         eq = chip.join(escape(part) for part in
                        vm.kind.formula(vm.spec.config, _X).split(_X))
-        src = a(vm.input_layer)
-        return ('<div class="dv-relu dv-act"><div class="dv-frow">'
-                + map_html("input", vm.in_h, vm.in_w, f"{vm.input_layer} channel "
-                           f"{vm.channel + 1}: arrow keys move the cursor",
-                           f"Input: {src} {vm.channel + 1} {shape_text(vm.in_h, vm.in_w)}")
+        return ('<div class="dv-relu dv-act">'
+                + f'<div class="dv-top">{range_toggle_html(vm.maps)}</div>'
+                + '<div class="dv-frow">'
+                + _map(vm, "input", tr("arrow keys move the cursor"))
                 + f'<div class="dv-fx"><p class="dv-eq" aria-hidden="true">{eq} = '
                 '<b class="dv-y dv-chip">0</b></p>'
                 + graph + "</div>"
-                + map_html("output", vm.h, vm.w, f"{vm.layer} channel {vm.channel + 1}: arrow "
-                           "keys move the cursor",
-                           f"Output: {a(vm.layer)} {vm.channel + 1} {shape_text(vm.h, vm.w)}")
+                + _map(vm, "output", tr("arrow keys move the cursor"))
                 + "</div></div>")
 
     def mounted(self) -> None:
@@ -77,7 +91,8 @@ class ActivationPanel(Panel):
         self.y_style.cssText = f"background:{f.output.bg};color:{f.output.fg}"
         self.dot.setAttribute("cx", f.point[0])
         self.dot.setAttribute("cy", f.point[1])
-        caption = f"Row {f.row + 1}, column {f.col + 1}: {f.equation} = {f.output.text}."
+        caption = tr("Row {row}, column {col}: {equation} = {value}.", row=f.row + 1,
+                     col=f.col + 1, equation=f.equation, value=f.output.text)
         return caption, f.a11y
 
     def index_at(self, node: Any, x: float, y: float, width: float,
@@ -101,19 +116,17 @@ class PoolPanel(Panel):
     def html(self) -> str:
         vm = self.vm
         ph, pw = vm.pool_size
-        src = a(vm.input_layer)
         window = (vm.op + "(" + empty_grid_html(ph, pw, "dv-grid dv-win") + ")"
-                  if vm.show_cells else f"{vm.op}(the whole {ph}\u00d7{pw} map)")
-        return ('<div class="dv-pool"><div class="dv-frow">'
-                + map_html("input", vm.in_h, vm.in_w, f"{vm.input_layer} channel "
-                           f"{vm.channel + 1}: arrow keys move the window",
-                           f"Input: {src} {vm.channel + 1} {shape_text(vm.in_h, vm.in_w)}")
+                  if vm.show_cells
+                  else vm.op + "(" + a(tr("the whole {size} map", size=f"{ph}\u00d7{pw}")) + ")")
+        return ('<div class="dv-pool">'
+                + f'<div class="dv-top">{range_toggle_html(vm.maps)}</div>'
+                + '<div class="dv-frow">'
+                + _map(vm, "input", tr("arrow keys move the window"))
                 + '<div class="dv-fx" aria-hidden="true"><p class="dv-eq">'
                 f'{vm.op}({ph}\u00d7{pw})</p><div class="dv-eq">{window} = '
                 '<b class="dv-y dv-chip">0</b></div></div>'
-                + map_html("output", vm.h, vm.w, f"{vm.layer} channel {vm.channel + 1}: arrow "
-                           "keys move the window",
-                           f"Output: {a(vm.layer)} {vm.channel + 1} {shape_text(vm.h, vm.w)}")
+                + _map(vm, "output", tr("arrow keys move the window"))
                 + "</div></div>")
 
     def mounted(self) -> None:

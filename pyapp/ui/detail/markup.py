@@ -47,6 +47,28 @@ def empty_grid_html(rows: int, cols: int, cls: str = "dv-grid", inner: str = "")
     return f'<div class="{cls}" style="--n:{cols}">{cells}</div>'
 
 
+def range_toggle_html(current: str) -> str:
+    """The colour-range switch of the map views (``render.ranges.MAP_RANGES``): each map on
+    its own range, or the whole layer's; the legends under the maps say which."""
+    from pyapp.i18n import tr
+
+    opts = []
+    for value, text in (("map", tr("each map")), ("layer", tr("whole layer"))):
+        checked = " checked" if value == current else ""
+        name = tr("Colour range: {choice}", choice=text)
+        opts.append(f'<label><input type="radio" name="dv-maps" value="{value}"{checked} '
+                    f'aria-label="{a(name)}"> {a(text)}</label>')
+    return (f'<fieldset class="dv-range"><legend>{a(tr("Colour range"))}</legend>'
+            + "".join(opts) + "</fieldset>")
+
+
+def more_html(summary: str, body: str, toggle: str = "") -> str:
+    """The view's secondary notes, folded (the drawing keeps the room), beside the
+    colour-range switch."""
+    return (f'<div class="dv-top"><details class="dv-more"><summary>{a(summary)}</summary>'
+            f'{body}</details>{toggle}</div>')
+
+
 def shape_text(h: int, w: int) -> str:
     return f"({h}, {w})"
 
@@ -68,39 +90,42 @@ ICONS = {
 
 def controls_html() -> str:
     """Play / pause, step back, step forward, replay, speed; the position read-out."""
+    from pyapp.i18n import tr
     from pyapp.views.stepper import SPEEDS
 
     opts = "".join(f'<option value="{s}"{" selected" if s == 1.0 else ""}>{s:g}\u00d7</option>'
                    for s in SPEEDS)
-    return ('<div class="dv-controls" role="toolbar" aria-label="Animation controls">'
-            '<button type="button" class="dv-btn" data-act="back" '
-            f'aria-label="Step back" title="Step back (left arrow)">{ICONS["back"]}</button>'
-            '<button type="button" class="dv-btn dv-play" data-act="play" '
-            f'aria-label="Pause" title="Play / pause (Space)">{ICONS["pause"]}</button>'
-            '<button type="button" class="dv-btn" data-act="fwd" '
-            f'aria-label="Step forward" title="Step forward (right arrow)">{ICONS["fwd"]}</button>'
-            '<button type="button" class="dv-btn" data-act="end" '
-            'aria-label="Skip to the end: the whole map computed" '
-            f'title="Skip to the end (End)">{ICONS["end"]}</button>'
-            '<button type="button" class="dv-btn" data-act="replay" '
-            f'aria-label="Replay from the start" title="Replay">{ICONS["replay"]}</button>'
-            f'<label class="dv-speed">Speed <select data-act="speed" '
-            f'aria-label="Animation speed">{opts}</select></label>'
+
+    def btn(act: str, label: str, title: str, icon: str, extra: str = "") -> str:
+        return (f'<button type="button" class="dv-btn{extra}" data-act="{act}" '
+                f'aria-label="{a(label)}" title="{a(title)}">{ICONS[icon]}</button>')
+
+    return (f'<div class="dv-controls" role="toolbar" aria-label="{a(tr("Animation controls"))}">'
+            + btn("back", tr("Step back"), tr("Step back (left arrow)"), "back")
+            + btn("play", tr("Pause"), tr("Play / pause (Space)"), "pause", " dv-play")
+            + btn("fwd", tr("Step forward"), tr("Step forward (right arrow)"), "fwd")
+            + btn("end", tr("Skip to the end: the whole map computed"),
+                  tr("Skip to the end (End)"), "end")
+            + btn("replay", tr("Replay from the start"), tr("Replay"), "replay")
+            + f'<label class="dv-speed">{a(tr("Speed"))} <select data-act="speed" '
+            f'aria-label="{a(tr("Animation speed"))}">{opts}</select></label>'
             '<span class="dv-pos" aria-hidden="true"></span></div>')
 
 
 def dialog_html() -> str:
+    from pyapp.i18n import tr
+
     return ('<div class="dv-head"><h2 id="dv-title" class="dv-title"></h2>'
-            '<button type="button" class="why-open dv-why" aria-label="Why? Saliency views"'
-            '>Why?</button>'
+            '<button type="button" class="why-open dv-why" '
+            f'aria-label="{a(tr("Why? Saliency views"))}">{a(tr("Why?"))}</button>'
             '<button type="button" class="dv-copy-link dv-btn-text"'
-            ' aria-label="Copy link to this view">Copy link</button>'
-            '<button type="button" class="dv-close" aria-label="Close (Esc)" title="Close (Esc)">'
-            '\u00d7</button></div>'
+            f' aria-label="{a(tr("Copy link to this view"))}">{a(tr("Copy link"))}</button>'
+            f'<button type="button" class="dv-close" aria-label="{a(tr("Close (Esc)"))}" '
+            f'title="{a(tr("Close (Esc)"))}">\u00d7</button></div>'
             # a tab list (one tab today): another view of the same layer adds its own tab
-            '<div class="dv-tabs" role="tablist" aria-label="Detail view">'
+            f'<div class="dv-tabs" role="tablist" aria-label="{a(tr("Detail view"))}">'
             '<button type="button" role="tab" id="dv-tab-explain" class="dv-tab" '
-            'aria-selected="true" aria-controls="dv-body">Explanation</button></div>'
+            f'aria-selected="true" aria-controls="dv-body">{a(tr("Explanation"))}</button></div>'
             # scrolls on a phone: reachable by keys
             '<div class="dv-body" id="dv-body" role="tabpanel" aria-labelledby="dv-tab-explain" '
             'tabindex="0"></div>'

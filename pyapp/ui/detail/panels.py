@@ -19,16 +19,20 @@ from .map_panels import ActivationPanel, PoolPanel
 from .panel import Panel
 
 
-def make_panel(ref: ViewRef, model: Any, acts: Mapping[str, np.ndarray], mode: str) -> Panel:
+def make_panel(ref: ViewRef, model: Any, acts: Mapping[str, np.ndarray], mode: str,
+               maps: str = "map") -> Panel:
+    """``mode``: the session's range mode; ``maps``: the map views' colour range
+    (``render.ranges.MAP_RANGES``)."""
     if ref.kind == "conv":
-        return ElasticPanel(ConvElastic(model, acts, ref.layer, ref.index, mode))
+        return ElasticPanel(ConvElastic(model, acts, ref.layer, ref.index, mode, maps))
     if ref.kind == "formula":
         assert ref.channel is not None
-        return FormulaPanel(ConvFormula(model, acts, ref.layer, ref.index, ref.channel, mode))
+        return FormulaPanel(ConvFormula(model, acts, ref.layer, ref.index, ref.channel, mode,
+                                        maps))
     if ref.kind == "activation":
-        return ActivationPanel(ActivationView(model, acts, ref.layer, ref.index, mode))
+        return ActivationPanel(ActivationView(model, acts, ref.layer, ref.index, mode, maps))
     if ref.kind == "pool":
-        return PoolPanel(PoolView(model, acts, ref.layer, ref.index, mode))
+        return PoolPanel(PoolView(model, acts, ref.layer, ref.index, mode, maps))
     if ref.kind == "logit":
         return FlattenPanel(FlattenView(model, acts, ref.layer, ref.index, mode))
     if ref.kind == "softmax":
