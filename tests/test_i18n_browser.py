@@ -77,7 +77,8 @@ def english_in(page: Any, texts: list[str], named: list[str] = (),
                allowed: list[str] = ()) -> dict[str, list[str]]:
     found = collect(page, texts, named)
     keep = [*KEEP, *allowed]
-    return {k: english_words(v, keep) for k, v in found.items() if english_words(v, keep)}
+    return {k: sorted(set(english_words(v, keep))) for k, v in found.items()
+            if english_words(v, keep)}
 
 
 def wait_ready(app: Any) -> None:
@@ -175,6 +176,6 @@ def test_whole_page_japanese(browser: Any, site_url: str) -> None:
                 wait_ready(app)
                 app.page.wait_for_selector(ready, timeout=WAIT)
                 found = english_in(app.page, ["body"], ["body *"], allowed)
-                assert found == {}, (url, viewport, found)
+                assert found == {}, f"{url} at {viewport}: {found}"
             finally:
                 app.close()

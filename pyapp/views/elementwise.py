@@ -208,7 +208,8 @@ class PoolView(_MapView):
         self.reduce = self.kind.reduce
         self.op = "max" if self.reduce == "max" else "avg"
         # the pool's title without " layer" (its own catalogue key, so no suffix to strip)
-        title = tr(POOL_TITLES.get(self.kind.title, self.kind.title.removesuffix(" layer")))
+        marked = POOL_TITLES.get(self.kind.title)
+        title = tr(marked) if marked else self.kind.title.removesuffix(" layer")
         self.title = tr("{kind}: {layer}, neuron {n}", kind=_capital(title), layer=layer,
                         n=channel + 1)
 
