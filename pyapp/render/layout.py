@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pyapp.cnn.kinds import KINDS, kind_of
+from pyapp.i18n import N_, tr
 
 VIEW_W = 1000.0
 TOP = 64.0  # heading band; the output column's 0 .. 1 scale runs under its heading
@@ -32,7 +33,7 @@ RIGHT = 8.0
 GAP_RATIO = 1.25
 
 COLUMN_SHORT = {"input": "input", "output": "output"}  # the other columns: the kind's label
-INPUT_CHANNEL_NAMES = ("Red", "Green", "Blue")
+INPUT_CHANNEL_NAMES = (N_("Red"), N_("Green"), N_("Blue"))
 
 
 @dataclass(frozen=True)
@@ -67,11 +68,14 @@ class Column:
         return COLUMN_SHORT.get(self.kind, self.kind)
 
     def neuron_name(self, index: int) -> str:
-        """Accessible name, e.g. ``"conv_1_1, neuron 4 of 10"``."""
+        """Accessible name in the page's language, e.g. ``"conv_1_1, neuron 4 of 10"``,
+        ``"input, Red channel (1 of 3)"``."""
         if self.kind == "input":
-            ch = INPUT_CHANNEL_NAMES[index] if index < 3 and self.count == 3 else str(index + 1)
-            return f"input, {ch} channel ({index + 1} of {self.count})"
-        return f"{self.name}, neuron {index + 1} of {self.count}"
+            ch = tr(INPUT_CHANNEL_NAMES[index]) if index < 3 and self.count == 3 \
+                else str(index + 1)
+            return tr("input, {channel} channel ({n} of {m})", channel=ch, n=index + 1,
+                      m=self.count)
+        return tr("{layer}, neuron {n} of {m}", layer=self.name, n=index + 1, m=self.count)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import numpy as np
 
 from pyapp import numbers
 from pyapp.cnn.stats import colour_limit
-from pyapp.i18n import N_, class_label, tr
+from pyapp.i18n import class_label, tr
 
 from .colormaps import signed_colour, text_color_on
 from .layout import Column, OverviewLayout, format_shape
@@ -41,18 +41,9 @@ def _kernel_table(kernel: np.ndarray, limit: float) -> str:
             + "".join(rows) + "</table>")
 
 
-# the input's channels as the read-out names them (layout.INPUT_CHANNEL_NAMES), translated
-_CHANNELS = (N_("Red"), N_("Green"), N_("Blue"))
-
-
 def neuron_label(col: Column, index: int) -> str:
-    """The read-out's heading, as ``Column.neuron_name`` says it, in the page's language:
-    ``"conv_1_1, neuron 4 of 10"``, ``"input, Red channel (1 of 3)"``."""
-    if col.kind == "input":
-        ch = tr(_CHANNELS[index]) if index < 3 and col.count == 3 else str(index + 1)
-        return tr("input, {channel} channel ({n} of {m})", channel=ch, n=index + 1,
-                  m=col.count)
-    return tr("{layer}, neuron {n} of {m}", layer=col.name, n=index + 1, m=col.count)
+    """The read-out's heading: ``Column.neuron_name``, in the page's language."""
+    return col.neuron_name(index)
 
 
 def editable(model: Any, layer: str) -> bool:
