@@ -25,7 +25,7 @@ Zijie Wang Robert Turko Omar Shaikh Haekyu Park Nilaksh Das Fred Hohman Minsuk K
 Horng Polo Chau Georgia Tech Explainer Alex Krizhevsky Vinod Nair Geoffrey Hinton MPL Apache
 BSD Clause Pillow MIT-CMU
 """.split())
-_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_\-]*")
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z0-9_.\-]*")
 
 
 def tokens(text: str) -> list[str]:
@@ -35,13 +35,13 @@ def tokens(text: str) -> list[str]:
 
 def english_words(text: str, allowed: Iterable[str] = ()) -> list[str]:
     """The words of ``text`` that are English: tokens of three or more letters that are not
-    identifiers (``conv_1_1``, ``x1``), not in :data:`ALLOWED` and not in ``allowed`` (for
+    identifiers (``conv_1_1``, ``x1``, ``ops.conv2d``), not in :data:`ALLOWED` and not in ``allowed`` (for
     example the model's layer names, or a photo's credited author)."""
     extra = set(allowed)
     found = []
     for token in _TOKEN.findall(text):
-        word = token.strip("-")
-        if len(word) < 3 or "_" in word or any(ch.isdigit() for ch in word):
+        word = token.strip("-.")
+        if len(word) < 3 or "_" in word or "." in word or any(ch.isdigit() for ch in word):
             continue
         if word in ALLOWED or word in extra:
             continue

@@ -164,9 +164,15 @@ def test_whole_page_japanese(browser: Any, site_url: str) -> None:
     model = load_native(ROOT / "weights" / "tinyvgg-cifar10.npz")
     gallery = json.loads((ROOT / "www" / "gallery" / "gallery.json").read_text("utf-8"))
     credits = [w for e in gallery for w in tokens(str(e.get("credit", "")))]
-    # "input" is the input's activation name, headed like a layer name (conv_1_1)
-    allowed = ([layer.name for layer in model.layers] + ["input"] + credits
-               + sorted(CREDITED))
+    # "input" is the input's activation name, headed like a layer name (conv_1_1); "conv",
+    # "relu", "pool" are the phone's short forms of those names
+    from pyapp.cnn.kinds import KINDS
+    from pyapp.codelab.exercises import EXERCISES
+
+    shorts = [k.short_label for k in KINDS.values()]
+    functions = [e.op for e in EXERCISES]  # the Code tab names its box after the function
+    allowed = ([layer.name for layer in model.layers] + ["input", "output"] + shorts
+               + functions + credits + sorted(CREDITED))
     screens = [("index.html?lang=ja", "#app"), ("index.html?lang=ja#/conv_1_1/2", "dialog[open]"),
                ("index.html?lang=ja#softmax", "dialog[open]"),
                ("index.html?lang=ja&tour=1&step=4", "#tour[data-step=\"4\"]")]
