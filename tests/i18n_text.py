@@ -35,8 +35,8 @@ def tokens(text: str) -> list[str]:
 
 def english_words(text: str, allowed: Iterable[str] = ()) -> list[str]:
     """The words of ``text`` that are English: tokens of three or more letters that are not
-    identifiers (``conv_1_1``, ``x1``, ``ops.conv2d``), not in :data:`ALLOWED` and not in ``allowed`` (for
-    example the model's layer names, or a photo's credited author)."""
+    identifiers (``conv_1_1``, ``x1``, ``ops.conv2d``), not in :data:`ALLOWED` and not in
+    ``allowed`` (for example the model's layer names, or a photo's credited author)."""
     extra = set(allowed)
     found = []
     for token in _TOKEN.findall(text):
