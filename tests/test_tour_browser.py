@@ -241,14 +241,12 @@ def test_the_tour_box_has_no_axe_violation(browser, site_server, size, axe_js): 
 
 def test_the_tour_in_japanese(app_page):
     """``?lang=ja``: the Japanese tour (``intro.ja.json``), named "ツアー", with its steps'
-    states the English ones; a question's reveal in Japanese.  Waits for the language menu
-    (issue 20) where a build does not have ``?lang=`` yet."""
+    states the English ones; a question's reveal in Japanese."""
     from tests.i18n_text import english_words
 
     app = app_page.open("?lang=ja&tour=1&step=4")
     page = app.page
-    if page.evaluate("document.documentElement.lang") != "ja":
-        pytest.skip("this build has no ?lang=ja yet")
+    assert page.evaluate("document.documentElement.lang") == "ja"
     wait_step(page, 4)
     ja = json.loads((INTRO.parent / "intro.ja.json").read_text(encoding="utf-8"))
     region = page.get_by_role("region", name="ツアー")
