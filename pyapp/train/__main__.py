@@ -48,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--label-smoothing", type=float, default=r.label_smoothing)
     p.add_argument("--crop-pad", type=int, default=r.crop_pad)
     p.add_argument("--jitter", type=float, default=r.jitter)
+    p.add_argument("--photo-aug", type=float, default=r.photo_aug, metavar="P",
+                   help="photo-like augmentation (resized crop, colour, blur/sharpen, low "
+                        "resolution, JPEG), each applied to a sample with probability P")
+    p.add_argument("--init-from", default=None, metavar="CHECKPOINT",
+                   help="start from this checkpoint's weights with a fresh optimiser and "
+                        "schedule (fine-tuning; --from-checkpoint only exports)")
     p.add_argument("--ema-decay", type=float, default=r.ema_decay)
     p.add_argument("--no-batch-norm", action="store_true")
     p.add_argument("--seed", type=int, default=r.seed)
@@ -119,7 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         recipe = Recipe(
             epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
             weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
-            crop_pad=args.crop_pad, jitter=args.jitter, ema_decay=args.ema_decay,
+            crop_pad=args.crop_pad, jitter=args.jitter, photo_aug=args.photo_aug,
+            init_from=args.init_from, ema_decay=args.ema_decay,
             batch_norm=not args.no_batch_norm, seed=args.seed, threads=args.threads,
             procs=args.procs,
             channels_last=not args.no_channels_last, time_budget_s=args.time_budget * 60,

@@ -39,6 +39,15 @@ TRIED = (
     "| BatchNorm (folded) + EMA, crop (pad 2) + flip, no smoothing, 2 processes, a longer"
     " schedule (the cores shared with test runs for most of it) | 115 min, 102.6 epochs |"
     " **70.2 %** (shipped; 13 of 29 real photos) |\n"
+    "| fine-tuning the shipped run (`--init-from runs/v4.pt`, fresh one-cycle, lr 0.001) with"
+    " photo-like augmentation, `--photo-aug 0.5` (resized crop, zoom 0.6-1.3; colour jitter"
+    " 0.3; grey at P/10; blur/sharpen; reduced to 16-28 px and back; JPEG at quality 30-95)"
+    " + crop (pad 2) + flip, 1 process, the cores shared with other work throughout |"
+    " 60 min, 10.4 epochs | 66.7 % (10 of 29 real photos); not shipped |\n"
+    "| same, `--photo-aug 0.8`, lr 0.002 | stopped after 17 min, 2 epochs, to leave the"
+    " cores to the run above | 61.5 % (2,000-image monitor; 12 of 29 real photos) |\n"
+    "| same, milder: `--photo-aug 0.2`, lr 0.0003 | 18 min, 16.3 epochs | 68.9 % (13 of 29"
+    " real photos); not shipped |\n"
     "\nWith crops the network underfits: the accuracy on the (augmented) training batches"
     " stays below the test accuracy (67.3 % against 68.0 % for the shipped run), so weaker"
     " augmentation and more steps helped most. Without any crop it overfits instead: training"
@@ -50,11 +59,26 @@ TRIED = (
     "\nThe longer schedule (same recipe, 115 minutes) added 2.2 points on CIFAR-10 but not on"
     " the real photos (13 of 29 against 14: it gains bird_2, cat_3, horse_1 and"
     " horse_2 and loses airplane_3, automobile_3, cat_2, truck_1 and truck_3), so the goals"
-    " of 71 % and 20 of 29 are not met yet. Not tried: knowledge distillation (a wider"
-    " teacher costs hours on these 2 cores; no GPU was at hand) and augmentation that"
-    " imitates the page's photos (blur, JPEG re-encoding, colour jitter, resized crops), the"
-    " next things to try.\n"
+    " of 71 % and 20 of 29 are not met yet.\n"
+    "\nPhoto-like augmentation did not help, at least not as a fine-tune of up to an hour on"
+    " a busy machine (the milder run lost less on CIFAR-10 and gained nothing on the photos):"
+    " with P = 0.5 the 19,920-parameter network cannot fit the harder training images (57.7 % on"
+    " the augmented batches, the 2,000-image monitor fell from 70.1 % to 66 % in the first"
+    " epoch and stayed there) and the real photos went from 13 to 10 of 29. What separates"
+    " the real photos most is the framing (the route table under Real photos): the same"
+    " shipped model gets 18 of 29 when the whole photo is squashed to a square instead of"
+    " centre-cropped (gains automobile_3, cat_2, deer_2, truck_1, truck_2 and truck_3, loses"
+    " cat_3): CIFAR-10's objects fill their frame, and a centre crop cuts the ends off wide"
+    " objects. The page keeps the centre crop the product describes (its notes and the"
+    " gallery follow it); changing the route for the whole page (the spec's"
+    " `preprocessing.crop`, read by the one `preprocess()`) is a decision left open."
+    " Not tried: knowledge distillation (a wider teacher costs hours on these 2 cores; no"
+    " GPU was at hand) and training from scratch with the photo-like changes.\n"
 )
+
+
+#: The model this one replaced (the card's comparison line).
+PREVIOUS = "the previous model had 68.0 %"
 
 
 def _pct(x: float) -> str:
@@ -99,7 +123,35 @@ def _augmentation(recipe: dict[str, Any]) -> str:
     parts.append("horizontal flip")
     if recipe.get("jitter"):
         parts.append(f"brightness / contrast / saturation jitter +-{recipe['jitter']}")
+    if recipe.get("photo_aug"):
+        parts.append(f"photo-like changes (`--photo-aug {recipe['photo_aug']}`: resized crop,"
+                     " colour jitter, grey, blur/sharpen, low resolution, JPEG re-encoding,"
+                     " each with that probability)")
     return ", ".join(parts)
+
+
+def route_table(model: Model, photos: Path | None) -> str:
+    """Real photos right per preprocessing route (``pyapp.train.routes``), as Markdown."""
+    if photos is None or not photos.is_dir():
+        return "(the demo photos were not at hand)"
+    from pyapp.train.routes import PAGE, compare
+
+    table = compare(model, photos)
+    n = len(evaluate_photos(model, photos))
+    lines = ["| framing | reduced with | via | right |", "| --- | --- | --- | ---: |"]
+    for route, right in table:
+        fr, fi, via = route
+        mark = " (the page)" if route == PAGE else ""
+        lines.append(f"| {fr} | {fi} | {via or 'straight to 64'} | {len(right)} of {n}{mark} |")
+    return "\n".join(lines)
+
+
+def _start(recipe: dict[str, Any]) -> str:
+    """A line on the weights the run started from (fine-tuning) or ``""``."""
+    if not recipe.get("init_from"):
+        return ""
+    return (f"- Fine-tuned: the run started from the weights in `{recipe['init_from']}` (fresh"
+            " optimiser and schedule), the earlier run described under What was tried.\n")
 
 
 GALLERY = Path(__file__).resolve().parents[2] / "www" / "gallery"
@@ -158,6 +210,7 @@ def render(model: Model, photos: Path | None) -> str:
         f"{'wrong, marked as a mistake' if wrong else 'right'} |"
         for f, t, p, pr, wrong in shown)
     right = sum(not w for *_, w in shown)
+    fine = _start(recipe)
     weak = sorted(prov["test_per_class"].items(), key=lambda kv: kv[1])[:3]
     return f"""# Model card: TinyVGG (CIFAR-10), `weights/tinyvgg-cifar10.npz`
 
@@ -198,7 +251,7 @@ Images) and may carry their photographers' rights; none are committed to this re
   (cosine warm-up over 15 %, cosine decay), batch {recipe.get('batch_size')}, label smoothing
   {recipe.get('label_smoothing')}, EMA of weights (decay {recipe.get('ema_decay')}; the shipped
   weights are the EMA after the last step, not chosen on the test set), BatchNorm (folded).
-- Schedule: {budget}; {prov.get('train_images')} training images; seed {recipe.get('seed')};
+{fine}- Schedule: {budget}; {prov.get('train_images')} training images; seed {recipe.get('seed')};
   {prov.get('trainer')}; {recipe.get('procs', 1)} process(es), {recipe.get('threads')} torch
   thread(s) each.
 - Time: {prov.get('train_seconds', 0) / 60:.1f} min of training on a 2-core machine.
@@ -217,7 +270,8 @@ Images) and may carry their photographers' rights; none are committed to this re
 {TRIED}
 ## Results (through the numpy core, i.e. the code the page runs)
 Overall on the 10,000 CIFAR-10 test images: **{_pct(prov['test_accuracy'])}**
-(goal: at least 71 %, not met yet; the previous model had 68.0 %).
+(goal: at least 71 %, {'met' if prov['test_accuracy'] >= 0.71 else 'not met yet'}; \
+{PREVIOUS}).
 
 Fixed 1,000-image slice (every 10th test image, `python -m pyapp.evaluate --slice 10`):
 **{_pct(prov['slice']['accuracy'])}** (the tests check the shipped file against this figure).
@@ -237,6 +291,12 @@ Confusion matrix (rows: true class, columns: predicted):
 | photo | true | predicted (probability) | correct |
 | --- | --- | --- | --- |
 {photo_table}
+
+Other preprocessing routes for the same photos (`python -m pyapp.train.routes`; the page's route
+reproduces `preprocess()` pixel for pixel). "squash" resizes the whole photo to a square without
+keeping its proportions, "pad-white" pads it to a square with white:
+
+{route_table(model, photos)}
 
 ## The example gallery (`www/gallery/`)
 {right} of the {len(shown)} examples the page offers are classified correctly by this model;

@@ -30,6 +30,7 @@ class Recipe:
     label_smoothing: float = 0.05
     crop_pad: int = 4
     jitter: float = 0.0
+    photo_aug: float = 0.0
     ema_decay: float = 0.999
     batch_norm: bool = True
     seed: int = 0
@@ -38,6 +39,7 @@ class Recipe:
     time_budget_s: float = 0.0
     lr_trace: list[float] | None = None
     channels_last: bool = True
+    init_from: str | None = None
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-friendly copy (a replayed LR trace is summarised by its length)."""
@@ -153,6 +155,14 @@ def _train(
         aug_gen = torch.Generator()
         aug_gen.manual_seed(recipe.seed * 1000 + 1 + group.rank)
     model = TinyVGG(batch_norm=recipe.batch_norm)
+    if recipe.init_from:  # fine-tuning: given weights, fresh optimiser and schedule
+        from pyapp.train.checkpoint import load_checkpoint
+
+        start_model = load_checkpoint(recipe.init_from)[0]
+        if start_model.batch_norm != recipe.batch_norm:
+            raise ValueError(f"{recipe.init_from}: batch_norm={start_model.batch_norm}, "
+                             f"the recipe asks for {recipe.batch_norm}")
+        model.load_state_dict(start_model.state_dict())
     group.same_parameters(model)
     fmt = torch.channels_last if recipe.channels_last else torch.contiguous_format
     model = model.to(memory_format=fmt)
@@ -189,7 +199,8 @@ def _train(
             batch = perm[i:i + recipe.batch_size]
             seen += len(batch)
             idx = batch[group.rank::group.world]  # this process's share
-            x = train_batch(images[idx], INPUT_SIZE, aug_gen, recipe.crop_pad, recipe.jitter)
+            x = train_batch(images[idx], INPUT_SIZE, aug_gen, recipe.crop_pad, recipe.jitter,
+                            recipe.photo_aug)
             x = x.contiguous(memory_format=fmt)
             y = labels[idx]
             logits = model(x)
