@@ -2,7 +2,8 @@
 
 Needs the vendored runtime from ``python3 build.py`` (``dist/runtime/pyodide/``, or pass
 ``--runtime DIR``), Playwright for Python and Debian's Chromium.  A snapshot of the runtime and
-of ``pyapp/cnn`` is served from a temporary directory on 127.0.0.1; nothing else is contacted.
+of ``pyapp/cnn`` (with ``pyapp/budgets.py`` and ``pyapp/i18n``, which its messages use) is
+served from a temporary directory on 127.0.0.1; nothing else is contacted.
 
     python3 bench/bench_pyodide.py [--runtime dist/runtime/pyodide] [--repeats 20]
 """
@@ -73,7 +74,8 @@ def make_site(site: Path, runtime: Path) -> None:
         if not src.is_file():
             raise SystemExit(f"missing {src}: run `python3 build.py` first or pass --runtime")
         shutil.copy2(src, site / "pyodide" / name)
-    files = ["pyapp/__init__.py", "pyapp/budgets.py", *(p.relative_to(ROOT).as_posix() for p in
+    files = ["pyapp/__init__.py", "pyapp/budgets.py", "pyapp/i18n/__init__.py",
+             "pyapp/i18n/ja.json", *(p.relative_to(ROOT).as_posix() for p in
                                     sorted((ROOT / "pyapp" / "cnn").rglob("*.py"))),
              "bench/bench_core.py"]
     for f in files:
