@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from html.parser import HTMLParser
 
 # Names and units that stay as they are in every language.
 ALLOWED = frozenset({
@@ -47,3 +48,38 @@ def english_words(text: str, allowed: Iterable[str] = ()) -> list[str]:
             continue
         found.append(word)
     return found
+
+
+class _Readable(HTMLParser):
+    """Element text outside code, formulas and scripts, and the attributes that name or
+    describe things."""
+
+    SKIP = {"code", "pre", "math", "script", "style"}
+    NAMED = {"aria-label", "title", "alt", "placeholder", "aria-description"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+        self.depth = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.SKIP:
+            self.depth += 1
+        self.parts += [v for k, v in attrs if k in self.NAMED and v]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.SKIP:
+            self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self.depth:
+            self.parts.append(data)
+
+
+def readable(html: str) -> str:
+    """What a person reads or hears of ``html``: its text (not code, formulas or scripts)
+    and its accessible names and descriptions, joined by spaces."""
+    p = _Readable()
+    p.feed(html)
+    p.close()
+    return " ".join(p.parts)

@@ -9,12 +9,11 @@ import ast
 import json
 import re
 import string
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
-from i18n_text import english_words
+from i18n_text import english_words, readable
 
 from pyapp.cnn.formats import load_native
 from pyapp.cnn.preprocess import preprocess
@@ -43,38 +42,6 @@ SETTINGS = (Settings(), Settings(5, 0, 5, 1, 2), Settings(3, 0, 3, 1, 2), Settin
 # the Japanese of a key may use a value the English does not show (" (every {ordinal} cell)"
 # reads "{d} マスごと": Japanese needs no ordinal)
 EXTRA_FIELDS = {" (every {ordinal} cell)": {"d"}}
-
-
-class Visible(HTMLParser):
-    """The text a person reads or hears: element text (not code, formulas or scripts) and
-    the attributes that name or describe things."""
-
-    SKIP = {"code", "pre", "math", "script", "style"}
-    NAMED = {"aria-label", "title", "alt", "placeholder", "aria-description"}
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.parts: list[str] = []
-        self.depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.SKIP:
-            self.depth += 1
-        self.parts += [v for k, v in attrs if k in self.NAMED and v]
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in self.SKIP:
-            self.depth -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self.depth:
-            self.parts.append(data)
-
-
-def visible(html: str) -> str:
-    p = Visible()
-    p.feed(html)
-    return " ".join(p.parts)
 
 
 @pytest.fixture(scope="module")
@@ -163,7 +130,7 @@ def test_overview_in_japanese_has_no_english(setup):
     model, acts, _ = setup
     with language("ja"):
         snap = Session(model, acts["input"], Source("gallery", 0)).snapshot
-        text = visible("".join(overview_markup(snap)))
+        text = readable("".join(overview_markup(snap)))
         left = english_words(text, allowed(model, snap))
     assert left == [], sorted(set(left))
     assert "ネットワークの答え" in text and "画像をアップロード" in text
@@ -174,7 +141,7 @@ def test_overview_in_japanese_has_no_english(setup):
 def test_why_views_in_japanese_have_no_english(setup):
     model, acts, snap = setup
     with language("ja"):
-        text = visible(" ".join(why_markup(model, acts, snap)))
+        text = readable(" ".join(why_markup(model, acts, snap)))
         left = english_words(text, allowed(model, snap))
     assert left == [], sorted(set(left))
     assert "勾配×入力" in text and "遮蔽（オクルージョン）" in text and "Grad-CAM" in text
@@ -183,7 +150,7 @@ def test_why_views_in_japanese_have_no_english(setup):
 def test_playground_in_japanese_has_no_english(setup):
     model, acts, snap = setup
     with language("ja"):
-        text = visible(" ".join(playground_markup(model, acts)))
+        text = readable(" ".join(playground_markup(model, acts)))
         left = english_words(text, allowed(model, snap))
     assert left == [], sorted(set(left))
     assert "ストライド" in text and "パディング" in text and "ぼかし" in text

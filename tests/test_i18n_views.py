@@ -9,12 +9,11 @@ import ast
 import json
 import re
 import string
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
 import pytest
-from i18n_text import english_words
+from i18n_text import english_words, readable
 
 from pyapp.cnn.formats import load_native
 from pyapp.i18n import catalogue, language
@@ -32,39 +31,6 @@ VIEWS = [("conv", "conv_1_1", 0, None), ("conv", "conv_1_2", 4, None),
          ("formula", "conv_1_2", 3, 2), ("activation", "relu_1_1", 5, None),
          ("pool", "max_pool_2", 1, None), ("logit", "output", 2, None),
          ("softmax", "output", 0, None)]
-ATTRS = ("aria-label", "title", "alt", "placeholder")
-
-
-class Text(HTMLParser):
-    """The text a person reads: text nodes outside <code>/<pre>/<math>, and the accessible
-    attributes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.skip = 0
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("code", "pre", "math"):
-            self.skip += 1
-        self.parts += [v for k, v in attrs if k in ATTRS and v]
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("code", "pre", "math"):
-            self.skip -= 1
-
-    def handle_data(self, data: str) -> None:
-        if not self.skip:
-            self.parts.append(data)
-
-
-def readable(html: str) -> str:
-    t = Text()
-    t.feed(html)
-    t.close()
-    return " ".join(t.parts)
-
-
 @pytest.fixture(scope="module")
 def net():
     model = load_native(ROOT / "weights" / "tinyvgg-cifar10.npz")
