@@ -5,6 +5,13 @@ Examples::
     python -m pyapp.train --data ../shared/datasets/cifar10-jpg.tar.gz          # full run
     python -m pyapp.train --data cifar-10-python.tar.gz --quick --out /tmp/m.npz # smoke run
     python -m pyapp.train --from-checkpoint runs/tinyvgg.pt --data ...           # export only
+    python -m pyapp.train --arch teacher --checkpoint runs/teacher.pt ...        # a teacher
+    python -m pyapp.train --distill-from runs/teacher.pt ...                     # distilled
+    python -m pyapp.train --resume ...    # go on from the last finished epoch (same options)
+
+The whole training state is saved after every epoch beside ``--checkpoint`` (``.state``), so a
+stopped run resumes with ``--resume`` and the same options; an epoch-scheduled run that was
+stopped and resumed ends bit for bit where an unstopped one would.
 """
 
 from __future__ import annotations
@@ -54,6 +61,18 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--init-from", default=None, metavar="CHECKPOINT",
                    help="start from this checkpoint's weights with a fresh optimiser and "
                         "schedule (fine-tuning; --from-checkpoint only exports)")
+    p.add_argument("--arch", default=r.arch, choices=["tinyvgg", "teacher"],
+                   help="tinyvgg (exported) or teacher: a wider network for distillation, "
+                        "kept as a checkpoint only (pyapp/train/teacher.py)")
+    p.add_argument("--teacher-width", type=int, default=r.teacher_width,
+                   help="the teacher's first-stage channels (with --arch teacher)")
+    p.add_argument("--distill-from", default=None, metavar="CHECKPOINT",
+                   help="learn from this teacher's softened outputs as well as the labels")
+    p.add_argument("--distill-alpha", type=float, default=r.distill_alpha,
+                   help="weight of the teacher's term (the labels' is 1 - alpha)")
+    p.add_argument("--distill-temperature", type=float, default=r.distill_temperature)
+    p.add_argument("--resume", action="store_true",
+                   help="go on from the state saved beside --checkpoint (same options)")
     p.add_argument("--ema-decay", type=float, default=r.ema_decay)
     p.add_argument("--no-batch-norm", action="store_true")
     p.add_argument("--seed", type=int, default=r.seed)
@@ -105,6 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     from pyapp.train.checkpoint import load_checkpoint, save_checkpoint
     from pyapp.train.fit import Recipe, train
+    from pyapp.train.model import TinyVGG
 
     command = "python -m pyapp.train " + shlex.join(sys.argv[1:] if argv is None else argv)
     if args.quick:
@@ -126,7 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
             weight_decay=args.weight_decay, label_smoothing=args.label_smoothing,
             crop_pad=args.crop_pad, jitter=args.jitter, photo_aug=args.photo_aug,
-            init_from=args.init_from, ema_decay=args.ema_decay,
+            init_from=args.init_from, ema_decay=args.ema_decay, arch=args.arch,
+            distill_from=args.distill_from, distill_alpha=args.distill_alpha,
+            distill_temperature=args.distill_temperature, teacher_width=args.teacher_width,
             batch_norm=not args.no_batch_norm, seed=args.seed, threads=args.threads,
             procs=args.procs,
             channels_last=not args.no_channels_last, time_budget_s=args.time_budget * 60,
@@ -141,20 +163,31 @@ def main(argv: Sequence[str] | None = None) -> int:
             if args.checkpoint:
                 save_checkpoint(args.checkpoint, ema_model, {**meta, "epoch": epoch})  # type: ignore[arg-type]
 
+        if args.resume and not args.checkpoint:
+            print("--resume needs --checkpoint (the state is kept beside it)", file=sys.stderr)
+            return 2
         model, history = train(recipe, train_split, monitor,
                                log=lambda s: print(s, flush=True),
                                eval_every=args.eval_every, on_epoch=on_epoch,
-                               log_every=args.log_every)
+                               log_every=args.log_every,
+                               state_path=f"{args.checkpoint}.state" if args.checkpoint else None,
+                               resume=args.resume)
         meta["history"] = history
         if args.save_lr_trace:
             Path(args.save_lr_trace).write_text(json.dumps(history["lr"]))
         meta["train_seconds"] = history["seconds"]
         if args.checkpoint:
             save_checkpoint(args.checkpoint, model, meta)
+    evaluation = monitor if args.quick else data.test
+    if not isinstance(model, TinyVGG):  # a teacher is never exported
+        from pyapp.train.fit import accuracy
+
+        print(f"teacher accuracy on {len(evaluation)} test images: "
+              f"{accuracy(model, evaluation):.4f}", flush=True)
+        return 0
     from pyapp.train.export import export_model
 
     out = Path(args.out)
-    evaluation = monitor if args.quick else data.test
     export_model(model, out, meta, test=None if args.skip_eval else evaluation)
     print(f"wrote {out}", flush=True)
     return 0

@@ -1,4 +1,5 @@
-"""The training loop: AdamW + one-cycle, label smoothing, EMA of weights, seeded."""
+"""The training loop: AdamW + one-cycle, label smoothing, EMA of weights, seeded; optionally
+distilled from a teacher, and resumable after any epoch."""
 
 from __future__ import annotations
 
@@ -14,7 +15,9 @@ import torch
 import torch.nn.functional as F
 
 from pyapp.cifar10 import Split
+from pyapp.train.archs import build_model
 from pyapp.train.augment import eval_batch, train_batch
+from pyapp.train.distill import distillation_loss
 from pyapp.train.model import INPUT_SIZE, TinyVGG
 from pyapp.train.parallel import Group, run_in_group
 
@@ -40,6 +43,11 @@ class Recipe:
     lr_trace: list[float] | None = None
     channels_last: bool = True
     init_from: str | None = None
+    arch: str = "tinyvgg"
+    distill_from: str | None = None
+    distill_alpha: float = 0.9
+    distill_temperature: float = 4.0
+    teacher_width: int = 32
 
     def as_dict(self) -> dict[str, object]:
         """A JSON-friendly copy (a replayed LR trace is summarised by its length)."""
@@ -105,6 +113,19 @@ def accuracy(model: torch.nn.Module, split: Split, batch_size: int = 500) -> flo
     return correct / max(1, len(split))
 
 
+def _teacher(recipe: Recipe) -> torch.nn.Module | None:
+    """The frozen teacher a distilled run learns from, or None."""
+    if not recipe.distill_from:
+        return None
+    from pyapp.train.checkpoint import load_checkpoint
+
+    teacher = load_checkpoint(recipe.distill_from)[0]
+    for p in teacher.parameters():
+        p.requires_grad_(False)
+    fmt = torch.channels_last if recipe.channels_last else torch.contiguous_format
+    return teacher.to(memory_format=fmt).eval()
+
+
 def _fmt_time(s: float) -> str:
     s = int(round(s))
     return f"{s // 60}m{s % 60:02d}s"
@@ -118,20 +139,25 @@ def train(
     eval_every: int = 1,
     on_epoch: Callable[[int, TinyVGG], None] | None = None,
     log_every: int = 50,
+    state_path: str | None = None,
+    resume: bool = False,
 ) -> tuple[TinyVGG, dict[str, object]]:
-    """Train TinyVGG; return the EMA model (eval mode) and a history dict.
+    """Train ``recipe.arch``; return the EMA model (eval mode) and a history dict.
 
     ``test_split`` is only monitored (printed), never used to pick a model: the result is the
     EMA weights after the last epoch. ``on_epoch(epoch, ema_model)`` runs after each epoch.
     With ``recipe.procs > 1`` each batch is split over that many processes (see parallel.py);
     logging, the EMA, monitoring and ``on_epoch`` happen on this process only.
+    ``state_path``: the whole training state is saved there after every epoch (resume.py);
+    ``resume``: start from it instead of from the beginning.
     """
 
     def body(group: Group) -> tuple[TinyVGG, dict[str, object]]:
         if group.lead:
             return _train(group, recipe, train_split, test_split, log, eval_every, on_epoch,
-                          log_every)
-        return _train(group, recipe, train_split, None, lambda _s: None, eval_every, None, 0)
+                          log_every, state_path, resume)
+        return _train(group, recipe, train_split, None, lambda _s: None, eval_every, None, 0,
+                      state_path, resume)
 
     return run_in_group(recipe.procs, body)  # type: ignore[return-value]
 
@@ -145,7 +171,11 @@ def _train(
     eval_every: int,
     on_epoch: Callable[[int, TinyVGG], None] | None,
     log_every: int,
+    state_path: str | None,
+    resume: bool,
 ) -> tuple[TinyVGG, dict[str, object]]:
+    from pyapp.train.resume import TrainState, load_state, save_state
+
     torch.set_num_threads(recipe.threads)
     gen = seed_everything(recipe.seed)
     # One process: the same generator orders and augments (older runs replay bit for bit).
@@ -154,7 +184,8 @@ def _train(
     if group.world > 1:
         aug_gen = torch.Generator()
         aug_gen.manual_seed(recipe.seed * 1000 + 1 + group.rank)
-    model = TinyVGG(batch_norm=recipe.batch_norm)
+    model = build_model(recipe.arch, batch_norm=recipe.batch_norm, width=recipe.teacher_width)
+    teacher = _teacher(recipe)
     if recipe.init_from:  # fine-tuning: given weights, fresh optimiser and schedule
         from pyapp.train.checkpoint import load_checkpoint
 
@@ -180,6 +211,22 @@ def _train(
                                        "lr": []}
     start = time.perf_counter()
     step, epoch, done = 0, 0, False
+    if resume:
+        if not state_path:
+            raise ValueError("resuming needs the state file of the run to go on with")
+        saved = load_state(state_path, group.rank, recipe.as_dict())
+        model.load_state_dict(saved.model)
+        opt.load_state_dict(saved.optimiser)
+        if ema is not None and saved.ema is not None:
+            ema.model.load_state_dict(saved.ema)
+            ema.updates = saved.ema_updates
+        gen.set_state(saved.order_rng)
+        aug_gen.set_state(saved.augment_rng)
+        history = saved.history
+        step, epoch = saved.step, saved.epoch
+        start -= saved.elapsed  # a clock-driven schedule goes on where it was
+        done = step >= total_steps if not budget else saved.elapsed >= budget
+        log(f"resumed from {state_path}: epoch {epoch}, step {step}")
     while not done:
         epoch += 1
         t0 = time.perf_counter()
@@ -204,7 +251,13 @@ def _train(
             x = x.contiguous(memory_format=fmt)
             y = labels[idx]
             logits = model(x)
-            loss = F.cross_entropy(logits, y, label_smoothing=recipe.label_smoothing)
+            if teacher is None:
+                loss = F.cross_entropy(logits, y, label_smoothing=recipe.label_smoothing)
+            else:
+                with torch.no_grad():
+                    taught = teacher(x)
+                loss = distillation_loss(logits, taught, y, recipe.distill_alpha,
+                                         recipe.distill_temperature, recipe.label_smoothing)
             opt.zero_grad(set_to_none=True)
             # Mean over the whole batch: each rank's share is weighted by its size.
             (loss * (len(idx) * group.world / len(batch))).backward()
@@ -243,6 +296,13 @@ def _train(
             history["test_acc"].append(acc)
             msg += f" monitor_acc(ema) {acc:.4f}"
         log(f"{msg} | {dt:.1f}s/epoch, elapsed {_fmt_time(time.perf_counter() - start)}")
+        if state_path:
+            save_state(state_path, group.rank, TrainState(
+                epoch=epoch, step=step, elapsed=time.perf_counter() - start,
+                model=model.state_dict(), ema=ema.model.state_dict() if ema else None,
+                ema_updates=ema.updates if ema else 0, optimiser=opt.state_dict(),
+                order_rng=gen.get_state(), augment_rng=aug_gen.get_state(),
+                history=history, recipe=recipe.as_dict()))
         if ema is not None and on_epoch is not None:
             on_epoch(epoch, ema.model)
     history_out: dict[str, object] = dict(history)

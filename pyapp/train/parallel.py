@@ -102,15 +102,21 @@ def run_in_group(world: int, body: Callable[[Group], object]) -> object:
                for r in range(1, world)]
     for w in workers:
         w.start()
+    finished = False
     try:
         group = _join(address, 0, world)
-        result = body(group)
-        dist.destroy_process_group()
+        try:
+            result = body(group)
+            finished = True
+        finally:  # so a later run in this process can form a group again
+            dist.destroy_process_group()
     finally:
         for w in workers:
-            w.join(timeout=60)
+            # after a failure here the others wait in a collective that never comes
+            w.join(timeout=60 if finished else 1)
             if w.is_alive():
                 w.kill()
+                w.join()
     bad = [w.exitcode for w in workers if w.exitcode != 0]
     if bad:
         raise RuntimeError(f"a training worker exited with code {bad[0]}")
