@@ -70,6 +70,7 @@ class OverviewView:
         self._armed: Key | None = None  # touch: the neuron a first tap highlighted
         self._pinned: Key | None = None  # the read-out's neuron while its kernel is edited
         self.root: Any = None
+        self._selected: Any = ()  # the gallery entry marked pressed (() before the first)
         # maps_source(snapshot) -> ({column: (C, H, W, 4)}, legend band HTML), e.g. gradients
         self.maps_source: Callable[[Snapshot], tuple[dict, str]] | None = None
 
@@ -100,6 +101,8 @@ class OverviewView:
             return  # a view opened or moved: nothing of the overview changed
         if "model" in snap.changed and _shape(snap) != _shape(self.snap):
             self._rebuild(snap)  # another structure (e.g. a class added): new columns
+        # an edited network sees the same picture: no fade (a dragged weight would flicker)
+        new_image = "image" in snap.changed and not np.array_equal(self.snap.image, snap.image)
         self.snap = snap
         self.root.dataset.range = snap.range_mode
         self.root.dataset.detail = "on" if snap.detail else "off"
@@ -108,8 +111,9 @@ class OverviewView:
         select = self.root.querySelector("#ov-range")
         if str(select.value) != snap.range_mode:
             select.value = snap.range_mode
-        self.set_selected(snap.selected)
-        self.draw(transition="image" in snap.changed and snap.version > 1)
+        if snap.selected != self._selected:
+            self.set_selected(snap.selected)
+        self.draw(transition=new_image and snap.version > 1)
 
     def draw(self, transition: bool = False) -> None:
         """Paint every map, bar, legend and the input preview of the current snapshot."""
@@ -154,6 +158,7 @@ class OverviewView:
         js.document.dispatchEvent(js.CustomEvent.new("ov:rebuilt"))
 
     def set_selected(self, index: int | None) -> None:
+        self._selected = index
         for b in self.root.querySelectorAll(".ov-thumb"):
             b.setAttribute("aria-pressed", "true" if index is not None and
                            int(b.dataset.index) == index else "false")
