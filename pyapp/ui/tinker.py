@@ -31,7 +31,7 @@ from pyodide.ffi import create_once_callable  # type: ignore[import-not-found]
 
 from pyapp import edits as E
 from pyapp.cnn.formats import save_native
-from pyapp.i18n import tr
+from pyapp.i18n import N_, tr
 from pyapp.render.overview_html import neuron_id
 from pyapp.session import Session, Snapshot
 from pyapp.tinkering import (
@@ -167,7 +167,7 @@ class TinkerView:
             try:
                 fn()
             except Exception as exc:  # noqa: BLE001 - the boundary of a frame callback
-                errors.report(exc, "drawing the changed network")
+                errors.report(exc, N_("drawing the changed network"))
         js.requestAnimationFrame(create_once_callable(run))
 
     def _drawn(self, snap: Snapshot) -> None:
