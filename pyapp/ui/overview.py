@@ -40,12 +40,15 @@ Key = tuple[str, int]
 ActivateHook = Callable[[str, int], Any]
 
 
-def paint(ctx: Any, rgba: np.ndarray) -> None:
-    """Put an ``(H, W, 4)`` uint8 image into a 2D context in one step."""
+def paint(ctx: Any, rgba: np.ndarray, img: Any = None) -> Any:
+    """Put an ``(H, W, 4)`` uint8 image into a 2D context in one step; ``img``: an
+    ``ImageData`` of that size to reuse (returns the one used)."""
     h, w = rgba.shape[:2]
-    img = ctx.createImageData(w, h)
+    if img is None:
+        img = ctx.createImageData(w, h)
     img.data.assign(np.ascontiguousarray(rgba, dtype=np.uint8).reshape(-1))
     ctx.putImageData(img, 0, 0)
+    return img
 
 
 def _shape(snap: Snapshot) -> list[tuple[str, int]]:
@@ -121,8 +124,12 @@ class OverviewView:
         maps, html = (self.maps_source(st) if self.maps_source is not None else
                       (st.overview_rgba, legends_html(st.layout, st.legends)))
         for name, stack in maps.items():
-            for j, img in enumerate(stack):
-                paint(self._ctx[(name, j)], img)
+            for j, rgba in enumerate(stack):
+                key = (name, j)
+                size, img = self._img.get(key, (None, None))
+                if size != rgba.shape:
+                    img = None  # a new size (another model): a new ImageData
+                self._img[key] = (rgba.shape, paint(self._ctx[key], rgba, img))
         for key, canvas in self._canvas.items():
             if key in self._bg:
                 canvas.style.backgroundImage = "none"
@@ -182,6 +189,8 @@ class OverviewView:
         self._canvas: dict[Key, Any] = {}
         self._ctx: dict[Key, Any] = {}
         self._bg: set[Key] = set()
+        self._img: dict[Key, tuple[Any, Any]] = {}  # (shape, ImageData) reused each paint
+        self._bar: dict[int, tuple[Any, Any]] = {}
         for node in r.querySelectorAll(".ov-n"):
             key = (str(node.dataset.l), int(node.dataset.i))
             self._el[key] = node
@@ -430,8 +439,11 @@ class OverviewView:
         for j in range(out.count):
             node = self._el[(out.name, j)]
             bar = st.bars[j]
-            node.querySelector(".ov-barfill").style.width = bar.width
-            node.querySelector(".ov-prob").textContent = bar.text
+            if j not in self._bar:
+                self._bar[j] = (node.querySelector(".ov-barfill"), node.querySelector(".ov-prob"))
+            fill, prob = self._bar[j]
+            fill.style.width = bar.width
+            prob.textContent = bar.text
             node.classList.toggle("ov-pred", j == st.predicted)
             node.setAttribute("aria-label", output_label(out, j, st.model.class_names[j],
                                                           bar.text, j == st.predicted))
