@@ -11,8 +11,9 @@ snapshots a second (a weight being dragged); during one
   whose key is named ``first`` (the view under the pointer), then the others in order of
   subscription, the ``last`` ones at the end.  A frame starts the next paint only while its
   expected cost (the last cost of that subscriber) fits what is left of ``budget_ms``, and
-  always starts at least one.  A snapshot published while some paints are still waiting
-  supersedes it: they paint the newer one.
+  always starts at least one; a paint known to cost under :data:`SMALL_MS` never waits.  A
+  snapshot published while some paints are still waiting supersedes it: they paint the newer
+  one.
 
 A subscriber that skipped snapshots is given the latest one with ``changed`` = the union of
 the ``changed`` of every snapshot it missed, so a view that skips work by ``changed`` misses
@@ -31,6 +32,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+SMALL_MS = 2.0  # a paint this cheap never waits for the next frame
+
 Subscriber = Callable[[Any], None]
 Visible = Callable[[], bool]
 Later = Callable[[Callable[[], None]], Any]
@@ -47,7 +50,13 @@ class Entry:
     visible: Visible | None = None
     key: str = ""
     missed: frozenset[str] | None = None
-    cost_ms: float = 0.0
+    cost_ms: float | None = None  # the last paint's cost (None: not painted yet)
+
+    def waits(self, spent_ms: float, budget_ms: float) -> bool:
+        """Whether this paint waits for the next frame, ``spent_ms`` of it being used."""
+        cost = self.cost_ms or 0.0
+        small = self.cost_ms is not None and cost < SMALL_MS
+        return not small and spent_ms + cost > budget_ms
 
     def on_screen(self) -> bool:
         return self.visible is None or bool(self.visible())
@@ -164,7 +173,7 @@ class PaintPlan:
         while self.queue:
             entry = self.queue[0]
             spent = (self.clock() - start) * 1000.0
-            if done and spent + entry.cost_ms > budget:
+            if done and entry.waits(spent, budget):
                 break
             self.queue.pop(0)
             self._paint(entry)
