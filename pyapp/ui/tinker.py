@@ -8,7 +8,8 @@ follows the ``?edit=`` link parameter both ways.  Every number comes from
 and turns events into :class:`~pyapp.tinkering.Tinker` calls.
 
 User Timing marks: ``tinker:edit-start`` (an edit begins), ``tinker:edit-drawn`` (this view
-has painted the new snapshot) and ``tinker:edit-end`` (every view on screen has painted it); the
+has painted the new snapshot) and ``tinker:edit-end`` (every view on screen has painted it);
+each drag frame's Python work is a ``tinker:frame-work`` measure; the
 container's ``data-version`` is the snapshot shown, ``data-settled`` the last snapshot every
 view (on screen or not) has painted after an edit.
 
@@ -27,7 +28,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import js  # type: ignore[import-not-found]
-from pyodide.ffi import create_once_callable  # type: ignore[import-not-found]
+from pyodide.ffi import create_once_callable, to_js  # type: ignore[import-not-found]
 
 from pyapp import edits as E
 from pyapp.cnn.formats import save_native
@@ -60,6 +61,13 @@ PARAM = "edit"
 DRAG_PX = 4
 NUDGE = 0.1
 FRAME_BUDGET_MS = 10.0  # Python work a drag frame starts, so that a frame stays near 16 ms
+
+
+def frame_work(start: float) -> None:
+    """A ``tinker:frame-work`` measure: the Python work of one drag frame (the benchmark)."""
+    js.performance.measure("tinker:frame-work", to_js({"start": start,
+                                                      "end": js.performance.now()},
+                                                     dict_converter=js.Object.fromEntries))
 
 
 def with_edit_param(search: str, text: str) -> str:
@@ -164,10 +172,12 @@ class TinkerView:
     def _next_frame(self, fn: Any) -> None:
         """The session's frame callback: ``fn`` at the next animation frame, guarded."""
         def run(*_: Any) -> None:
+            start = js.performance.now()
             try:
                 fn()
             except Exception as exc:  # noqa: BLE001 - the boundary of a frame callback
                 errors.report(exc, N_("drawing the changed network"))
+            frame_work(start)
         js.requestAnimationFrame(create_once_callable(run))
 
     def _drawn(self, snap: Snapshot) -> None:
@@ -250,10 +260,12 @@ class TinkerView:
             self._frame = False
             pending, self._pending = self._pending, None
             if pending is not None:
+                start = js.performance.now()
                 try:
                     self.push(*pending)
                 except Exception as exc:  # noqa: BLE001 - the boundary of a frame callback
                     errors.report(exc, "changing the network")
+                frame_work(start)
         js.requestAnimationFrame(create_once_callable(run))
 
     def history(self, action: str) -> None:
