@@ -15,6 +15,10 @@ snapshots a second (a weight being dragged); during one
   snapshot published while some paints are still waiting supersedes it: they paint the newer
   one.
 
+A subscriber may return an iterator (a generator that yields between the parts of its paint):
+during a budgeted burst each part is a step of its own (a step waits for the next frame as a
+paint does), otherwise it is run to its end at once; a newer snapshot drops the rest.
+
 A subscriber that skipped snapshots is given the latest one with ``changed`` = the union of
 the ``changed`` of every snapshot it missed, so a view that skips work by ``changed`` misses
 nothing.  The latest snapshot is the one source of truth: a late paint just shows it later.
@@ -28,7 +32,7 @@ list.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -50,7 +54,8 @@ class Entry:
     visible: Visible | None = None
     key: str = ""
     missed: frozenset[str] | None = None
-    cost_ms: float | None = None  # the last paint's cost (None: not painted yet)
+    cost_ms: float | None = None  # the last paint's (or step's) cost (None: not yet)
+    steps: Iterator[Any] | None = None  # the rest of a paint given in steps
 
     def waits(self, spent_ms: float, budget_ms: float) -> bool:
         """Whether this paint waits for the next frame, ``spent_ms`` of it being used."""
@@ -122,10 +127,11 @@ class PaintPlan:
         self.latest = snapshot
         for e in self.entries:
             e.missed = snapshot.changed if e.missed is None else e.missed | snapshot.changed
+            e.steps = None  # a paint of an older snapshot in steps: superseded
         if self.burst is None:
             self.queue = []
             for e in self.order():
-                self._paint(e)
+                self._paint_all(e)
             self._drained()
             return
         self.queue = [e for e in self.order(self.burst.first) if e.on_screen()]
@@ -151,7 +157,7 @@ class PaintPlan:
         """``fn`` has just come on screen: if stale, it paints the latest snapshot now."""
         for e in self.entries:
             if e.fn == fn and e.missed is not None and e not in self.queue:
-                self._paint(e)
+                self._paint_all(e)
 
     # --- internals ---------------------------------------------------------------------
     def _run(self) -> None:
@@ -159,7 +165,7 @@ class PaintPlan:
             return
         if self._budget is None or self.later is None:
             while self.queue:
-                self._paint(self.queue.pop(0))
+                self._paint_all(self.queue.pop(0))
             self._drained()
             return
         self._frame()
@@ -175,8 +181,8 @@ class PaintPlan:
             spent = (self.clock() - start) * 1000.0
             if done and entry.waits(spent, budget):
                 break
-            self.queue.pop(0)
-            self._paint(entry)
+            if self._paint(entry):
+                self.queue.pop(0)
             done += 1
         if self.queue:
             if not self._scheduled:
@@ -185,20 +191,38 @@ class PaintPlan:
         else:
             self._drained()
 
-    def _paint(self, entry: Entry) -> None:
-        missed, entry.missed = entry.missed, None
-        snap = self.latest
-        if snap is None or missed is None:
-            return
-        if missed != snap.changed:
-            with_changed = getattr(snap, "with_changed", None)
-            snap = with_changed(missed) if with_changed else replace(snap, changed=missed)
+    def _paint_all(self, entry: Entry) -> None:
+        while not self._paint(entry):
+            pass
+
+    def _paint(self, entry: Entry) -> bool:
+        """Paint ``entry`` the latest snapshot, or its next step; True once it has finished."""
         t0 = self.clock()
+        finished = True
         try:
-            entry.fn(snap)
+            if entry.steps is not None:
+                try:
+                    next(entry.steps)
+                    finished = False
+                except StopIteration:
+                    entry.steps = None
+            else:
+                missed, entry.missed = entry.missed, None
+                snap = self.latest
+                if snap is None or missed is None:
+                    return True
+                if missed != snap.changed:
+                    with_changed = getattr(snap, "with_changed", None)
+                    snap = with_changed(missed) if with_changed else replace(snap,
+                                                                             changed=missed)
+                result = entry.fn(snap)
+                if isinstance(result, Iterator):
+                    entry.steps, finished = result, False
         except Exception as exc:  # noqa: BLE001 - one failing view must not stop the rest
+            entry.steps = None
             self.on_error(exc, entry.fn)
         entry.cost_ms = (self.clock() - t0) * 1000.0
+        return finished
 
     def _drained(self) -> None:
         for fn in list(self._idle):

@@ -228,3 +228,38 @@ def test_a_shared_copy_keeps_the_computed_maps(session):
     other = snap.with_changed(frozenset({"model", "range"}))
     assert other.overview_rgba is maps and other.changed == {"model", "range"}
     assert other.version == snap.version and snap.changed != other.changed
+
+
+def stepped(log: list, name: str, clock: Clock, cost_ms: float):
+    """A view that paints in two steps (a generator), each ``cost_ms``."""
+    def paint(snap):
+        for part in ("colours", "canvases"):
+            clock.t += cost_ms / 1000.0
+            log.append((name, part, snap.version))
+            if part == "colours":
+                yield
+    return paint
+
+
+def test_a_paint_in_steps_spreads_over_frames_and_a_newer_snapshot_restarts_it(session):
+    log: list = []
+    clock, frames = Clock(), Frames()
+    session._plan.clock = clock
+    session.set_frames(frames)
+    session.subscribe(stepped(log, "overview", clock, 8.0))
+    tinker = Tinker(session)
+    tinker.push(weight(0.4), merge=True)  # outside a burst: every step at once
+    assert [p for _, p, _ in log] == ["colours", "canvases"] and not frames.waiting
+    session.begin_burst(budget_ms=10.0)
+    log.clear()
+    tinker.push(weight(0.5), merge=True)
+    v1 = session.snapshot.version
+    assert log == [("overview", "colours", v1)]  # 8 ms: the second step waits a frame
+    assert session.painting
+    tinker.push(weight(0.6), merge=True)  # before the second step: this one starts over
+    frames.drain()
+    v2 = session.snapshot.version
+    assert ("overview", "canvases", v1) not in log
+    assert log[-2:] == [("overview", "colours", v2), ("overview", "canvases", v2)]
+    assert not session.painting
+    session.end_burst()

@@ -17,7 +17,7 @@ null) tells the tinker view to put the editable kernel into the read-out's edito
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import js  # type: ignore[import-not-found]
@@ -117,6 +117,15 @@ class OverviewView:
         if snap.selected != self._selected:
             self.set_selected(snap.selected)
         self.draw(transition=new_image and snap.version > 1)
+
+    def paint_steps(self, snap: Snapshot) -> Iterator[None]:
+        """:meth:`paint` as the session's subscriber, in two steps: the maps' colours (the
+        snapshot's ``overview_rgba``), then the page; during a drag the session runs them a
+        frame apart (two short frames, not one long one), otherwise at once."""
+        if self.maps_source is None and snap.changed & {"model", "image", "range"}:
+            _ = snap.overview_rgba  # computed and kept by the snapshot
+            yield
+        self.paint(snap)
 
     def draw(self, transition: bool = False) -> None:
         """Paint every map, bar, legend and the input preview of the current snapshot."""
