@@ -5,7 +5,9 @@ A session holds the model, the image under study and where it came from, the col
 mode, the detail toggle and the open detail view with its position.  Every change
 (``set_image``, ``set_model``, ``set_range``, ``set_detail``, ``open_view``, ``close_view``,
 ``set_position``) computes one new snapshot and notifies every subscriber once, in order of
-subscription.  A snapshot holds every number a view paints: the activations, probabilities,
+subscription; during a *burst* (a drag) hidden subscribers paint late and the others may
+paint across frames, always the latest snapshot (:mod:`pyapp.paint_plan`).  A snapshot
+holds every number a view paints: the activations, probabilities,
 predicted class, colour limits, legends, bar widths and texts, the input as RGBA, and (computed
 on first use) the overview's maps.  Views only paint what they are given.
 
@@ -17,7 +19,7 @@ Plain Python (numpy), no ``js``: the page, the build's pre-render and the tests 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -25,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from pyapp.cnn.model import Model
+from pyapp.paint_plan import PaintPlan
 from pyapp.render.layout import OverviewLayout, build_layout, layer_infos
 from pyapp.render.maps import overview_rgba
 from pyapp.render.overview_html import format_prob
@@ -128,6 +131,15 @@ class Snapshot:
         """``{column: (C, H, W, 4) uint8}``: every map of the overview, in this range mode."""
         return overview_rgba(self.acts, self.layout, self.range_mode)
 
+    def with_changed(self, changed: frozenset[str]) -> Snapshot:
+        """This snapshot with another ``changed`` (for a subscriber that skipped some), its
+        computed maps shared."""
+        other = replace(self, changed=changed)
+        for name in ("input_rgba", "overview_rgba"):
+            if name in self.__dict__:
+                other.__dict__[name] = self.__dict__[name]
+        return other
+
     def column_kinds(self) -> list[tuple[str, str]]:
         return [(c.name, c.kind) for c in self.layout.columns]
 
@@ -149,8 +161,7 @@ class Session:
                  on_error: ErrorHook = _log_error) -> None:
         if range_mode not in RANGE_MODES:
             raise ValueError(f"unknown range mode {range_mode!r}; choose one of {RANGE_MODES}")
-        self._subscribers: list[Subscriber] = []
-        self._last: list[Subscriber] = []
+        self._plan = PaintPlan(lambda exc, fn: self.on_error(exc, fn))
         self.on_error = on_error
         self._version = 0
         self._snapshot = self._compute(model, build_layout(model.input_shape,
@@ -167,16 +178,46 @@ class Session:
     def model(self) -> Model:
         return self._snapshot.model
 
-    def subscribe(self, fn: Subscriber, last: bool = False) -> Callable[[], None]:
+    def subscribe(self, fn: Subscriber, last: bool = False, *,
+                  visible: Callable[[], bool] | None = None,
+                  key: str = "") -> Callable[[], None]:
         """Call ``fn(snapshot)`` after every change, in order of subscription (``last``: after
-        every other subscriber, even later ones); returns the function that unsubscribes."""
-        group = self._last if last else self._subscribers
-        group.append(fn)
+        every other subscriber, even later ones); returns the function that unsubscribes.
+        ``visible()`` says whether the view is on screen (a hidden one may paint late, during
+        a burst); ``key`` names it for :meth:`begin_burst`'s ``first``."""
+        return self._plan.add(fn, last, visible, key)
 
-        def unsubscribe() -> None:
-            if fn in group:
-                group.remove(fn)
-        return unsubscribe
+    # --- bursts (see pyapp.paint_plan) -----------------------------------------------------
+    def begin_burst(self, first: Sequence[str] = (), budget_ms: float | None = None) -> None:
+        """Many changes a second follow (a drag): hidden subscribers wait; with a budget, the
+        others paint across frames, those keyed ``first`` first."""
+        self._plan.begin(first, budget_ms)
+
+    def end_burst(self) -> None:
+        """Every subscriber, on screen or not, paints the latest snapshot (soon)."""
+        self._plan.end()
+
+    def set_frames(self, later: Callable[[Callable[[], None]], Any] | None) -> None:
+        """How the page waits for its next frame (``requestAnimationFrame``)."""
+        self._plan.later = later
+
+    def refresh(self, fn: Subscriber) -> None:
+        """``fn`` has just come on screen: it paints the latest snapshot if it missed one."""
+        self._plan.refresh(fn)
+
+    def when_painted(self, fn: Callable[[], None]) -> Callable[[], None]:
+        """Call ``fn()`` each time every visible subscriber shows the latest snapshot."""
+        return self._plan.when_idle(fn)
+
+    @property
+    def painting(self) -> bool:
+        """True while some visible subscriber has yet to paint the latest snapshot."""
+        return self._plan.busy
+
+    @property
+    def stale(self) -> bool:
+        """True while some subscriber (hidden or waiting) has not painted the latest."""
+        return bool(self._plan.stale())
 
     # --- changing --------------------------------------------------------------------------
     def set_image(self, image: np.ndarray, source: Source) -> Snapshot:
@@ -263,11 +304,7 @@ class Session:
 
     def _publish(self, snapshot: Snapshot) -> Snapshot:
         self._snapshot = snapshot
-        for fn in [*self._subscribers, *self._last]:
-            try:
-                fn(snapshot)
-            except Exception as exc:  # noqa: BLE001 - one failing view must not stop the rest
-                self.on_error(exc, fn)
+        self._plan.publish(snapshot)
         return snapshot
 
 

@@ -56,8 +56,9 @@ class ColorMap:
         if not np.isfinite(span) or span <= 0:
             return np.full(v.shape, top // 2 if self.diverging else 0, np.uint8)
         scaled = (v - np.float32(lo)) * np.float32(top / span)
-        np.nan_to_num(scaled, copy=False, nan=0.0)
-        np.clip(scaled, 0, top, out=scaled)
+        # fmax / fmin ignore NaN (-> 0) and clip +-inf: what nan_to_num + clip did, in 2 passes
+        np.fmax(scaled, np.float32(0), out=scaled)
+        np.fmin(scaled, np.float32(top), out=scaled)
         return np.rint(scaled, out=scaled).astype(np.uint8)
 
     def rgba(self, values: np.ndarray, lo: float, hi: float) -> np.ndarray:

@@ -132,7 +132,7 @@ class OverviewApp:
         prerendered = self.view.mount()
         self.view.paint(self.session.snapshot)
         self.session.subscribe(self._computed)  # first: runs right after the forward pass
-        self.session.subscribe(self.view.paint)
+        self.session.subscribe(self.view.paint_steps, key="overview")  # in steps in a drag
         self.session.subscribe(self._after_paint, last=True)  # after every view, mounted later too
         if source.gallery_index is not None:
             self._set_original(GALLERY_DIR + self.gallery[source.gallery_index]["file"])

@@ -17,7 +17,7 @@ null) tells the tinker view to put the editable kernel into the read-out's edito
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import js  # type: ignore[import-not-found]
@@ -40,12 +40,15 @@ Key = tuple[str, int]
 ActivateHook = Callable[[str, int], Any]
 
 
-def paint(ctx: Any, rgba: np.ndarray) -> None:
-    """Put an ``(H, W, 4)`` uint8 image into a 2D context in one step."""
+def paint(ctx: Any, rgba: np.ndarray, img: Any = None) -> Any:
+    """Put an ``(H, W, 4)`` uint8 image into a 2D context in one step; ``img``: an
+    ``ImageData`` of that size to reuse (returns the one used)."""
     h, w = rgba.shape[:2]
-    img = ctx.createImageData(w, h)
+    if img is None:
+        img = ctx.createImageData(w, h)
     img.data.assign(np.ascontiguousarray(rgba, dtype=np.uint8).reshape(-1))
     ctx.putImageData(img, 0, 0)
+    return img
 
 
 def _shape(snap: Snapshot) -> list[tuple[str, int]]:
@@ -70,6 +73,7 @@ class OverviewView:
         self._armed: Key | None = None  # touch: the neuron a first tap highlighted
         self._pinned: Key | None = None  # the read-out's neuron while its kernel is edited
         self.root: Any = None
+        self._selected: Any = ()  # the gallery entry marked pressed (() before the first)
         # maps_source(snapshot) -> ({column: (C, H, W, 4)}, legend band HTML), e.g. gradients
         self.maps_source: Callable[[Snapshot], tuple[dict, str]] | None = None
 
@@ -100,6 +104,8 @@ class OverviewView:
             return  # a view opened or moved: nothing of the overview changed
         if "model" in snap.changed and _shape(snap) != _shape(self.snap):
             self._rebuild(snap)  # another structure (e.g. a class added): new columns
+        # an edited network sees the same picture: no fade (a dragged weight would flicker)
+        new_image = "image" in snap.changed and not np.array_equal(self.snap.image, snap.image)
         self.snap = snap
         self.root.dataset.range = snap.range_mode
         self.root.dataset.detail = "on" if snap.detail else "off"
@@ -108,8 +114,18 @@ class OverviewView:
         select = self.root.querySelector("#ov-range")
         if str(select.value) != snap.range_mode:
             select.value = snap.range_mode
-        self.set_selected(snap.selected)
-        self.draw(transition="image" in snap.changed and snap.version > 1)
+        if snap.selected != self._selected:
+            self.set_selected(snap.selected)
+        self.draw(transition=new_image and snap.version > 1)
+
+    def paint_steps(self, snap: Snapshot) -> Iterator[None]:
+        """:meth:`paint` as the session's subscriber, in two steps: the maps' colours (the
+        snapshot's ``overview_rgba``), then the page; during a drag the session runs them a
+        frame apart (two short frames, not one long one), otherwise at once."""
+        if self.maps_source is None and snap.changed & {"model", "image", "range"}:
+            _ = snap.overview_rgba  # computed and kept by the snapshot
+            yield
+        self.paint(snap)
 
     def draw(self, transition: bool = False) -> None:
         """Paint every map, bar, legend and the input preview of the current snapshot."""
@@ -117,8 +133,12 @@ class OverviewView:
         maps, html = (self.maps_source(st) if self.maps_source is not None else
                       (st.overview_rgba, legends_html(st.layout, st.legends)))
         for name, stack in maps.items():
-            for j, img in enumerate(stack):
-                paint(self._ctx[(name, j)], img)
+            for j, rgba in enumerate(stack):
+                key = (name, j)
+                size, img = self._img.get(key, (None, None))
+                if size != rgba.shape:
+                    img = None  # a new size (another model): a new ImageData
+                self._img[key] = (rgba.shape, paint(self._ctx[key], rgba, img))
         for key, canvas in self._canvas.items():
             if key in self._bg:
                 canvas.style.backgroundImage = "none"
@@ -154,6 +174,7 @@ class OverviewView:
         js.document.dispatchEvent(js.CustomEvent.new("ov:rebuilt"))
 
     def set_selected(self, index: int | None) -> None:
+        self._selected = index
         for b in self.root.querySelectorAll(".ov-thumb"):
             b.setAttribute("aria-pressed", "true" if index is not None and
                            int(b.dataset.index) == index else "false")
@@ -177,6 +198,8 @@ class OverviewView:
         self._canvas: dict[Key, Any] = {}
         self._ctx: dict[Key, Any] = {}
         self._bg: set[Key] = set()
+        self._img: dict[Key, tuple[Any, Any]] = {}  # (shape, ImageData) reused each paint
+        self._bar: dict[int, tuple[Any, Any]] = {}
         for node in r.querySelectorAll(".ov-n"):
             key = (str(node.dataset.l), int(node.dataset.i))
             self._el[key] = node
@@ -425,8 +448,11 @@ class OverviewView:
         for j in range(out.count):
             node = self._el[(out.name, j)]
             bar = st.bars[j]
-            node.querySelector(".ov-barfill").style.width = bar.width
-            node.querySelector(".ov-prob").textContent = bar.text
+            if j not in self._bar:
+                self._bar[j] = (node.querySelector(".ov-barfill"), node.querySelector(".ov-prob"))
+            fill, prob = self._bar[j]
+            fill.style.width = bar.width
+            prob.textContent = bar.text
             node.classList.toggle("ov-pred", j == st.predicted)
             node.setAttribute("aria-label", output_label(out, j, st.model.class_names[j],
                                                           bar.text, j == st.predicted))

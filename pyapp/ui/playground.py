@@ -9,9 +9,11 @@ controller; ``close()`` releases it.  Every number and every piece of HTML comes
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import js  # type: ignore[import-not-found]
 import numpy as np
+from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
 from pyapp.i18n import tr
 from pyapp.playground import view
@@ -33,6 +35,7 @@ from pyapp.playground.session import (
     first_conv_kernels,
 )
 from pyapp.session import Session, Snapshot
+from pyapp.ui.errors import guarded
 from pyapp.ui.events import Bindings
 
 STEP_MS = 900
@@ -53,6 +56,9 @@ class Playground:
         self.root = root
         self.bindings = Bindings(tr("the hyperparameter playground"))
         self._unsubscribe: object = None
+        self._observer: Any = None
+        self._seen: Any = None
+        self._on_screen = True
         self.image = image
         self.network = network
         self.settings = Settings()
@@ -89,9 +95,25 @@ class Playground:
         self.bindings.listen(target, event, handler)
 
     def follow(self, session: Session) -> None:
-        """Follow the session's image and model from now on."""
-        self._unsubscribe = session.subscribe(self.paint)
+        """Follow the session's image and model from now on.  Off screen (scrolled away,
+        hidden) it may miss a dragged weight's snapshots; it paints the latest as soon as it
+        comes on screen or the drag ends (``data-on-screen``)."""
+        self._on_screen = True  # until the first observation says otherwise
+        self._unsubscribe = session.subscribe(self.paint, visible=lambda: self._on_screen)
         self.root.dataset.version = str(session.snapshot.version)
+        observer_cls = getattr(js, "IntersectionObserver", None)
+        if observer_cls is None:
+            return
+
+        def seen(entries: Any, *_: Any) -> None:
+            was, self._on_screen = self._on_screen, any(bool(e.isIntersecting)
+                                                        for e in entries)
+            self.root.dataset.onScreen = "true" if self._on_screen else "false"
+            if self._on_screen and not was:
+                session.refresh(self.paint)
+        self._seen = create_proxy(guarded(seen, where=tr("the hyperparameter playground")))
+        self._observer = observer_cls.new(self._seen)
+        self._observer.observe(self.root)
 
     def paint(self, snap: Snapshot) -> None:
         """A new snapshot: pick up its model and image if they changed."""
@@ -105,6 +127,10 @@ class Playground:
         """Stop the walk, remove every listener, leave the session."""
         if callable(self._unsubscribe):
             self._unsubscribe()
+        if self._observer is not None:
+            self._observer.disconnect()
+            self._seen.destroy()
+            self._observer = None
         self.bindings.close()
 
     def _draw_sources(self) -> None:

@@ -8,8 +8,16 @@ follows the ``?edit=`` link parameter both ways.  Every number comes from
 and turns events into :class:`~pyapp.tinkering.Tinker` calls.
 
 User Timing marks: ``tinker:edit-start`` (an edit begins), ``tinker:edit-drawn`` (this view
-has painted the new snapshot) and ``tinker:edit-end`` (every subscriber has painted it); the
-container's ``data-version`` is the snapshot shown.
+has painted the new snapshot) and ``tinker:edit-end`` (every view on screen has painted it);
+each drag frame's Python work is a ``tinker:frame-work`` measure; the
+container's ``data-version`` is the snapshot shown, ``data-settled`` the last snapshot every
+view (on screen or not) has painted after an edit.
+
+A drag is a burst of the session (:mod:`pyapp.paint_plan`): at most one edit per animation
+frame and only once every view on screen shows the previous one; the views paint across
+frames within :data:`FRAME_BUDGET_MS`, the editor under the pointer first; views off screen
+(the playground scrolled away) paint once the drag ends.  A typed edit paints every view on
+screen at once, those off screen in the next task.
 """
 
 from __future__ import annotations
@@ -20,11 +28,11 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import js  # type: ignore[import-not-found]
-from pyodide.ffi import create_once_callable  # type: ignore[import-not-found]
+from pyodide.ffi import create_once_callable, to_js  # type: ignore[import-not-found]
 
 from pyapp import edits as E
 from pyapp.cnn.formats import save_native
-from pyapp.i18n import tr
+from pyapp.i18n import N_, tr
 from pyapp.render.overview_html import neuron_id
 from pyapp.session import Session, Snapshot
 from pyapp.tinkering import (
@@ -52,6 +60,14 @@ from pyapp.views.route import ref_for
 PARAM = "edit"
 DRAG_PX = 4
 NUDGE = 0.1
+FRAME_BUDGET_MS = 10.0  # Python work a drag frame starts, so that a frame stays near 16 ms
+
+
+def frame_work(start: float) -> None:
+    """A ``tinker:frame-work`` measure: the Python work of one drag frame (the benchmark)."""
+    js.performance.measure("tinker:frame-work", to_js({"start": start,
+                                                      "end": js.performance.now()},
+                                                     dict_converter=js.Object.fromEntries))
 
 
 def with_edit_param(search: str, text: str) -> str:
@@ -86,6 +102,8 @@ class TinkerView:
         self._frame = False
         self._link_pending = False
         self._unsubscribe: Any = None
+        self._in_flight = False  # an edit's snapshot is on its way to the views
+        self._typed_burst = False
 
     # --- setup ------------------------------------------------------------------------
     def install(self) -> None:
@@ -129,7 +147,10 @@ class TinkerView:
         self._listen(doc, "keydown", self._on_shortcut)
         problem = ""
         text = dict(parse_qsl(str(js.location.search).lstrip("?"))).get(PARAM)
-        self._unsubscribe = self.session.subscribe(self.paint)
+        self._unsubscribe = self.session.subscribe(self.paint, key="tinker")
+        self._undrawn = self.session.subscribe(self._drawn, last=True)
+        self._unidle = self.session.when_painted(self._painted)
+        self.session.set_frames(self._next_frame)
         if text is not None:
             problem = self.tinker.load(text)
             if problem:
@@ -143,22 +164,72 @@ class TinkerView:
     def close(self) -> None:
         if self._unsubscribe is not None:
             self._unsubscribe()
+            self._undrawn()
+            self._unidle()
+            self.session.set_frames(None)
         self.bindings.close()
+
+    def _next_frame(self, fn: Any) -> None:
+        """The session's frame callback: ``fn`` at the next animation frame, guarded."""
+        def run(*_: Any) -> None:
+            start = js.performance.now()
+            try:
+                fn()
+            except Exception as exc:  # noqa: BLE001 - the boundary of a frame callback
+                errors.report(exc, N_("drawing the changed network"))
+            frame_work(start)
+        js.requestAnimationFrame(create_once_callable(run))
+
+    def _drawn(self, snap: Snapshot) -> None:
+        """Last subscriber: every view on screen shows the edit's snapshot."""
+        if self._in_flight and "model" in snap.changed:
+            self._in_flight = False
+            js.performance.mark("tinker:edit-end")
+
+    def _painted(self) -> None:
+        """Every view on screen shows the latest snapshot; once none waits (off screen ones
+        included), say which snapshot that is."""
+        if not self.session.stale:
+            self.root.dataset.settled = str(self.session.snapshot.version)
+
+    def _drag_burst(self) -> None:
+        """A drag begins: the editor under the pointer first, then the view around it."""
+        in_readout = self.ro_el is not None and self.ro_el.contains(self._drag["node"])
+        first = ("tinker", "overview") if in_readout else ("tinker", "detail", "overview")
+        self._typed_burst = False
+        self.session.begin_burst(first, FRAME_BUDGET_MS)
+
+    def _begin_typed(self) -> None:
+        """A typed edit: views off screen paint in the next task (a drag owns its burst)."""
+        if self._drag is not None:
+            return
+        self.session.begin_burst()
+        if self._typed_burst:
+            return
+        self._typed_burst = True
+
+        def end() -> None:
+            self._typed_burst = False
+            if self._drag is None or not self._drag["moved"]:
+                self.session.end_burst()
+        self.bindings.later(0, end)
 
     # --- changing ---------------------------------------------------------------------
     def push(self, edit: E.Edit, merge: bool = False) -> None:
         js.performance.mark("tinker:edit-start")
         focus = self._focused()
+        self._begin_typed()
+        self._in_flight = True
         try:
             self.tinker.push(edit, merge)
         except E.EditError as exc:
+            self._in_flight = False
             self.explain_text = tr("That change could not be made: {reason}.", reason=exc)
             self._paint_explain()
             return
         self.explain_text = explanation(edit, self.tinker.base)
         self._paint_explain()
         self._refocus(focus)
-        js.performance.mark("tinker:edit-end")
 
     def _focused(self) -> str:
         """The id of the focused control of ours (the dialog moves focus when it rebuilds)."""
@@ -183,21 +254,29 @@ class TinkerView:
         self._frame = True
 
         def run(*_: Any) -> None:
+            if self.session.painting:  # the views still paint the previous edit
+                js.requestAnimationFrame(create_once_callable(run))
+                return
             self._frame = False
             pending, self._pending = self._pending, None
             if pending is not None:
+                start = js.performance.now()
                 try:
                     self.push(*pending)
                 except Exception as exc:  # noqa: BLE001 - the boundary of a frame callback
                     errors.report(exc, "changing the network")
+                frame_work(start)
         js.requestAnimationFrame(create_once_callable(run))
 
     def history(self, action: str) -> None:
         js.performance.mark("tinker:edit-start")
         focus = self._focused()
+        self._begin_typed()
+        self._in_flight = True
         done = getattr(self.tinker, action)()
         self._refocus(focus)
         if done is None:
+            self._in_flight = False
             return
         self.explain_text = history_text(action)
         self._paint_explain()
@@ -470,6 +549,8 @@ class TinkerView:
 
         def run() -> None:
             self._link_pending = False
+            if self._drag is not None and self._drag["moved"]:
+                return  # written when the drag ends (the history API is slow per frame)
             self._write_url(self.tinker.link_text())
             self.root.dataset.edits = str(len(self.tinker.current))
         self.bindings.later(0, run)
@@ -632,6 +713,7 @@ class TinkerView:
             except Exception:  # noqa: BLE001, S110 - the pointer may already be gone
                 pass
             d["node"].classList.add("tk-dragging")
+            self._drag_burst()
         event.preventDefault()
         step = 0.1 if event.shiftKey else 0.01
         try:
@@ -657,15 +739,19 @@ class TinkerView:
             if self._frame:  # the last edit is still waiting for its frame
                 js.requestAnimationFrame(create_once_callable(run))
                 return
-            if self._settle and self._drag is None:
-                self._settle = False
-                try:
+            if self._drag is not None:
+                return
+            try:
+                if self._settle:
+                    self._settle = False
                     snap = self.session.snapshot
                     cmp = self.tinker.compare(snap)
                     self._paint_overview(snap, cmp)
                     self._paint_panel(snap, cmp)
-                except Exception as exc:  # noqa: BLE001 - the boundary of a frame callback
-                    errors.report(exc, "marking the changed maps")
+                self.session.end_burst()  # the views off screen paint the last edit
+                self._link_later()
+            except Exception as exc:  # noqa: BLE001 - the boundary of a frame callback
+                errors.report(exc, "marking the changed maps")
         js.requestAnimationFrame(create_once_callable(run))
 
     # --- saving -----------------------------------------------------------------------

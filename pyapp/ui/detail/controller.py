@@ -96,7 +96,7 @@ class DetailController:
         self._listen(js.window, "popstate", lambda _e: self.sync())
         self._listen(doc, "click", self._on_page_click)
         SCHEDULER.expose_stats()
-        self._unsubscribe = self.session.subscribe(self.paint)
+        self._unsubscribe = self.session.subscribe(self.paint, key="detail")
         self.dialog.dataset.version = str(self.session.snapshot.version)
         self.sync()
 
