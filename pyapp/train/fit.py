@@ -52,6 +52,10 @@ class Recipe:
     def as_dict(self) -> dict[str, object]:
         """A JSON-friendly copy (a replayed LR trace is summarised by its length)."""
         d = asdict(self)
+        if self.arch != "teacher":
+            del d["teacher_width"]
+        if not self.distill_from:  # settings that did nothing stay out of the provenance
+            del d["distill_alpha"], d["distill_temperature"]
         if self.lr_trace is not None:
             d["lr_trace"] = f"{len(self.lr_trace)} steps replayed"
         return d
