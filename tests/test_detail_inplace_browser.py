@@ -364,6 +364,10 @@ def test_ten_channel_lists_show_five_rows_and_one_line_titles(fresh: AppPage,
         assert fresh.page.evaluate(NO_SCROLL) == [], h
         assert fresh.page.evaluate(TITLE_LINES) == 1, f"{h}: the title takes more lines"
         fresh.close_all()
+    for h in ("#conv_1_2/3/1", "#conv_2_2/9/9"):  # the formula views' longer titles
+        show(fresh, h)
+        assert fresh.page.evaluate(TITLE_LINES) == 1, f"{h}: the title takes more lines"
+        fresh.close_all()
 
 
 # --- the sweep ---------------------------------------------------------------------------------
