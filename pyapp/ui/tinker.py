@@ -420,7 +420,7 @@ class TinkerView:
         node = self.dv_box.querySelector(".tk-details") if self.dv_box is not None else None
         if node is not None:
             return bool(node.open)
-        return not bool(js.window.matchMedia("(max-width: 600px), (max-height: 820px)").matches)
+        return not bool(js.window.matchMedia("(max-width: 600px), (max-height: 760px)").matches)
 
     def _mark_kernels(self, snap: Snapshot, layer: str, out: int, ch: int) -> None:
         """Mark the edited weights where the open view draws its kernels."""
