@@ -65,7 +65,8 @@ class ElasticPanel(Panel):
                 + map_html("inter", vm.h, vm.w,
                            tr("intermediate map {channel}: open its convolution formula",
                               channel=vm.labels[ch]),
-                           f"{a(vm.inter_range_word)} {a(vm.inter_ranges[ch])}", channel=ch,
+                           f'<span class="dv-rw">{a(vm.inter_range_word)}</span> '
+                           f"{a(vm.inter_ranges[ch])}", channel=ch,
                            covers=True, opens=opens, extra="dv-col-mid")
                 + f'<span class="dv-partial" data-ch="{ch}">0</span></div>')
         notes = "".join(f"<li>{a(tr(c))}</li>" for c in vm.captions)
