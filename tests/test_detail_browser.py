@@ -138,7 +138,7 @@ def test_softmax_control_and_flatten_button(fresh: Page) -> None:
 def test_deep_link_opens_and_esc_clears_the_hash(app: Page) -> None:
     load(app, "#conv_2_1/3/7")
     app.wait_open("#conv_2_1/3/7")
-    assert "input channel 8" in app.page.inner_text("#dv-title")
+    assert "channel 8 of 10" in app.page.inner_text("#dv-title")
     app.page.keyboard.press("Escape")
     app.wait_closed()
     assert app.page.evaluate("location.hash") == ""

@@ -149,12 +149,18 @@ def fresh(app: AppPage) -> AppPage:
     return app
 
 
+def settled(app: AppPage) -> None:
+    """The view and the network are still: the columns have slid apart (or together)."""
+    app.settle("#dv")
+    app.settle(".ov-net")
+
+
 def show(app: AppPage, hash_: str) -> None:
     app.page.evaluate(f"location.hash = '{hash_}'")
     app.wait_open(hash_)
     if app.dv("playing") == "true":
         app.pause()
-    app.settle("#dv")
+    settled(app)
 
 
 def opener_of(app: AppPage, kind: str) -> str:
@@ -176,7 +182,7 @@ def test_click_opens_in_place_and_esc_restores_focus(fresh: AppPage, kind: str) 
     opener = opener_of(fresh, kind)
     fresh.page.click(opener)
     wait_opened(fresh, kind)
-    fresh.settle("#dv")
+    settled(fresh)
     assert fresh.page.evaluate(IN_PLACE) == []
     fresh.page.keyboard.press("Escape")
     fresh.wait_closed()
@@ -190,7 +196,7 @@ def test_key_opens_in_place_and_back_restores_focus(fresh: AppPage, kind: str) -
     fresh.page.focus(opener)
     fresh.page.keyboard.press("Enter")
     wait_opened(fresh, kind)
-    fresh.settle("#dv")
+    settled(fresh)
     assert fresh.page.evaluate(IN_PLACE) == []
     fresh.page.go_back()
     fresh.wait_closed()
@@ -204,6 +210,164 @@ def test_link_opens_in_place(fresh: AppPage, kind: str) -> None:
     assert fresh.page.evaluate(IN_PLACE) == []
     fresh.page.mouse.click(4, 600)  # the dimmed page: closes the view, as Esc does
     fresh.wait_closed()
+
+
+# --- the network slides apart around the view, and together again ------------------------------
+COLUMNS = """() => [...document.querySelectorAll('.ov-net > .ov-col')].map((c) => {
+  const r = c.getBoundingClientRect();
+  return [c.dataset.l, r.left, r.right, c.classList.contains('dv-anchor')]; })"""
+DIALOG_X = """() => { const r = document.getElementById('dv').getBoundingClientRect();
+  return [r.left, r.right, document.getElementById('dv').dataset.side]; }"""
+
+
+def columns(app: AppPage) -> list[list[Any]]:
+    app.settle(".ov-net")
+    return app.page.evaluate(COLUMNS)
+
+
+@pytest.mark.parametrize("size,hash_,closer", [
+    ((1440, 900), "#conv_1_1/1", "Escape"), ((1280, 720), "#conv_1_2/3", "back"),
+    ((1024, 768), "#conv_1_2/3", "close"), ((1280, 720), "#max_pool_2/1", "Escape"),
+    ((1024, 768), "#output/3", "back")], ids=["1440-conv", "1280-conv", "1024-conv",
+                                             "1280-pool", "1024-output"])
+def test_the_network_slides_apart_and_together_again(fresh: AppPage, size: tuple[int, int],
+                                                     hash_: str, closer: str) -> None:
+    page = fresh.page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    before = columns(fresh)
+    show(fresh, hash_)
+    after = columns(fresh)
+    left, right, side = page.evaluate(DIALOG_X)
+    anchors = [i for i, c in enumerate(after) if c[3]]
+    assert anchors, "no explained column"
+    a0, a1 = anchors[0], anchors[-1]
+    # the dialog lies in the gap beside the explained columns; no column under it
+    for name, le, r, _ in after:
+        assert r <= left + 1 or le >= right - 1, f"{name} under the view"
+    if side == "right":
+        assert after[a1][2] <= left
+    else:
+        assert right <= after[a0][1] + 1
+    # the columns slid apart: those left of the view to the left, those right of it to the
+    # right, some a long way
+    dx = [a[1] - b[1] for a, b in zip(after, before, strict=True)]
+    for (name, le, _, _), d in zip(after, dx, strict=True):
+        assert (d <= 0.5) if le < left else (d >= -0.5), f"{name} moved towards the view"
+    assert max(abs(d) for d in dx) > 100
+    assert after[-1][1:3] == pytest.approx(before[-1][1:3], abs=0.5)  # the answer stays
+    assert page.evaluate("document.documentElement.classList.contains('dv-spread')")
+    if closer == "Escape":
+        page.keyboard.press("Escape")
+    elif closer == "back":
+        page.go_back()
+    else:
+        page.locator("#dv").get_by_role("button", name="Close (Esc)", exact=True).click()
+    fresh.wait_closed()
+    back = columns(fresh)
+    for (name, le, r, _), (_, le0, r0, _) in zip(back, before, strict=True):
+        assert (le, r) == pytest.approx((le0, r0), abs=0.5), f"{name} not back in its place"
+    assert page.evaluate("document.querySelectorAll('.ov-col.dv-packed').length") == 0
+
+
+def test_the_slide_is_animated_unless_motion_is_reduced(fresh: AppPage) -> None:
+    page = fresh.page
+    duration = "getComputedStyle(document.querySelector('.ov-net > .ov-col')).transitionDuration"
+    assert "0.45s" in page.evaluate(duration)
+    page.emulate_media(reduced_motion="reduce")
+    try:
+        before = columns(fresh)
+        assert page.evaluate(duration).split(",")[0].strip() == "0s"
+        page.evaluate("location.hash = '#/conv_1_2/4'")
+        fresh.wait_open("#conv_1_2/3")
+        # at once: no transition runs on the columns, they already stand apart
+        running = ("document.getAnimations().filter((a) => a.effect && a.effect.target"
+                   " && a.effect.target.classList.contains('ov-col')).length")
+        assert page.evaluate(running) == 0
+        now = page.evaluate(COLUMNS)
+        assert any(abs(n[1] - b[1]) > 50 for n, b in zip(now, before, strict=True))
+        page.keyboard.press("Escape")
+        fresh.wait_closed()
+        assert page.evaluate(running) == 0
+        now = page.evaluate(COLUMNS)
+        assert all(abs(n[1] - b[1]) < 0.5 for n, b in zip(now, before, strict=True))
+    finally:
+        page.emulate_media(reduced_motion="no-preference")
+
+
+# --- the drawing's arrows; a 10-channel list shows 5 rows ---------------------------------------
+# Each visible row's curve starts at its partial sum and every curve ends on the "+", which
+# stands left of the sum box; the arrows are hidden from assistive technology.
+ARROWS = """() => {
+  const d = document.getElementById('dv'), svg = d.querySelector('.dv-el-arrows'), out = [];
+  if (!svg) return ['no arrows'];
+  if (svg.getAttribute('aria-hidden') !== 'true') out.push('arrows not aria-hidden');
+  const plus = svg.querySelector('.dv-plus').getBoundingClientRect();
+  const sum = d.querySelector('.dv-sumbox').getBoundingClientRect();
+  if (plus.right > sum.left) out.push('the + is not left of the sum');
+  const curves = [...svg.querySelectorAll('.dv-arr-sum')];
+  const partials = [...d.querySelectorAll('.dv-partial')];
+  if (curves.length !== partials.length) out.push(`${curves.length} curves`);
+  curves.forEach((c, i) => {
+    const len = c.getTotalLength(), m = c.getScreenCTM();
+    const at = (t) => {
+      const p = c.getPointAtLength(t);
+      return [p.x * m.a + m.e, p.y * m.d + m.f]; };
+    const [x1, y1] = at(len), [x0, y0] = at(0);
+    if (Math.abs(x1 - plus.left) > 2 || Math.abs(y1 - (plus.top + plus.bottom) / 2) > 2)
+      out.push(`curve ${i} ends at ${x1},${y1}`);
+    if (!c.classList.contains('dv-arr-off')) {
+      const p = partials[i].getBoundingClientRect();
+      if (Math.abs(x0 - p.right) > 5 || Math.abs(y0 - (p.top + p.bottom) / 2) > 2)
+        out.push(`curve ${i} starts at ${x0},${y0}, its partial sum at ${p.right},${p.top}`);
+    }
+  });
+  return out;
+}"""
+
+ROWS_SHOWN = """() => {
+  const d = document.getElementById('dv'), rows = d.querySelector('.dv-el-rows');
+  const box = rows.getBoundingClientRect();
+  const head = d.querySelector('.dv-el-head > span:nth-child(2)').getBoundingClientRect().bottom;
+  return [...rows.querySelectorAll('.dv-map[data-map="inter"]')].filter((m) => {
+    const r = m.getBoundingClientRect();
+    return r.top >= Math.max(box.top, head) - 1 && r.bottom <= box.bottom + 1; }).length;
+}"""
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1280, 720), (1024, 768)],
+                         ids=["1440x900", "1280x720", "1024x768"])
+def test_the_conv_drawing_has_its_arrows(fresh: AppPage, size: tuple[int, int]) -> None:
+    fresh.page.set_viewport_size({"width": size[0], "height": size[1]})
+    for h in ("#conv_1_1/1", "#conv_1_2/3"):
+        show(fresh, h)
+        fresh.frames(3)  # the arrows follow the settled layout in the next frame
+        assert fresh.page.evaluate(ARROWS) == [], h
+        fresh.page.locator("#dv .dv-el-rows").evaluate("(el) => { el.scrollTop = 9999; }")
+        fresh.frames(3)  # ... and a scroll of the channel list
+        assert fresh.page.evaluate(ARROWS) == [], f"{h} scrolled"
+        fresh.close_all()
+
+
+TITLE_LINES = """() => {
+  const r = document.createRange();
+  r.selectNodeContents(document.querySelector('#dv .dv-title'));
+  return new Set([...r.getClientRects()].map((x) => Math.round(x.top))).size; }"""
+
+
+@pytest.mark.parametrize("size", [(1280, 720), (1024, 768)], ids=["1280x720", "1024x768"])
+def test_ten_channel_lists_show_five_rows_and_one_line_titles(fresh: AppPage,
+                                                              size: tuple[int, int]) -> None:
+    fresh.page.set_viewport_size({"width": size[0], "height": size[1]})
+    for h in ("#conv_1_2/3", "#conv_2_1/0", "#conv_2_2/9"):
+        show(fresh, h)
+        assert fresh.page.evaluate(ROWS_SHOWN) >= 5, h
+        assert fresh.page.evaluate(NO_SCROLL) == [], h
+        assert fresh.page.evaluate(TITLE_LINES) == 1, f"{h}: the title takes more lines"
+        fresh.close_all()
+    for h in ("#conv_1_2/3/1", "#conv_2_2/9/9"):  # the formula views' longer titles
+        show(fresh, h)
+        assert fresh.page.evaluate(TITLE_LINES) == 1, f"{h}: the title takes more lines"
+        fresh.close_all()
 
 
 # --- the sweep ---------------------------------------------------------------------------------

@@ -14,7 +14,16 @@ from pyapp.numbers import parse
 from pyapp.render.colormaps import SIGNED
 from pyapp.views.conv import ConvElastic, ConvFormula, channel_label
 from pyapp.views.dense import SoftmaxView
-from pyapp.views.placement import FLOOR_WIDTH, GAP, MARGIN, MIN_WIDTH, SHEET_BELOW, place
+from pyapp.views.placement import (
+    FLOOR_WIDTH,
+    GAP,
+    MARGIN,
+    MIN_WIDTH,
+    PACK_PITCH,
+    SHEET_BELOW,
+    place,
+    spread,
+)
 from pyapp.views.stepper import SPEEDS, Stepper
 
 SWEEP_MS = 20_000.0  # the panels' budget (pyapp.ui.detail.panel.SWEEP_MS; js-free copy)
@@ -73,6 +82,62 @@ def test_a_phone_gets_a_bottom_sheet() -> None:
     p = place((390, 844), (10.0, 100.0, 50.0, 300.0), None)
     assert p.side == "sheet" and p.width == 390 and p.top + p.height == 844 and p.top > 0
     assert place((SHEET_BELOW, 800), None).side != "sheet"
+
+
+# --- the network slides apart around the explained columns ------------------------------------
+def network(vw: float) -> list[tuple[float, float]]:
+    """14 map columns and the output column, as the overview draws them at width ``vw``."""
+    s = (vw - 40) / 1000
+    return [(20 + s * (24 + 62 * i), 20 + s * (52 + 62 * i)) for i in range(14)] + [
+        (20 + s * 896, 20 + s * 992)]
+
+
+@pytest.mark.parametrize("vw,vh", [(1440, 900), (1280, 720), (1024, 768), (800, 600)])
+@pytest.mark.parametrize("anchor", [(0, 1), (1, 2), (3, 4), (7, 8), (12, 13), (14, 14)])
+def test_the_network_opens_a_gap_for_the_view(vw: int, vh: int, anchor: tuple[int, int]) -> None:
+    cols = network(vw)
+    s = spread((vw, vh), cols, anchor, 14)
+    assert s is not None
+    p, a0, a1 = s.placement, *anchor
+    new = [(le + dx, r + dx) for (le, r), dx in zip(cols, s.shifts, strict=True)]
+    assert s.shifts[14] == 0 or anchor == (14, 14)  # the answer stays where it is
+    assert all(new[i + 1][0] >= new[i][0] for i in range(14))  # the order is kept
+    assert all(cols[0][0] - 0.5 <= le and r <= cols[-1][1] + 0.5 for le, r in new)
+    # no column under the view; the view hugs the explained columns on its side
+    assert all(r <= p.left + 0.5 or le >= p.left + p.width - 0.5 for le, r in new)
+    if p.side == "right":
+        assert p.left == pytest.approx(new[a1][1] + GAP, abs=1)
+    else:
+        assert p.left + p.width == pytest.approx(new[a0][0] - GAP, abs=1)
+    assert FLOOR_WIDTH <= p.width <= 1180 and p.top == MARGIN and p.height == vh - 2 * MARGIN
+    # the explained columns keep their own spacing; a deck keeps a sliver of each map
+    assert s.shifts[a0] == s.shifts[a1]
+    assert all(new[i + 1][0] - new[i][0] >= PACK_PITCH - 0.5 for i in range(14))
+    assert not any(s.packed[a0:a1 + 1]) and not s.packed[14]
+
+
+def test_the_gap_is_as_wide_as_the_view_needs_and_no_wider() -> None:
+    cols = network(1440)
+    narrow, wide = (spread((1440, 900), cols, (1, 2), 14, max_width=w) for w in (700, 1180))
+    assert narrow is not None and wide is not None
+    assert narrow.placement.width == 700 and wide.placement.width > 700
+    # a narrow view moves the columns less
+    assert sum(abs(d) for d in narrow.shifts) < sum(abs(d) for d in wide.shifts)
+    assert narrow.shifts[:3] == (0, 0, 0)  # room enough: the explained columns stay put
+
+
+def test_the_columns_may_use_the_networks_panel_not_more() -> None:
+    cols = [(le + 150, r + 150) for le, r in network(1000)]  # a network narrower than its panel
+    own, panel = (spread((1280, 720), cols, (14, 14), 14, within=w)
+                  for w in (None, (40.0, 1240.0)))
+    assert own is not None and panel is not None
+    assert panel.placement.width > own.placement.width
+    new = [le + dx for (le, _), dx in zip(cols, panel.shifts, strict=True)]
+    assert min(new) >= 40 - 0.5 and min(new) < cols[0][0]
+
+
+def test_no_gap_on_a_phone() -> None:
+    assert spread((390, 844), network(800), (1, 2), 14) is None
 
 
 # --- the sweep clock ------------------------------------------------------------------------

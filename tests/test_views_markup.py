@@ -128,7 +128,8 @@ def test_elastic_drawing_is_labelled_and_its_notes_folded(net) -> None:
     assert "Add up all intermediate results, then add the bias" in html
     assert re.search(r"\+ bias <b class=\"dv-bias\">", html)
     assert '<span class="dv-outname">conv_1_2</span> 4 (60, 60)' in html
-    assert html.count("shared \u00b1") == 10 and html.count("layer \u00b1") == 1
+    assert html.count('<span class="dv-rw">shared</span> \u00b1') == 10
+    assert html.count("layer \u00b1") == 1
     details = next(a for tag, a in tags.seen if tag == "details")
     assert "open" not in details
     radios = [a for tag, a in tags.seen if tag == "input" and a.get("type") == "radio"]

@@ -139,6 +139,8 @@ class TourView:
         b.listen(doc, "keydown", self._on_page_key)
         b.listen(js.window, "resize", lambda _e: self._later_place())
         b.listen(js.window, "scroll", lambda _e: self._later_place())
+        # the overview's columns slide back after a detail view closes: follow the target
+        b.listen(doc, "transitionend", self._on_slid)
         # a map question takes the click on a map before the overview opens its view
         self._capture(doc, "click", self._on_pick)
         self._capture(doc, "keydown", self._on_pick_key)
@@ -469,6 +471,11 @@ class TourView:
         else:
             self.box.dataset.target = ""
         self.place()
+
+    def _on_slid(self, event: Any) -> None:
+        t = event.target
+        if getattr(t, "classList", None) is not None and t.classList.contains("ov-col"):
+            self._later_place()
 
     def _later_place(self) -> None:
         if not self._placing:

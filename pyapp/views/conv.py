@@ -289,7 +289,7 @@ class ConvFormula(_ConvBase):
         if not 0 <= in_channel < self.in_c:
             raise IndexError(f"input channel {in_channel} outside {self.input_layer}")
         self.in_channel = in_channel
-        self.title = tr("Convolution: {layer}, neuron {n}, input channel {ch} of {m}",
+        self.title = tr("Convolution: {layer}, neuron {n}, channel {ch} of {m}",
                         layer=layer, n=out_channel + 1, ch=in_channel + 1, m=self.in_c)
         self.channel_rgba = self.input_rgba[in_channel]
         k = model.layer(layer).weights["kernel"][:, :, in_channel, out_channel]

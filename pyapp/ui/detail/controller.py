@@ -28,14 +28,16 @@ from typing import Any
 
 import js  # type: ignore[import-not-found]
 import numpy as np
+from pyodide.ffi import create_proxy  # type: ignore[import-not-found]
 
 from pyapp import links
 from pyapp.i18n import tr
 from pyapp.render.overview_html import neuron_id
 from pyapp.session import Session, Snapshot
 from pyapp.ui.animation import SCHEDULER, reduced_motion
+from pyapp.ui.errors import guarded
 from pyapp.ui.events import Bindings
-from pyapp.views.placement import place
+from pyapp.views.placement import MAX_WIDTH, Spread, place, spread
 from pyapp.views.route import ViewRef, ref_for
 from pyapp.views.stepper import Stepper
 
@@ -43,6 +45,8 @@ from .markup import ICONS, dialog_html
 from .panels import make_panel
 
 TICK_KEY = "detail"
+LAYOUT_KEY = "detail-layout"
+PANEL_INSET = 20.0  # px: a column's heading is wider than the column
 TYPING = ("INPUT", "SELECT", "TEXTAREA")
 
 
@@ -61,6 +65,7 @@ class DetailController:
         self._esc_at = -1.0
         # the map views' colour range (render.ranges.MAP_RANGES), kept while the page is open
         self.maps = "map"
+        self._resizes: Any = None
 
     # --- setup ----------------------------------------------------------------------------
     def install(self) -> None:
@@ -95,6 +100,15 @@ class DetailController:
         # Back across entries whose query differs (e.g. ?edit=) fires only popstate
         self._listen(js.window, "popstate", lambda _e: self.sync())
         self._listen(doc, "click", self._on_page_click)
+        # what a panel draws from the page's layout (its arrows) follows that layout: after
+        # the slide-in, a scroll inside the view (captured: scroll does not bubble), a resize
+        self._listen(d, "animationend", self._layout_soon)
+        self._listen(d, "transitionend", self._layout_soon)
+        self._scroll_proxy = create_proxy(guarded(self._layout_soon, where="the detail view"))
+        d.addEventListener("scroll", self._scroll_proxy, True)
+        self._resize_proxy = create_proxy(guarded(self._layout_soon, where="the detail view"))
+        self._resizes = js.ResizeObserver.new(self._resize_proxy)
+        self._resizes.observe(self.body)
         SCHEDULER.expose_stats()
         self._unsubscribe = self.session.subscribe(self.paint, key="detail")
         self.dialog.dataset.version = str(self.session.snapshot.version)
@@ -106,9 +120,27 @@ class DetailController:
     def close_all(self) -> None:
         """Release everything (listeners, the animation, the subscription)."""
         self._stop()
+        SCHEDULER.unsubscribe(LAYOUT_KEY)
         if self._unsubscribe is not None:
             self._unsubscribe()
         self.bindings.close()
+        if self._resizes is not None:
+            self._resizes.disconnect()
+            self.dialog.removeEventListener("scroll", self._scroll_proxy, True)
+            self._resize_proxy.destroy()
+            self._scroll_proxy.destroy()
+            self._resizes = None
+
+    def _layout_soon(self, *_args: Any) -> None:
+        """Redraw the panel's layout-bound parts once, in the next frame (many events of one
+        layout change arrive together)."""
+        if self.panel is not None:
+            SCHEDULER.subscribe(LAYOUT_KEY, self._layout_now)
+
+    def _layout_now(self, _dt: float) -> None:
+        SCHEDULER.unsubscribe(LAYOUT_KEY)
+        if self.panel is not None and self.dialog.open:
+            self.panel.layout()
 
     # --- opening and closing --------------------------------------------------------------
     def open(self, layer: str, index: int, channel: int | None = None) -> bool:
@@ -230,6 +262,7 @@ class DetailController:
         self.stepper = None
         self.body.innerHTML = ""
         self._mark_anchor(None)
+        self._spread(list(js.document.querySelectorAll(".ov-net > .ov-col")), 0.0, 0.0)
         js.document.documentElement.classList.remove("dv-open")
         if self.dialog.open:
             self.dialog.close()
@@ -253,11 +286,13 @@ class DetailController:
             node.classList.add("dv-anchor")
 
     def _place(self) -> None:
-        """Put the dialog beside the column it explains, the output column left in view."""
+        """Open the network around the columns the view explains and put the view in the
+        gap (the output column left in view); where no gap opens, beside the columns."""
         if self.ref is None:
             return
+        doc = js.document
         cols = self._columns(self.ref)
-        root = js.document.documentElement
+        root = doc.documentElement
         vw, vh = float(root.clientWidth), float(js.window.innerHeight)
         anchor = None
         if cols:
@@ -269,14 +304,46 @@ class DetailController:
             boxes = [c.getBoundingClientRect() for c in cols]
             anchor = (min(float(b.left) for b in boxes), float(box.top),
                       max(float(b.right) for b in boxes), float(box.bottom))
-        out = js.document.querySelector(".ov-col.ov-k-output")
-        output = None
-        if out is not None and self.ref.kind != "softmax" and self.ref.kind != "logit":
-            o = out.getBoundingClientRect()
-            output = (float(o.left), float(o.top), float(o.right), float(o.bottom))
-        spot = place((vw, vh), anchor, output)
+        every = list(doc.querySelectorAll(".ov-net > .ov-col"))
+        opened = self._spread(every, vw, vh)
+        if opened is not None:
+            spot = opened.placement
+        else:
+            out = doc.querySelector(".ov-col.ov-k-output")
+            output = None
+            if out is not None and self.ref.kind != "softmax" and self.ref.kind != "logit":
+                o = out.getBoundingClientRect()
+                output = (float(o.left), float(o.top), float(o.right), float(o.bottom))
+            spot = place((vw, vh), anchor, output)
         self.dialog.style.cssText = spot.style()
         self.dialog.dataset.side = spot.side
+        if self.panel is not None:
+            self.panel.layout()
+
+    def _spread(self, every: list[Any], vw: float, vh: float) -> Spread | None:
+        """Slide the overview's columns apart around the explained ones (a transform each,
+        which the style sheet animates; None and no move where no gap opens)."""
+        anchors = [i for i, c in enumerate(every) if c.classList.contains("dv-anchor")]
+        opened = None
+        if anchors and every:
+            # natural places: offsets ignore the transforms of an earlier spread
+            net = every[0].offsetParent.getBoundingClientRect()
+            x0 = float(net.left)
+            natural = [(x0 + float(c.offsetLeft), x0 + float(c.offsetLeft + c.offsetWidth))
+                       for c in every]
+            out = [i for i, c in enumerate(every) if c.classList.contains("ov-k-output")]
+            wide = float(self.panel.max_width) if self.panel is not None else MAX_WIDTH
+            # the columns may use the network's panel, less room for a heading's overhang
+            panel = every[0].offsetParent.parentElement.getBoundingClientRect()
+            within = (float(panel.left) + PANEL_INSET, float(panel.right) - PANEL_INSET)
+            opened = spread((vw, vh), natural, (anchors[0], anchors[-1]),
+                            out[0] if out else None, within=within, max_width=wide)
+        for i, c in enumerate(every):
+            dx = opened.shifts[i] if opened is not None else 0.0
+            c.style.transform = f"translateX({dx}px)" if dx else ""
+            c.classList.toggle("dv-packed", opened is not None and opened.packed[i])
+        js.document.documentElement.classList.toggle("dv-spread", opened is not None)
+        return opened
 
     def _pin(self) -> None:
         """Tell the session where the view stands (the link then opens it there), or that

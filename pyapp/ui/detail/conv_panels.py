@@ -3,13 +3,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyapp.i18n import N_, tr
+from pyapp.views.arrows import Box, Row, sum_arrows_svg
 from pyapp.views.conv import ConvElastic, ConvFormula
 from pyapp.views.numbers import sum_expr
 from pyapp.views.route import ViewRef
 
 from .markup import a, grid_html, map_html, more_html, range_toggle_html, shape_text
 from .panel import SWEEP_MS, Panel, rect_vars
+
+# the drawing's arrows (pyapp.views.arrows fills the group; decorative: the record says it)
+ARROWS_SVG = ('<svg class="dv-el-arrows" aria-hidden="true" focusable="false"><defs>'
+              '<marker id="dv-head" viewBox="0 0 8 8" refX="7" refY="4" markerWidth="7" '
+              'markerHeight="7" orient="auto-start-reverse"><path d="M0 0L8 4L0 8z"/>'
+              '</marker></defs><g class="dv-arrows"></g></svg>')
 
 FORMULA_HINT = N_("window values \u00d7 kernel weights = products (values and weights "
                   "rounded to 2 decimals); the products add up to the sum")
@@ -56,7 +65,8 @@ class ElasticPanel(Panel):
                 + map_html("inter", vm.h, vm.w,
                            tr("intermediate map {channel}: open its convolution formula",
                               channel=vm.labels[ch]),
-                           f"{a(vm.inter_range_word)} {a(vm.inter_ranges[ch])}", channel=ch,
+                           f'<span class="dv-rw">{a(vm.inter_range_word)}</span> '
+                           f"{a(vm.inter_ranges[ch])}", channel=ch,
                            covers=True, opens=opens, extra="dv-col-mid")
                 + f'<span class="dv-partial" data-ch="{ch}">0</span></div>')
         notes = "".join(f"<li>{a(tr(c))}</li>" for c in vm.captions)
@@ -65,12 +75,14 @@ class ElasticPanel(Panel):
                          f'<p class="dv-range-note">{a(vm.range_note)}</p>',
                          range_toggle_html(vm.maps))
         out_name = tr("{layer} neuron {n}", layer=vm.layer, n=vm.out_channel + 1)
-        return (f'<div class="dv-elastic" style="--rows:{n};{vm.size_vars}">'
+        many = " dv-many" if n > 4 else ""  # a long list: each map's range beside it
+        return (f'<div class="dv-elastic{many}" style="--rows:{n};{vm.size_vars}">'
                 + more +
                 '<div class="dv-el-grid">'
                 f'<div class="dv-el-rows" role="group" '
                 f'aria-label="{a(tr("{layer}: {n} input channels", layer=vm.input_layer, n=n))}">'
                 f'{head}{"".join(rows)}</div>'
+                f'{ARROWS_SVG}'
                 '<div class="dv-el-sum dv-col-sum">'
                 '<div class="dv-sumcol"><p class="dv-label" aria-hidden="true">'
                 f'{a(tr("Add up all intermediate results, then add the bias"))}</p>'
@@ -102,6 +114,29 @@ class ElasticPanel(Panel):
         self.in_styles = [n.style for n in self.qa('.dv-map[data-map="input"]')]
         self.fill_styles = [n.style for n in self.qa('.dv-map[data-map="inter"]')]
         self.fill_styles.append(self.q('.dv-map[data-map="output"]').style)
+        self.arrows = self.q(".dv-arrows")
+        self.layout()
+
+    def layout(self) -> None:
+        """Draw the arrows between the boxes where the page has laid them out (after a
+        resize, a scroll of the channel list, the maps' slide-in)."""
+        grid = self.q(".dv-el-grid").getBoundingClientRect()
+        gx, gy = float(grid.left), float(grid.top)
+
+        def box(el: Any) -> Box:
+            r = el.getBoundingClientRect()
+            return (float(r.left) - gx, float(r.top) - gy, float(r.right) - gx,
+                    float(r.bottom) - gy)
+
+        maps_in = self.qa('.dv-map[data-map="input"]')
+        maps_mid = self.qa('.dv-map[data-map="inter"]')
+        kernels = self.qa(".dv-col-k")
+        rows = [Row(box(i), box(k), box(m), box(p)) for i, k, m, p
+                in zip(maps_in, kernels, maps_mid, self.partials, strict=True)]
+        scroller = box(self.q(".dv-el-rows"))
+        head = box(self.q(".dv-el-head > span:nth-child(2)"))
+        self.arrows.innerHTML = sum_arrows_svg(rows, (max(head[3], scroller[1]), scroller[3]),
+                                               box(self.q(".dv-sumbox")))
 
     def draw(self, index: int) -> tuple[str, str]:
         f = self.vm.frame(index)

@@ -33,6 +33,7 @@ class ActivationPanel(Panel):
 
     kind = "activation"
     interval_ms = 90.0
+    max_width = 860.0  # two maps and a curve: the rest of the network keeps its room
     sweep_ms = SWEEP_MS
 
     def __init__(self, vm: ActivationView, start: int = 0) -> None:
@@ -107,6 +108,7 @@ ReluPanel = ActivationPanel
 class PoolPanel(Panel):
     kind = "pool"
     interval_ms = 90.0
+    max_width = 860.0
     sweep_ms = SWEEP_MS
 
     def __init__(self, vm: PoolView, start: int = 0) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from pyapp.views.geometry import Rect
+from pyapp.views.placement import MAX_WIDTH
 
 SWEEP_MS = 20_000.0  # a map view's whole sweep at the default speed (issue 15: at most 20 s)
 
@@ -45,6 +46,7 @@ class Panel:
     autoplay = True  # starts playing when opened (unless reduced motion or a pinned link)
     hover_seeks = True  # the pointer over a map or an item shows its position
     sweep_ms: float | None = None  # a whole sweep at speed 1 takes at most this long
+    max_width = MAX_WIDTH  # px: the widest gap the network opens for it (placement.spread)
 
     def __init__(self, vm: Any, start: int = 0) -> None:
         self.vm = vm
@@ -69,6 +71,10 @@ class Panel:
 
     def mounted(self) -> None:
         """Collect element references, paint the static maps."""
+
+    def layout(self) -> None:
+        """Redraw what depends on where the page laid the panel out (its arrows); the
+        controller calls it after a resize, a scroll inside the view, an animation's end."""
 
     def q(self, selector: str) -> Any:
         return self.root.querySelector(selector)
