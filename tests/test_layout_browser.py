@@ -303,3 +303,20 @@ def test_first_paint_uses_the_same_layout(browser: Any, site_server: Any, size: 
             assert page.evaluate(VISIBLE_JS, ".ov-net")["bottom"] <= h
     finally:
         app.close()
+
+
+@pytest.mark.parametrize("size", ["1440x900", "1280x720", "1024x768"])
+def test_japanese_labels_do_not_overlap(browser: Any, site_server: Any, size: str) -> None:
+    """Japanese labels are wider than English ones ("ソフトマックス" beside "なぜ？" ran into
+    each other at the output column's foot): no text on other text in the tool, in ja too."""
+    w, h, _, _ = SIZES[size]
+    app = new_app_page(browser, site_server.url, viewport={"width": w, "height": h})
+    try:
+        app.open("?lang=ja")
+        app.frames(2)
+        assert app.page.evaluate("document.documentElement.lang") == "ja"
+        assert overlaps(app.page.evaluate(TEXT_BOXES_JS)) == []
+        why = app.page.evaluate(VISIBLE_JS, ".ov-options .why-in-options")
+        assert why is not None and why["onTop"] and why["text"] == "なぜ？"
+    finally:
+        app.close()
