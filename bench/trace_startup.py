@@ -109,6 +109,7 @@ def analyse(trace: dict[str, Any], min_task: float) -> dict[str, Any]:
                 deep[e["name"]] += e["dur"] / 1000
         out_tasks.append({
             "start": (start - nav) / 1000, "duration": task["dur"] / 1000,
+            "cpu": task.get("tdur", 0) / 1000,
             "children": sorted(by.items(), key=lambda kv: -kv[1])[:8],
             "inside": sorted(deep.items(), key=lambda kv: -kv[1])[:8],
         })
@@ -165,7 +166,8 @@ def report(tag: str, result: dict[str, Any]) -> None:
     print("marks: " + ", ".join(f"{k} {v:.0f}" for k, v in result["marks"].items()))
     print("main-thread busy: " + ", ".join(f"{k} {v:.0f} ms" for k, v in result["busy"].items()))
     for task in result["tasks"]:
-        print(f"  task at {task['start']:7.0f} ms, {task['duration']:6.0f} ms: " +
+        print(f"  task at {task['start']:7.0f} ms, {task['duration']:6.0f} ms "
+              f"(CPU {task['cpu']:4.0f}): " +
               "; ".join(f"{k} {v:.0f}" for k, v in task["children"]))
         if task["inside"]:
             print("      inside: " + "; ".join(f"{k} {v:.0f}" for k, v in task["inside"]))
