@@ -159,3 +159,20 @@ def test_python_that_starts_before_the_html_is_parsed_waits_for_it(app_page):
     page.click("#ov-n-output-3")  # the live overview answers: its detail view opens
     app_page.wait_open("#output/3")
     assert app_page.console_errors == []
+
+
+def test_service_worker_is_registered_after_the_later_views(app_page):
+    """The worker's precache hashes the whole build: it starts once the detail views and the
+    playground are mounted (and the page is idle), never during the start-up."""
+    app_page.page.add_init_script("""
+      const container = navigator.serviceWorker;
+      const register = container.register.bind(container);
+      container.register = (...args) => {
+        window.__registeredAt = performance.now();
+        return register(...args);
+      };""")
+    app_page.open()
+    at = app_page.page.wait_for_function("window.__registeredAt", timeout=30_000).json_value()
+    assert at >= app_page.marks()["app:views-mounted"]
+    app_page.page.wait_for_function(
+        "document.getElementById('offline-state')?.dataset.state === 'ready'", timeout=120_000)

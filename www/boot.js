@@ -190,7 +190,33 @@ function ready() {
   statusEl.hidden = true;
   document.getElementById("app")?.setAttribute("aria-busy", "false");
   setTimeout(replay, 0);  // after Python's `app:interactive`, outside its call into JS
-  registerServiceWorker();
+  afterViews(registerServiceWorker);
+}
+
+// Runs fn once Python has mounted the later views (`app:views-mounted`) and the page is idle:
+// the worker's precache (hashing the whole build) then takes no CPU from the start-up.
+const VIEWS_WAIT_MS = 10000;  // views that never say they are mounted: register anyway
+function afterViews(fn) {
+  let done = false;
+  const once = () => { if (!done) { done = true; fn(); } };
+  const idle = () => (window.requestIdleCallback
+    ? requestIdleCallback(once, { timeout: 2000 }) : setTimeout(once, 0));
+  setTimeout(once, VIEWS_WAIT_MS);
+  if (performance.getEntriesByName("app:views-mounted").length) {
+    idle();
+    return;
+  }
+  try {
+    const seen = new PerformanceObserver((list) => {
+      if (list.getEntriesByName("app:views-mounted").length) {
+        seen.disconnect();
+        idle();
+      }
+    });
+    seen.observe({ type: "mark" });
+  } catch (_) {
+    idle();  // no PerformanceObserver: register now
+  }
 }
 
 window.cnnBoot = {
@@ -256,9 +282,10 @@ setTimeout(() => {
   }
 }, STALL_MS);
 
-// Service worker (www/sw.js): offline after the first visit. Registered once the app is up, so
-// it never competes with the first load. A new build installs beside the running one and waits;
-// the page then offers "a new version is ready — reload" instead of mixing two versions.
+// Service worker (www/sw.js): offline after the first visit. Registered once the app is up and
+// its later views are mounted (afterViews), so it never competes with the start-up. A new build
+// installs beside the running one and waits; the page then offers "a new version is ready —
+// reload" instead of mixing two versions.
 function offerUpdate(worker) {
   if (document.getElementById("update-notice")) return;
   const box = document.createElement("div");
