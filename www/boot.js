@@ -33,10 +33,10 @@ function t(id, english, values = {}) {
 
 let statusEl = null;  // #status and #status-text, once parsed
 let textEl = null;
-const STAGES = {
-  python: ["stage_python", "Loading Python\u2026"],
-  packages: ["stage_packages", "Loading numpy and Pillow\u2026"],
-  app: ["stage_app", "Starting the app\u2026"],
+const STAGES = {  // (read when shown: the page's texts are parsed by then)
+  python: () => t("stage_python", "Loading Python\u2026"),
+  packages: () => t("stage_packages", "Loading numpy and Pillow\u2026"),
+  app: () => t("stage_app", "Starting the app\u2026"),
 };
 const ORDER = Object.keys(STAGES);
 let state = "loading";
@@ -51,7 +51,7 @@ function setStage(stage) {
   const current = ORDER.indexOf(statusEl.dataset.stage || "python");
   if (index <= current && statusEl.dataset.stage) return;  // stages only move forward
   statusEl.dataset.stage = stage;
-  textEl.textContent = t(...STAGES[stage]);
+  textEl.textContent = STAGES[stage]();
   for (const li of statusEl.querySelectorAll(".stages li")) {
     const i = ORDER.indexOf(li.dataset.stage);
     li.className = i < index ? "done" : i === index ? "current" : "";
