@@ -214,6 +214,20 @@ def load_once(context: Any, url: str, modules: list[Any], ours: bool,
     return result
 
 
+def load_retried(context: Any, *args: Any) -> dict[str, float]:
+    """:func:`load_once`, once more if Chromium's renderer crashed (seen on a loaded machine:
+    the browser's failure, not the page's; a second crash ends the run)."""
+    try:
+        return load_once(context, *args)
+    except Exception as exc:  # noqa: BLE001 - only a crashed renderer is retried
+        if "crashed" not in str(exc).lower():
+            raise
+        print(f"  the renderer crashed ({exc}); loading once more", file=sys.stderr)
+        for page in context.pages:
+            page.close()
+        return load_once(context, *args)
+
+
 def summarize(runs: list[dict[str, float]]) -> dict[str, dict[str, float]]:
     """Median / min / max of every key over the runs."""
     keys = list(dict.fromkeys(k for run in runs for k in run))
@@ -329,7 +343,7 @@ def main(argv: list[str] | None = None) -> int:
                     context = profile(f"cold-{page}-{i}")
                     counter.take()
                     with_sw = ours(page) and page != "reference"
-                    raw[f"{page} cold"].append(load_once(
+                    raw[f"{page} cold"].append(load_retried(
                         context, url + path, modules, ours(page), counter if with_sw else None))
                     context.close()
                 print(f"cold {i + 1}/{args.runs}", file=sys.stderr, flush=True)
@@ -339,8 +353,8 @@ def main(argv: list[str] | None = None) -> int:
                     load_once(warm[page], url + path, modules, ours(page), None)
                 for i in range(args.runs):
                     for page, path in paths.items():
-                        raw[f"{page} warm"].append(load_once(warm[page], url + path, modules,
-                                                             ours(page), None))
+                        raw[f"{page} warm"].append(load_retried(warm[page], url + path,
+                                                                modules, ours(page), None))
                     print(f"warm {i + 1}/{args.runs}", file=sys.stderr, flush=True)
                 for context in warm.values():
                     context.close()

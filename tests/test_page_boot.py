@@ -119,3 +119,60 @@ def test_a_missing_gallery_thumbnail_is_a_small_notice(app_page):
     assert page.evaluate(
         "async () => !!(await navigator.serviceWorker.getRegistration())")
     assert app_page.outside_requests == []
+
+
+def test_python_that_starts_before_the_html_is_parsed_waits_for_it(app_page):
+    """PyScript's core.js and the page's Python are async in <head>: the runtime loads while
+    the HTML is parsed. Here the parser is held (a script before the Japanese template, left
+    unanswered) until Python runs: the app then waits for the parsed page, so the language
+    swap happens first and the live overview is drawn into the Japanese page."""
+    page = app_page.page
+    held: list = []
+
+    def document(route):
+        body = route.fetch().text()
+        at = body.index("<template data-lang")
+        route.fulfill(status=200, content_type="text/html; charset=utf-8",
+                      body=body[:at] + '<script src="./held-parse.js"></script>' + body[at:])
+
+    page.route("**/index.html?lang=ja", document)
+    page.route("**/held-parse.js", lambda route: held.append(route))
+    page.goto(app_page.base_url + "index.html?lang=ja", wait_until="commit")
+    page.wait_for_function("['app:waiting-for-html', 'app:interactive', 'app:failed'].some("
+                           "(n) => performance.getEntriesByName(n).length)", timeout=120_000)
+    assert held and page.evaluate("document.readyState") == "loading"
+    assert app_page.mark_count("app:interactive") == 0  # Python waits for the parsed page
+    assert app_page.mark_count("app:waiting-for-html") == 1
+    held[0].fulfill(status=200, content_type="text/javascript", body="")
+    app_page.wait_for_mark("app:interactive")
+    app_page.wait_for_mark("app:views-mounted")
+    state = page.evaluate("""() => ({
+      lang: document.documentElement.lang,
+      h1: document.querySelector('.site-header h1').textContent,
+      status: document.getElementById('status').dataset.state,
+      live: !!document.querySelector('#app #ov-tool .ov-n'),
+      parsed: performance.getEntriesByType('navigation')[0].domContentLoadedEventStart,
+      ready: performance.getEntriesByName('app:python-ready')[0].startTime})""")
+    assert state["lang"] == "ja" and "エクスプレイナー" in state["h1"]
+    assert state["status"] == "ready" and state["live"]
+    assert state["ready"] < state["parsed"]
+    page.click("#ov-n-output-3")  # the live overview answers: its detail view opens
+    app_page.wait_open("#output/3")
+    assert app_page.console_errors == []
+
+
+def test_service_worker_is_registered_after_the_later_views(app_page):
+    """The worker's precache hashes the whole build: it starts once the detail views and the
+    playground are mounted (and the page is idle), never during the start-up."""
+    app_page.page.add_init_script("""
+      const container = navigator.serviceWorker;
+      const register = container.register.bind(container);
+      container.register = (...args) => {
+        window.__registeredAt = performance.now();
+        return register(...args);
+      };""")
+    app_page.open()
+    at = app_page.page.wait_for_function("window.__registeredAt", timeout=30_000).json_value()
+    assert at >= app_page.marks()["app:views-mounted"]
+    app_page.page.wait_for_function(
+        "document.getElementById('offline-state')?.dataset.state === 'ready'", timeout=120_000)

@@ -6,38 +6,52 @@
 //   replays it once the app is ready (ready() hands the queue over);
 // - says "Available offline" once the service worker holds the whole build.
 // Python (pyapp/ui/main.py) takes over through window.cnnBoot: setStage(), fail(), ready().
+// An `async` module, like PyScript's core.js (the runtime loads while the HTML is parsed): the
+// listeners are installed at once, what needs the page's elements once they are parsed.
+
+// Runs fn once the HTML is parsed (at once if it is).
+function whenParsed(fn) {
+  if (document.readyState === "loading") addEventListener("DOMContentLoaded", fn, { once: true });
+  else fn();
+}
 
 // The messages in the page's language: www/lang.js set <html lang>, the build wrote every
 // language's texts (pyapp/i18n/shell.py BOOT) into #boot-text; the English here is the fallback.
-const TEXT = (() => {
-  try {
-    const all = JSON.parse(document.getElementById("boot-text")?.textContent || "{}");
-    return all[document.documentElement.lang] || {};
-  } catch (_) {
-    return {};
-  }
-})();
+let TEXT = null;  // read once the page is parsed (#boot-text is at its end)
 function t(id, english, values = {}) {
-  return (TEXT[id] || english).replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
+  if (TEXT === null && document.readyState !== "loading") {
+    try {
+      const all = JSON.parse(document.getElementById("boot-text")?.textContent || "{}");
+      TEXT = all[document.documentElement.lang] || {};
+    } catch (_) {
+      TEXT = {};
+    }
+  }
+  return ((TEXT || {})[id] || english)
+    .replace(/\{(\w+)\}/g, (m, k) => (k in values ? String(values[k]) : m));
 }
 
-const statusEl = document.getElementById("status");
-const textEl = document.getElementById("status-text");
-const STAGES = {
-  python: t("stage_python", "Loading Python\u2026"),
-  packages: t("stage_packages", "Loading numpy and Pillow\u2026"),
-  app: t("stage_app", "Starting the app\u2026"),
+let statusEl = null;  // #status and #status-text, once parsed
+let textEl = null;
+const STAGES = {  // (read when shown: the page's texts are parsed by then)
+  python: () => t("stage_python", "Loading Python\u2026"),
+  packages: () => t("stage_packages", "Loading numpy and Pillow\u2026"),
+  app: () => t("stage_app", "Starting the app\u2026"),
 };
 const ORDER = Object.keys(STAGES);
 let state = "loading";
 
 function setStage(stage) {
   if (state !== "loading" || !(stage in STAGES)) return;
+  if (!statusEl) {
+    whenParsed(() => setStage(stage));
+    return;
+  }
   const index = ORDER.indexOf(stage);
   const current = ORDER.indexOf(statusEl.dataset.stage || "python");
   if (index <= current && statusEl.dataset.stage) return;  // stages only move forward
   statusEl.dataset.stage = stage;
-  textEl.textContent = STAGES[stage];
+  textEl.textContent = STAGES[stage]();
   for (const li of statusEl.querySelectorAll(".stages li")) {
     const i = ORDER.indexOf(li.dataset.stage);
     li.className = i < index ? "done" : i === index ? "current" : "";
@@ -54,10 +68,9 @@ noteEl.id = "boot-note";
 noteEl.className = "boot-note";
 noteEl.setAttribute("role", "status");
 noteEl.hidden = true;
-statusEl.after(noteEl);
 
 function note(text) {
-  noteEl.textContent = text;
+  noteEl.textContent = text;  // (in the page once parsed)
   noteEl.hidden = !text;
   delete noteEl.dataset.held;
 }
@@ -78,6 +91,10 @@ function plainReason(message) {
 
 function fail(message) {
   if (state === "failed") return;
+  if (!statusEl) {
+    whenParsed(() => fail(message));
+    return;
+  }
   state = "failed";
   statusEl.dataset.state = "error";
   statusEl.setAttribute("role", "alert");
@@ -164,12 +181,42 @@ function replay() {
 
 function ready() {
   if (state !== "loading") return;
+  if (!statusEl) {
+    whenParsed(ready);
+    return;
+  }
   state = "ready";
   statusEl.dataset.state = "ready";
   statusEl.hidden = true;
   document.getElementById("app")?.setAttribute("aria-busy", "false");
   setTimeout(replay, 0);  // after Python's `app:interactive`, outside its call into JS
-  registerServiceWorker();
+  afterViews(registerServiceWorker);
+}
+
+// Runs fn once Python has mounted the later views (`app:views-mounted`) and the page is idle:
+// the worker's precache (hashing the whole build) then takes no CPU from the start-up.
+const VIEWS_WAIT_MS = 10000;  // views that never say they are mounted: register anyway
+function afterViews(fn) {
+  let done = false;
+  const once = () => { if (!done) { done = true; fn(); } };
+  const idle = () => (window.requestIdleCallback
+    ? requestIdleCallback(once, { timeout: 2000 }) : setTimeout(once, 0));
+  setTimeout(once, VIEWS_WAIT_MS);
+  if (performance.getEntriesByName("app:views-mounted").length) {
+    idle();
+    return;
+  }
+  try {
+    const seen = new PerformanceObserver((list) => {
+      if (list.getEntriesByName("app:views-mounted").length) {
+        seen.disconnect();
+        idle();
+      }
+    });
+    seen.observe({ type: "mark" });
+  } catch (_) {
+    idle();  // no PerformanceObserver: register now
+  }
 }
 
 window.cnnBoot = {
@@ -178,8 +225,6 @@ window.cnnBoot = {
   get held() { return held ? held.type : null; },
 };
 
-// HTML painted: the frame after the first one that contains the shell.
-requestAnimationFrame(() => setTimeout(() => performance.mark("app:shell"), 0));
 
 // PyScript reports "Loading Pyodide", then "Loading files" once the interpreter is up and the
 // packages are installed (it then fetches the app archive and runs app/main.py).
@@ -210,10 +255,6 @@ function missingPicture(img) {
       "Reload the page to try again.", { src }));
   }
 }
-// (this module runs after the HTML is parsed: a picture may have failed already)
-for (const img of document.images) {
-  if (img.complete && img.naturalWidth === 0 && img.getAttribute("src")) missingPicture(img);
-}
 addEventListener("error", (event) => {
   if (event.target instanceof HTMLImageElement) {
     missingPicture(event.target);
@@ -241,9 +282,10 @@ setTimeout(() => {
   }
 }, STALL_MS);
 
-// Service worker (www/sw.js): offline after the first visit. Registered once the app is up, so
-// it never competes with the first load. A new build installs beside the running one and waits;
-// the page then offers "a new version is ready — reload" instead of mixing two versions.
+// Service worker (www/sw.js): offline after the first visit. Registered once the app is up and
+// its later views are mounted (afterViews), so it never competes with the start-up. A new build
+// installs beside the running one and waits; the page then offers "a new version is ready —
+// reload" instead of mixing two versions.
 function offerUpdate(worker) {
   if (document.getElementById("update-notice")) return;
   const box = document.createElement("div");
@@ -297,7 +339,6 @@ const offlineEl = document.createElement("p");  // "Available offline", announce
 offlineEl.id = "offline-state";
 offlineEl.className = "offline-state";
 offlineEl.setAttribute("role", "status");
-document.querySelector(".site-header")?.append(offlineEl);
 
 function onWorkerMessage({ data }) {
   if (!data) return;
@@ -351,3 +392,17 @@ function registerServiceWorker() {
     askStatus();
   }).catch((error) => console.warn("Offline support is unavailable:", error));
 }
+
+// The page's own elements, once parsed (last: every const above is initialised).
+whenParsed(() => {
+  statusEl = document.getElementById("status");
+  textEl = document.getElementById("status-text");
+  statusEl.after(noteEl);
+  document.querySelector(".site-header")?.append(offlineEl);
+  // a picture may have failed already
+  for (const img of document.images) {
+    if (img.complete && img.naturalWidth === 0 && img.getAttribute("src")) missingPicture(img);
+  }
+  // HTML painted: the frame after the first one that contains the shell.
+  requestAnimationFrame(() => setTimeout(() => performance.mark("app:shell"), 0));
+});

@@ -1,4 +1,6 @@
-"""Start-up: every ``app:*`` User Timing mark, bytes transferred, requests, JS heap."""
+"""Start-up: every ``app:*`` User Timing mark, when the HTML was parsed and the runtime and the
+app's archive were asked for (the critical path's waypoints), bytes transferred, requests,
+JS heap."""
 
 from __future__ import annotations
 
@@ -12,7 +14,14 @@ _SCRIPT = """() => {
   const nav = performance.getEntriesByType('navigation');
   const res = performance.getEntriesByType('resource');
   const all = [...nav, ...res];
+  const asked = (file) => res.find((e) => e.name.endsWith(file))?.startTime;
+  const waypoints = {
+    'HTML parsed (DOMContentLoaded) (ms)': nav[0]?.domContentLoadedEventStart,
+    'runtime requested (pyodide.mjs) (ms)': asked('/pyodide.mjs'),
+    "app's archive requested (pyapp.zip) (ms)": asked('/pyapp.zip'),
+  };
   return {
+    ...Object.fromEntries(Object.entries(waypoints).filter(([k, v]) => v !== undefined)),
     ...marks,
     'transferred (bytes)': all.reduce((s, e) => s + (e.transferSize || 0), 0),
     'decoded (bytes)': all.reduce((s, e) => s + (e.decodedBodySize || 0), 0),

@@ -21,6 +21,7 @@ forward pass) and ``app:image-drawn`` (every subscribed view has painted); ``app
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import traceback
 from collections.abc import Callable
@@ -128,6 +129,7 @@ class OverviewApp:
         self.session = Session(self.model, image, source,
                                range_mode=self.link.range_mode, detail=self.link.detail,
                                on_error=lambda exc, fn: errors.report(exc, N_("drawing a view")))
+        await asyncio.sleep(0)  # the forward pass and the drawing: two tasks, not one long one
         self.view = OverviewView(self.session, self.gallery, self.container)
         prerendered = self.view.mount()
         self.view.paint(self.session.snapshot)
@@ -369,9 +371,23 @@ async def start_overview(container: Any) -> OverviewApp:
     return app
 
 
+async def imported(*names: str) -> None:
+    """Import ``names`` one per task (what is already imported costs nothing); a module that
+    fails to import is left to the ``import`` that needs it, which reports it."""
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # noqa: BLE001, S110 - reported where the view is installed
+            pass
+        await asyncio.sleep(0)
+
+
 async def _mount_later(app: OverviewApp, early: list[tuple[str, int]]) -> None:
     """Install the detail views, then the playground; mark ``app:views-mounted``."""
     await asyncio.sleep(0)  # after `app:interactive`
+    # the detail views' module graph, a part per task (at once it was one long task)
+    await imported("pyapp.views.conv", "pyapp.views.dense", "pyapp.ui.detail.panels",
+                   "pyapp.ui.detail.controller", "pyapp.codelab.lab", "pyapp.ui.code")
     try:  # the detail views open from the overview's neuron-activation hook
         from pyapp.ui import detail
 
@@ -381,6 +397,7 @@ async def _mount_later(app: OverviewApp, early: list[tuple[str, int]]) -> None:
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without them
         errors.report(exc, N_("installing the detail views"))
     await asyncio.sleep(0)
+    await imported("pyapp.views.saliency", "pyapp.views.backprop")
     try:  # the "Why?" views (saliency, backpropagation) and the gradient toggle
         from pyapp.ui import why
 
@@ -388,6 +405,7 @@ async def _mount_later(app: OverviewApp, early: list[tuple[str, int]]) -> None:
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without them
         errors.report(exc, N_("installing the Why? views"))
     await asyncio.sleep(0)
+    await imported("pyapp.tinkering")
     try:  # tinkering: edit the network, every view follows (after the detail views)
         from pyapp.ui import tinker
 
@@ -395,6 +413,7 @@ async def _mount_later(app: OverviewApp, early: list[tuple[str, int]]) -> None:
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without it
         errors.report(exc, N_("starting the network editor"))
     await asyncio.sleep(0)
+    await imported("pyapp.learn.trainer", "pyapp.learn.panel")
     try:  # teach it: the camera, photos per class, training in the page
         from pyapp.ui import teach
 
@@ -402,6 +421,7 @@ async def _mount_later(app: OverviewApp, early: list[tuple[str, int]]) -> None:
     except Exception as exc:  # noqa: BLE001 - the overview stays usable without it
         errors.report(exc, N_("starting the training panel"))
     await asyncio.sleep(0)
+    await imported("pyapp.playground.view")
     try:  # the hyperparameter playground follows the session's image and model
         from pyapp.ui import playground
 

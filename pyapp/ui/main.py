@@ -9,7 +9,8 @@ Hooking in: ``await start(render)`` takes any ``render(app_element)`` (plain or 
 ``overview``: numpy, Pillow and ``pyapp.ui.app`` imported one per task, then
 ``start_overview``: the network view, gallery and uploads) that fills ``<main id="app">``.
 
-User Timing marks: ``app:python-ready`` (Python runs, before numpy is imported),
+User Timing marks: ``app:python-ready`` (Python runs, before numpy is imported;
+``app:waiting-for-html`` if the HTML is still being parsed then),
 ``app:interactive`` (the app is drawn and usable); ``app:failed`` when start-up fails (the page
 then shows a plain message).
 """
@@ -33,6 +34,7 @@ async def start(render: Renderer) -> None:
 
     try:
         dom.mark("app:python-ready")
+        await parsed(js.document)  # the runtime loads while the HTML is parsed
         from pyapp.ui import language
 
         language.choose_language()  # before any markup is made
@@ -63,15 +65,37 @@ async def start(render: Renderer) -> None:
         dom.show_error(details)
 
 
+async def parsed(document: Any) -> None:
+    """Return once ``document`` is parsed (``DOMContentLoaded``): the page's ``<script
+    type="py">`` and PyScript's ``core.js`` are in its ``<head>``, ``async``, so Python may
+    start before the end of a slowly arriving page."""
+    if str(document.readyState) != "loading":
+        return
+    from pyodide.ffi import create_once_callable  # type: ignore[import-not-found]
+
+    from pyapp.ui import dom
+
+    dom.mark("app:waiting-for-html")
+
+    done = asyncio.get_running_loop().create_future()
+    document.addEventListener("DOMContentLoaded",
+                              create_once_callable(lambda *_: done.set_result(None)))
+    await done
+
+
+# What the first screen imports, a part per task, so the page never freezes for all of them
+# at once (each import reuses what the ones before it loaded).
+FIRST_SCREEN = ("numpy", "PIL.Image", "pyapp.cnn.model", "pyapp.session", "pyapp.ui.overview")
+
+
 async def overview(container: Any) -> Any:
     """The overview app (gallery, uploads; the detail views follow): its heavy imports one per
-    task, so the page never freezes for all of them at once."""
-    import numpy  # noqa: F401
+    task (:data:`FIRST_SCREEN`)."""
+    import importlib
 
-    await asyncio.sleep(0)
-    import PIL.Image  # noqa: F401
-
-    await asyncio.sleep(0)
+    for name in FIRST_SCREEN:
+        importlib.import_module(name)
+        await asyncio.sleep(0)
     from pyapp.ui.app import start_overview
 
     await asyncio.sleep(0)
