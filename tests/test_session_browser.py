@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import new_app_page
 from PIL import Image
 
 from pyapp import links
@@ -163,12 +164,10 @@ def test_a_copied_link_opens_the_same_screen(app_page: Any, browser: Any, core: 
     here = screen_of(page)
     assert here["playing"] == "false"
 
-    other = browser.new_context(viewport={"width": 1280, "height": 800})
+    assert link.startswith(app.base_url)
+    other = new_app_page(browser, app.base_url, viewport={"width": 1280, "height": 800})
     try:
-        fresh = other.new_page()
-        fresh.goto(link)
-        fresh.wait_for_function("performance.getEntriesByName('app:views-mounted').length > 0",
-                                timeout=120_000)
+        fresh = other.open(link[len(app.base_url):]).page
         fresh.wait_for_function("document.getElementById('dv').open")
         assert screen_of(fresh) == here
     finally:

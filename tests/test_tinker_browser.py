@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, urlparse
 
 import numpy as np
 import pytest
+from conftest import new_app_page
 
 from pyapp import edits as E
 from pyapp.cnn.formats import load_native
@@ -191,18 +192,16 @@ def test_link_opens_the_same_edited_network(app_page: Any, browser: Any, site_se
     wait_edits(page, 4)
     url, probs, text = page.url, shown_probs(page), banner(page).inner_text()
     assert_matches_core(page, model, [("conv_1_1", 2), ("max_pool_1", 0), ("relu_2_1", 3)])
-    context = browser.new_context(viewport={"width": 390, "height": 844})
+    assert url.startswith(app.base_url)
+    fresh = new_app_page(browser, app.base_url, viewport={"width": 390, "height": 844})
     try:
-        other = context.new_page()
-        other.goto(url)
-        other.wait_for_function(
-            "performance.getEntriesByName('app:interactive').length > 0", timeout=120_000)
+        other = fresh.open(url[len(app.base_url):]).page
         wait_edits(other, 4)
         assert banner(other).inner_text() == text
         assert np.allclose(shown_probs(other), probs, atol=1e-9)
         assert page_edits(other) == page_edits(page)
     finally:
-        context.close()
+        fresh.close()
 
 
 def test_drag_a_weight(app_page: Any, model: Any) -> None:
