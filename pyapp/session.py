@@ -210,6 +210,11 @@ class Session:
         return self._plan.when_idle(fn)
 
     @property
+    def in_burst(self) -> bool:
+        """True between :meth:`begin_burst` and :meth:`end_burst`."""
+        return self._plan.burst is not None
+
+    @property
     def painting(self) -> bool:
         """True while some visible subscriber has yet to paint the latest snapshot."""
         return self._plan.busy

@@ -37,6 +37,11 @@ def playground_kernel(page: Any) -> float:
     return float(page.inner_text("#pg-k-1-1").replace("\u2212", "-"))
 
 
+# What the detail view's output map is drawn in: a canvas, or an <img> of the same pixels.
+OUTPUT_MAP_JS = """document.querySelector("#dv .dv-map[data-map='output'] canvas, "
+                                + "#dv .dv-map[data-map='output'] img").tagName"""
+
+
 def test_drag_end_every_view_matches_the_core_and_undo_restores(app_page: Any,
                                                                model: Any) -> None:
     app = app_page.open()
@@ -47,6 +52,8 @@ def test_drag_end_every_view_matches_the_core_and_undo_restores(app_page: Any,
     assert abs(playground_kernel(page) - start) < 0.006
     page.click("#ov-n-conv_1_1-0")
     page.wait_for_selector("#dv[open] .tk-kernel")
+    assert page.evaluate(OUTPUT_MAP_JS) == "IMG"  # a static map is an image (rastered once)
+    dv_before = int(data(page, "dv", "version"))
     # the playground is far below the open dialog: off screen
     page.wait_for_function("document.getElementById('playground').dataset.onScreen"
                            " === 'false'", timeout=WAIT)
@@ -63,6 +70,10 @@ def test_drag_end_every_view_matches_the_core_and_undo_restores(app_page: Any,
     page.wait_for_function(f"+document.getElementById('tinker').dataset.version > {tk_before}",
                            timeout=WAIT)
     assert data(page, "playground", "version") == pg_before
+    # mid-drag the view repaints its maps as canvases: no PNG encoding every frame
+    page.wait_for_function(f"+document.getElementById('dv').dataset.version > {dv_before}",
+                           timeout=WAIT)
+    assert page.evaluate(OUTPUT_MAP_JS) == "CANVAS"
     for dy in range(40, 60, 2):
         page.mouse.move(x, y - dy)
     page.mouse.up()
@@ -95,6 +106,7 @@ def test_drag_end_every_view_matches_the_core_and_undo_restores(app_page: Any,
     assert page.locator(".tk-list li").count() == 1
     page.wait_for_function("document.getElementById('ov-n-conv_1_1-0').classList"
                            ".contains('tk-changed')", timeout=WAIT)
+    assert page.evaluate(OUTPUT_MAP_JS) == "IMG"  # settled: static again
     # the playground, scrolled into view, shows the dragged weight
     page.keyboard.press("Escape")
     app.wait_closed()

@@ -61,6 +61,7 @@ class DetailController:
         self.dialog: Any = None
         self.bindings = Bindings("the detail view")
         self._unsubscribe: Callable[[], None] | None = None
+        self._unidle: Callable[[], None] = lambda: None
         self._resume = False
         self._esc_at = -1.0
         # the map views' colour range (render.ranges.MAP_RANGES), kept while the page is open
@@ -111,6 +112,7 @@ class DetailController:
         self._resizes.observe(self.body)
         SCHEDULER.expose_stats()
         self._unsubscribe = self.session.subscribe(self.paint, key="detail")
+        self._unidle = self.session.when_painted(self._settled)
         self.dialog.dataset.version = str(self.session.snapshot.version)
         self.sync()
 
@@ -123,6 +125,7 @@ class DetailController:
         SCHEDULER.unsubscribe(LAYOUT_KEY)
         if self._unsubscribe is not None:
             self._unsubscribe()
+            self._unidle()
         self.bindings.close()
         if self._resizes is not None:
             self._resizes.disconnect()
@@ -230,6 +233,12 @@ class DetailController:
         self.dialog.querySelector(".dv-close").focus()
         self._sync_play()
 
+    def _settled(self) -> None:
+        """Every view shows the latest snapshot: once a drag is over, the maps it repainted
+        as canvases become images again (rastered once, while the sweep animates)."""
+        if self.panel is not None and not self.panel.maps_as_images and not self.session.in_burst:
+            self.panel.freeze_maps()
+
     def _refresh(self, snap: Snapshot) -> bool:
         """The open view's numbers from ``snap`` in place (tinkering): the dialog, its place,
         its focus and its stepper stay; False when the view's positions changed (rebuild)."""
@@ -239,6 +248,7 @@ class DetailController:
         if panel.count != self.panel.count or panel.title != self.panel.title:
             return False
         self.panel = panel
+        panel.maps_as_images = not self.session.in_burst
         panel.mount(self.body)
         self.render()
         return True

@@ -17,13 +17,21 @@ from pyapp.views.placement import MAX_WIDTH
 SWEEP_MS = 20_000.0  # a map view's whole sweep at the default speed (issue 15: at most 20 s)
 
 
-def paint(canvas: Any, rgba: np.ndarray) -> None:
+def paint(canvas: Any, rgba: np.ndarray, as_image: bool = True) -> None:
     """Put an ``(H, W, 4)`` uint8 image into ``canvas`` in one ``ImageData``, then swap the
     canvas for an ``<img>`` of the same pixels: a static image is rastered once and cached,
-    where a canvas is a compositor layer pushed again on every animation frame."""
+    where a canvas is a compositor layer pushed again on every animation frame.
+    ``as_image=False`` keeps the canvas: while a weight is dragged the maps change every
+    frame, and the PNG encoding of the swap would be a third of the view's repaint."""
     from pyapp.ui.overview import paint as overview_paint
 
     overview_paint(canvas.getContext("2d"), rgba)
+    if as_image:
+        as_img(canvas)
+
+
+def as_img(canvas: Any) -> None:
+    """Replace ``canvas`` by an ``<img>`` of its pixels (see :func:`paint`)."""
     img = canvas.ownerDocument.createElement("img")
     img.className = "dv-px"
     img.alt = ""
@@ -47,6 +55,7 @@ class Panel:
     hover_seeks = True  # the pointer over a map or an item shows its position
     sweep_ms: float | None = None  # a whole sweep at speed 1 takes at most this long
     max_width = MAX_WIDTH  # px: the widest gap the network opens for it (placement.spread)
+    maps_as_images = True  # False: maps stay canvases (repainted every frame of a drag)
 
     def __init__(self, vm: Any, start: int = 0) -> None:
         self.vm = vm
@@ -85,7 +94,13 @@ class Panel:
     def paint_map(self, name: str, rgba: np.ndarray, channel: int | None = None) -> None:
         sel = f'.dv-map[data-map="{name}"]' + (f'[data-ch="{channel}"]' if channel is not None
                                                else "")
-        paint(self.q(sel + " canvas"), rgba)
+        paint(self.q(sel + " canvas"), rgba, self.maps_as_images)
+
+    def freeze_maps(self) -> None:
+        """The maps a drag left as canvases become images (static again)."""
+        for canvas in self.qa(".dv-map canvas"):
+            as_img(canvas)
+        self.maps_as_images = True
 
     def draw(self, index: int) -> tuple[str, str]:
         """Draw position ``index``; return (caption, accessible record text)."""
