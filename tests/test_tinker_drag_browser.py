@@ -74,9 +74,19 @@ def test_drag_end_every_view_matches_the_core_and_undo_restores(app_page: Any,
     page.wait_for_function(f"+document.getElementById('dv').dataset.version > {dv_before}",
                            timeout=WAIT)
     assert page.evaluate(OUTPUT_MAP_JS) == "CANVAS"
+    # the view's sweep holds still while the weight is dragged (every frame is the drag's)
+    assert data(page, "dv", "playing") == "true"
+    step = data(page, "dv", "step")
+    tk_mid = int(data(page, "tinker", "version"))
     for dy in range(40, 60, 2):
         page.mouse.move(x, y - dy)
+    page.wait_for_function(f"+document.getElementById('tinker').dataset.version > {tk_mid}",
+                           timeout=WAIT)
+    assert data(page, "dv", "step") == step
     page.mouse.up()
+    # let go: the sweep goes on from where it waited
+    page.wait_for_function(f"document.getElementById('dv').dataset.step !== '{step}'",
+                           timeout=WAIT)
     page.wait_for_function("document.getElementById('tinker').dataset.edits === '1' && "
                            "document.getElementById('tinker').dataset.settled === "
                            "document.getElementById('tinker').dataset.version", timeout=WAIT)

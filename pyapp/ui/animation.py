@@ -1,8 +1,11 @@
 """The one animation scheduler of the page: a single ``requestAnimationFrame`` loop in Python.
 
 Views subscribe a callback ``fn(dt_ms)`` under a key; the loop runs while anyone is
-subscribed.  The frame callback is one ``create_proxy`` made when the loop starts and
-destroyed when the last subscriber leaves (a closed view releases everything it held).
+subscribed.  A key can be *held* (:meth:`Scheduler.hold`): its callback is skipped, so no
+time passes for it, until it is let go (while a weight is dragged the detail view's sweep
+waits: every frame goes to the drag).  The frame callback is one ``create_proxy`` made
+when the loop starts and destroyed when the last subscriber leaves (a closed view releases
+everything it held).
 
 ``SCHEDULER.stats`` keeps the last frames' Python work time (ms), read by the benchmark.
 """
@@ -34,6 +37,7 @@ class Scheduler:
         self._last: float | None = None
         self.stats: deque[float] = deque(maxlen=600)
         self._stats_proxy: Any = None
+        self._held: set[str] = set()
 
     def expose_stats(self) -> None:
         """``window.dvFrameWork()`` -> the last frames' Python work times in ms (benchmark)."""
@@ -51,6 +55,13 @@ class Scheduler:
             self._proxy = create_proxy(self._frame)
             self._last = None
             self._handle = js.requestAnimationFrame(self._proxy)
+
+    def hold(self, key: str, held: bool = True) -> None:
+        """Skip ``key``'s callback from the next frame on (``held=False``: call it again)."""
+        if held:
+            self._held.add(key)
+        else:
+            self._held.discard(key)
 
     def unsubscribe(self, key: str) -> None:
         self._subs.pop(key, None)
@@ -73,6 +84,8 @@ class Scheduler:
         self._last = float(timestamp)
         start = js.performance.now()
         for key, fn in list(self._subs.items()):
+            if key in self._held:
+                continue
             try:
                 fn(dt)
             except Exception as exc:  # noqa: BLE001 - one broken view must not stop the loop

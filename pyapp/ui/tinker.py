@@ -53,6 +53,8 @@ from pyapp.tinkering import (
     panel_state,
 )
 from pyapp.ui import dom, errors
+from pyapp.ui.animation import SCHEDULER
+from pyapp.ui.detail.controller import TICK_KEY as SWEEP_KEY
 from pyapp.ui.events import Bindings
 from pyapp.ui.overview import paint
 from pyapp.views.route import ref_for
@@ -167,6 +169,7 @@ class TinkerView:
             self._undrawn()
             self._unidle()
             self.session.set_frames(None)
+        SCHEDULER.hold(SWEEP_KEY, False)
         self.bindings.close()
 
     def _next_frame(self, fn: Any) -> None:
@@ -198,6 +201,9 @@ class TinkerView:
         first = ("tinker", "overview") if in_readout else ("tinker", "detail", "overview")
         self._typed_burst = False
         self.session.begin_burst(first, FRAME_BUDGET_MS)
+        # the detail view's sweep waits where it is: its frames (the view re-laid out and
+        # repainted each one) would share every drag frame with the edits
+        SCHEDULER.hold(SWEEP_KEY)
 
     def _begin_typed(self) -> None:
         """A typed edit: views off screen paint in the next task (a drag owns its burst)."""
@@ -728,6 +734,7 @@ class TinkerView:
     def _on_pointerup(self, event: Any) -> None:
         d, self._drag = self._drag, None
         if d is not None and d["moved"]:
+            SCHEDULER.hold(SWEEP_KEY, False)
             d["node"].classList.remove("tk-dragging")
             event.preventDefault()
             self._later_settle()

@@ -80,7 +80,8 @@ class WhyPanel:
         self.bindings.listen(sec, "click", self._on_click)
         self.bindings.listen(sec, "change", self._on_change)
         self.bindings.listen(sec, "keydown", self._on_keydown)
-        self._unsubscribe = self.session.subscribe(self.paint)
+        # closed (hidden), it waits out a drag's burst: it paints the last snapshot at its end
+        self._unsubscribe = self.session.subscribe(self.paint, visible=lambda: not sec.hidden)
         asked = why_link.parse(str(js.location.search), self.snap.class_names)
         if asked is not None:  # a lesson link opens the views
             self.open(*asked)

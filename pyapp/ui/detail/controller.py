@@ -23,7 +23,7 @@ index) and ``data-version`` (the snapshot it shows).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import js  # type: ignore[import-not-found]
@@ -180,7 +180,7 @@ class DetailController:
                                  snap.predicted)
         self.session.open_view(ref, pos, origin="url")
 
-    def paint(self, snap: Snapshot) -> None:
+    def paint(self, snap: Snapshot) -> Iterator[None] | None:
         """Show what ``snap`` says: the open view (rebuilt when its numbers changed)."""
         old_ref, prev, self.snap = self.ref, self.snap, snap
         self.dialog.dataset.version = str(snap.version)
@@ -190,15 +190,14 @@ class DetailController:
                 self._restore_focus(old_ref)
             return
         rebuilt = snap.changed & {"model", "image", "range"}
-        if (snap.view == old_ref and "model" in rebuilt and "range" not in rebuilt
-                and np.array_equal(prev.image, snap.image) and self._refresh(snap)):
+        in_place = (snap.view == old_ref and "model" in rebuilt and "range" not in rebuilt
+                    and np.array_equal(prev.image, snap.image))
+        if in_place and self.session.in_burst:  # a drag: its numbers, then its markup
+            return self._refresh_steps(snap)
+        if in_place and self._refresh(snap):
             pass  # the same image through an edited network (tinkering): in place
         elif snap.view != old_ref or rebuilt:
-            keep = self.stepper.position if (self.stepper and snap.view == old_ref) else None
-            playing = self.stepper.playing if (self.stepper and snap.view == old_ref) else None
-            self._show(snap.view, keep if snap.position is None else snap.position, playing)
-            if old_ref is not None and snap.view != old_ref:
-                self._restore_focus(old_ref)
+            self._rebuild(snap, old_ref)
         elif "position" in snap.changed and snap.position is not None and self.stepper:
             if snap.position != self.stepper.position:
                 self.stepper.seek(snap.position)
@@ -239,19 +238,47 @@ class DetailController:
         if self.panel is not None and not self.panel.maps_as_images and not self.session.in_burst:
             self.panel.freeze_maps()
 
-    def _refresh(self, snap: Snapshot) -> bool:
-        """The open view's numbers from ``snap`` in place (tinkering): the dialog, its place,
-        its focus and its stepper stay; False when the view's positions changed (rebuild)."""
+    def _rebuild(self, snap: Snapshot, old_ref: ViewRef | None) -> None:
+        keep = self.stepper.position if (self.stepper and snap.view == old_ref) else None
+        playing = self.stepper.playing if (self.stepper and snap.view == old_ref) else None
+        self._show(snap.view, keep if snap.position is None else snap.position, playing)
+        if old_ref is not None and snap.view != old_ref:
+            self._restore_focus(old_ref)
+
+    def _same_positions(self, snap: Snapshot) -> Any:
+        """The view model of ``snap``'s open view; None when its positions changed."""
         if self.panel is None or self.stepper is None:
-            return False
+            return None
         panel = make_panel(snap.view, snap.model, snap.acts, snap.range_mode, self.maps)
         if panel.count != self.panel.count or panel.title != self.panel.title:
-            return False
+            return None
+        return panel
+
+    def _mount_in_place(self, panel: Any) -> None:
         self.panel = panel
         panel.maps_as_images = not self.session.in_burst
         panel.mount(self.body)
         self.render()
+
+    def _refresh(self, snap: Snapshot) -> bool:
+        """The open view's numbers from ``snap`` in place (tinkering): the dialog, its place,
+        its focus and its stepper stay; False when the view's positions changed (rebuild)."""
+        panel = self._same_positions(snap)
+        if panel is None:
+            return False
+        self._mount_in_place(panel)
         return True
+
+    def _refresh_steps(self, snap: Snapshot) -> Iterator[None]:
+        """:meth:`_refresh` in two steps of a burst (a frame apart: two ~half-size frames of
+        a drag, not one): the view model's numbers, then the markup and maps."""
+        old_ref = self.ref
+        panel = self._same_positions(snap)
+        yield
+        if panel is None:
+            self._rebuild(snap, old_ref)
+        else:
+            self._mount_in_place(panel)
 
     def _on_maps(self, event: Any) -> None:
         """The colour-range switch: the same view at the same position, its maps and
