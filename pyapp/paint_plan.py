@@ -13,7 +13,10 @@ snapshots a second (a weight being dragged); during one
   expected cost (the last cost of that subscriber) fits what is left of ``budget_ms``, and
   always starts at least one; a paint known to cost under :data:`SMALL_MS` never waits.  A
   snapshot published while some paints are still waiting supersedes it: they paint the newer
-  one.
+  one.  A snapshot published in a frame callback that said when its frame began
+  (:meth:`PaintPlan.frame_began`: a drag's edit, whose forward pass ran first) counts that
+  work against the budget too, and may leave every paint that is not small to the next
+  frame (the edit's frame is the heaviest one otherwise).
 
 A subscriber may return an iterator (a generator that yields between the parts of its paint):
 during a budgeted burst each part is a step of its own (a step waits for the next frame as a
@@ -89,6 +92,7 @@ class PaintPlan:
         self._scheduled = False
         self._idle: list[Callable[[], None]] = []
         self._budget: float | None = None  # the budget the queue runs with
+        self._began: float | None = None  # when the running frame began (see frame_began)
 
     # --- subscribers -------------------------------------------------------------------
     def add(self, fn: Subscriber, last: bool = False, visible: Visible | None = None,
@@ -123,7 +127,13 @@ class PaintPlan:
         return lambda: self._idle.remove(fn) if fn in self._idle else None
 
     # --- publishing --------------------------------------------------------------------
+    def frame_began(self) -> None:
+        """The frame callback now running began now: a snapshot it publishes paints within
+        what is left of the frame's budget (the next publish only; see the docstring)."""
+        self._began = self.clock()
+
     def publish(self, snapshot: Any) -> None:
+        began, self._began = self._began, None
         self.latest = snapshot
         for e in self.entries:
             e.missed = snapshot.changed if e.missed is None else e.missed | snapshot.changed
@@ -136,7 +146,7 @@ class PaintPlan:
             return
         self.queue = [e for e in self.order(self.burst.first) if e.on_screen()]
         self._budget = self.burst.budget_ms
-        self._run()
+        self._run(began)
 
     def begin(self, first: Sequence[str] = (), budget_ms: float | None = None) -> None:
         """Start a burst (see the module docstring); a running one takes the new settings."""
@@ -160,7 +170,7 @@ class PaintPlan:
                 self._paint_all(e)
 
     # --- internals ---------------------------------------------------------------------
-    def _run(self) -> None:
+    def _run(self, began: float | None = None) -> None:
         if self._scheduled:  # a frame is already asked for: it paints the new queue
             return
         if self._budget is None or self.later is None:
@@ -168,14 +178,15 @@ class PaintPlan:
                 self._paint_all(self.queue.pop(0))
             self._drained()
             return
-        self._frame()
+        self._frame(began)
 
-    def _frame(self) -> None:
-        """Paint what fits in this frame; ask for the next frame for the rest."""
+    def _frame(self, began: float | None = None) -> None:
+        """Paint what fits in this frame (begun at ``began``: its earlier work counts, and
+        nothing need start); ask for the next frame for the rest."""
         self._scheduled = False
-        start = self.clock()
+        start = self.clock() if began is None else began
         budget = self._budget if self._budget is not None else float("inf")
-        done = 0
+        done = 0 if began is None else 1
         while self.queue:
             entry = self.queue[0]
             spent = (self.clock() - start) * 1000.0

@@ -193,6 +193,11 @@ class Session:
         others paint across frames, those keyed ``first`` first."""
         self._plan.begin(first, budget_ms)
 
+    def frame_began(self) -> None:
+        """The frame callback now running began now: the next publish's paints fit what is
+        left of the burst's frame budget (see :mod:`pyapp.paint_plan`)."""
+        self._plan.frame_began()
+
     def end_burst(self) -> None:
         """Every subscriber, on screen or not, paints the latest snapshot (soon)."""
         self._plan.end()

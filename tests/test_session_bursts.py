@@ -150,6 +150,43 @@ def test_with_a_budget_views_paint_across_frames_the_first_named_first(session):
     assert not session.painting and idle[-1] == v and not frames.waiting
 
 
+def test_an_edit_late_in_its_frame_leaves_the_views_that_do_not_fit_to_the_next(session):
+    """A drag's edit runs its forward pass in a frame callback that said when the frame
+    began: that work counts against the budget, so the frame need not start a large paint
+    (without it, the edit's frame is the forward pass plus a whole budget of paints)."""
+    log: list = []
+    clock, frames = Clock(), Frames()
+    session._plan.clock = clock
+    session.set_frames(frames)
+    session.subscribe(view(log, "editor", clock, 1.0), key="tinker")
+    session.subscribe(view(log, "detail", clock, 6.0), key="detail")
+    tinker = Tinker(session)
+    session.begin_burst(first=("tinker", "detail"), budget_ms=10.0)
+    tinker.push(weight(0.5), merge=True)  # the costs become known
+    frames.drain()
+    log.clear()
+    # the frame began 3 ms ago: the editor (small) and the detail view (6 ms) fit
+    session.frame_began()
+    clock.t += 0.003
+    tinker.push(weight(0.6), merge=True)
+    assert [n for n, *_ in log] == ["editor", "detail"]
+    log.clear()
+    # the forward pass took 8 ms: the small editor paints, the detail view waits a frame
+    session.frame_began()
+    clock.t += 0.008
+    tinker.push(weight(0.7), merge=True)
+    v = session.snapshot.version
+    assert log == [("editor", v, {"model", "image", "view"})]
+    assert session.painting
+    frames.step()
+    assert log[1:] == [("detail", v, {"model", "image", "view"})]
+    assert not session.painting
+    # said once, it holds for one publish: the next frame callback's own paints start
+    log.clear()
+    tinker.push(weight(0.8), merge=True)
+    assert [n for n, *_ in log] == ["editor", "detail"]
+
+
 def test_a_newer_snapshot_supersedes_waiting_paints(session):
     log: list = []
     clock, frames = Clock(), Frames()

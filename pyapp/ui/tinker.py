@@ -267,6 +267,7 @@ class TinkerView:
             pending, self._pending = self._pending, None
             if pending is not None:
                 start = js.performance.now()
+                self.session.frame_began()  # the edit's forward pass is this frame's too
                 try:
                     self.push(*pending)
                 except Exception as exc:  # noqa: BLE001 - the boundary of a frame callback
