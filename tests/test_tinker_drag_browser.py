@@ -42,6 +42,12 @@ OUTPUT_MAP_JS = """document.querySelector("#dv .dv-map[data-map='output'] canvas
                                 + "#dv .dv-map[data-map='output'] img").tagName"""
 
 
+# The CSS animations running inside the detail view's body.
+DV_ANIMATIONS_JS = """document.getAnimations().filter((a) => a.effect && a.effect.target
+    && document.querySelector('#dv .dv-body').contains(a.effect.target))
+    .map((a) => a.animationName || String(a.id))"""
+
+
 def test_drag_end_every_view_matches_the_core_and_undo_restores(app_page: Any,
                                                                model: Any) -> None:
     app = app_page.open()
@@ -74,6 +80,8 @@ def test_drag_end_every_view_matches_the_core_and_undo_restores(app_page: Any,
     page.wait_for_function(f"+document.getElementById('dv').dataset.version > {dv_before}",
                            timeout=WAIT)
     assert page.evaluate(OUTPUT_MAP_JS) == "CANVAS"
+    # refreshed in place, the view does not replay its entry animation (slide-in, fade)
+    assert page.evaluate(DV_ANIMATIONS_JS) == []
     # the view's sweep holds still while the weight is dragged (every frame is the drag's)
     assert data(page, "dv", "playing") == "true"
     step = data(page, "dv", "step")

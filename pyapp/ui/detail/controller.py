@@ -214,6 +214,7 @@ class DetailController:
         self.dialog.dataset.kind = ref.kind
         self.dialog.dataset.hash = ref.to_hash()
         self.dialog.dataset.view = links.view_hash(ref, snap.model)
+        self.dialog.removeAttribute("data-inplace")
         self.panel.mount(self.body)
         pinned = position is not None
         self.stepper = Stepper(self.panel.count,
@@ -257,6 +258,9 @@ class DetailController:
     def _mount_in_place(self, panel: Any) -> None:
         self.panel = panel
         panel.maps_as_images = not self.session.in_burst
+        # the same view with new numbers: no entry animation (a drag would replay its
+        # slide-in every frame, the maps faded the whole drag; see www/tinker.css)
+        self.dialog.dataset.inplace = "true"
         panel.mount(self.body)
         self.render()
 
