@@ -15,9 +15,10 @@ view (on screen or not) has painted after an edit.
 
 A drag is a burst of the session (:mod:`pyapp.paint_plan`): at most one edit per animation
 frame and only once every view on screen shows the previous one; the views paint across
-frames within :data:`FRAME_BUDGET_MS`, the editor under the pointer first; views off screen
-(the playground scrolled away) paint once the drag ends.  A typed edit paints every view on
-screen at once, those off screen in the next task.
+frames within :data:`FRAME_BUDGET_MS` (an edit's own forward pass counted in its frame), the
+editor under the pointer first; views off screen (the playground scrolled away, the closed Why
+panel) paint once the drag ends, and the detail view's sweep holds still until then.  A typed
+edit paints every view on screen at once, those off screen in the next task.
 """
 
 from __future__ import annotations
