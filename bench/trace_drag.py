@@ -1,25 +1,30 @@
 """Where a drag frame goes: the floor of the page's frames and a Chromium trace of a drag.
 
-    python3 bench/trace_drag.py [--url http://127.0.0.1:PORT/] [--seconds 3] [--keep DIR]
+    python3 bench/trace_drag.py [--url http://127.0.0.1:PORT/] [--seconds 3] [--runs 1]
+                                [--paused] [--keep DIR] [--json]
 
 The page of ``bench_tinker.py`` (1280x800, the conv_1_1 neuron 1 view open, its kernel
 editor beside it).  Three phases, each under the same ``requestAnimationFrame`` probe
-(frame intervals, p50 / p95):
+(frame intervals, p50 / p95, long tasks), all in one trace (the categories of DevTools'
+Performance panel and ``cc`` / ``viz``), each phase between its own User Timing marks:
 
-* **idle**: nothing happens (what the page costs a frame by itself);
+* **idle**: nothing happens (what the page costs a frame by itself: the view's sweep plays);
 * **hover**: the same pointer moves as the drag with no button down, each one writing one
   number into the page (input events, hit tests and one text node: the browser's floor for
   a drag);
-* **drag**: the weight dragged up and down, traced with the categories of DevTools'
-  Performance panel and ``cc`` / ``viz``.
+* **drag**: the weight dragged up and down (with the Python work of its frames,
+  ``tinker:frame-work``).
 
-For the traced drag it prints, per frame of the renderer's main thread (the span from one
-``BeginMainThreadFrame`` to the next) and in total: script (tasks' JavaScript and Python),
-style (``UpdateLayoutTree``), layout, pre-paint / paint, layerize / commit, other main-thread
-work, then the raster threads' raster time, the frames the compositor dropped or presented
-(``PipelineReporter``), and what was painted: ``Paint`` events per frame with the
-largest painted rects, ``PaintImage`` / ``Decode Image`` counts, and each layer's raster.
-``--keep DIR`` writes the raw trace (open it in DevTools' Performance panel).
+For each phase it prints, per frame of the renderer's main thread (one
+``WebFrameWidgetImpl::BeginMainFrame`` to the next), the main thread's own time (an event's
+duration less its children's) by kind: script (JavaScript and Python), DOM writes
+(``innerHTML``), style, layout, pre-paint / paint, canvas pixels, layerize / commit, input,
+GC and other (mean and p95 a frame); the raster workers' and the compositor's draw time a
+frame; ``Paint`` events a frame with the largest painted nodes; counts a frame (canvas
+resources pushed to the compositor, ``ParseHTML``, ``selectOption``, ``PaintImage``,
+``putImageData``'s ``WritePixels``); the compositor's frames by state (``PipelineReporter``).
+``--paused`` pauses the view's sweep first; ``--keep DIR`` writes the raw trace (open it in
+DevTools' Performance panel).
 """
 
 from __future__ import annotations
