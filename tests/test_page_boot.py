@@ -161,6 +161,24 @@ def test_python_that_starts_before_the_html_is_parsed_waits_for_it(app_page):
     assert app_page.console_errors == []
 
 
+def test_the_first_screen_s_files_download_while_python_imports(app_page):
+    """The model and the gallery's list are asked for at ``app:python-ready``, before numpy
+    is imported (pyapp/ui/prefetch.py), not one after the other once the app is imported;
+    each is downloaded once."""
+    app_page.open()
+    timing = app_page.page.evaluate(r"""() => ({
+      ready: performance.getEntriesByName('app:python-ready')[0].startTime,
+      numpy: performance.getEntriesByName('app:imported numpy')[0].startTime,
+      app: performance.getEntriesByName('app:imported pyapp.ui.app')[0].startTime,
+      asked: performance.getEntriesByType('resource')
+        .filter((e) => /weights\/tinyvgg-cifar10\.npz$|gallery\/gallery\.json$/.test(e.name))
+        .map((e) => e.startTime)})""")
+    assert len(timing["asked"]) == 2, timing
+    assert all(timing["ready"] <= t <= timing["numpy"] for t in timing["asked"]), timing
+    assert timing["numpy"] < timing["app"]
+    assert app_page.console_errors == []
+
+
 def test_service_worker_is_registered_after_the_later_views(app_page):
     """The worker's precache hashes the whole build: it starts once the detail views and the
     playground are mounted (and the page is idle), never during the start-up."""
