@@ -21,6 +21,7 @@ import json
 import statistics
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -42,10 +43,13 @@ def _summary(values: list[float]) -> dict[str, float]:
 def measure(url: str, runs: int) -> dict[str, dict]:
     from playwright.sync_api import sync_playwright
 
-    sizes = {}
+    sizes: dict[str, int | None] = {}
     for code in LANGUAGES:
-        with urllib.request.urlopen(url + page_file(code)) as resp:  # noqa: S310 - 127.0.0.1
-            sizes[code] = len(resp.read())
+        try:
+            with urllib.request.urlopen(url + page_file(code)) as resp:  # noqa: S310 - local
+                sizes[code] = len(resp.read())
+        except urllib.error.HTTPError:  # an earlier build: one page carried every language
+            sizes[code] = None
     link: dict[str, list[float]] = {code: [] for code in LANGUAGES}
     own: dict[str, list[float]] = {code: [] for code in LANGUAGES}
     pages: dict[str, str] = {}
@@ -88,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         print("| --- | --- | --- | --- | --- |")
         for code, r in rows.items():
             print(f"| {code} | {r['median_ms']:.0f} ({r['min_ms']:.0f}-{r['max_ms']:.0f}) | "
-                  f"{r['in_page_median_ms']:.0f} | {r['page']} | {r['page_bytes']:,} |")
+                  f"{r['in_page_median_ms']:.0f} | {r['page']} | {r['page_bytes'] or '-'} |")
     return 0
 
 
