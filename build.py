@@ -43,7 +43,6 @@ import time
 import zipfile
 from dataclasses import dataclass
 from functools import partial
-from html import escape as html_escape
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -399,15 +398,13 @@ def _article_model(weights: Path):  # noqa: ANN202 - a pyapp.cnn.model.Model
 
 
 # --- Languages ------------------------------------------------------------------------------
-# The page is built in every language of pyapp.i18n.LANGUAGES: the default one in place, each
-# other one as a <template data-lang> of the same body (its PNG data URIs written as
-# "data:,png-N", the default body's N-th distinct one, so those bytes travel once), which
-# www/lang.js (in <head>) and www/lang-swap.js (after the templates) put in place before the
-# first paint. The start-up glue's messages go in one JSON data block for every language.
+# One page per language of pyapp.i18n.LANGUAGES (pyapp.i18n.page_file): index.html in the
+# default language, index.<code>.html in each other one, each with only its own language's
+# texts, overview and article (a page carrying every language was parsed 0.3 s later, and the
+# runtime asked for that much later). www/lang.js (first in <head>) goes to the page of the
+# language that ?lang= and the browser choose, before anything is painted.
 LANGUAGES_MARK = "<!--LANGUAGES-->"
 MENU_MARK = "<!--LANGUAGE-MENU-->"
-SWAP_SCRIPT = '<script src="./lang-swap.js"></script>'
-_PNG_URI = re.compile(r"data:image/png;base64,[A-Za-z0-9+/=]+")
 
 
 def check_catalogues() -> None:
@@ -424,54 +421,38 @@ def check_catalogues() -> None:
         raise BuildError("the translation catalogues are incomplete:\n  " + "\n  ".join(errors))
 
 
-def _body_of(page: str) -> str:
-    start = page.index(">", page.index("<body")) + 1
-    return page[start:page.index(LANGUAGES_MARK)]
-
-
-def render_languages(index: Path, weights: Path, gallery: Path) -> None:
-    """Fill the built ``index`` (the copy of ``www/index.html``): the static texts, the
-    language menu, the pre-rendered overview and the article, in every language."""
+def render_languages(index: Path, weights: Path, gallery: Path) -> list[Path]:
+    """Fill the built ``index`` (the copy of ``www/index.html``) in the default language and
+    write a page beside it for each other language (the static texts, the language menu, the
+    pre-rendered overview, the article and the start-up glue's messages); return the pages."""
     from pyapp import i18n, prerender
     from pyapp.article.render import article_html
     from pyapp.i18n import shell
 
     source = index.read_text("utf-8")
-    for mark in (LANGUAGES_MARK, MENU_MARK, "<!--ARTICLE-->"):
+    for mark in (LANGUAGES_MARK, MENU_MARK, "<!--ARTICLE-->", '<html lang="en">'):
         if mark not in source:
             raise BuildError(f"{index}: no {mark} marker")
     model = _article_model(weights)
-    pages: dict[str, str] = {}
+    if not weights.exists():
+        print(f"prerender: {weights} not found; the page will draw the overview live",
+              file=sys.stderr)
+    written = []
     for code in i18n.LANGUAGES:
         with i18n.language(code):
             page = shell.translate_static(source).replace(MENU_MARK, shell.language_menu())
-            if weights.exists():
+            if weights.exists():  # drawn in each language (its labels, its read-out)
                 page = prerender.inject_html(page, prerender.prerender(weights, gallery))
-            else:
-                print(f"prerender: {weights} not found; the page will draw the overview live",
-                      file=sys.stderr)
-            pages[code] = page.replace("<!--ARTICLE-->", article_html(model))
-    default = pages.pop(i18n.DEFAULT)
-    numbers: dict[str, int] = {}
-    for uri in _PNG_URI.findall(_body_of(default)):
-        numbers.setdefault(uri, len(numbers))
-    blocks = []
-    for code, page in pages.items():
-        body = _body_of(page).replace(prerender.MARK_SCRIPT, "")
-        body = _PNG_URI.sub(lambda m: f"data:,png-{numbers[m.group(0)]}"
-                            if m.group(0) in numbers else m.group(0), body)
-        with i18n.language(code):
-            title = html_escape(shell.title())
-        found = re.search(r'<meta name="description" content="([^"]*)"', page)
-        description = found.group(1) if found else ""  # escaped already
-        blocks.append(f'<template data-lang="{code}" data-title="{title}" '
-                      f'data-description="{description}">{body}</template>')
-    glue = (f'<script type="application/json" id="boot-text">{shell.boot_texts()}</script>')
-    default = default.replace(LANGUAGES_MARK, "\n  ".join([*blocks, SWAP_SCRIPT, glue]), 1)
-    default = default.replace('<html lang="en">',
-                              f'<html lang="{i18n.DEFAULT}" '
-                              f'data-languages="{" ".join(i18n.LANGUAGES)}">', 1)
-    index.write_text(default, "utf-8")
+            page = page.replace("<!--ARTICLE-->", article_html(model))
+            glue = f'<script type="application/json" id="boot-text">{shell.boot_texts(code)}' \
+                   "</script>"
+        page = page.replace(LANGUAGES_MARK, glue, 1)
+        page = page.replace('<html lang="en">', f'<html lang="{code}" '
+                            f'data-languages="{" ".join(i18n.LANGUAGES)}">', 1)
+        path = index.with_name(i18n.page_file(code))
+        path.write_text(page, "utf-8")
+        written.append(path)
+    return written
 
 
 # --- Bytecode -------------------------------------------------------------------------------
@@ -671,8 +652,8 @@ def build(out: Path = DEFAULT_OUT, cache_dir: Path = DEFAULT_CACHE,
         _copy_tree(ROOT / "weights", out / "weights")
     # the default example's complete overview and the article, drawn now by the same Python
     # as the page, in every language
-    render_languages(out / "index.html", ROOT / "weights" / MODEL_FILE,
-                     ROOT / "www" / "gallery" / "gallery.json")
+    pages = render_languages(out / "index.html", ROOT / "weights" / MODEL_FILE,
+                             ROOT / "www" / "gallery" / "gallery.json")
     _zip_package(ROOT / "pyapp", out / APP_ARCHIVE)
     (out / ENTRY).parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ROOT / "pyapp" / "ui" / "main.py", out / ENTRY)
@@ -693,7 +674,8 @@ def build(out: Path = DEFAULT_OUT, cache_dir: Path = DEFAULT_CACHE,
         wheel_files = {name: wheels[name].name for name in BYTECODE_WHEELS}
         compiled = compile_site(out, pyodide_tgz, lock, cache_dir / "bytecode", wheel_files)
 
-    add_csp_meta(out / "index.html")
+    for page in pages:
+        add_csp_meta(page)
     config = pyscript_config()
     (out / CONFIG).write_text(json.dumps(config, indent=1) + "\n")
     manifest = write_manifest(out, {"bytecode": compiled})

@@ -99,14 +99,18 @@ def test_japanese_first_paint_then_the_app_in_japanese(browser: Any, site_url: s
         app.wait_for_mark("app:first-overview-paint", WAIT)
         first = app.page.evaluate("""() => ({
           lang: document.documentElement.lang, title: document.title,
-          swapping: document.documentElement.hasAttribute("data-lang-swap"),
+          leaving: document.documentElement.hasAttribute("data-lang-leaving"),
+          url: location.pathname + location.search, entries: history.length,
           tokens: document.querySelectorAll('[src^="data:,png"], [style*="data:,png"]').length,
           pictures: document.querySelectorAll('#ov-tool [style*="data:image/png"]').length,
           h1: document.querySelector(".site-header h1").textContent,
           status: document.getElementById("status-text").textContent,
           marks: performance.getEntriesByName("app:first-overview-paint").length,
           python: performance.getEntriesByName("app:python-ready").length})""")
-        assert first["lang"] == "ja" and not first["swapping"]
+        assert first["lang"] == "ja" and not first["leaving"]
+        # www/lang.js went to the Japanese page, the query kept, no history entry added
+        # (the new tab's about:blank and this page: the English page left no entry)
+        assert first["url"] == "/index.ja.html?lang=ja&image=99" and first["entries"] == 2
         assert "エクスプレイナー" in first["h1"] and "畳み込み" in first["title"]
         assert first["tokens"] == 0 and first["pictures"] > 50  # every map restored
         assert first["marks"] == 1
@@ -136,6 +140,7 @@ def test_browser_language_menu_and_a_bad_lang(browser: Any, site_url: str) -> No
     try:
         app.open("index.html?image=3")
         assert app.page.evaluate("document.documentElement.lang") == "ja"
+        assert urlparse(app.page.url).path == "/index.ja.html"  # the browser's language
         assert "エクスプレイナー" in app.page.inner_text(".site-header h1")
         menu = app.page.get_by_role("combobox", name="Language 言語")
         menu.select_option("en")  # reloads the same session in English
@@ -143,6 +148,8 @@ def test_browser_language_menu_and_a_bad_lang(browser: Any, site_url: str) -> No
         wait_ready(app)
         query = parse_qs(urlparse(app.page.url).query)
         assert query.get("image") == ["3"] and query.get("lang") == ["en"], app.page.url
+        assert urlparse(app.page.url).path == "/index.html"  # straight to the English page
+        assert not [u for u in app.requests if "index.ja.html" in u and "lang=en" in u]
         assert app.page.evaluate("document.documentElement.lang") == "en"
         assert app.page.inner_text(".site-header h1") == "CNN Explainer"
         assert app.page.get_by_role("combobox", name="Language 言語").input_value() == "en"
@@ -151,6 +158,33 @@ def test_browser_language_menu_and_a_bad_lang(browser: Any, site_url: str) -> No
         app.open("index.html?lang=klingon&image=2")  # a bad value: the browser's language
         assert app.page.evaluate("document.documentElement.lang") == "ja"
         assert app.page.locator("#notices .notice-error").count() == 0
+        assert app.console_errors == [] and app.outside_requests == []
+    finally:
+        app.close()
+
+
+def test_each_language_is_a_page_the_link_or_the_browser_reaches(browser: Any,
+                                                                   site_url: str) -> None:
+    """A lesson link with ``lang=ja`` opened in an English browser reaches the Japanese page
+    with the same example and detail view (the query and the fragment kept, no history entry
+    added); the Japanese page's address without ``lang`` opens in the browser's language."""
+    app = new_app_page(browser, site_url, viewport={"width": 1280, "height": 720},
+                       locale="en-US")
+    try:
+        app.open("index.html?image=3&lang=ja#/conv_1_1/2")
+        app.wait_open("#conv_1_1/1")  # (0-based inside)
+        where = urlparse(app.page.url)
+        assert (where.path, parse_qs(where.query), where.fragment) == (
+            "/index.ja.html", {"image": ["3"], "lang": ["ja"]}, "/conv_1_1/2")
+        assert app.page.evaluate("history.length") == 2  # about:blank and this page
+        assert app.page.evaluate("document.documentElement.lang") == "ja"
+        assert "エクスプレイナー" in app.page.inner_text(".site-header h1")
+        assert app.page.get_attribute('.ov-thumb[data-index="2"]', "aria-pressed") == "true"
+        app.open("index.ja.html?image=2")  # no lang: the browser's, English
+        assert urlparse(app.page.url).path == "/index.html"
+        assert app.page.inner_text(".site-header h1") == "CNN Explainer"
+        assert app.page.get_attribute('.ov-thumb[data-index="1"]', "aria-pressed") == "true"
+        assert app.csp_violations() == []
         assert app.console_errors == [] and app.outside_requests == []
     finally:
         app.close()

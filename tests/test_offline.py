@@ -132,15 +132,20 @@ def test_new_build_is_offered_then_replaces_the_old(browser, site: Path,
 OFFLINE_READY = "#offline-state"
 
 
-def _wait_available_offline(page) -> None:
+def _wait_available_offline(page, text: str = "Available offline") -> None:
     page.wait_for_function(
-        "(s) => (document.querySelector(s)?.textContent || '') === 'Available offline'",
-        arg=OFFLINE_READY, timeout=90_000)
+        "([s, t]) => (document.querySelector(s)?.textContent || '') === t",
+        arg=[OFFLINE_READY, text], timeout=90_000)
 
 
 @browser_mark
+@pytest.mark.parametrize(("link", "ready"), [("", "Available offline"),
+                                             ("index.html?lang=ja", "オフラインで使えます")])
 def test_first_visit_downloads_each_file_once_then_says_available_offline(
-        browser, site: Path, tmp_path: Path) -> None:
+        browser, site: Path, tmp_path: Path, link: str, ready: str) -> None:
+    """Also in Japanese: ``?lang=ja`` goes from the English page to the Japanese one (issue
+    13: one language per page), and the precache still takes both from the HTTP cache; then
+    offline, the same link opens the Japanese page from the worker's cache."""
     sitekit.require_service_worker(site)
     manifest = json.loads((site / "build-manifest.json").read_text())
     log: list[tuple[str, int]] = []
@@ -157,10 +162,10 @@ def test_first_visit_downloads_each_file_once_then_says_available_offline(
         watched.page.on("console", lambda msg: watched.console_errors.append(msg.text)
                         if msg.type == "error" else None)
         try:
-            page = sitekit.open_app(watched)
+            page = sitekit.open_app(watched, link)
             region = page.locator(OFFLINE_READY)
             assert region.get_attribute("role") == "status"  # announced by screen readers
-            _wait_available_offline(page)
+            _wait_available_offline(page, ready)
             state = sitekit.wait_service_worker(page)
             entries = state["entries"][f"cnn-explainer-{manifest['build_id']}"]
             cached = {p.lstrip("/") for p in entries}
@@ -174,6 +179,13 @@ def test_first_visit_downloads_each_file_once_then_says_available_offline(
             assert twice == {}, f"downloaded more than once on the first visit: {twice}"
             assert set(downloads) >= {"/" + f for f in manifest["files"]}
             assert watched.console_errors == []
+            if link:  # offline, the link again: the Japanese page, from the worker's cache
+                context.set_offline(True)
+                sitekit.open_app(watched, link)
+                assert page.evaluate("[location.pathname, document.documentElement.lang]") \
+                    == ["/index.ja.html", "ja"]
+                assert page.evaluate("() => !!navigator.serviceWorker.controller")
+                assert watched.console_errors == []
         finally:
             watched.context.close()
 

@@ -123,19 +123,19 @@ def test_a_missing_gallery_thumbnail_is_a_small_notice(app_page):
 
 def test_python_that_starts_before_the_html_is_parsed_waits_for_it(app_page):
     """PyScript's core.js and the page's Python are async in <head>: the runtime loads while
-    the HTML is parsed. Here the parser is held (a script before the Japanese template, left
-    unanswered) until Python runs: the app then waits for the parsed page, so the language
-    swap happens first and the live overview is drawn into the Japanese page."""
+    the HTML is parsed. Here the parser of the Japanese page (reached from ``?lang=ja``) is
+    held (a script before its article, left unanswered) until Python runs: the app then waits
+    for the parsed page, and the live overview is drawn into the Japanese page."""
     page = app_page.page
     held: list = []
 
     def document(route):
         body = route.fetch().text()
-        at = body.index("<template data-lang")
+        at = body.index('<div class="article-region"')
         route.fulfill(status=200, content_type="text/html; charset=utf-8",
                       body=body[:at] + '<script src="./held-parse.js"></script>' + body[at:])
 
-    page.route("**/index.html?lang=ja", document)
+    page.route("**/index.ja.html?lang=ja", document)
     page.route("**/held-parse.js", lambda route: held.append(route))
     page.goto(app_page.base_url + "index.html?lang=ja", wait_until="commit")
     page.wait_for_function("['app:waiting-for-html', 'app:interactive', 'app:failed'].some("
@@ -158,6 +158,24 @@ def test_python_that_starts_before_the_html_is_parsed_waits_for_it(app_page):
     assert state["ready"] < state["parsed"]
     page.click("#ov-n-output-3")  # the live overview answers: its detail view opens
     app_page.wait_open("#output/3")
+    assert app_page.console_errors == []
+
+
+def test_the_first_screen_s_files_download_while_python_imports(app_page):
+    """The model and the gallery's list are asked for at ``app:python-ready``, before numpy
+    is imported (pyapp/ui/prefetch.py), not one after the other once the app is imported;
+    each is downloaded once."""
+    app_page.open()
+    timing = app_page.page.evaluate(r"""() => ({
+      ready: performance.getEntriesByName('app:python-ready')[0].startTime,
+      numpy: performance.getEntriesByName('app:imported numpy')[0].startTime,
+      app: performance.getEntriesByName('app:imported pyapp.ui.app')[0].startTime,
+      asked: performance.getEntriesByType('resource')
+        .filter((e) => /weights\/tinyvgg-cifar10\.npz$|gallery\/gallery\.json$/.test(e.name))
+        .map((e) => e.startTime)})""")
+    assert len(timing["asked"]) == 2, timing
+    assert all(timing["ready"] <= t <= timing["numpy"] for t in timing["asked"]), timing
+    assert timing["numpy"] < timing["app"]
     assert app_page.console_errors == []
 
 

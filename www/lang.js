@@ -1,11 +1,15 @@
-// The page's language, before anything is painted (a classic script in <head>; JavaScript is
-// glue only). Same rule as pyapp.i18n.choose: ?lang= when the build has that language, else
-// the first of the browser's languages that it has, else the default (the first listed).
-// The build lists its languages in <html data-languages>; www/lang-swap.js then puts that
-// language's pre-rendered page in place of the default one.
+// The page's language, before anything is painted (a classic script, first in <head>;
+// JavaScript is glue only). Same rule as pyapp.i18n.choose: ?lang= when the build has that
+// language, else the first of the browser's languages that it has, else the default (the first
+// listed in <html data-languages>). The build wrote one page per language (pyapp.i18n.page_file:
+// index.html in the default one, index.<code>.html in each other one), its <html lang> the
+// language it is in; when the choice is another one, this goes to that language's page, the
+// query and the fragment kept (replace: no history entry), and the body is not laid out
+// meanwhile (style.css).
 (() => {
   const root = document.documentElement;
   const known = (root.dataset.languages || "en").split(" ");
+  const built = root.lang;
   let code = null;
   try {
     const asked = new URLSearchParams(location.search).get("lang");
@@ -18,6 +22,8 @@
     }
   }
   code = code || known[0];
-  root.lang = code;
-  if (code !== known[0]) root.dataset.langSwap = code;  // hidden until swapped (style.css)
+  if (code === built || !known.includes(built)) return;
+  root.dataset.langLeaving = code;
+  location.replace((code === known[0] ? "index.html" : `index.${code}.html`)
+    + location.search + location.hash);
 })();

@@ -48,20 +48,35 @@ function keyOf(url) {
   return u.origin + u.pathname;
 }
 
+// Where the HTTP cache may hold the build's file `url` from the page's own load: under its
+// address; the default page as "./"; a page under an open page's query (the HTTP cache keys
+// include it: `index.ja.html?lang=ja`, and `index.html?lang=ja`, the page www/lang.js left
+// for it, the query kept). `opened`: the open pages' addresses.
+function cachedAs(url, opened) {
+  const pages = url.href === INDEX ? [url, SCOPE] : [url];
+  const found = pages.map((page) => page.href);
+  if (url.pathname.endsWith(".html")) {
+    for (const href of opened) {
+      const search = new URL(href).search;
+      if (search) found.push(...pages.map((page) => page.origin + page.pathname + search));
+    }
+  }
+  return [...new Set(found)];
+}
+
 // One file of the build, checked by SRI: from the HTTP cache when it holds it (the page's own
-// load), else (or if that copy is stale) revalidated with the server.
-async function fetchChecked(path, sha256) {
+// load; "only-if-cached": a miss costs no download), else (or if that copy is stale)
+// revalidated with the server.
+async function fetchChecked(path, sha256, opened = []) {
   const url = new URL(path, SCOPE);
   const integrity = "sha256-" + hexToBase64(sha256);
-  // the page itself was most likely loaded as "./", not "./index.html"
-  const cached = url.href === INDEX ? [SCOPE, url] : [url];
   let got = null;
-  for (const candidate of cached) {
+  for (const candidate of cachedAs(url, opened)) {
     try {
-      got = await fetch(candidate, { cache: "force-cache", integrity });
+      got = await fetch(candidate, { cache: "only-if-cached", mode: "same-origin", integrity });
       if (got.ok) break;
     } catch (_) {
-      got = null;  // an SRI mismatch (a stale copy) or a network error: ask the server
+      got = null;  // an SRI mismatch (a stale copy): ask the server
     }
   }
   if (!got || !got.ok) {
@@ -81,11 +96,13 @@ async function fetchChecked(path, sha256) {
 async function fetchAll(cache, manifest, paths) {
   let next = 0;
   let failed = null;
+  const opened = (await self.clients.matchAll({ type: "window", includeUncontrolled: true }))
+    .map((client) => client.url);
   async function worker() {
     while (next < paths.length && !failed) {
       const path = paths[next++];
       try {
-        const got = await fetchChecked(path, manifest.files[path].sha256);
+        const got = await fetchChecked(path, manifest.files[path].sha256, opened);
         await cache.put(keyOf(new URL(path, SCOPE)), got);
       } catch (error) {
         failed = failed || error;  // the other workers stop too: no point fetching the rest

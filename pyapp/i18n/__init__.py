@@ -65,6 +65,12 @@ def choose(asked: str | None, browser: Sequence[str] = ()) -> str:
     return DEFAULT
 
 
+def page_file(code: str) -> str:
+    """The built page in ``code``: ``index.html`` in the default language, ``index.<code>.html``
+    in each other one (``build.py`` writes them; ``www/lang.js`` follows the same rule)."""
+    return "index.html" if code == DEFAULT or code not in LANGUAGES else f"index.{code}.html"
+
+
 def set_language(code: str) -> str:
     """Switch to ``code`` if it is one of :data:`LANGUAGES` (else English); returns the code."""
     global _current

@@ -82,12 +82,6 @@ def index_keys(path: Path = INDEX) -> dict[str, str]:
     return keys
 
 
-def title() -> str:
-    """The page's ``<title>`` in the current language (the swap script sets it)."""
-    m = _TITLE.search(INDEX.read_text("utf-8"))
-    return tr(key_of(m.group(2))) if m else ""
-
-
 def language_menu(code: str | None = None) -> str:
     """The header's language menu, ``code`` (default: the current language) selected; each
     option in its own language, so it reads the same whatever the page's language."""
@@ -134,17 +128,18 @@ BOOT = {
 }
 
 
-def boot_texts() -> str:
-    """Every language's glue messages as one JSON object ``{code: {id: text}}``, for a
-    ``<script type="application/json">`` block (never executed; ``<`` escaped)."""
+def boot_texts(*codes: str) -> str:
+    """The glue messages of ``codes`` (default: every language) as one JSON object
+    ``{code: {id: text}}``, for a ``<script type="application/json">`` block (never executed;
+    ``<`` escaped). Each language's page carries its own language's only."""
     from pyapp.i18n import language
 
     texts = {}
-    for code in LANGUAGES:
+    for code in codes or tuple(LANGUAGES):
         with language(code):
             texts[code] = {k: tr(v) for k, v in BOOT.items()}
     return json.dumps(texts, ensure_ascii=False, sort_keys=True).replace("<", "\\u003c")
 
 
 __all__ = ["BOOT", "DEFAULT", "MENU_NAME", "boot_texts", "index_keys", "language_menu",
-           "title", "translate_static"]
+           "translate_static"]

@@ -31,7 +31,6 @@ import js  # type: ignore[import-not-found]
 import numpy as np
 from PIL import Image
 from pyodide.ffi import create_once_callable, to_js  # type: ignore[import-not-found]
-from pyodide.http import pyfetch  # type: ignore[import-not-found]
 
 from pyapp import links
 from pyapp.cnn.formats import load_native
@@ -40,22 +39,21 @@ from pyapp.cnn.preprocess import ImageError, preprocess
 from pyapp.i18n import N_, tr
 from pyapp.model_source import load_model_from, resolve_model_url
 from pyapp.session import Session, Source
-from pyapp.ui import errors
+from pyapp.ui import errors, prefetch
 from pyapp.ui.address import Address
 from pyapp.ui.events import Bindings
 from pyapp.ui.imageinput import ImageInput
 from pyapp.ui.overview import OverviewView
 
-MODEL_URL = "weights/tinyvgg-cifar10.npz"
-GALLERY_DIR = "gallery/"
-GALLERY_URL = GALLERY_DIR + "gallery.json"
+MODEL_URL = prefetch.MODEL_URL
+GALLERY_DIR = prefetch.GALLERY_DIR
+GALLERY_URL = prefetch.GALLERY_URL
 
 
 async def fetch_bytes(url: str) -> bytes:
-    resp = await pyfetch(url)
-    if not resp.ok:
-        raise OSError(f"the server answered HTTP {resp.status} for {url}")
-    return bytes(await resp.bytes())
+    """The body of ``url``, from the download started at ``app:python-ready`` when it was
+    one of the first screen's files (:mod:`pyapp.ui.prefetch`)."""
+    return await prefetch.take(url)
 
 
 class LatestPerFrame:
@@ -126,9 +124,11 @@ class OverviewApp:
         for problem in self.link.problems:
             errors.notify(problem, "warning")
         image, source = await self.first_image(index)
+        js.performance.mark("app:first-image-loaded")
         self.session = Session(self.model, image, source,
                                range_mode=self.link.range_mode, detail=self.link.detail,
                                on_error=lambda exc, fn: errors.report(exc, N_("drawing a view")))
+        js.performance.mark("app:first-forward")
         await asyncio.sleep(0)  # the forward pass and the drawing: two tasks, not one long one
         self.view = OverviewView(self.session, self.gallery, self.container)
         prerendered = self.view.mount()
@@ -338,7 +338,9 @@ async def start_overview(container: Any) -> OverviewApp:
     """Load model + gallery, take over the overview in ``container`` and draw it."""
     link = links.parse_page(str(js.location.search), str(js.location.hash))
     model, other = await page_model()
+    js.performance.mark("app:model-loaded")
     gallery = json.loads((await fetch_bytes(GALLERY_URL)).decode("utf-8"))
+    js.performance.mark("app:gallery-loaded")
     if other:  # the pre-rendered overview shows the default network: write a new one
         prerendered = js.document.getElementById("ov-tool")
         if prerendered is not None:

@@ -9,8 +9,9 @@ Hooking in: ``await start(render)`` takes any ``render(app_element)`` (plain or 
 ``overview``: numpy, Pillow and ``pyapp.ui.app`` imported one per task, then
 ``start_overview``: the network view, gallery and uploads) that fills ``<main id="app">``.
 
-User Timing marks: ``app:python-ready`` (Python runs, before numpy is imported;
-``app:waiting-for-html`` if the HTML is still being parsed then),
+User Timing marks: ``app:python-ready`` (Python runs, before numpy is imported; the first
+screen's files are asked for then, :mod:`pyapp.ui.prefetch`; ``app:waiting-for-html`` if the
+HTML is still being parsed then), ``app:imported <module>`` (each of :data:`FIRST_SCREEN`),
 ``app:interactive`` (the app is drawn and usable); ``app:failed`` when start-up fails (the page
 then shows a plain message).
 """
@@ -34,6 +35,10 @@ async def start(render: Renderer) -> None:
 
     try:
         dom.mark("app:python-ready")
+        from pyapp.ui import prefetch
+
+        # the model and the gallery's list download while numpy and the app are imported
+        prefetch.start(prefetch.first_screen(str(js.location.search)))
         await parsed(js.document)  # the runtime loads while the HTML is parsed
         from pyapp.ui import language
 
@@ -93,10 +98,15 @@ async def overview(container: Any) -> Any:
     task (:data:`FIRST_SCREEN`)."""
     import importlib
 
+    from pyapp.ui import dom
+
     for name in FIRST_SCREEN:
         importlib.import_module(name)
+        dom.mark(f"app:imported {name}")
         await asyncio.sleep(0)
     from pyapp.ui.app import start_overview
+
+    dom.mark("app:imported pyapp.ui.app")
 
     await asyncio.sleep(0)
     return await start_overview(container)
