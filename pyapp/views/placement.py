@@ -98,7 +98,7 @@ PACK_SCALE = 0.5  # ... or this fraction of their size, whichever is larger
 # less than NEED_WIDTH (1024 px: the conv drawing's 10 channel rows and its sum), smaller
 # maps; the widest of them if none does (and none at all under FLOOR_WIDTH)
 PACKINGS = ((PACK_SCALE, PACK_MAP), (0.4, 11.0), (0.3, 0.0))
-NEED_WIDTH = 600.0
+NEED_WIDTH = 580.0
 
 
 @dataclass(frozen=True)
@@ -269,13 +269,15 @@ def edge_maps(cols: list[tuple[float, float]], opened: Spread, origin: float, un
     ``a = (T' - S') / (T - S)``, ``b = (S' - a S - origin (1 - a)) / unit``.  The curves
     are Beziers, so an affine map of their control points is the map of the curve.
     ``(1, 0)`` for the first column (no edges into it); None where the two columns' maps
-    now stand closer than ``EDGE_ROOM`` (a deck: the edges are hidden)."""
+    now stand closer than ``EDGE_ROOM`` (a deck) or on both sides of the view (the edges
+    would run under it, stretched): those edges are hidden."""
     out: list[tuple[float, float] | None] = [(1.0, 0.0)]
+    view = (opened.placement.left, opened.placement.left + opened.placement.width)
     for i in range(1, len(cols)):
         s, t = cols[i - 1][1], cols[i][0]
         s2 = _seen(cols[i - 1], opened.shifts[i - 1], opened.scales[i - 1])[1]
         t2 = _seen(cols[i], opened.shifts[i], opened.scales[i])[0]
-        if t - s <= 1e-6 or t2 - s2 < EDGE_ROOM:
+        if t - s <= 1e-6 or t2 - s2 < EDGE_ROOM or (s2 <= view[0] and t2 >= view[1]):
             out.append(None)
             continue
         a = (t2 - s2) / (t - s)
