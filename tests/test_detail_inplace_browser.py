@@ -737,9 +737,11 @@ def test_the_kernel_window_is_on_the_input_where_the_output_cell_is(
             box = page.locator('#dv .dv-map[data-map="output"]').bounding_box()
             page.mouse.click(box["x"] + (c + 0.5) * box["width"] / n,
                              box["y"] + (r + 0.5) * box["height"] / n)
-            assert fresh.dv("position") == f"{r + 1},{c + 1}"
+            # (a cell of a 96 px map is 1.5 px: a click may land in the next one)
+            got = [int(v) - 1 for v in str(fresh.dv("position")).split(",")]
+            assert abs(got[0] - r) <= 1 and abs(got[1] - c) <= 1, (got, r, c)
             fresh.frames(2)
-            assert window_problems(fresh, r, c) == [], f"{hash_} at {r},{c}"
+            assert window_problems(fresh, *got) == [], f"{hash_} at {got}"
         fresh.close_all()
 
 

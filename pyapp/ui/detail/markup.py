@@ -109,7 +109,8 @@ def controls_html() -> str:
             + btn("end", tr("Skip to the end: the whole map computed"),
                   tr("Skip to the end (End)"), "end")
             + btn("replay", tr("Replay from the start"), tr("Replay"), "replay")
-            + f'<label class="dv-speed">{a(tr("Speed"))} <select data-act="speed" '
+            + f'<label class="dv-speed"><span class="dv-speed-word">{a(tr("Speed"))}</span>'
+            f' <select data-act="speed" '
             f'aria-label="{a(tr("Animation speed"))}">{opts}</select></label>'
             '<span class="dv-pos" aria-hidden="true"></span></div>')
 
