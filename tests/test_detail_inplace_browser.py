@@ -558,3 +558,206 @@ def test_softmax_shows_the_tinkering_temperature(app: AppPage, core: Any) -> Non
     assert p == pytest.approx(float(acts["probabilities"][1]), abs=5e-5)
     app.page.evaluate("history.replaceState(null, '', location.pathname)")
     app.open()
+
+
+# --- issue 15, left over: the rest of the network while a view is open ---------------------------
+READABLE_MAP = 11.0  # px: the narrowest a packed column's maps may get (placement.PACKINGS)
+# Every column's maps (the output column aside): visible, not dimmed away, not under the
+# view, on screen, no column's maps on another's; those not explained at least READABLE_MAP
+# wide.  Returns what failed.
+REST_OF_NETWORK = """(least) => {
+  const d = document.getElementById('dv').getBoundingClientRect(), out = [], spans = [];
+  const opacity = (el) => { let o = 1;
+    for (let a = el; a; a = a.parentElement) o *= Number(getComputedStyle(a).opacity);
+    return o; };
+  for (const c of document.querySelectorAll('.ov-net > .ov-col')) {
+    if (c.classList.contains('ov-k-output')) continue;
+    const name = c.dataset.l, ns = [...c.querySelectorAll('.ov-n')];
+    const rs = ns.map((n) => n.getBoundingClientRect());
+    const left = Math.min(...rs.map((r) => r.left)), right = Math.max(...rs.map((r) => r.right));
+    const w = Math.min(...rs.map((r) => r.width));
+    if (!c.classList.contains('dv-anchor') && w < least) out.push(`${name}: maps ${w} px`);
+    if (!ns.every((n) => n.checkVisibility({visibilityProperty: true})))
+      out.push(`${name}: hidden`);
+    if (opacity(ns[0]) < 0.15) out.push(`${name}: opacity ${opacity(ns[0])}`);
+    if (right > d.left + 0.5 && left < d.right - 0.5) out.push(`${name}: under the view`);
+    if (left < -0.5 || right > innerWidth + 0.5) out.push(`${name}: off screen`);
+    spans.push([name, left, right]);
+  }
+  for (let i = 1; i < spans.length; i++)
+    if (spans[i][1] < spans[i - 1][2] - 0.5) out.push(`${spans[i][0]} on ${spans[i - 1][0]}`);
+  return out;
+}"""
+
+# The edges and legends stay on screen, dimmed, and follow the moved columns: every edge
+# group shown runs from its source column's maps to its target's (the explained layer's at
+# least); every legend is shown and spans its columns' maps.
+EDGES_AND_LEGENDS = """() => {
+  const out = [];
+  const opacity = (el) => { let o = 1;
+    for (let a = el; a; a = a.parentElement) o *= Number(getComputedStyle(a).opacity);
+    return o; };
+  const svg = document.querySelector('.ov-net .ov-edges');
+  if (!svg || !svg.checkVisibility({visibilityProperty: true}) || opacity(svg) < 0.15)
+    return ['the edges are hidden'];
+  const cols = [...document.querySelectorAll('.ov-net > .ov-col')];
+  const span = (c) => { const rs = [...c.querySelectorAll('.ov-n, .ov-out')]
+    .map((n) => n.getBoundingClientRect());
+    return [Math.min(...rs.map((r) => r.left)), Math.max(...rs.map((r) => r.right))]; };
+  let anchorShown = false;
+  cols.forEach((c, i) => {
+    if (i === 0) return;
+    const g = svg.querySelector(`g[data-t="${c.dataset.l}:0"]`);
+    if (!g || Number(getComputedStyle(g).opacity) === 0) return;
+    const r = g.querySelector('path').getBoundingClientRect();
+    const [, sr] = span(cols[i - 1]), [tl] = span(c);
+    // (an output row starts a few px right of its column's edge: 4 px of slack)
+    if (Math.abs(r.left - sr) > 4 || Math.abs(r.right - tl) > 4)
+      out.push(`edges into ${c.dataset.l}: ${r.left}..${r.right}, maps end ${sr}, begin ${tl}`);
+    if (c.classList.contains('dv-anchor') && cols[i - 1].classList.contains('dv-anchor'))
+      anchorShown = true;
+  });
+  // (the output view: its input column is the deck's last, across the view from it)
+  if (!anchorShown && document.querySelectorAll('.ov-col.dv-anchor').length > 1)
+    out.push('no edges into the explained layer');
+  const by = Object.fromEntries(cols.map((c) => [c.dataset.l, c]));
+  for (const leg of document.querySelectorAll('.ov-net .ov-legend')) {
+    const r = leg.querySelector('.ov-lbar').getBoundingClientRect();
+    const names = leg.dataset.layers.split(' ');
+    if (!leg.checkVisibility({visibilityProperty: true}) || opacity(leg) < 0.15 || r.width < 8)
+      out.push(`legend ${leg.dataset.layers} hidden`);
+    if (leg.classList.contains('ov-axis')) continue;
+    const [l] = span(by[names[0]]), [, rr] = span(by[names[names.length - 1]]);
+    if (r.left > l + 1 || r.right < rr - 1)
+      out.push(`legend ${leg.dataset.layers} ${r.left}..${r.right}, maps ${l}..${rr}`);
+  }
+  return out;
+}"""
+
+SPREAD_CASES = [((1440, 900), "#conv_1_2/3"), ((1280, 720), "#conv_1_2/3"),
+                ((1280, 720), "#conv_2_1/0"), ((1024, 768), "#conv_1_2/3"),
+                ((1024, 768), "#max_pool_2/1"), ((1280, 720), "#output/3")]
+SPREAD_IDS = ["1440-conv12", "1280-conv12", "1280-conv21", "1024-conv12", "1024-pool2",
+              "1280-output"]
+
+
+@pytest.mark.parametrize("size,hash_", SPREAD_CASES, ids=SPREAD_IDS)
+def test_the_rest_of_the_network_stays_recognisable(fresh: AppPage, size: tuple[int, int],
+                                                    hash_: str) -> None:
+    """The columns packed beside the view keep their maps, smaller, side by side (they were
+    6 px slices of maps stacked on one another)."""
+    fresh.page.set_viewport_size({"width": size[0], "height": size[1]})
+    show(fresh, hash_)
+    assert fresh.page.evaluate(REST_OF_NETWORK, READABLE_MAP) == []
+
+
+@pytest.mark.parametrize("size,hash_", SPREAD_CASES, ids=SPREAD_IDS)
+def test_edges_and_legends_stay_while_a_view_is_open(fresh: AppPage, size: tuple[int, int],
+                                                     hash_: str) -> None:
+    fresh.page.set_viewport_size({"width": size[0], "height": size[1]})
+    show(fresh, hash_)
+    assert fresh.page.evaluate(EDGES_AND_LEGENDS) == []
+    fresh.close_all()  # ... and back in their places afterwards
+    settled(fresh)
+    assert fresh.page.evaluate("""() => [...document.querySelectorAll(
+        '.ov-edges g, .ov-net .ov-legend')].filter((e) => e.style.transform).length""") == 0
+
+
+# The height the dialog's chrome takes from the drawing: the dialog's height less the body's
+# (the head, tabs, kernel editor, caption and sweep controls), plus the body's own row of
+# options above the drawing.
+CHROME = """() => {
+  const d = document.getElementById('dv'), top = d.querySelector('.dv-body > * > .dv-top');
+  return d.getBoundingClientRect().height - d.querySelector('.dv-body').getBoundingClientRect()
+    .height + (top ? top.getBoundingClientRect().height : 0);
+}"""
+CHROME_MAX = 215.0  # px at 1280x720 (it was 295: a 58 px head, 44 px tabs, 63 px controls)
+
+
+@pytest.mark.parametrize("hash_", ["#conv_1_1/1", "#conv_1_2/3", "#relu_1_1/2"])
+def test_the_controls_leave_the_drawing_its_height(fresh: AppPage, hash_: str) -> None:
+    fresh.page.set_viewport_size({"width": 1280, "height": 720})
+    show(fresh, hash_)
+    chrome = fresh.page.evaluate(CHROME)
+    assert chrome <= CHROME_MAX, f"{hash_}: {chrome} px of controls"
+    assert fresh.page.evaluate(SMALL_TEXT) == [], hash_  # ... and no number under 12 px
+    assert fresh.page.evaluate(TITLE_LINES) == 1
+    dv = fresh.page.locator("#dv")  # every control keeps its name
+    for name in ("Copy link to this view", "Close (Esc)", "Step back", "Step forward",
+                 "Skip to the end: the whole map computed", "Replay from the start"):
+        assert dv.get_by_role("button", name=name, exact=True).is_visible(), name
+    assert dv.get_by_role("combobox", name="Animation speed").is_visible()
+    assert dv.get_by_role("tab", name="Code").is_visible()
+
+
+# The kernel's window on every input map and the cell on the output map, each as (row,
+# column) in its own map's cells, read from where they are drawn; and the window's size in
+# cells.
+WINDOW = """() => {
+  const cell = (m, box) => {
+    const img = [...m.querySelectorAll('canvas, img')].find((e) => e.checkVisibility());
+    const r = img.getBoundingClientRect(), b = box.getBoundingClientRect();  // the pixels
+    const [w, h] = img.tagName === 'IMG' ? [img.naturalWidth, img.naturalHeight]
+                                         : [img.width, img.height];
+    return [(b.top - r.top) / r.height * h, (b.left - r.left) / r.width * w,
+            b.height / r.height * h, b.width / r.width * w];
+  };
+  const d = document.getElementById('dv');
+  const inputs = [...d.querySelectorAll('.dv-map[data-map="input"]')]
+    .filter((m) => m.checkVisibility())
+    .map((m) => cell(m, m.querySelector('.dv-box')));
+  const o = d.querySelector('.dv-map[data-map="output"]');
+  return [inputs, cell(o, o.querySelector('.dv-box'))];
+}"""
+
+
+def window_problems(app: AppPage, r: int, c: int, k: int = 3) -> list[str]:
+    inputs, out = app.page.evaluate(WINDOW)
+    bad = []
+    if abs(out[0] - r) > 0.25 or abs(out[1] - c) > 0.25:
+        bad.append(f"output cell at {out[:2]}, not {(r, c)}")
+    if not inputs:
+        bad.append("no window on an input map")
+    for i, (y, x, h, w) in enumerate(inputs):
+        if abs(y - r) > 0.25 or abs(x - c) > 0.25 or abs(h - k) > 0.25 or abs(w - k) > 0.25:
+            bad.append(f"input {i}: window at {y:.2f},{x:.2f} size {h:.2f}x{w:.2f}")
+    return bad
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1280, 720), (1024, 768)],
+                         ids=["1440x900", "1280x720", "1024x768"])
+def test_the_kernel_window_is_on_the_input_where_the_output_cell_is(
+        fresh: AppPage, size: tuple[int, int]) -> None:
+    page = fresh.page
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    for hash_, n in (("#conv_1_1/1", 62), ("#conv_1_2/3", 60)):
+        show(fresh, hash_)
+        for r, c in [(0, 0), (n // 3, n // 2), (n - 1, 7), (5, n - 1)]:
+            # (read each time: a caption of another length may move the drawing)
+            box = page.locator('#dv .dv-map[data-map="output"]').bounding_box()
+            page.mouse.click(box["x"] + (c + 0.5) * box["width"] / n,
+                             box["y"] + (r + 0.5) * box["height"] / n)
+            # (a cell of a 96 px map is 1.5 px: a click may land in the next one)
+            got = [int(v) - 1 for v in str(fresh.dv("position")).split(",")]
+            assert abs(got[0] - r) <= 1 and abs(got[1] - c) <= 1, (got, r, c)
+            fresh.frames(2)
+            assert window_problems(fresh, *got) == [], f"{hash_} at {got}"
+        fresh.close_all()
+
+
+def test_the_kernel_window_is_on_the_input_on_a_phone(browser: Any, site_server: Any) -> None:
+    p = new_app_page(browser, site_server.url, viewport={"width": 390, "height": 844},
+                     has_touch=True, is_mobile=True)
+    try:
+        p.open()
+        show(p, "#conv_1_1/1")
+        target = p.page.locator('#dv .dv-map[data-map="output"]')
+        target.scroll_into_view_if_needed()
+        box = target.bounding_box()
+        p.page.touchscreen.tap(box["x"] + 40.5 * box["width"] / 62,
+                               box["y"] + 20.5 * box["height"] / 62)
+        p.page.wait_for_function("document.getElementById('dv').dataset.position === '21,41'")
+        p.frames(2)
+        assert window_problems(p, 20, 40) == []
+    finally:
+        p.close()

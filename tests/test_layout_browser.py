@@ -106,6 +106,42 @@ def sized(request: pytest.FixtureRequest, browser: Any, site_server: Any) -> Ite
     app.close()
 
 
+# "Available offline" (boot.js, in the header) once the service worker holds the build: its
+# box, and every text box, button, picture and map of the tool it lies on.
+OFFLINE_ON = """() => {
+  const n = document.getElementById('offline-state'), r = n.getBoundingClientRect(), out = [];
+  if (!n.textContent.trim() || !r.width) return ['no notice shown'];
+  const tool = document.getElementById('ov-tool');
+  for (const el of tool.querySelectorAll('button, img, select, canvas, a, p, span, h2')) {
+    const b = el.getBoundingClientRect();
+    if (!b.width || !b.height || !el.checkVisibility({visibilityProperty: true})) continue;
+    const w = Math.min(r.right, b.right) - Math.max(r.left, b.left);
+    const h = Math.min(r.bottom, b.bottom) - Math.max(r.top, b.top);
+    if (w > 1 && h > 1) out.push(`${el.tagName}.${el.className} ${el.textContent.trim()
+      .slice(0, 20)}`);
+  }
+  return out;
+}"""
+
+
+def test_the_offline_notice_lies_on_nothing(sized: Any) -> None:
+    """It floated under the header's right end: over the gallery's thumbnails on a phone,
+    over "Upload image" at 800 px."""
+    app, _ = sized
+    app.page.wait_for_function("document.getElementById('offline-state')?.dataset.state"
+                               " === 'ready'", timeout=90_000)
+    assert app.page.evaluate(OFFLINE_ON) == []
+    app.frames(2)
+    boxes = app.page.evaluate(TEXT_BOXES_JS)  # no text of the tool overlaps it either
+    note = app.page.evaluate(VISIBLE_JS, "#offline-state")
+    assert note["bottom"] <= app.page.evaluate("innerHeight") and note["onTop"]
+    hit = [b["text"] for b in boxes if min(b["right"], note["right"]) - max(b["left"],
+           note["left"]) > 1 and min(b["bottom"], note["bottom"]) - max(b["top"],
+           note["top"]) > 1]
+    assert hit == []
+    assert app.page.evaluate("scrollY") == 0
+
+
 def test_no_text_overlaps_and_none_is_small(sized: Any) -> None:
     app, _ = sized
     boxes = app.page.evaluate(TEXT_BOXES_JS)

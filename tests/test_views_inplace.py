@@ -15,12 +15,17 @@ from pyapp.render.colormaps import SIGNED
 from pyapp.views.conv import ConvElastic, ConvFormula, channel_label
 from pyapp.views.dense import SoftmaxView
 from pyapp.views.placement import (
+    EDGE_ROOM,
     FLOOR_WIDTH,
     GAP,
     MARGIN,
     MIN_WIDTH,
-    PACK_PITCH,
+    PACK_MAP,
+    PACK_SEP,
     SHEET_BELOW,
+    Spread,
+    band_move,
+    edge_maps,
     place,
     spread,
 )
@@ -102,7 +107,8 @@ def test_the_network_opens_a_gap_for_the_view(vw: int, vh: int, anchor: tuple[in
     new = [(le + dx, r + dx) for (le, r), dx in zip(cols, s.shifts, strict=True)]
     assert s.shifts[14] == 0 or anchor == (14, 14)  # the answer stays where it is
     assert all(new[i + 1][0] >= new[i][0] for i in range(14))  # the order is kept
-    assert all(cols[0][0] - 0.5 <= le and r <= cols[-1][1] + 0.5 for le, r in new)
+    seen = [seen_box(c, dx, k) for c, dx, k in zip(cols, s.shifts, s.scales, strict=True)]
+    assert all(cols[0][0] - 0.5 <= le and r <= cols[-1][1] + 0.5 for le, r in seen)
     # no column under the view; the view hugs the explained columns on its side
     assert all(r <= p.left + 0.5 or le >= p.left + p.width - 0.5 for le, r in new)
     if p.side == "right":
@@ -110,10 +116,72 @@ def test_the_network_opens_a_gap_for_the_view(vw: int, vh: int, anchor: tuple[in
     else:
         assert p.left + p.width == pytest.approx(new[a0][0] - GAP, abs=1)
     assert FLOOR_WIDTH <= p.width <= 1180 and p.top == MARGIN and p.height == vh - 2 * MARGIN
-    # the explained columns keep their own spacing; a deck keeps a sliver of each map
+    # the explained columns keep their own spacing and size; a deck keeps every map,
+    # smaller (at least PACK_MAP px or half its size) and side by side, never on another
     assert s.shifts[a0] == s.shifts[a1]
-    assert all(new[i + 1][0] - new[i][0] >= PACK_PITCH - 0.5 for i in range(14))
+    assert s.scales[a0] == s.scales[a1] == 1.0 and s.scales[14] == 1.0
+    assert all(seen[i + 1][0] - seen[i][1] >= PACK_SEP - 0.5 for i in range(14))
+    # (1024 and 800 px: 14 columns leave the view less than NEED_WIDTH: tighter packings)
+    least = (lambda w: min(PACK_MAP, w / 2)) if vw >= 1280 else (lambda w: 0.3 * w)
+    assert all(r - le >= least(c[1] - c[0]) - 0.01 for (le, r), c in zip(seen, cols, strict=True))
     assert not any(s.packed[a0:a1 + 1]) and not s.packed[14]
+
+
+def seen_box(col: tuple[float, float], dx: float, k: float) -> tuple[float, float]:
+    c, half = (col[0] + col[1]) / 2 + dx, (col[1] - col[0]) / 2 * k
+    return c - half, c + half
+
+
+def test_the_maps_of_a_deck_are_recognisable_not_slivers() -> None:
+    cols = network(1280)
+    s = spread((1280, 720), cols, (3, 4), 14)
+    assert s is not None
+    far = s.scales[5:14]
+    assert all(0.5 <= k < 1 for k in far)  # smaller, not 6 px slices of maps on top of
+    # each other
+    w = cols[5][1] - cols[5][0]
+    assert far[0] * w >= PACK_MAP - 0.01
+
+
+def test_the_edges_follow_the_columns() -> None:
+    """Each edge's ends, mapped by edge_maps, land on its columns' moved maps."""
+    cols = network(1280)
+    s = spread((1280, 720), cols, (3, 4), 14)
+    assert s is not None
+    origin, unit = 20.0, 1.24  # the edges' units: px = origin + unit * x
+    maps = edge_maps(cols, s, origin, unit)
+    assert maps[0] == (1.0, 0.0) and len(maps) == 15
+    for i in range(1, 15):
+        m = maps[i]
+        src = seen_box(cols[i - 1], s.shifts[i - 1], s.scales[i - 1])[1]
+        dst = seen_box(cols[i], s.shifts[i], s.scales[i])[0]
+        if m is None:  # only between maps packed close together (a deck), or across the view
+            p = s.placement
+            assert dst - src < EDGE_ROOM or (src <= p.left and dst >= p.left + p.width)
+            continue
+        a, b = m
+        for x, want in ((cols[i - 1][1], src), (cols[i][0], dst)):
+            u = (x - origin) / unit
+            assert origin + unit * (a * u + b) == pytest.approx(want, abs=0.05)
+    # nothing moved: the identity
+    still = Spread(s.placement, (0.0,) * 15, (False,) * 15, (1.0,) * 15)
+    assert all(m == (1.0, 0.0) for m in edge_maps(cols, still, origin, unit))
+
+
+def test_a_legend_moves_with_its_columns_and_hides_its_numbers_when_squeezed() -> None:
+    cols = network(1280)
+    s = spread((1280, 720), cols, (3, 4), 14)
+    assert s is not None
+    band = (cols[6][0] - 10, cols[7][1] + 10)  # a module of two columns in the deck
+    left, right, tight = band_move(band, 6, 7, cols, s)
+    first = seen_box(cols[6], s.shifts[6], s.scales[6])
+    last = seen_box(cols[7], s.shifts[7], s.scales[7])
+    assert left < first[0] and right > last[1] and tight
+    assert right - left < band[1] - band[0]
+    band = (cols[3][0] - 10, cols[4][1] + 10)  # the explained module: moved, whole
+    left, right, tight = band_move(band, 3, 4, cols, s)
+    assert not tight and right - left == pytest.approx(band[1] - band[0], abs=0.2)
+    assert left - band[0] == pytest.approx(s.shifts[3], abs=0.2)
 
 
 def test_the_gap_is_as_wide_as_the_view_needs_and_no_wider() -> None:
@@ -132,7 +200,8 @@ def test_the_columns_may_use_the_networks_panel_not_more() -> None:
                   for w in (None, (40.0, 1240.0)))
     assert own is not None and panel is not None
     assert panel.placement.width > own.placement.width
-    new = [le + dx for (le, _), dx in zip(cols, panel.shifts, strict=True)]
+    new = [seen_box(c, dx, k)[0] for c, dx, k in zip(cols, panel.shifts, panel.scales,
+                                                       strict=True)]  # the maps' lefts
     assert min(new) >= 40 - 0.5 and min(new) < cols[0][0]
 
 

@@ -241,12 +241,15 @@ class ConvElastic(_ConvBase):
                   "sums {partials}; {sums}", layer=self.layer, n=self.out_channel + 1, kh=kh,
                   kw=kw, row=r + 1, col=c + 1, partials=", ".join(partials),
                   sums=_sum_sentence(sums))
-        # transforms move boxes by multiples of their own size: the window by cells / window,
-        # the cell box by cells, the covers by rows / columns of the map
-        input_vars = (f"--bx:{int(rec.window_cols[0]) / self.win_w:.6f};"
-                      f"--by:{int(rec.window_rows[0]) / self.win_h:.6f}")
-        output_vars = (f"--bx:{c};--by:{r};--rx:{(c + 1) / self.w:.6f};--ry:{r};"
-                       f"--dy:{(r + 1) / self.h:.6f}")
+        # transforms move the boxes by fractions of their map's width (--fx, --fy: a cell at
+        # (r, c) of an h x w map is at (c / w, r / w) widths, the map being h / w as high),
+        # not by multiples of their own size, which the browser rounds (a window drifted
+        # by a third of a cell at the far end of a 62-cell map); the covers by rows /
+        # columns of the map
+        c0, r0 = int(rec.window_cols[0]), int(rec.window_rows[0])
+        input_vars = f"--fx:{c0 / self.in_w:.6f};--fy:{r0 / self.in_w:.6f}"
+        output_vars = (f"--fx:{c / self.w:.6f};--fy:{r / self.w:.6f};"
+                       f"--rx:{(c + 1) / self.w:.6f};--dy:{(r + 1) / self.h:.6f}")
         return ElasticFrame(index, r, c, chans, partials, total, bias, result,
                             fmt(rec.value, SUM_DIGITS), cell, covers, caption, a11y,
                             input_vars, output_vars)

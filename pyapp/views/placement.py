@@ -90,47 +90,72 @@ def place(viewport: tuple[float, float], anchor: Box | None, output: Box | None 
 
 
 # --- the network slides apart (issue 15: as the reference, the view opens a gap in place) ---
-PACK_PITCH = 6.0  # px between the left edges of columns packed into a deck beside the view
 PACK_GAP = 8.0  # px between a deck and the column it is packed against
+PACK_SEP = 3.0  # px between neighbouring maps in a deck: the columns never overlap
+PACK_MAP = 14.0  # px: the narrowest a deck's maps get (a map stays recognisable) ...
+PACK_SCALE = 0.5  # ... or this fraction of their size, whichever is larger
+# (least scale, least px) of a deck's maps: recognisable first; where that leaves the view
+# less than NEED_WIDTH (1024 px: the conv drawing's 10 channel rows and its sum), smaller
+# maps; the widest of them if none does (and none at all under FLOOR_WIDTH)
+PACKINGS = ((PACK_SCALE, PACK_MAP), (0.4, 11.0), (0.3, 0.0))
+NEED_WIDTH = 580.0
 
 
 @dataclass(frozen=True)
 class Spread:
     """The overview opened around the explained columns: the view's box, how far each
-    column moves (px, the order the columns were given; negative is to the left) and which
-    columns stand closer than their natural pitch (a deck: their headings would overlap)."""
+    column moves (px, the order the columns were given; negative is to the left), which
+    columns stand closer than their natural pitch (a deck: their headings would overlap)
+    and how much each column's maps are scaled about their centres (1: natural size; a
+    deck's maps side by side, smaller, never on top of each other)."""
 
     placement: Placement
     shifts: tuple[float, ...]
     packed: tuple[bool, ...]
+    scales: tuple[float, ...] = ()
 
 
-def _fit(lefts: list[float], width: float, lo: float, hi: float) -> list[float]:
-    """Lefts of a row of equal-width columns, moved as little as possible to lie within
-    ``[lo, hi]``; when their natural span is wider, evenly compressed to exactly fill it."""
+def pack_scale(width: float, least: float = PACK_SCALE, px: float = PACK_MAP) -> float:
+    """The smallest scale of a deck's maps of natural ``width`` px:
+    ``min(1, max(least, px / width))``."""
+    return min(1.0, max(least, px / width)) if width > 0 else 1.0
+
+
+def _fit(lefts: list[float], width: float, lo: float, hi: float, least: float
+         ) -> tuple[list[float], float]:
+    """Lefts of a row of equal-width columns and their maps' scale, moved as little as
+    possible to lie within ``[lo, hi]``; when their natural span is wider, the maps are
+    scaled about their columns' centres, ``s = min(1, max(least, (room - (n - 1) PACK_SEP)
+    / (n width)))``, and spread evenly to exactly fill it: side by side, at least
+    ``PACK_SEP`` apart, none on another (a box, wider than its map, may reach past)."""
     if not lefts:
-        return []
+        return [], 1.0
     span = lefts[-1] + width - lefts[0]
     if span <= hi - lo + 1e-6:
         shift = max(lo - lefts[0], 0.0) + min(hi - (lefts[-1] + width), 0.0)
-        return [x + shift for x in lefts]
-    pitch = (hi - lo - width) / (len(lefts) - 1)
-    return [lo + k * pitch for k in range(len(lefts))]
+        return [x + shift for x in lefts], 1.0
+    n, room = len(lefts), max(hi - lo, 0.0)
+    scale = min(1.0, max(least, (room - (n - 1) * PACK_SEP) / (n * width)))
+    seen = scale * width
+    pitch = (room - seen) / (n - 1) if n > 1 else 0.0
+    inset = (width - seen) / 2
+    return [lo + k * pitch - inset for k in range(n)], scale
 
 
-def _deck(n: int, width: float) -> float:
-    """The narrowest span ``n`` columns of ``width`` packed at ``PACK_PITCH`` take."""
-    return width + (n - 1) * PACK_PITCH if n else 0.0
+def _deck(n: int, width: float, least: float) -> float:
+    """The narrowest span ``n`` columns' maps of ``width`` packed side by side take (scaled
+    to ``least``)."""
+    return n * least * width + (n - 1) * PACK_SEP if n else 0.0
 
 
 def _open_right(cols: list[tuple[float, float]], a0: int, a1: int, wall: int | None,
-                bounds: tuple[float, float, float], max_width: float
-                ) -> tuple[float, float, list[float], list[bool]]:
+                bounds: tuple[float, float, float], max_width: float, packing: tuple[float, float]
+                ) -> tuple[float, float, list[float], list[bool], list[float]]:
     """The view to the right of columns ``a0..a1``: (its left, its width, every column's new
-    left, which columns now stand closer to a neighbour than they did).  Columns right of
-    the anchor pack towards the wall (the output column) or the screen's edge; only when
-    that is not room enough, the anchor and the columns left of it move left, packing
-    towards the left edge (or a wall there).  The wall never moves."""
+    left, which columns now stand closer to a neighbour than they did, every column's maps'
+    scale).  Columns right of the anchor pack towards the wall (the output column) or the
+    screen's edge; only when that is not room enough, the anchor and the columns left of
+    it move left, packing towards the left edge (or a wall there).  The wall never moves."""
     n = len(cols)
     lefts = [c[0] for c in cols]
     vw = bounds[2]
@@ -149,23 +174,27 @@ def _open_right(cols: list[tuple[float, float]], a0: int, a1: int, wall: int | N
     fw = max((cols[i][1] - cols[i][0] for i in far), default=0.0)
     nw = max((cols[i][1] - cols[i][0] for i in near), default=0.0)
     a_left, a_right = cols[a0][0], cols[a1][1]
-    deck = _deck(len(far), fw)
-    room_left = max(a_left - lo_near - _deck(len(near), nw) - (PACK_GAP if near else 0.0), 0.0)
+    f_least, n_least = pack_scale(fw, *packing), pack_scale(nw, *packing)
+    deck = _deck(len(far), fw, f_least)
+    room_left = max(a_left - lo_near - _deck(len(near), nw, n_least)
+                    - (PACK_GAP if near else 0.0), 0.0)
     if not near and wall is not None and wall < a0:
         room_left = 0.0  # the anchor keeps its natural distance from the output column
     # the widest view: everything packed; the anchor moves only as far as that needs
     width = min(max_width, hi_far - deck - a_right + room_left - 2 * GAP)
     move = min(max(a_right + width + 2 * GAP + deck - hi_far, 0.0), room_left)
     new = list(lefts)
+    scales = [1.0] * n
     for i in range(a0, a1 + 1):
         new[i] = lefts[i] - move
     view_left = a_right - move + GAP
-    for i, x in zip(far, _fit([lefts[i] for i in far], fw, view_left + width + GAP, hi_far),
-                    strict=True):
-        new[i] = x
-    for i, x in zip(near, _fit([lefts[i] for i in near], nw, lo_near, new[a0] - PACK_GAP),
-                    strict=True):
-        new[i] = min(x, lefts[i])  # the near columns only ever move away from the view
+    placed, s_far = _fit([lefts[i] for i in far], fw, view_left + width + GAP, hi_far, f_least)
+    for i, x in zip(far, placed, strict=True):
+        new[i], scales[i] = x, s_far
+    placed, s_near = _fit([lefts[i] for i in near], nw, lo_near, new[a0] - PACK_GAP, n_least)
+    for i, x in zip(near, placed, strict=True):
+        # the near columns only ever move away from the view
+        new[i], scales[i] = min(x, lefts[i]), s_near
     closer = [False] * n
     for group in (far, near):
         for i in group:
@@ -173,7 +202,7 @@ def _open_right(cols: list[tuple[float, float]], a0: int, a1: int, wall: int | N
                 if 0 <= j < n and (j in group or j == wall or a0 <= j <= a1) \
                         and abs(new[j] - new[i]) < abs(lefts[j] - lefts[i]) - 0.5:
                     closer[i] = True
-    return view_left, width, new, closer
+    return view_left, width, new, closer, scales
 
 
 def spread(viewport: tuple[float, float], cols: list[tuple[float, float]],
@@ -192,19 +221,83 @@ def spread(viewport: tuple[float, float], cols: list[tuple[float, float]],
     a0, a1 = anchor
     last = len(cols) - 1
     lo, hi = within if within is not None else (cols[0][0], cols[-1][1])
-    right = _open_right(cols, a0, a1, output, (lo, hi, vw), max_width)
-    # the left side is the right side of the mirrored network
     mirrored = [(vw - r, vw - le) for le, r in reversed(cols)]
-    m_left, m_width, m_new, m_closer = _open_right(
-        mirrored, last - a1, last - a0, None if output is None else last - output,
-        (vw - hi, vw - lo, vw), max_width)
-    left = (vw - m_left - m_width, m_width,
-            [vw - m_new[last - i] - (cols[i][1] - cols[i][0]) for i in range(last + 1)],
-            [m_closer[last - i] for i in range(last + 1)])
-    side, (x, width, new, closer) = ("right", right) if right[1] >= left[1] else ("left", left)
+    best = None
+    for packing in PACKINGS:
+        right = _open_right(cols, a0, a1, output, (lo, hi, vw), max_width, packing)
+        # the left side is the right side of the mirrored network
+        m_left, m_width, m_new, m_closer, m_scales = _open_right(
+            mirrored, last - a1, last - a0, None if output is None else last - output,
+            (vw - hi, vw - lo, vw), max_width, packing)
+        left = (vw - m_left - m_width, m_width,
+                [vw - m_new[last - i] - (cols[i][1] - cols[i][0]) for i in range(last + 1)],
+                [m_closer[last - i] for i in range(last + 1)],
+                [m_scales[last - i] for i in range(last + 1)])
+        side, got = ("right", right) if right[1] >= left[1] else ("left", left)
+        if best is None or got[1] > best[1][1] + 0.5:
+            best = (side, got)
+        if got[1] >= min(NEED_WIDTH, max_width):
+            best = (side, got)
+            break
+    assert best is not None
+    side, (x, width, new, closer, scales) = best
     if width < FLOOR_WIDTH:
         return None
     shifts = tuple(round(nx - c[0], 1) for nx, c in zip(new, cols, strict=True))
     spot = Placement(round(x), int(MARGIN), round(x + width) - round(x), int(vh - 2 * MARGIN),
                      side)
-    return Spread(spot, shifts, tuple(closer))
+    return Spread(spot, shifts, tuple(closer), tuple(round(s, 3) for s in scales))
+
+
+# --- what follows the columns: the edges between them and the legends under them -----------
+def _seen(col: tuple[float, float], shift: float, scale: float) -> tuple[float, float]:
+    """A column's maps' ``(left, right)`` on screen after the spread (scaled about the
+    column's centre)."""
+    centre, half = (col[0] + col[1]) / 2 + shift, (col[1] - col[0]) / 2 * scale
+    return centre - half, centre + half
+
+
+EDGE_ROOM = 8.0  # px: between maps closer than this (a deck) the edges would be a smear
+
+
+def edge_maps(cols: list[tuple[float, float]], opened: Spread, origin: float, unit: float
+              ) -> list[tuple[float, float] | None]:
+    """For each column ``i``, the horizontal map ``x' = a x + b`` of the edges drawn into it
+    from column ``i - 1`` (in the edges' own units: ``px = origin + unit * x``), so that
+    each edge still runs from its source's right edge to its target's left edge: with
+    ``S``, ``T`` the natural ends and ``S'``, ``T'`` the moved ones (px),
+    ``a = (T' - S') / (T - S)``, ``b = (S' - a S - origin (1 - a)) / unit``.  The curves
+    are Beziers, so an affine map of their control points is the map of the curve.
+    ``(1, 0)`` for the first column (no edges into it); None where the two columns' maps
+    now stand closer than ``EDGE_ROOM`` (a deck) or on both sides of the view (the edges
+    would run under it, stretched): those edges are hidden."""
+    out: list[tuple[float, float] | None] = [(1.0, 0.0)]
+    view = (opened.placement.left, opened.placement.left + opened.placement.width)
+    for i in range(1, len(cols)):
+        s, t = cols[i - 1][1], cols[i][0]
+        s2 = _seen(cols[i - 1], opened.shifts[i - 1], opened.scales[i - 1])[1]
+        t2 = _seen(cols[i], opened.shifts[i], opened.scales[i])[0]
+        if t - s <= 1e-6 or t2 - s2 < EDGE_ROOM or (s2 <= view[0] and t2 >= view[1]):
+            out.append(None)
+            continue
+        a = (t2 - s2) / (t - s)
+        out.append((round(a, 4), round((s2 - a * s - origin * (1 - a)) / unit, 2)))
+    return out
+
+
+LEGEND_TEXT = 0.999  # a legend whose columns' maps are scaled below this hides its numbers
+
+
+def band_move(band: tuple[float, float], first: int, last: int,
+              cols: list[tuple[float, float]], opened: Spread) -> tuple[float, float, bool]:
+    """Where a legend spanning ``band`` (px, natural) under columns ``first`` .. ``last``
+    goes: ``(left, right, tight)``; each end moves with its column (a point ``x`` near
+    column ``i``: ``x' = c_i' + s_i (x - c_i)``, ``c`` its centre), ``tight`` where those
+    columns' maps are scaled down (the legend is then too narrow for its numbers: the bar
+    and its marks stay)."""
+    def move(x: float, i: int) -> float:
+        c = (cols[i][0] + cols[i][1]) / 2
+        return c + opened.shifts[i] + opened.scales[i] * (x - c)
+
+    tight = min(opened.scales[first:last + 1], default=1.0) < LEGEND_TEXT
+    return round(move(band[0], first), 1), round(move(band[1], last), 1), tight

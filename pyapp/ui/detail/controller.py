@@ -37,7 +37,7 @@ from pyapp.session import Session, Snapshot
 from pyapp.ui.animation import SCHEDULER, reduced_motion
 from pyapp.ui.errors import guarded
 from pyapp.ui.events import Bindings
-from pyapp.views.placement import MAX_WIDTH, Spread, place, spread
+from pyapp.views.placement import MAX_WIDTH, Spread, band_move, edge_maps, place, spread
 from pyapp.views.route import ViewRef, ref_for
 from pyapp.views.stepper import Stepper
 
@@ -382,9 +382,58 @@ class DetailController:
         for i, c in enumerate(every):
             dx = opened.shifts[i] if opened is not None else 0.0
             c.style.transform = f"translateX({dx}px)" if dx else ""
+            k = opened.scales[i] if opened is not None else 1.0
+            if k != 1.0:  # a deck's maps, smaller about their centres (detail.css)
+                c.style.setProperty("--dv-s", f"{k}")
+            else:
+                c.style.removeProperty("--dv-s")
             c.classList.toggle("dv-packed", opened is not None and opened.packed[i])
         js.document.documentElement.classList.toggle("dv-spread", opened is not None)
+        if every:
+            self._follow(every, natural if opened is not None else [], opened)
         return opened
+
+    def _follow(self, every: list[Any], natural: list[tuple[float, float]],
+                opened: Spread | None) -> None:
+        """The edges and the legends follow the moved columns (dimmed, as the reference
+        keeps them): each column's incoming edges get the map ``placement.edge_maps``
+        gives, each legend the band ``placement.band_move`` gives; None puts them back."""
+        net = every[0].offsetParent
+        svg = net.querySelector(".ov-edges")
+        if svg is not None:
+            maps = []
+            if opened is not None:
+                box = net.getBoundingClientRect()
+                unit = float(box.width) / max(float(svg.viewBox.baseVal.width), 1.0)
+                maps = edge_maps(natural, opened, float(box.left), unit)
+            for i, c in enumerate(every):
+                m = maps[i] if maps else (1.0, 0.0)
+                name = str(c.dataset.l)
+                for g in list(svg.querySelectorAll(f'g[data-t^="{name}:"]')):
+                    if m is None:
+                        g.style.transform, g.style.opacity = "", "0"
+                    else:
+                        g.style.opacity = ""
+                        g.style.transform = ("" if m == (1.0, 0.0)
+                                             else f"matrix({m[0]},0,0,1,{m[1]},0)")
+        index = {str(c.dataset.l): i for i, c in enumerate(every)}
+        for leg in list(net.querySelectorAll(".ov-legend")):
+            leg.style.transform = ""
+            leg.classList.remove("dv-tight")
+            w0 = leg.getAttribute("data-w0")  # its own width (a share of the network)
+            if w0 is not None:
+                leg.style.width = w0
+            names = [index.get(n) for n in str(leg.getAttribute("data-layers") or "").split()]
+            if opened is None or not names or None in names:
+                continue
+            if w0 is None:
+                leg.setAttribute("data-w0", str(leg.style.width))
+            x0 = float(net.getBoundingClientRect().left) + float(leg.offsetLeft)
+            band = (x0, x0 + float(leg.offsetWidth))
+            lo, hi, tight = band_move(band, names[0], names[-1], natural, opened)
+            leg.style.transform = f"translateX({lo - band[0]:.1f}px)"
+            leg.style.width = f"{hi - lo:.1f}px"
+            leg.classList.toggle("dv-tight", tight)
 
     def _pin(self) -> None:
         """Tell the session where the view stands (the link then opens it there), or that

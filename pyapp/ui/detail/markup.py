@@ -85,6 +85,8 @@ ICONS = {
     "pause": _icon("M6 4h4.5v16H6zM13.5 4H18v16h-4.5z"),
     "replay": _icon("M12 5V1.5L7 6l5 4.5V7a5 5 0 1 1-5 5H5a7 7 0 1 0 7-7z"),
     "end": _icon("M4 5v14l8-7zM12 5v14l8-7zM20 5h2v14h-2z"),
+    "link": _icon("M7 8h4v2H7a2 2 0 0 0 0 4h4v2H7a4 4 0 0 1 0-8zm6 0h4a4 4 0 0 1 0 8h-4v-2h4"
+                  "a2 2 0 0 0 0-4h-4zM8 11h8v2H8z"),
 }
 
 
@@ -107,7 +109,8 @@ def controls_html() -> str:
             + btn("end", tr("Skip to the end: the whole map computed"),
                   tr("Skip to the end (End)"), "end")
             + btn("replay", tr("Replay from the start"), tr("Replay"), "replay")
-            + f'<label class="dv-speed">{a(tr("Speed"))} <select data-act="speed" '
+            + f'<label class="dv-speed"><span class="dv-speed-word">{a(tr("Speed"))}</span>'
+            f' <select data-act="speed" '
             f'aria-label="{a(tr("Animation speed"))}">{opts}</select></label>'
             '<span class="dv-pos" aria-hidden="true"></span></div>')
 
@@ -119,7 +122,9 @@ def dialog_html() -> str:
             '<button type="button" class="why-open dv-why" '
             f'aria-label="{a(tr("Why? Saliency views"))}">{a(tr("Why?"))}</button>'
             '<button type="button" class="dv-copy-link dv-btn-text"'
-            f' aria-label="{a(tr("Copy link to this view"))}">{a(tr("Copy link"))}</button>'
+            f' aria-label="{a(tr("Copy link to this view"))}" title="{a(tr("Copy link"))}">'
+            # a narrow dialog shows the icon alone (detail.css): its name stays the same
+            f'{ICONS["link"]}<span class="dv-copy-text">{a(tr("Copy link"))}</span></button>'
             f'<button type="button" class="dv-close" aria-label="{a(tr("Close (Esc)"))}" '
             f'title="{a(tr("Close (Esc)"))}">\u00d7</button></div>'
             # a tab list (one tab today): another view of the same layer adds its own tab
