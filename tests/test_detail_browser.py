@@ -381,7 +381,8 @@ TEXTS = "(sel) => [...document.querySelectorAll(sel)].map((e) => e.textContent)"
 
 def test_shown_sums_are_the_view_models_and_add_up(fresh: Page, core: Any) -> None:
     """The DOM's strings of the elastic, formula, flatten and softmax views are the CPython
-    view models' frame strings, and the shown terms add up to the shown totals."""
+    view models' frame strings (to the last printed digit where float32 rounding in Pyodide
+    makes a sum's terms take more decimals), and the shown terms add up to the shown totals."""
     from pyapp.numbers import adds_up, decimals_of, parse
     from pyapp.views.conv import ConvElastic, ConvFormula
     from pyapp.views.dense import FlattenView, SoftmaxView
@@ -399,21 +400,33 @@ def test_shown_sums_are_the_view_models_and_add_up(fresh: Page, core: Any) -> No
         fresh.frames(2)
         return fresh.position()
 
+    def agree(shown: list[str], cpython: list[str]) -> bool:
+        # Pyodide's float32 sums may differ from CPython's in their last bit; where the terms
+        # of a sum then need more decimals to add up (numbers.sum_terms), the page prints
+        # more: allow one unit of the coarser printed digit, the page's own sums add up exactly
+        return len(shown) == len(cpython) and all(
+            abs(parse(a) - parse(b)) <= 1.01 * 10 ** -min(decimals_of(a), decimals_of(b))
+            for a, b in zip(shown, cpython, strict=True))
+
     i = show("#conv_1_2/4")
     f = ConvElastic(model, acts, "conv_1_2", 4).frame(i)
-    assert texts(".dv-partial") == f.partials and adds_up(f.partials, f.total)
-    assert texts(".dv-total") + texts(".dv-bias") + texts(".dv-result") == [
-        f.total, f.bias, f.result]
+    partials, total = texts(".dv-partial"), texts(".dv-total")
+    assert agree(partials, f.partials) and adds_up(f.partials, f.total)
+    assert agree(total, [f.total]) and adds_up(partials, total[0])
+    assert texts(".dv-bias") + texts(".dv-result") == [f.bias, f.result]
     fresh.close_all()
 
     i = show("#conv_1_2/3/2")
     f = ConvFormula(model, acts, "conv_1_2", 3, 2).frame(i)
     products = [p for row in f.products for p in row]
-    assert texts(".dv-p") == ["= " + p for p in products]
-    assert texts(".dv-partial") == [f.partial] and adds_up(products, f.partial)
-    assert texts(".dv-pt") == [t.partial for t in f.terms]
+    shown_products = [p.removeprefix("= ") for p in texts(".dv-p")]
+    shown_partial, shown_terms = texts(".dv-partial"), texts(".dv-pt")
+    assert agree(shown_products, products) and adds_up(products, f.partial)
+    assert agree(shown_partial, [f.partial]) and adds_up(shown_products, shown_partial[0])
+    assert agree(shown_terms, [t.partial for t in f.terms])
     assert texts(".dv-bias") + texts(".dv-result") == [f.bias, f.result]
     assert adds_up([t.partial for t in f.terms] + [f.bias], f.result)
+    assert adds_up(shown_terms + [f.bias], f.result)
     fresh.close_all()
 
     show("#output/3")
