@@ -134,6 +134,7 @@ def dialog_html() -> str:
             # scrolls on a phone: reachable by keys
             '<div class="dv-body" id="dv-body" role="tabpanel" aria-labelledby="dv-tab-explain" '
             'tabindex="0"></div>'
-            '<p class="dv-caption"></p>'
+            # two fixed lines beside a column (detail.css): a longer caption scrolls there
+            '<p class="dv-caption" tabindex="0"></p>'
             '<p class="dv-record" id="dv-record" aria-live="off" tabindex="0"></p>'
             + controls_html())
