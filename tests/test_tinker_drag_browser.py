@@ -66,6 +66,7 @@ def test_drag_end_every_view_matches_the_core_and_undo_restores(app_page: Any,
     pg_before = data(page, "playground", "version")
     tk_before = int(data(page, "tinker", "version"))
     weight = page.get_by_role("spinbutton", name=WEIGHT)
+    weight.scroll_into_view_if_needed()  # the open editor scrolls within its own box
     box = weight.bounding_box()
     x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
     page.mouse.move(x, y)

@@ -24,6 +24,13 @@
   code = code || known[0];
   if (code === built || !known.includes(built)) return;
   root.dataset.langLeaving = code;
+  // a page being left fetches nothing it would not use: without its manifest link the browser
+  // does not fetch the manifest's icons for it, only again for the page it goes to
+  const strip = () => {
+    for (const link of document.querySelectorAll('link[rel="manifest"]')) link.remove();
+  };
+  strip();
+  new MutationObserver(strip).observe(root, { childList: true, subtree: true });
   location.replace((code === known[0] ? "index.html" : `index.${code}.html`)
     + location.search + location.hash);
 })();
