@@ -9,6 +9,7 @@ flatten's indices agree."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 import numpy as np
 import pytest
 from conftest import AppPage, new_app_page
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from pyapp.cnn.formats import load_native
 from pyapp.cnn.preprocess import preprocess
@@ -655,7 +657,13 @@ def test_the_rest_of_the_network_stays_recognisable(fresh: AppPage, size: tuple[
 def test_edges_and_legends_stay_while_a_view_is_open(fresh: AppPage, size: tuple[int, int],
                                                      hash_: str) -> None:
     fresh.page.set_viewport_size({"width": size[0], "height": size[1]})
+    fresh.frames(2)  # the overview lays itself out for the new size before the view opens
+    settled(fresh)
     show(fresh, hash_)
+    # a legend follows its columns once they have moved (its own transition may start after
+    # theirs ended): wait for them to line up, then say which did not
+    with contextlib.suppress(PlaywrightTimeout):
+        fresh.page.wait_for_function(f"({EDGES_AND_LEGENDS})().length === 0", timeout=5_000)
     assert fresh.page.evaluate(EDGES_AND_LEGENDS) == []
     fresh.close_all()  # ... and back in their places afterwards
     settled(fresh)

@@ -418,17 +418,16 @@ class DetailController:
                                              else f"matrix({m[0]},0,0,1,{m[1]},0)")
         index = {str(c.dataset.l): i for i, c in enumerate(every)}
         for leg in list(net.querySelectorAll(".ov-legend")):
+            leg.style.transform = ""
             leg.classList.remove("dv-tight")
-            # its own placement as the overview wrote it, put back exactly (closed, the
-            # legend is what the overview painted)
-            own = leg.getAttribute("data-style0")
-            if own is not None:
-                leg.setAttribute("style", own)
-                leg.removeAttribute("data-style0")
+            w0 = leg.getAttribute("data-w0")  # its own width (a share of the network)
+            if w0 is not None:
+                leg.style.width = w0
             names = [index.get(n) for n in str(leg.getAttribute("data-layers") or "").split()]
             if opened is None or not names or None in names:
                 continue
-            leg.setAttribute("data-style0", str(leg.getAttribute("style") or ""))
+            if w0 is None:
+                leg.setAttribute("data-w0", str(leg.style.width))
             x0 = float(net.getBoundingClientRect().left) + float(leg.offsetLeft)
             band = (x0, x0 + float(leg.offsetWidth))
             lo, hi, tight = band_move(band, names[0], names[-1], natural, opened)
