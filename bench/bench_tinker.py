@@ -69,7 +69,9 @@ def measure(url: str, repeats: int, seconds: float) -> dict:
         page.wait_for_selector("#dv[open] .tk-kernel")
         edit_ms(page, "0.5")  # warm-up
         edits = [edit_ms(page, f"{0.1 * (i % 7) - 0.3:.1f}") for i in range(repeats)]
-        box = page.get_by_role("spinbutton", name=WEIGHT).bounding_box()
+        weight = page.get_by_role("spinbutton", name=WEIGHT)
+        weight.scroll_into_view_if_needed()  # the open editor scrolls within its own box
+        box = weight.bounding_box()
         x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
         page.mouse.move(x, y)
         page.mouse.down()

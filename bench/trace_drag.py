@@ -191,7 +191,9 @@ def run(url: str, seconds: float, keep: Path | None, paused: bool = False) -> di
         if paused:  # the view's own animation stopped: the page's floor without it
             page.get_by_role("button", name="Pause", exact=True).click()
             page.wait_for_function("document.getElementById('dv').dataset.playing === 'false'")
-        box = page.get_by_role("spinbutton", name=WEIGHT).bounding_box()
+        weight = page.get_by_role("spinbutton", name=WEIGHT)
+        weight.scroll_into_view_if_needed()  # the open editor scrolls within its own box
+        box = weight.bounding_box()
         x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
         page.evaluate(HOVER)
         out: dict[str, Any] = {}
