@@ -671,6 +671,48 @@ def test_edges_and_legends_stay_while_a_view_is_open(fresh: AppPage, size: tuple
         '.ov-edges g, .ov-net .ov-legend')].filter((e) => e.style.transform).length""") == 0
 
 
+RESIZES = [((1440, 900), (1280, 720)), ((1280, 720), (1024, 768)), ((1024, 768), (1440, 900))]
+
+
+@pytest.mark.parametrize("hash_", ["#conv_1_2/3", "#output/3"])
+def test_the_legends_edges_and_view_follow_a_resize(fresh: AppPage, hash_: str) -> None:
+    """A window resized while a view is open: the legends measured their width mid
+    transition (the spread's, not their own) and stood off their columns, then shrank to
+    nothing on the way back to 1440x900."""
+    fresh.page.set_viewport_size({"width": 1440, "height": 900})
+    show(fresh, hash_)
+    for _, (w, h) in RESIZES:
+        fresh.page.set_viewport_size({"width": w, "height": h})
+        fresh.frames(2)
+        settled(fresh)
+        with contextlib.suppress(PlaywrightTimeout):
+            fresh.page.wait_for_function(f"({EDGES_AND_LEGENDS})().length === 0",
+                                         timeout=5_000)
+        assert fresh.page.evaluate(EDGES_AND_LEGENDS) == [], (w, h)
+        assert fresh.page.evaluate(REST_OF_NETWORK, READABLE_MAP) == [], (w, h)
+        assert fresh.page.evaluate(IN_PLACE) == [], (w, h)
+
+
+def test_a_phone_turned_sideways_and_back(browser: Any, site_server: Any) -> None:
+    """390x844 -> 844x390 -> 390x844 with the conv view open: a sheet the screen's width
+    each time (sideways it was a 478 x 374 px box whose drawing scrolled sideways)."""
+    p = new_app_page(browser, site_server.url, viewport={"width": 390, "height": 844},
+                     has_touch=True, is_mobile=True)
+    try:
+        p.open()
+        show(p, "#conv_1_1/1")
+        for w, h in [(844, 390), (390, 844)]:
+            p.page.set_viewport_size({"width": w, "height": h})
+            p.frames(2)
+            settled(p)
+            assert p.dv("side") == "sheet", (w, h)
+            assert p.page.evaluate(FITS) == [], (w, h)
+            box = p.page.locator("#dv").bounding_box()
+            assert box["width"] == pytest.approx(w, abs=1), (w, h)
+    finally:
+        p.close()
+
+
 # The height the dialog's chrome takes from the drawing: the dialog's height less the body's
 # (the head, tabs, kernel editor, caption and sweep controls), plus the body's own row of
 # options above the drawing.

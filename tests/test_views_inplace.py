@@ -23,6 +23,7 @@ from pyapp.views.placement import (
     PACK_MAP,
     PACK_SEP,
     SHEET_BELOW,
+    SHEET_SHORT,
     Spread,
     band_move,
     edge_maps,
@@ -207,6 +208,15 @@ def test_the_columns_may_use_the_networks_panel_not_more() -> None:
 
 def test_no_gap_on_a_phone() -> None:
     assert spread((390, 844), network(800), (1, 2), 14) is None
+
+
+def test_a_phone_turned_sideways_gets_the_sheet_too() -> None:
+    """844x390: a 478 x 374 px box beside the column scrolled both ways; the sheet
+    takes the whole width."""
+    assert spread((844, 390), network(844), (1, 2), 14) is None
+    p = place((844, 390), (40.0, 100.0, 120.0, 300.0), (700.0, 100.0, 800.0, 300.0))
+    assert p.side == "sheet" and p.width == 844 and p.top + p.height == 390
+    assert spread((1024, SHEET_SHORT), network(1024), (1, 2), 14) is not None
 
 
 # --- the sweep clock ------------------------------------------------------------------------

@@ -6,7 +6,8 @@ the view takes the widest free band beside the chosen column that leaves both th
 and the output column (the answer) uncovered; when no such band is at least ``FLOOR_WIDTH``
 wide, the widest band that keeps the chosen column in view (if at least ``FLOOR_WIDTH``:
 the views reflow to narrow boxes); failing that, ``min_width`` on the far side.  On a narrow
-screen (under ``SHEET_BELOW`` px) it is a sheet over the lower part of the screen, the top of
+screen (under ``SHEET_BELOW`` px wide, or a phone turned sideways: under ``SHEET_SHORT`` px
+high) it is a sheet over the lower part of the screen, the top of
 the network above it.
 """
 
@@ -23,6 +24,7 @@ FLOOR_WIDTH = 380.0  # narrower than this, covering the column beats squeezing t
 MAX_WIDTH = 1180.0
 SHEET_BELOW = 700.0  # viewport width under which the view is a bottom sheet
 SHEET_TOP = 0.1  # the sheet leaves this fraction of the screen height above it
+SHEET_SHORT = 480.0  # viewport height under which it is a sheet too (a phone turned sideways)
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,7 @@ def place(viewport: tuple[float, float], anchor: Box | None, output: Box | None 
     ``output`` the output column's box (None: not on screen or the anchor itself)."""
     vw, vh = viewport
     height = vh - 2 * MARGIN
-    if vw < SHEET_BELOW:
+    if vw < SHEET_BELOW or vh < SHEET_SHORT:
         top = round(vh * SHEET_TOP)
         return Placement(0, top, int(vw), int(vh - top), "sheet")
     if anchor is None:  # nothing to stand beside: centred
@@ -216,7 +218,7 @@ def spread(viewport: tuple[float, float], cols: list[tuple[float, float]],
     panel; default: their own).  None where no gap of ``FLOOR_WIDTH`` opens (a phone gets a sheet,
     :func:`place`)."""
     vw, vh = viewport
-    if vw < SHEET_BELOW or not cols:
+    if vw < SHEET_BELOW or vh < SHEET_SHORT or not cols:
         return None
     a0, a1 = anchor
     last = len(cols) - 1

@@ -429,11 +429,20 @@ class DetailController:
             if w0 is None:
                 leg.setAttribute("data-w0", str(leg.style.width))
             x0 = float(net.getBoundingClientRect().left) + float(leg.offsetLeft)
-            band = (x0, x0 + float(leg.offsetWidth))
+            band = (x0, x0 + self._natural_width(leg, w0 or str(leg.style.width)))
             lo, hi, tight = band_move(band, names[0], names[-1], natural, opened)
             leg.style.transform = f"translateX({lo - band[0]:.1f}px)"
             leg.style.width = f"{hi - lo:.1f}px"
             leg.classList.toggle("dv-tight", tight)
+
+    @staticmethod
+    def _natural_width(leg: Any, w0: str) -> float:
+        """A legend's own width in px: its share of the legends' band (the overview writes
+        a percentage), not ``offsetWidth``, which a running width transition (from the
+        spread before a resize) still holds at its old value."""
+        if w0.endswith("%") and leg.offsetParent is not None:  # (None: legends not shown)
+            return float(w0[:-1]) / 100.0 * float(leg.offsetParent.clientWidth)
+        return float(leg.offsetWidth)
 
     def _pin(self) -> None:
         """Tell the session where the view stands (the link then opens it there), or that
