@@ -713,6 +713,34 @@ def test_a_phone_turned_sideways_and_back(browser: Any, site_server: Any) -> Non
         p.close()
 
 
+# The edges drawn into the output column (the answer), as the page shows them: how many of
+# its edge groups are not hidden.
+OUTPUT_EDGES = """() => [...document.querySelectorAll('.ov-net .ov-edges g[data-t^="output:"]')]
+  .filter((g) => Number(getComputedStyle(g).opacity) > 0
+                 && g.getBoundingClientRect().width > 4).length"""
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (1280, 720), (1024, 768)], ids=str)
+@pytest.mark.parametrize("hash_", ["#output/3", "#softmax/3"])
+def test_the_output_views_keep_the_edges_into_the_answer(fresh: AppPage, size: tuple[int, int],
+                                                         hash_: str) -> None:
+    """The output and softmax views drew no edges at all (the network packed into a deck,
+    the edges into the output column running under the view); like the other views they
+    keep the column that feeds the answer beside it, its edges dimmed, lined up."""
+    fresh.page.set_viewport_size({"width": size[0], "height": size[1]})
+    fresh.frames(2)
+    settled(fresh)
+    show(fresh, hash_)
+    with contextlib.suppress(PlaywrightTimeout):
+        fresh.page.wait_for_function(f"({EDGES_AND_LEGENDS})().length === 0", timeout=5_000)
+    assert fresh.page.evaluate(EDGES_AND_LEGENDS) == []
+    assert fresh.page.evaluate(OUTPUT_EDGES) > 0
+    assert fresh.page.evaluate(IN_PLACE) == []
+    beside = fresh.page.evaluate("""() => [...document.querySelectorAll(
+        '.ov-col.dv-anchor, .ov-col.dv-beside')].map((c) => c.dataset.l)""")
+    assert sorted(beside) == ["max_pool_2", "output"]
+
+
 # The height the dialog's chrome takes from the drawing: the dialog's height less the body's
 # (the head, tabs, kernel editor, caption and sweep controls), plus the body's own row of
 # options above the drawing.

@@ -310,21 +310,48 @@ class DetailController:
 
     # --- in place ---------------------------------------------------------------------------
     def _columns(self, ref: ViewRef) -> list[Any]:
-        """The overview columns a view explains: its layer's and that layer's input's."""
+        """The overview columns a view explains: its layer's and that layer's input's (the
+        nearest layer before it with a column: the output's input is flatten, drawn as no
+        column of its own, of max_pool_2's maps)."""
         doc = js.document
         if ref.kind == "softmax":
             return [c for c in [doc.querySelector(".ov-col.ov-k-output")] if c is not None]
+        return [c for c in [self._column_of(ref.layer), self._source_of(ref.layer)]
+                if c is not None]
+
+    def _column_of(self, name: str) -> Any:
+        return js.document.querySelector(f'.ov-col[data-l="{name}"]')
+
+    def _source_of(self, layer: str) -> Any:
+        """The column of the nearest activation before ``layer`` that has one."""
         model = self.snap.model
-        names = [ref.layer, model.input_of(ref.layer)]
-        cols = [doc.querySelector(f'.ov-col[data-l="{n}"]') for n in names]
-        return [c for c in cols if c is not None]
+        name = layer
+        while name != "input":
+            name = model.input_of(name)
+            col = self._column_of(name)
+            if col is not None:
+                return col
+        return None
+
+    def _beside(self, ref: ViewRef) -> list[Any]:
+        """Columns the network keeps at their natural distance from the explained ones
+        (dimmed, their edges drawn): the softmax's, the layer that feeds the output column
+        (the edges into the answer stay on screen as in every other view)."""
+        if ref.kind != "softmax":
+            return []
+        out = js.document.querySelector(".ov-col.ov-k-output")
+        src = self._source_of(str(out.dataset.l)) if out is not None else None
+        return [src] if src is not None else []
 
     def _mark_anchor(self, ref: ViewRef | None) -> None:
         """Keep the explained columns bright while the rest of the network is dimmed."""
-        for node in list(js.document.querySelectorAll(".ov-col.dv-anchor")):
+        for node in list(js.document.querySelectorAll(".ov-col.dv-anchor, .ov-col.dv-beside")):
             node.classList.remove("dv-anchor")
+            node.classList.remove("dv-beside")
         for node in self._columns(ref) if ref is not None else []:
             node.classList.add("dv-anchor")
+        for node in self._beside(ref) if ref is not None else []:
+            node.classList.add("dv-beside")
 
     def _place(self) -> None:
         """Open the network around the columns the view explains and put the view in the
@@ -364,7 +391,8 @@ class DetailController:
     def _spread(self, every: list[Any], vw: float, vh: float) -> Spread | None:
         """Slide the overview's columns apart around the explained ones (a transform each,
         which the style sheet animates; None and no move where no gap opens)."""
-        anchors = [i for i, c in enumerate(every) if c.classList.contains("dv-anchor")]
+        anchors = [i for i, c in enumerate(every)
+                   if c.classList.contains("dv-anchor") or c.classList.contains("dv-beside")]
         opened = None
         if anchors and every:
             # natural places: offsets ignore the transforms of an earlier spread
