@@ -741,6 +741,40 @@ def test_the_output_views_keep_the_edges_into_the_answer(fresh: AppPage, size: t
     assert sorted(beside) == ["max_pool_2", "output"]
 
 
+EDITOR_OPEN = "document.querySelector('#dv .tk-details').open"
+
+
+def test_the_kernel_editor_starts_collapsed_and_stays_as_left(browser: Any,
+                                                               site_server: Any) -> None:
+    """At 1440x900 and 1024x768 the editor opened by itself and pushed the drawing down: it
+    starts collapsed, its one named control opens it, and it stays open through an edit (an
+    in-place refresh) and into the next view."""
+    p = new_app_page(browser, site_server.url, viewport={"width": 1440, "height": 900})
+    try:
+        p.open()
+        for w, h in [(1440, 900), (1024, 768)]:
+            p.page.set_viewport_size({"width": w, "height": h})
+            show(p, "#conv_1_1/1")
+            assert p.page.evaluate(EDITOR_OPEN) is False, (w, h)
+            assert p.page.evaluate(NO_SCROLL) == [], (w, h)
+            p.close_all()
+        show(p, "#conv_1_1/1")
+        p.page.locator("#dv .tk-details > summary", has_text="Change this kernel").click()
+        assert p.page.evaluate(EDITOR_OPEN) is True
+        weight = p.page.get_by_role("spinbutton",
+                                    name="conv_1_1 neuron 2, channel 1, weight row 1 column 1")
+        weight.fill("1.5")
+        weight.press("Enter")
+        p.page.wait_for_function("document.getElementById('tinker').dataset.edits === '1'")
+        p.frames(2)
+        assert p.page.evaluate(EDITOR_OPEN) is True  # the in-place refresh kept it open
+        p.close_all()
+        show(p, "#conv_1_2/0")
+        assert p.page.evaluate(EDITOR_OPEN) is True  # as people left it
+    finally:
+        p.close()
+
+
 # The height the dialog's chrome takes from the drawing: the dialog's height less the body's
 # (the head, tabs, kernel editor, caption and sweep controls), plus the body's own row of
 # options above the drawing.

@@ -78,12 +78,19 @@ def banner(page: Any) -> Any:
     return page.get_by_role("status").filter(has_text="\u2192")
 
 
+def open_editor(page: Any) -> None:
+    """The view's kernel editor, collapsed at first: open it by its one named control."""
+    page.locator("#dv .tk-details > summary", has_text="Change this kernel").click()
+    page.wait_for_function("document.querySelector('#dv .tk-details').open", timeout=WAIT)
+
+
 def test_edit_weight_by_typing_and_keys(app_page: Any, model: Any) -> None:
     app = app_page.open()
     page = app.page
     before = shown_probs(page)
     page.click("#ov-n-conv_1_1-2")
     page.wait_for_selector("#dv[open] .tk-kernel")
+    open_editor(page)
     page.focus('#dv .dv-map[data-map="inter"][data-ch="0"]')
     page.keyboard.press("Enter")
     page.wait_for_function("document.getElementById('dv').dataset.hash === '#conv_1_1/2/0'",
@@ -144,7 +151,8 @@ def test_map_off_relu_swap_temperature_undo(app_page: Any, model: Any) -> None:
     page = app.page
     original = shown_probs(page)
     page.click("#ov-n-conv_1_2-3")
-    page.wait_for_selector("#dv[open] .tk-mapoff")
+    page.wait_for_selector("#dv[open] .tk-kernel")
+    open_editor(page)
     page.click("#dv .tk-mapoff")
     wait_edits(page, 1)
     assert page.get_attribute("#dv .tk-mapoff", "aria-pressed") == "true"
@@ -209,6 +217,7 @@ def test_drag_a_weight(app_page: Any, model: Any) -> None:
     page = app.page
     page.click("#ov-n-conv_1_1-0")
     page.wait_for_selector("#dv[open] .tk-kernel")
+    open_editor(page)
     page.get_by_label("conv_1_1 neuron 1: input channel to edit").select_option("1")
     name = "conv_1_1 neuron 1, channel 2, weight row 3 column 3"
     weight = page.get_by_role("spinbutton", name=name)
@@ -315,6 +324,7 @@ def test_edit_from_the_overview_readout(app_page: Any, model: Any) -> None:
     page.click("#ov-n-conv_1_1-2")
     page.wait_for_selector("#dv[open] .tk-kernel")
     assert page.locator("#ov-readout .tk-kernel").count() == 0
+    open_editor(page)
     assert page.get_by_role("spinbutton", name="conv_1_1 neuron 3, bias").count() == 1
     page.click("#dv .dv-close")
     page.wait_for_function("!document.getElementById('dv').open", timeout=WAIT)

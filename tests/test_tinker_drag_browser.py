@@ -58,6 +58,8 @@ def test_drag_end_every_view_matches_the_core_and_undo_restores(app_page: Any,
     assert abs(playground_kernel(page) - start) < 0.006
     page.click("#ov-n-conv_1_1-0")
     page.wait_for_selector("#dv[open] .tk-kernel")
+    # the kernel editor is collapsed at first: its one named control opens it
+    page.locator("#dv .tk-details > summary", has_text="Change this kernel").click()
     assert page.evaluate(OUTPUT_MAP_JS) == "IMG"  # a static map is an image (rastered once)
     dv_before = int(data(page, "dv", "version"))
     # the playground is far below the open dialog: off screen

@@ -122,6 +122,7 @@ class TinkerView:
         self.banner = banner
         dialog = doc.getElementById("dv")
         self.dv_box = None
+        self._kernel_open = False  # the view's kernel editor: collapsed until opened
         if dialog is not None:
             box = doc.createElement("div")
             box.className = "tk-dv"
@@ -440,6 +441,7 @@ class TinkerView:
         where = self._editor_ref(snap)
         if where is None:
             if self._editor_key is not None:
+                self._editor_open()  # remember how it was left
                 self.dv_box.innerHTML = ""
                 self._editor_key = None
             return
@@ -502,12 +504,12 @@ class TinkerView:
                 first.focus()
 
     def _editor_open(self) -> bool:
-        """Open where there is room (a phone or a short window shows the view first); then as
-        people left it."""
+        """Collapsed at first (open, it pushed the drawing down: issue 15); then as people
+        left it, across refreshes and views."""
         node = self.dv_box.querySelector(".tk-details") if self.dv_box is not None else None
         if node is not None:
-            return bool(node.open)
-        return not bool(js.window.matchMedia("(max-width: 600px), (max-height: 760px)").matches)
+            self._kernel_open = bool(node.open)
+        return self._kernel_open
 
     def _mark_kernels(self, snap: Snapshot, layer: str, out: int, ch: int) -> None:
         """Mark the edited weights where the open view draws its kernels."""
