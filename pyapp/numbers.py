@@ -24,13 +24,16 @@ Rules
   playground cell           :func:`plain`               whole numbers plainly, else 2 decimals
   ========================  ==========================  ===================================
 
-* Sums add up by hand.  Where a view shows terms and their total, the total is the true
-  value printed by its context's rule, and the terms get as many decimals as it takes
-  (:func:`sum_terms`: from the total's decimals up to ``MAX_TERM_DECIMALS``) for the exact
-  decimal sum of the printed terms to round to the printed total: ``|sum(terms) - total|`` is
-  below half a unit of the total's last digit (:func:`adds_up`).  Only where the true value
-  sits on a rounding boundary within float error is the total printed from the terms' exact
-  sum instead (the same value to float precision).
+* Sums add up by hand, at the context's decimals.  Where a view shows terms and their
+  total, the total is the true value printed by its context's rule and the terms get the
+  same decimals (:func:`sum_terms`): each term is its value rounded to the nearest, or where
+  those roundings would not add up, rounded the other way (up instead of down, or down
+  instead of up: still within one unit of its last digit), the terms nearest to a rounding
+  boundary first, so that the exact decimal sum of the printed terms is the printed total
+  (:func:`adds_up`; "largest remainder" rounding).  A total that is itself a term of a
+  larger sum (a partial sum) may so be one unit off its nearest rounding.  Only where no
+  such choice exists (float error at a boundary) do the terms get more decimals, up to
+  ``MAX_TERM_DECIMALS``, and at worst the total is printed from the terms' exact sum.
 """
 
 from __future__ import annotations
@@ -148,10 +151,15 @@ def sum_terms(terms: Sequence[float], total: float, decimals: int = VALUE,
               form: Formatter = fixed, least: int | None = None) -> tuple[list[str], str]:
     """Printed ``terms`` and their printed ``total`` (``decimals`` decimals) that add up.
 
-    The terms get ``least`` (default ``decimals``) decimals, or more until they add up
-    (at most ``MAX_TERM_DECIMALS``); ``form(value, decimals)`` prints one number."""
+    The terms get ``least`` (default ``decimals``) decimals, rounded as the module's rule
+    says (:func:`_apportion`); only where that cannot add up, more (at most
+    ``MAX_TERM_DECIMALS``); ``form(value, decimals)`` prints one number."""
     out = form(total, decimals)
     d = decimals if least is None else least
+    if form is fixed and d == decimals_of(out):
+        shown = _apportion(terms, out, d)
+        if shown is not None:
+            return shown, out
     while True:
         shown = [form(t, d) for t in terms]
         if adds_up(shown, out):
@@ -162,3 +170,43 @@ def sum_terms(terms: Sequence[float], total: float, decimals: int = VALUE,
             s = sum((exact(t) for t in shown), Decimal(0))
             return shown, form(float(s), decimals)
         d += 1
+
+
+def sum_to(terms: Sequence[float], total: str) -> list[str]:
+    """Printed ``terms`` that add up to an already printed ``total`` (a partial sum shown
+    as a term of a larger sum, :func:`sum_terms`): at its decimals as the module's rule
+    says, or where that cannot be, with more decimals (at most ``MAX_TERM_DECIMALS``)."""
+    d = decimals_of(total)
+    shown = _apportion(terms, total, d)
+    while shown is None or not adds_up(shown, total):
+        d += 1
+        shown = [fixed(t, d) for t in terms]
+        if d >= MAX_TERM_DECIMALS:
+            break
+    return shown
+
+
+def _apportion(terms: Sequence[float], total: str, d: int) -> list[str] | None:
+    """``terms`` printed with ``d`` decimals whose exact sum is ``total`` (printed with
+    ``d`` decimals): each term's nearest rounding ``r_i``; the ``k = (T - sum r_i) / u``
+    units (``u = 10^-d``) still missing go one each to the ``|k|`` terms whose residual
+    ``x_i - r_i`` is largest in ``k``'s direction (their rounding the other way is within
+    one unit of them too); None where too few terms lie on that side."""
+    unit = Decimal(1).scaleb(-d)
+    values = [Decimal(float(t)) for t in terms]
+    if not all(v.is_finite() for v in values):
+        return None
+    near = [v.quantize(unit) for v in values]
+    k = int((exact(total) - sum(near, Decimal(0))) / unit)
+    if k:
+        step = unit if k > 0 else -unit
+        # residuals in k's direction, largest first; only those strictly on that side
+        side = sorted((((v - r) / step, i) for i, (v, r) in enumerate(zip(values, near,
+                                                                         strict=True))
+                       if (v - r) / step > 0), reverse=True)
+        if len(side) < abs(k):
+            return None
+        for _, i in side[:abs(k)]:
+            near[i] += step
+    shown = [fixed(float(r), d) for r in near]
+    return shown if adds_up(shown, total) else None

@@ -81,14 +81,15 @@ class ConvSums:
 
 
 def conv_sums(rec: ConvExplanation, channel: int | None = None) -> ConvSums:
-    """Each printed total is the true value with its own decimals; its terms get as many
-    decimals as it takes to add up to it (so digits only grow down the chain).  Without
-    ``channel``: the elastic view's chain; with it, the formula view's for that channel."""
+    """The result is the true value with ``SUM_DIGITS`` decimals; down the chain every
+    printed term keeps those decimals and adds up to the printed number it is a term of
+    (:func:`pyapp.numbers.sum_terms`, :func:`~pyapp.numbers.sum_to`: each within one unit
+    of its last digit).  Without ``channel``: the elastic view's chain; with it, the
+    formula view's for that channel."""
     if channel is None:
         (total, bias), result = numbers.sum_terms([rec.channel_sum, rec.bias], rec.result,
                                                   SUM_DIGITS)
-        partials, total = numbers.sum_terms([t.partial_sum for t in rec.terms],
-                                            rec.channel_sum, numbers.decimals_of(total))
+        partials = numbers.sum_to([t.partial_sum for t in rec.terms], total)
         return ConvSums(partials, total, bias, result)
     shown, result = numbers.sum_terms([t.partial_sum for t in rec.terms] + [rec.bias],
                                       rec.result, SUM_DIGITS)
@@ -96,8 +97,7 @@ def conv_sums(rec: ConvExplanation, channel: int | None = None) -> ConvSums:
     total = numbers.fixed(rec.channel_sum, numbers.decimals_of(bias))
     t = rec.terms[channel]
     kh, kw = t.products.shape
-    flat, partials[channel] = numbers.sum_terms(
-        t.products.ravel().tolist(), t.partial_sum, numbers.decimals_of(partials[channel]))
+    flat = numbers.sum_to(t.products.ravel().tolist(), partials[channel])
     products = [flat[u * kw:(u + 1) * kw] for u in range(kh)]
     return ConvSums(partials, total, bias, result, products)
 
