@@ -86,6 +86,28 @@ FITS = """() => {
   return out;
 }"""
 
+# Words broken across lines in the view (a word whose glyphs lie on more than one line):
+# "intermed-iate" under a phone's narrow map column.  Returns "class: word" for each.
+BROKEN_WORDS = r"""() => {
+  const d = document.getElementById('dv'), out = new Set();
+  const tw = document.createTreeWalker(d, NodeFilter.SHOW_TEXT);
+  while (tw.nextNode()) {
+    const n = tw.currentNode, el = n.parentElement;
+    if (!el.checkVisibility({visibilityProperty: true})) continue;
+    const text = n.textContent, re = /\S+/g;
+    let m;
+    while ((m = re.exec(text))) {
+      if (m[0].length < 2) continue;
+      const r = document.createRange();
+      r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);
+      const tops = new Set([...r.getClientRects()].filter((b) => b.width > 0)
+                           .map((b) => Math.round(b.top)));
+      if (tops.size > 1) out.add(`${el.className.baseVal ?? el.className}: "${m[0]}"`);
+    }
+  }
+  return [...out];
+}"""
+
 # The drawing fits (issue 15, 1024x768 and 1280x720): neither the dialog nor its body scrolls
 # (a long channel list scrolls inside itself), and the view's result (the output map, the
 # flatten sum, the softmax's probability) is wholly on screen inside the body.
@@ -487,6 +509,7 @@ def test_every_view_fits_a_phone(browser: Any, site_server: Any) -> None:
             show(p, h)
             assert p.page.evaluate(FITS) == [], h
             assert p.page.evaluate(SMALL_TEXT) == [], h  # no text under 12 px on a phone
+            assert p.page.evaluate(BROKEN_WORDS) == [], h  # and no word broken in two
             p.close_all()
         show(p, "#conv_1_1/0")  # a tap on a map moves the window
         before = p.dv("position")
