@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from conftest import AppPage, new_app_page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from test_layout_browser import TEXT_BOXES_JS, overlaps
 
 from pyapp.cnn.formats import load_native
 from pyapp.cnn.preprocess import preprocess
@@ -796,6 +797,32 @@ def test_the_kernel_editor_starts_collapsed_and_stays_as_left(browser: Any,
         assert p.page.evaluate(EDITOR_OPEN) is True  # as people left it
     finally:
         p.close()
+
+
+# The text boxes of the open view (the layout test's rule, scoped to the dialog).
+# (the notes folded in a closed <details> still report boxes: not seen, skipped)
+DV_TEXT_BOXES = TEXT_BOXES_JS.replace("getElementById('ov-tool')", "getElementById('dv')") \
+    .replace("Number(cs.opacity) === 0) continue;",
+             "Number(cs.opacity) === 0 || !el.checkVisibility()) continue;")
+assert "checkVisibility" in DV_TEXT_BOXES
+# px: the least width of the conv drawing's input and intermediate maps (they were 88, 80
+# and 70 px; the reference's input is ~150 px at 1440x900)
+MAP_ROOM = [((1440, 900), 140.0), ((1280, 720), 96.0), ((1024, 768), 78.0)]
+
+
+@pytest.mark.parametrize("size,least", MAP_ROOM, ids=[f"{w}x{h}" for (w, h), _ in MAP_ROOM])
+def test_the_conv_drawing_gives_its_maps_the_room(fresh: AppPage, size: tuple[int, int],
+                                                  least: float) -> None:
+    fresh.page.set_viewport_size({"width": size[0], "height": size[1]})
+    show(fresh, "#conv_1_1/1")
+    widths = fresh.page.evaluate("""() => [...document.querySelectorAll(
+        '#dv .dv-map[data-map="input"], #dv .dv-map[data-map="inter"]')]
+        .map((m) => m.getBoundingClientRect().width)""")
+    assert len(widths) == 6 and min(widths) >= least, widths
+    assert fresh.page.evaluate(NO_SCROLL) == []
+    assert fresh.page.evaluate(FITS) == []
+    assert fresh.page.evaluate(SMALL_TEXT) == []
+    assert overlaps(fresh.page.evaluate(DV_TEXT_BOXES)) == []
 
 
 # The height the dialog's chrome takes from the drawing: the dialog's height less the body's
