@@ -70,8 +70,8 @@ class FlattenView:
         self.strip_rgba = diverging_rgba(
             np.asarray(acts[self.flatten_layer]).reshape(self.h * self.w, self.c), self.limit)
         self.weight_limit = colour_limit(self.dense.weights)
-        # the logit is the true value with DIGITS decimals; the sum of products and the bias
-        # get the digits it takes to add up to it by hand (pyapp.numbers)
+        # the logit is the true value with DIGITS decimals; the sum of products and the bias,
+        # with DIGITS too, add up to it by hand (pyapp.numbers.sum_terms)
         (self.total, self.bias), self.result = numbers.sum_terms(
             [self.dense.total, self.dense.bias], self.dense.result, DIGITS)
         self.value = fmt(self.dense.value, DIGITS)
