@@ -13,6 +13,15 @@ The read-out of a convolution's neuron has an "Edit" button: it pins the read-ou
 neuron (hovering elsewhere then only highlights) until "Close"; the tool's ``data-pinned``
 is ``"layer:index"`` and an ``ov:pin`` event on the document (``detail = {layer, index}`` or
 null) tells the tinker view to put the editable kernel into the read-out's editor holder.
+
+Maps as images: each map is painted into its ``<canvas>`` (the pixels' one store), and a map
+whose pixels did not change is not painted again (``data-repainted`` on the tool: how many
+were in the last paint).  Chromium makes every 2D canvas a compositor layer, pushed and
+layerized on every frame that repaints anything (the detail view's sweep, 60 times a second);
+so once the snapshots settle (:data:`SETTLE_MS` after the last, no burst running) each map is
+shown as an ``<img class="ov-px">`` of the same pixels (an uncompressed BMP,
+:mod:`pyapp.render.bmp`) and the canvases leave the layout (``data-maps="img"``, set when every
+image has decoded); a new paint shows the canvases again (``data-maps="canvas"``).
 """
 
 from __future__ import annotations
@@ -22,9 +31,10 @@ from typing import Any
 
 import js  # type: ignore[import-not-found]
 import numpy as np
-from pyodide.ffi import to_js  # type: ignore[import-not-found]
+from pyodide.ffi import create_once_callable, to_js  # type: ignore[import-not-found]
 
 from pyapp.i18n import tr
+from pyapp.render.bmp import bmp_data_uri
 from pyapp.render.overview_html import (
     answer_html,
     legends_html,
@@ -34,10 +44,12 @@ from pyapp.render.overview_html import (
 )
 from pyapp.render.readout import editable, info_html, readout_html
 from pyapp.session import Session, Snapshot
+from pyapp.ui.errors import guarded
 from pyapp.ui.events import Bindings
 
 Key = tuple[str, int]
 ActivateHook = Callable[[str, int], Any]
+SETTLE_MS = 250  # no new snapshot for this long (and no burst): the maps become images
 
 
 def paint(ctx: Any, rgba: np.ndarray, img: Any = None) -> Any:
@@ -132,17 +144,26 @@ class OverviewView:
         st = self.snap
         maps, html = (self.maps_source(st) if self.maps_source is not None else
                       (st.overview_rgba, legends_html(st.layout, st.legends)))
+        repainted = 0
         for name, stack in maps.items():
             for j, rgba in enumerate(stack):
                 key = (name, j)
+                old = self._rgba.get(key)
+                if old is not None and old.shape == rgba.shape and np.array_equal(old, rgba):
+                    continue  # the same pixels (e.g. upstream of an edit): no paint
                 size, img = self._img.get(key, (None, None))
                 if size != rgba.shape:
                     img = None  # a new size (another model): a new ImageData
                 self._img[key] = (rgba.shape, paint(self._ctx[key], rgba, img))
+                self._rgba[key] = rgba
+                repainted += 1
+        self.root.dataset.repainted = str(repainted)
         for key, canvas in self._canvas.items():
             if key in self._bg:
                 canvas.style.backgroundImage = "none"
         self._bg.clear()
+        if repainted:
+            self._live()
         self._draw_outputs()
         if html != self._legends_html:  # unchanged legends cost no layout
             self.legends_el.innerHTML = html
@@ -179,6 +200,48 @@ class OverviewView:
             b.setAttribute("aria-pressed", "true" if index is not None and
                            int(b.dataset.index) == index else "false")
 
+    # --- maps as images (see the module docstring) ----------------------------------------
+    def _live(self) -> None:
+        """Some canvas has new pixels: show the canvases, and make images of them once the
+        snapshots settle."""
+        self._token += 1
+        self._painted_at = float(js.performance.now())
+        self.root.dataset.maps = "canvas"
+        if self._settle_timer is None:
+            self._settle_timer = self.bindings.later(SETTLE_MS, self._settle)
+
+    def _settle(self) -> None:
+        """Each map whose image is behind its canvas gets the canvas's pixels as its image;
+        when every image has decoded (and nothing was painted meanwhile) they are shown."""
+        self._settle_timer = None
+        wait = SETTLE_MS - (float(js.performance.now()) - self._painted_at)
+        if wait > 1 or self.session.in_burst or self.session.painting:
+            self._settle_timer = self.bindings.later(max(int(wait), SETTLE_MS // 5), self._settle)
+            return
+        token = self._token
+        decodes = []
+        for key, rgba in self._rgba.items():
+            if self._px_rgba.get(key) is rgba:
+                continue
+            px = self._px.get(key)
+            if px is None:
+                px = js.document.createElement("img")
+                px.className = "ov-px"
+                px.alt = ""
+                px.setAttribute("aria-hidden", "true")
+                px.draggable = False
+                self._canvas[key].after(px)
+                self._px[key] = px
+            px.src = bmp_data_uri(rgba)
+            self._px_rgba[key] = rgba
+            decodes.append(px.decode())
+
+        def show(*_args: Any) -> None:
+            if token == self._token:  # no paint since: the images show what the canvases do
+                self.root.dataset.maps = "img"
+        js.Promise.all(to_js(decodes)).then(
+            create_once_callable(guarded(show, where="the overview (maps as images)")))
+
     def message(self, text: str) -> None:
         self.root.querySelector("#ov-message").textContent = text
 
@@ -199,6 +262,13 @@ class OverviewView:
         self._ctx: dict[Key, Any] = {}
         self._bg: set[Key] = set()
         self._img: dict[Key, tuple[Any, Any]] = {}  # (shape, ImageData) reused each paint
+        self._rgba: dict[Key, np.ndarray] = {}  # the pixels each canvas shows
+        self._px: dict[Key, Any] = {}  # each map's <img> (made when the maps first settle)
+        self._px_rgba: dict[Key, np.ndarray] = {}  # the pixels each <img> shows
+        self._token = 0  # counts paints: images made before the latest are not shown
+        self._settle_timer: Any = None
+        self._painted_at = 0.0
+        self.root.dataset.maps = "canvas"
         self._bar: dict[int, tuple[Any, Any]] = {}
         for node in r.querySelectorAll(".ov-n"):
             key = (str(node.dataset.l), int(node.dataset.i))
