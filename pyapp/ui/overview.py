@@ -20,8 +20,9 @@ were in the last paint).  Chromium makes every 2D canvas a compositor layer, pus
 layerized on every frame that repaints anything (the detail view's sweep, 60 times a second);
 so once the snapshots settle (:data:`SETTLE_MS` after the last, no burst running) each map is
 shown as an ``<img class="ov-px">`` of the same pixels (an uncompressed BMP,
-:mod:`pyapp.render.bmp`) and the canvases leave the layout (``data-maps="img"``, set when every
-image has decoded); a new paint shows the canvases again (``data-maps="canvas"``).
+:mod:`pyapp.render.bmp`, drawn over its canvas) and the canvases are hidden
+(``data-maps="img"``, once every image has decoded); a new paint shows the canvases again
+(``data-maps="canvas"``).
 """
 
 from __future__ import annotations
@@ -145,17 +146,21 @@ class OverviewView:
         maps, html = (self.maps_source(st) if self.maps_source is not None else
                       (st.overview_rgba, legends_html(st.layout, st.legends)))
         repainted = 0
-        for name, stack in maps.items():
-            for j, rgba in enumerate(stack):
-                key = (name, j)
-                old = self._rgba.get(key)
-                if old is not None and old.shape == rgba.shape and np.array_equal(old, rgba):
-                    continue  # the same pixels (e.g. upstream of an edit): no paint
+        for name, maps_of in maps.items():
+            stack = np.asarray(maps_of)
+            old = self._stacks.get(name)
+            # which maps have new pixels: one comparison of the whole column (upstream of an
+            # edit, or a change that is not of the maps, none)
+            new = (np.ones(len(stack), dtype=bool) if old is None or old.shape != stack.shape
+                   else (old != stack).reshape(len(stack), -1).any(axis=1))
+            self._stacks[name] = stack
+            for j in np.flatnonzero(new).tolist():
+                key, rgba = (name, j), stack[j]
                 size, img = self._img.get(key, (None, None))
                 if size != rgba.shape:
                     img = None  # a new size (another model): a new ImageData
                 self._img[key] = (rgba.shape, paint(self._ctx[key], rgba, img))
-                self._rgba[key] = rgba
+                self._gen[key] = self._gen.get(key, 0) + 1
                 repainted += 1
         self.root.dataset.repainted = str(repainted)
         for key, canvas in self._canvas.items():
@@ -220,8 +225,8 @@ class OverviewView:
             return
         token = self._token
         decodes = []
-        for key, rgba in self._rgba.items():
-            if self._px_rgba.get(key) is rgba:
+        for key, gen in self._gen.items():
+            if self._px_gen.get(key) == gen:
                 continue
             px = self._px.get(key)
             if px is None:
@@ -232,8 +237,8 @@ class OverviewView:
                 px.draggable = False
                 self._canvas[key].after(px)
                 self._px[key] = px
-            px.src = bmp_data_uri(rgba)
-            self._px_rgba[key] = rgba
+            px.src = bmp_data_uri(self._stacks[key[0]][key[1]])
+            self._px_gen[key] = gen
             decodes.append(px.decode())
 
         def show(*_args: Any) -> None:
@@ -262,9 +267,10 @@ class OverviewView:
         self._ctx: dict[Key, Any] = {}
         self._bg: set[Key] = set()
         self._img: dict[Key, tuple[Any, Any]] = {}  # (shape, ImageData) reused each paint
-        self._rgba: dict[Key, np.ndarray] = {}  # the pixels each canvas shows
+        self._stacks: dict[str, np.ndarray] = {}  # each column's maps, as last painted
+        self._gen: dict[Key, int] = {}  # counts each canvas's paints
         self._px: dict[Key, Any] = {}  # each map's <img> (made when the maps first settle)
-        self._px_rgba: dict[Key, np.ndarray] = {}  # the pixels each <img> shows
+        self._px_gen: dict[Key, int] = {}  # the paint of its canvas each <img> shows
         self._token = 0  # counts paints: images made before the latest are not shown
         self._settle_timer: Any = None
         self._painted_at = 0.0
