@@ -276,6 +276,8 @@ class OverviewView:
         self._painted_at = 0.0
         self.root.dataset.maps = "canvas"
         self._bar: dict[int, tuple[Any, Any]] = {}
+        self._bar_shown: dict[int, tuple[str, str, bool, str]] = {}  # what each bar shows
+        self._answer_html = ""
         for node in r.querySelectorAll(".ov-n"):
             key = (str(node.dataset.l), int(node.dataset.i))
             self._el[key] = node
@@ -527,14 +529,20 @@ class OverviewView:
             if j not in self._bar:
                 self._bar[j] = (node.querySelector(".ov-barfill"), node.querySelector(".ov-prob"))
             fill, prob = self._bar[j]
+            label = output_label(out, j, st.model.class_names[j], bar.text, j == st.predicted)
+            shown = (bar.width, bar.text, j == st.predicted, label)
+            if self._bar_shown.get(j) == shown:
+                continue  # the same bar (a drag moves a few of the ten): no DOM writes
+            self._bar_shown[j] = shown
             fill.style.width = bar.width
             prob.textContent = bar.text
             node.classList.toggle("ov-pred", j == st.predicted)
-            node.setAttribute("aria-label", output_label(out, j, st.model.class_names[j],
-                                                          bar.text, j == st.predicted))
+            node.setAttribute("aria-label", label)
         if self.answer_el is not None:  # markup from the snapshot's texts (escaped there)
-            self.answer_el.innerHTML = answer_html(st.model.class_names[st.predicted],
-                                                   st.bars[st.predicted].text)
+            html = answer_html(st.model.class_names[st.predicted], st.bars[st.predicted].text)
+            if html != self._answer_html:
+                self.answer_el.innerHTML = html
+                self._answer_html = html
 
     def _draw_preview(self) -> None:
         rgba = self.snap.input_rgba
