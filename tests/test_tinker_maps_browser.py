@@ -54,6 +54,7 @@ def test_settled_maps_are_images_and_unchanged_maps_are_not_repainted(app_page: 
     wait_maps(page, "img")
     assert shown_tags(page) == {"IMG"}
     assert page.locator(".ov-n .ov-px").count() == page.locator(".ov-n canvas").count() == 103
+    assert page.locator(".ov-n.ov-img").count() == 103
     keys = ["input-0", "conv_1_1-2", "relu_1_2-5", "max_pool_2-9"]
     assert_images_match_canvases(page, keys)
     # the images are decoration: the neuron (a button) keeps its name, hover goes to it
@@ -83,6 +84,8 @@ def test_settled_maps_are_images_and_unchanged_maps_are_not_repainted(app_page: 
     assert 0 < repainted <= 100  # at most every map but the input's three
     for j in range(3):
         assert np.array_equal(canvas_rgba(page, f"#ov-n-input-{j} canvas"), input_before[j])
+        # not repainted: still shown as its image (a drag's frames leave it out of the layers)
+        assert "ov-img" in page.get_attribute(f"#ov-n-input-{j}", "class")
     assert not np.array_equal(canvas_rgba(page, "#ov-n-conv_1_1-2 canvas"), changed_before)
     # then settled again: the images show the edited network's pixels
     wait_maps(page, "img")

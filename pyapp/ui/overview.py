@@ -21,8 +21,9 @@ layerized on every frame that repaints anything (the detail view's sweep, 60 tim
 so once the snapshots settle (:data:`SETTLE_MS` after the last, no burst running) each map is
 shown as an ``<img class="ov-px">`` of the same pixels (an uncompressed BMP,
 :mod:`pyapp.render.bmp`, drawn over its canvas) and the canvases are hidden
-(``data-maps="img"``, once every image has decoded); a new paint shows the canvases again
-(``data-maps="canvas"``).
+(class ``ov-img`` on the neuron, once the images have decoded; ``data-maps="img"`` on the
+tool when every map is one); a paint shows the canvases of the maps it repainted again (the
+others stay images) and sets ``data-maps="canvas"``.
 """
 
 from __future__ import annotations
@@ -161,6 +162,9 @@ class OverviewView:
                     img = None  # a new size (another model): a new ImageData
                 self._img[key] = (rgba.shape, paint(self._ctx[key], rgba, img))
                 self._gen[key] = self._gen.get(key, 0) + 1
+                if key in self._as_img:  # its image is behind now: the canvas shows
+                    self._as_img.discard(key)
+                    self._el[key].classList.remove("ov-img")
                 repainted += 1
         self.root.dataset.repainted = str(repainted)
         for key, canvas in self._canvas.items():
@@ -224,10 +228,11 @@ class OverviewView:
             self._settle_timer = self.bindings.later(max(int(wait), SETTLE_MS // 5), self._settle)
             return
         token = self._token
-        decodes = []
+        decodes, keys = [], []
         for key, gen in self._gen.items():
             if self._px_gen.get(key) == gen:
                 continue
+            keys.append(key)
             px = self._px.get(key)
             if px is None:
                 px = js.document.createElement("img")
@@ -242,7 +247,11 @@ class OverviewView:
             decodes.append(px.decode())
 
         def show(*_args: Any) -> None:
-            if token == self._token:  # no paint since: the images show what the canvases do
+            for key in keys:  # each image that shows what its canvas does replaces it
+                if key in self._px and self._px_gen.get(key) == self._gen.get(key):
+                    self._as_img.add(key)
+                    self._el[key].classList.add("ov-img")
+            if token == self._token:  # no paint since: every map is an image
                 self.root.dataset.maps = "img"
         js.Promise.all(to_js(decodes)).then(
             create_once_callable(guarded(show, where="the overview (maps as images)")))
@@ -271,6 +280,7 @@ class OverviewView:
         self._gen: dict[Key, int] = {}  # counts each canvas's paints
         self._px: dict[Key, Any] = {}  # each map's <img> (made when the maps first settle)
         self._px_gen: dict[Key, int] = {}  # the paint of its canvas each <img> shows
+        self._as_img: set[Key] = set()  # the maps shown as their images (class ov-img)
         self._token = 0  # counts paints: images made before the latest are not shown
         self._settle_timer: Any = None
         self._painted_at = 0.0
