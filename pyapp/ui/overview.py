@@ -13,6 +13,17 @@ The read-out of a convolution's neuron has an "Edit" button: it pins the read-ou
 neuron (hovering elsewhere then only highlights) until "Close"; the tool's ``data-pinned``
 is ``"layer:index"`` and an ``ov:pin`` event on the document (``detail = {layer, index}`` or
 null) tells the tinker view to put the editable kernel into the read-out's editor holder.
+
+Maps as images: each map is painted into its ``<canvas>`` (the pixels' one store), and a map
+whose pixels did not change is not painted again (``data-repainted`` on the tool: how many
+were in the last paint).  Chromium makes every 2D canvas a compositor layer, pushed and
+layerized on every frame that repaints anything (the detail view's sweep, 60 times a second);
+so once the snapshots settle (:data:`SETTLE_MS` after the last, no burst running) each map is
+shown as an ``<img class="ov-px">`` of the same pixels (an uncompressed BMP,
+:mod:`pyapp.render.bmp`, drawn over its canvas) and the canvases are hidden
+(class ``ov-img`` on the neuron, once the images have decoded; ``data-maps="img"`` on the
+tool when every map is one); a paint shows the canvases of the maps it repainted again (the
+others stay images) and sets ``data-maps="canvas"``.
 """
 
 from __future__ import annotations
@@ -22,9 +33,10 @@ from typing import Any
 
 import js  # type: ignore[import-not-found]
 import numpy as np
-from pyodide.ffi import to_js  # type: ignore[import-not-found]
+from pyodide.ffi import create_once_callable, to_js  # type: ignore[import-not-found]
 
 from pyapp.i18n import tr
+from pyapp.render.bmp import bmp_data_uri
 from pyapp.render.overview_html import (
     answer_html,
     legends_html,
@@ -34,10 +46,12 @@ from pyapp.render.overview_html import (
 )
 from pyapp.render.readout import editable, info_html, readout_html
 from pyapp.session import Session, Snapshot
+from pyapp.ui.errors import guarded
 from pyapp.ui.events import Bindings
 
 Key = tuple[str, int]
 ActivateHook = Callable[[str, int], Any]
+SETTLE_MS = 250  # no new snapshot for this long (and no burst): the maps become images
 
 
 def paint(ctx: Any, rgba: np.ndarray, img: Any = None) -> Any:
@@ -132,17 +146,33 @@ class OverviewView:
         st = self.snap
         maps, html = (self.maps_source(st) if self.maps_source is not None else
                       (st.overview_rgba, legends_html(st.layout, st.legends)))
-        for name, stack in maps.items():
-            for j, rgba in enumerate(stack):
-                key = (name, j)
+        repainted = 0
+        for name, maps_of in maps.items():
+            stack = np.asarray(maps_of)
+            old = self._stacks.get(name)
+            # which maps have new pixels: one comparison of the whole column (upstream of an
+            # edit, or a change that is not of the maps, none)
+            new = (np.ones(len(stack), dtype=bool) if old is None or old.shape != stack.shape
+                   else (old != stack).reshape(len(stack), -1).any(axis=1))
+            self._stacks[name] = stack
+            for j in np.flatnonzero(new).tolist():
+                key, rgba = (name, j), stack[j]
                 size, img = self._img.get(key, (None, None))
                 if size != rgba.shape:
                     img = None  # a new size (another model): a new ImageData
                 self._img[key] = (rgba.shape, paint(self._ctx[key], rgba, img))
+                self._gen[key] = self._gen.get(key, 0) + 1
+                if key in self._as_img:  # its image is behind now: the canvas shows
+                    self._as_img.discard(key)
+                    self._el[key].classList.remove("ov-img")
+                repainted += 1
+        self.root.dataset.repainted = str(repainted)
         for key, canvas in self._canvas.items():
             if key in self._bg:
                 canvas.style.backgroundImage = "none"
         self._bg.clear()
+        if repainted:
+            self._live()
         self._draw_outputs()
         if html != self._legends_html:  # unchanged legends cost no layout
             self.legends_el.innerHTML = html
@@ -179,6 +209,53 @@ class OverviewView:
             b.setAttribute("aria-pressed", "true" if index is not None and
                            int(b.dataset.index) == index else "false")
 
+    # --- maps as images (see the module docstring) ----------------------------------------
+    def _live(self) -> None:
+        """Some canvas has new pixels: show the canvases, and make images of them once the
+        snapshots settle."""
+        self._token += 1
+        self._painted_at = float(js.performance.now())
+        self.root.dataset.maps = "canvas"
+        if self._settle_timer is None:
+            self._settle_timer = self.bindings.later(SETTLE_MS, self._settle)
+
+    def _settle(self) -> None:
+        """Each map whose image is behind its canvas gets the canvas's pixels as its image;
+        when every image has decoded (and nothing was painted meanwhile) they are shown."""
+        self._settle_timer = None
+        wait = SETTLE_MS - (float(js.performance.now()) - self._painted_at)
+        if wait > 1 or self.session.in_burst or self.session.painting:
+            self._settle_timer = self.bindings.later(max(int(wait), SETTLE_MS // 5), self._settle)
+            return
+        token = self._token
+        decodes, keys = [], []
+        for key, gen in self._gen.items():
+            if self._px_gen.get(key) == gen:
+                continue
+            keys.append(key)
+            px = self._px.get(key)
+            if px is None:
+                px = js.document.createElement("img")
+                px.className = "ov-px"
+                px.alt = ""
+                px.setAttribute("aria-hidden", "true")
+                px.draggable = False
+                self._canvas[key].after(px)
+                self._px[key] = px
+            px.src = bmp_data_uri(self._stacks[key[0]][key[1]])
+            self._px_gen[key] = gen
+            decodes.append(px.decode())
+
+        def show(*_args: Any) -> None:
+            for key in keys:  # each image that shows what its canvas does replaces it
+                if key in self._px and self._px_gen.get(key) == self._gen.get(key):
+                    self._as_img.add(key)
+                    self._el[key].classList.add("ov-img")
+            if token == self._token:  # no paint since: every map is an image
+                self.root.dataset.maps = "img"
+        js.Promise.all(to_js(decodes)).then(
+            create_once_callable(guarded(show, where="the overview (maps as images)")))
+
     def message(self, text: str) -> None:
         self.root.querySelector("#ov-message").textContent = text
 
@@ -199,7 +276,18 @@ class OverviewView:
         self._ctx: dict[Key, Any] = {}
         self._bg: set[Key] = set()
         self._img: dict[Key, tuple[Any, Any]] = {}  # (shape, ImageData) reused each paint
+        self._stacks: dict[str, np.ndarray] = {}  # each column's maps, as last painted
+        self._gen: dict[Key, int] = {}  # counts each canvas's paints
+        self._px: dict[Key, Any] = {}  # each map's <img> (made when the maps first settle)
+        self._px_gen: dict[Key, int] = {}  # the paint of its canvas each <img> shows
+        self._as_img: set[Key] = set()  # the maps shown as their images (class ov-img)
+        self._token = 0  # counts paints: images made before the latest are not shown
+        self._settle_timer: Any = None
+        self._painted_at = 0.0
+        self.root.dataset.maps = "canvas"
         self._bar: dict[int, tuple[Any, Any]] = {}
+        self._bar_shown: dict[int, tuple[str, str, bool, str]] = {}  # what each bar shows
+        self._answer_html = ""
         for node in r.querySelectorAll(".ov-n"):
             key = (str(node.dataset.l), int(node.dataset.i))
             self._el[key] = node
@@ -451,14 +539,20 @@ class OverviewView:
             if j not in self._bar:
                 self._bar[j] = (node.querySelector(".ov-barfill"), node.querySelector(".ov-prob"))
             fill, prob = self._bar[j]
+            label = output_label(out, j, st.model.class_names[j], bar.text, j == st.predicted)
+            shown = (bar.width, bar.text, j == st.predicted, label)
+            if self._bar_shown.get(j) == shown:
+                continue  # the same bar (a drag moves a few of the ten): no DOM writes
+            self._bar_shown[j] = shown
             fill.style.width = bar.width
             prob.textContent = bar.text
             node.classList.toggle("ov-pred", j == st.predicted)
-            node.setAttribute("aria-label", output_label(out, j, st.model.class_names[j],
-                                                          bar.text, j == st.predicted))
+            node.setAttribute("aria-label", label)
         if self.answer_el is not None:  # markup from the snapshot's texts (escaped there)
-            self.answer_el.innerHTML = answer_html(st.model.class_names[st.predicted],
-                                                   st.bars[st.predicted].text)
+            html = answer_html(st.model.class_names[st.predicted], st.bars[st.predicted].text)
+            if html != self._answer_html:
+                self.answer_el.innerHTML = html
+                self._answer_html = html
 
     def _draw_preview(self) -> None:
         rgba = self.snap.input_rgba

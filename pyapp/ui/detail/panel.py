@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from pyapp.render.bmp import bmp_data_uri
 from pyapp.views.geometry import Rect
 from pyapp.views.placement import MAX_WIDTH
 
@@ -27,17 +28,18 @@ def paint(canvas: Any, rgba: np.ndarray, as_image: bool = True) -> None:
 
     overview_paint(canvas.getContext("2d"), rgba)
     if as_image:
-        as_img(canvas)
+        as_img(canvas, rgba)
 
 
-def as_img(canvas: Any) -> None:
-    """Replace ``canvas`` by an ``<img>`` of its pixels (see :func:`paint`)."""
+def as_img(canvas: Any, rgba: np.ndarray | None = None) -> None:
+    """Replace ``canvas`` by an ``<img>`` of its pixels (see :func:`paint`): ``rgba``, when
+    given, as an uncompressed BMP (a copy, where the canvas's PNG is an encoding)."""
     img = canvas.ownerDocument.createElement("img")
     img.className = "dv-px"
     img.alt = ""
     img.width = canvas.width
     img.height = canvas.height
-    img.src = canvas.toDataURL()
+    img.src = canvas.toDataURL() if rgba is None else bmp_data_uri(rgba)
     canvas.replaceWith(img)
 
 
