@@ -345,6 +345,31 @@ def add_csp_meta(index: Path) -> None:
     index.write_text(html.replace(marker, marker + "\n  " + CSP_META, 1), encoding="utf-8")
 
 
+CORE_SCRIPT = '<script type="module" async src="./runtime/pyscript/core.js"></script>'
+CONFIG_ATTR = f'config="./{CONFIG}"'
+CORE_IMPORT = re.compile(r'from\s*"\./(core-[\w-]+\.js)"')
+
+
+def wire_runtime(page: Path, out: Path, config: dict) -> None:
+    """Start PyScript's chain without its waits: ``config`` inlined in the ``<script
+    type="py">`` (no round trip for ``pyscript.json``, which stays for tools) and a
+    ``modulepreload`` of ``core.js``'s chunk and of ``pyodide.mjs`` (fetched at once, not
+    each after the module that imports it, between the parse's tasks)."""
+    html = page.read_text(encoding="utf-8")
+    if CORE_SCRIPT not in html or CONFIG_ATTR not in html:
+        raise BuildError(f"{page}: no `{CORE_SCRIPT}` or `{CONFIG_ATTR}` to wire the runtime.")
+    inline = json.dumps(config, separators=(",", ":"))
+    if "'" in inline or "&" in inline:
+        raise BuildError(f"the PyScript config cannot go in a single-quoted attribute: {inline}")
+    chunk = CORE_IMPORT.search((out / RUNTIME_PYSCRIPT / "core.js").read_text(encoding="utf-8"))
+    if chunk is None:
+        raise BuildError("runtime/pyscript/core.js: no `./core-*.js` import to preload.")
+    preload = "".join(f'<link rel="modulepreload" href="./{href}">' for href in (
+        f"{RUNTIME_PYSCRIPT}/{chunk.group(1)}", config["interpreter"].removeprefix("./")))
+    html = html.replace(CORE_SCRIPT, preload + "\n  " + CORE_SCRIPT, 1)
+    page.write_text(html.replace(CONFIG_ATTR, f"config='{inline}'", 1), encoding="utf-8")
+
+
 def stamp_build_id(out: Path) -> str:
     """The build's id (a hash of every file but the worker and the manifest), written into
     ``sw.js``: a new build = new worker bytes, which is how the browser notices an update."""
@@ -674,9 +699,10 @@ def build(out: Path = DEFAULT_OUT, cache_dir: Path = DEFAULT_CACHE,
         wheel_files = {name: wheels[name].name for name in BYTECODE_WHEELS}
         compiled = compile_site(out, pyodide_tgz, lock, cache_dir / "bytecode", wheel_files)
 
+    config = pyscript_config()
     for page in pages:
         add_csp_meta(page)
-    config = pyscript_config()
+        wire_runtime(page, out, config)
     (out / CONFIG).write_text(json.dumps(config, indent=1) + "\n")
     manifest = write_manifest(out, {"bytecode": compiled})
     return {

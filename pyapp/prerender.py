@@ -10,6 +10,7 @@ it once per language, inside ``with pyapp.i18n.language(code):`` (see ``build.py
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -19,7 +20,8 @@ from typing import Any
 
 import numpy as np
 
-from pyapp.render.overview_html import tool_html
+from pyapp import i18n
+from pyapp.render.overview_html import prerender_stamp, tool_html
 from pyapp.render.png import png_data_uri
 from pyapp.session import Session, Source
 
@@ -33,16 +35,21 @@ MARK_SCRIPT = '<script src="./first-paint.js"></script>'
 
 
 def render_tool(model: Any, image: np.ndarray, gallery: Sequence[Mapping[str, str]],
-                selected: int = 0, mode: str = "unit", original_src: str = "") -> str:
+                selected: int = 0, mode: str = "unit", original_src: str = "",
+                model_sha256: str = "") -> str:
     """The complete tool's HTML for ``image`` (model input, ``(H, W, 3)`` in [0, 1]),
-    painted from a snapshot of the same :class:`~pyapp.session.Session` the page uses."""
+    painted from a snapshot of the same :class:`~pyapp.session.Session` the page uses; with
+    ``model_sha256`` (the model file's), stamped with what it shows (``prerender_stamp``), so
+    the page can keep it as its own first drawing."""
     snap = Session(model, image, Source("gallery", selected), range_mode=mode).snapshot
+    stamp = (prerender_stamp(model_sha256, snap, gallery[selected]["file"], i18n.current())
+             if model_sha256 and 0 <= selected < len(gallery) else "")
     images: dict[tuple[str, int], str] = {}
     for name, stack in snap.overview_rgba.items():
         for j, rgba in enumerate(stack):
             images[(name, j)] = png_data_uri(rgba)
     return tool_html(snap, gallery, images, original_src=original_src,
-                     processed_src=png_data_uri(snap.input_rgba))
+                     processed_src=png_data_uri(snap.input_rgba), stamp=stamp)
 
 
 def prerender(model_path: Path = DEFAULT_MODEL, gallery_json: Path = DEFAULT_GALLERY) -> str:
@@ -54,7 +61,9 @@ def prerender(model_path: Path = DEFAULT_MODEL, gallery_json: Path = DEFAULT_GAL
     gallery = json.loads(gallery_json.read_text(encoding="utf-8"))
     first = gallery_json.parent / gallery[0]["file"]
     x = preprocess(str(first), model.input_shape, model.preprocessing)
-    html = render_tool(model, x, gallery, 0, "unit", original_src=f"gallery/{gallery[0]['file']}")
+    digest = hashlib.sha256(model_path.read_bytes()).hexdigest()
+    html = render_tool(model, x, gallery, 0, "unit", original_src=f"gallery/{gallery[0]['file']}",
+                       model_sha256=digest)
     return html + MARK_SCRIPT
 
 

@@ -127,6 +127,26 @@ def canvas_rgba(pg: Any, selector: str) -> np.ndarray:
     return np.array(px, dtype=np.uint8).reshape(h, w, 4)
 
 
+def shown_rgba(pg: Any, selector: str) -> np.ndarray:
+    """What a canvas shows: its pixels, or, while the build's pre-rendered picture is kept
+    (``app:prerender-kept``: not painted yet), that picture (its background)."""
+    data = pg.evaluate("""async (sel) => { const c = document.querySelector(sel);
+        const bg = c.style.backgroundImage;
+        let src = c;
+        if (bg && bg.startsWith('url(')) {
+          src = new Image(); src.src = bg.slice(5, -2); await src.decode();
+        }
+        const off = document.createElement('canvas');
+        off.width = c.width; off.height = c.height;
+        const ctx = off.getContext('2d');
+        ctx.imageSmoothingEnabled = false;
+        ctx.drawImage(src, 0, 0, c.width, c.height);
+        return [c.width, c.height, Array.from(ctx.getImageData(0, 0, c.width, c.height).data)];
+    }""", selector)
+    w, h, px = data
+    return np.array(px, dtype=np.uint8).reshape(h, w, 4)
+
+
 def drop_file(pg: Any, data: bytes, name: str, mime: str, event: str = "drop") -> None:
     pg.evaluate("""([b64, name, mime, kind]) => {
         const bin = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
@@ -149,12 +169,12 @@ def test_network_matches_the_model(app: Any, page: Any, core: Any) -> None:
     assert page.locator(".ov-n canvas").count() == 3 + 100
     assert page.locator(".ov-out").count() == 10
     # the maps on the page are the core's activations of the page's own 64x64 input
-    shown = canvas_rgba(page, "#ov-processed")[..., :3].astype(np.float32) / np.float32(255.0)
+    shown = shown_rgba(page, "#ov-processed")[..., :3].astype(np.float32) / np.float32(255.0)
     acts = model.forward(shown)
     want = overview_rgba(acts, build_layout(model.input_shape, layer_infos(model)), "unit")
     for layer, j in (("input", 0), ("input", 2), ("conv_1_2", 3), ("relu_2_1", 5),
                      ("max_pool_2", 9)):
-        got = canvas_rgba(page, f"#ov-n-{layer}-{j} canvas")
+        got = shown_rgba(page, f"#ov-n-{layer}-{j} canvas")
         # equal up to a colour level or two: wasm and native numpy sum in different orders,
         # so a value on a colour-table boundary may fall on its neighbour
         diff = np.abs(got.astype(int) - want[layer][j].astype(int))

@@ -10,6 +10,7 @@ the probability in text.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,6 +30,18 @@ CHANNEL_LABELS = (N_("Red channel"), N_("Green channel"), N_("Blue channel"))
 
 
 _a = attr  # every outside string (layer, class and file names) goes through it
+
+
+def prerender_stamp(model_sha256: str, snap: Any, image_file: str, language: str) -> str:
+    """What a drawn tool shows, as a short key: the model file's sha256, the example's file,
+    the selected entry, the range mode, the detail toggle, the language and every number the
+    output column prints (class and probabilities, so a runtime that rounds differently does
+    not match). The build writes it on the pre-rendered ``#ov-tool`` (``data-prerender``);
+    the page compares it with its first snapshot's and, equal, keeps the markup unpainted."""
+    fields = [model_sha256, image_file, str(snap.selected), snap.range_mode,
+              "on" if snap.detail else "off", language, str(snap.predicted),
+              *(b.text for b in snap.bars)]
+    return hashlib.sha256("\n".join(fields).encode("utf-8")).hexdigest()[:24]
 
 
 def neuron_id(layer: str, index: int) -> str:
@@ -266,10 +279,12 @@ def tool_html(
     original_src: str = "",
     processed_src: str = "",
     gallery_base: str = "gallery/",
+    stamp: str = "",
 ) -> str:
     """The whole tool for snapshot ``snap`` (:class:`pyapp.session.Snapshot`): controls
     (gallery, upload, input preview, detail toggle, scale selector, copy link), the message
-    line, the network and the read-out."""
+    line, the network and the read-out. ``stamp`` (the build's pre-render only): its
+    :func:`prerender_stamp`, as ``data-prerender``."""
     mode = snap.range_mode
     selected = snap.selected if snap.selected is not None else -1
     detail = "on" if snap.detail else "off"
@@ -278,8 +293,10 @@ def tool_html(
     proc_bg = f' style="background-image:url({processed_src})"' if processed_src else ""
     orig = f' src="{_a(original_src)}"' if original_src else ""
     answer = answer_html(snap.class_names[snap.predicted], snap.bars[snap.predicted].text)
+    stamped = f' data-prerender="{_a(stamp)}"' if stamp else ""
     return (
-        f'<div id="ov-tool" class="ov-tool" data-detail="{detail}" data-range="{_a(mode)}">'
+        f'<div id="ov-tool" class="ov-tool" data-detail="{detail}" data-range="{_a(mode)}"'
+        f'{stamped}>'
         '<div class="ov-controls">'
         f'{gallery_html(gallery, selected, gallery_base)}'
         '<div class="ov-upload">'

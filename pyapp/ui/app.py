@@ -21,6 +21,7 @@ forward pass) and ``app:image-drawn`` (every subscribed view has painted); ``app
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import importlib
 import json
 import traceback
@@ -32,12 +33,13 @@ import numpy as np
 from PIL import Image
 from pyodide.ffi import create_once_callable, to_js  # type: ignore[import-not-found]
 
-from pyapp import links
+from pyapp import i18n, links
 from pyapp.cnn.formats import load_native
 from pyapp.cnn.model import Model
 from pyapp.cnn.preprocess import ImageError, preprocess
 from pyapp.i18n import N_, tr
 from pyapp.model_source import load_model_from, resolve_model_url
+from pyapp.render.overview_html import prerender_stamp
 from pyapp.session import Session, Source
 from pyapp.ui import errors, prefetch
 from pyapp.ui.address import Address
@@ -84,8 +86,9 @@ class LatestPerFrame:
 
 class OverviewApp:
     def __init__(self, model: Model, gallery: list[dict], container: Any,
-                 link: links.PageLink) -> None:
+                 link: links.PageLink, model_sha256: str = "") -> None:
         self.model = model
+        self.model_sha256 = model_sha256  # the default model file's ("" for another model)
         self.gallery = gallery
         self.container = container
         self.link = link
@@ -132,7 +135,11 @@ class OverviewApp:
         await asyncio.sleep(0)  # the forward pass and the drawing: two tasks, not one long one
         self.view = OverviewView(self.session, self.gallery, self.container)
         prerendered = self.view.mount()
-        self.view.paint(self.session.snapshot)
+        if prerendered and self._prerender_shows(self.session.snapshot, source):
+            self.view.adopt(self.session.snapshot)  # already on screen: nothing to paint
+            js.performance.mark("app:prerender-kept")
+        else:
+            self.view.paint(self.session.snapshot)
         self.session.subscribe(self._computed)  # first: runs right after the forward pass
         self.session.subscribe(self.view.paint_steps, key="overview")  # in steps in a drag
         self.session.subscribe(self._after_paint, last=True)  # after every view, mounted later too
@@ -149,6 +156,19 @@ class OverviewApp:
         self.address = Address(self.session, self.view.root)
         self.address.install()
         errors.spawn(self._preload(), N_("preloading the example images"))
+
+    def _prerender_shows(self, snap: Any, source: Source) -> bool:
+        """Whether the pre-rendered ``#ov-tool`` already shows ``snap``: its stamp (written
+        by the build, ``prerender_stamp``) is ``snap``'s, and no ``edit`` in the link is about
+        to change the network."""
+        root = self.view.root
+        if not self.model_sha256 or source.gallery_index is None or \
+                not root.hasAttribute("data-prerender") or \
+                any(key == "edit" for key, _ in self.link.rest):
+            return False
+        mine = prerender_stamp(self.model_sha256, snap,
+                               self.gallery[source.gallery_index]["file"], i18n.current())
+        return str(root.getAttribute("data-prerender")) == mine
 
     async def first_image(self, index: int) -> tuple[np.ndarray, Source]:
         """The first image: example ``index``, else the next example that loads (a missing
@@ -287,10 +307,10 @@ def keep_offline(urls: list[str]) -> None:
     workers.ready.then(create_once_callable(post))
 
 
-async def page_model() -> tuple[Model, bool]:
+async def page_model() -> tuple[Model, str | None]:
     """The model named by ``?model=`` (same site only; ``&classes=a,b,...`` renames its
-    classes), else the default; and whether it is another model than the default (then the
-    pre-rendered overview does not apply).
+    classes), else the default; and the default model file's sha256, or None for another
+    model (then the pre-rendered overview does not apply).
 
     A model that cannot be read, or that the page cannot run and draw, leaves the default
     model in place, with a notice that says why.
@@ -330,22 +350,23 @@ async def page_model() -> tuple[Model, bool]:
                              "of the default one.", name=param[:120], title=model.name,
                              count=f"{model.num_params:,}"))
             keep_offline(fetched)
-            return model, True
-    return load_native(await fetch_bytes(MODEL_URL)), False
+            return model, None
+    data = await fetch_bytes(MODEL_URL)
+    return load_native(data), hashlib.sha256(data).hexdigest()
 
 
 async def start_overview(container: Any) -> OverviewApp:
     """Load model + gallery, take over the overview in ``container`` and draw it."""
     link = links.parse_page(str(js.location.search), str(js.location.hash))
-    model, other = await page_model()
+    model, model_sha256 = await page_model()
     js.performance.mark("app:model-loaded")
     gallery = json.loads((await fetch_bytes(GALLERY_URL)).decode("utf-8"))
     js.performance.mark("app:gallery-loaded")
-    if other:  # the pre-rendered overview shows the default network: write a new one
+    if model_sha256 is None:  # the pre-rendered overview shows the default network: write anew
         prerendered = js.document.getElementById("ov-tool")
         if prerendered is not None:
             prerendered.remove()
-    app = OverviewApp(model, gallery, container, link)
+    app = OverviewApp(model, gallery, container, link, model_sha256 or "")
     await app.start()
     try:  # presenter mode (the button, ?present=1, Esc)
         from pyapp.ui import present

@@ -111,6 +111,13 @@ class OverviewView:
     def close(self) -> None:
         self.bindings.close()
 
+    def adopt(self, snap: Snapshot) -> None:
+        """Take the pre-rendered tool as ``snap`` painted (the build drew this very snapshot:
+        its maps stay the canvases' backgrounds until the next :meth:`paint`)."""
+        self.snap = snap
+        self._selected = snap.selected
+        self.root.dataset.version = str(snap.version)
+
     def paint(self, snap: Snapshot) -> None:
         """Paint ``snap``: every map, bar, legend, the input preview, the controls' state."""
         self.root.dataset.version = str(snap.version)
