@@ -30,7 +30,7 @@ def img_rgba(page: Any, selector: str) -> np.ndarray:
 
 
 def wait_maps(page: Any, mode: str) -> None:
-    page.wait_for_function(f"{TOOL}.maps === '{mode}'", timeout=WAIT)
+    page.wait_for_function(f"{TOOL}.pixels === '{mode}'", timeout=WAIT)
 
 
 def shown_tags(page: Any) -> set[str]:
@@ -48,8 +48,34 @@ def assert_images_match_canvases(page: Any, keys: list[str]) -> None:
         assert np.array_equal(got, want), key
 
 
+def test_the_kept_prerender_is_shown_as_images(app_page: Any) -> None:
+    """A default load keeps the build's pictures (no canvas painted): they become the maps'
+    images at once, so the page does not keep 103 canvas layers until a first paint."""
+    page = app_page.open().page
+    page.wait_for_function("performance.getEntriesByName('app:prerender-kept').length > 0",
+                           timeout=WAIT)
+    wait_maps(page, "img")
+    assert shown_tags(page) == {"IMG"}
+    assert page.locator(".ov-n.ov-img").count() == 103
+    for key in ["input-0", "conv_1_1-2", "relu_1_2-5", "max_pool_2-9"]:
+        src = page.get_attribute(f"#ov-n-{key} .ov-px", "src")
+        bg = page.eval_on_selector(f"#ov-n-{key} canvas", "c => c.style.backgroundImage")
+        assert src.startswith("data:image/png;base64,") and bg == f'url("{src}")', key
+    # the first edit paints: the canvases it repaints show again, then settle to images
+    page.click("#ov-n-conv_1_1-2")
+    page.wait_for_selector("#dv[open] .tk-kernel")
+    page.locator("#dv .tk-details > summary", has_text="Change this kernel").click()
+    page.wait_for_function("document.querySelector('#dv .tk-details').open", timeout=WAIT)
+    version = page.evaluate(f"{TOOL}.version")
+    page.get_by_role("spinbutton", name="conv_1_1 neuron 3, bias").fill("-1")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"{TOOL}.version !== '{version}'", timeout=WAIT)
+    wait_maps(page, "img")
+    assert_images_match_canvases(page, ["input-0", "conv_1_1-2", "max_pool_2-9"])
+
+
 def test_settled_maps_are_images_and_unchanged_maps_are_not_repainted(app_page: Any) -> None:
-    app = app_page.open()
+    app = app_page.open("?image=2")  # painted live (a default load keeps the pre-render)
     page = app.page
     wait_maps(page, "img")
     assert shown_tags(page) == {"IMG"}
@@ -68,13 +94,16 @@ def test_settled_maps_are_images_and_unchanged_maps_are_not_repainted(app_page: 
     page.get_by_role("button", name="Show detail").click()
     page.wait_for_function(f"{TOOL}.version !== '{version}'", timeout=WAIT)
     assert page.evaluate(f"{TOOL}.repainted") == "0"
-    assert page.evaluate(f"{TOOL}.maps") == "img"
+    assert page.evaluate(f"{TOOL}.pixels") == "img"
 
     # an edit of conv_1_1 neuron 3: the input's maps are upstream, not repainted
     input_before = [canvas_rgba(page, f"#ov-n-input-{j} canvas") for j in range(3)]
     changed_before = canvas_rgba(page, "#ov-n-conv_1_1-2 canvas")
     page.click("#ov-n-conv_1_1-2")
     page.wait_for_selector("#dv[open] .tk-kernel")
+    # the kernel editor starts collapsed: open it by its named control
+    page.locator("#dv .tk-details > summary", has_text="Change this kernel").click()
+    page.wait_for_function("document.querySelector('#dv .tk-details').open", timeout=WAIT)
     bias = page.get_by_role("spinbutton", name="conv_1_1 neuron 3, bias")
     version = page.evaluate(f"{TOOL}.version")
     bias.fill("-1")

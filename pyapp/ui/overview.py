@@ -21,9 +21,9 @@ layerized on every frame that repaints anything (the detail view's sweep, 60 tim
 so once the snapshots settle (:data:`SETTLE_MS` after the last, no burst running) each map is
 shown as an ``<img class="ov-px">`` of the same pixels (an uncompressed BMP,
 :mod:`pyapp.render.bmp`, drawn over its canvas) and the canvases are hidden
-(class ``ov-img`` on the neuron, once the images have decoded; ``data-maps="img"`` on the
+(class ``ov-img`` on the neuron, once the images have decoded; ``data-pixels="img"`` on the
 tool when every map is one); a paint shows the canvases of the maps it repainted again (the
-others stay images) and sets ``data-maps="canvas"``.
+others stay images) and sets ``data-pixels="canvas"``.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from pyapp.ui.events import Bindings
 Key = tuple[str, int]
 ActivateHook = Callable[[str, int], Any]
 SETTLE_MS = 250  # no new snapshot for this long (and no burst): the maps become images
+PRERENDER_URL_PREFIX = "data:image/png;base64,"  # the build's pictures (pyapp.render.png)
 
 
 def paint(ctx: Any, rgba: np.ndarray, img: Any = None) -> Any:
@@ -117,6 +118,46 @@ class OverviewView:
         self.snap = snap
         self._selected = snap.selected
         self.root.dataset.version = str(snap.version)
+        self._adopt_images()
+
+    def _adopt_images(self) -> None:
+        """The build's pictures (the canvases' backgrounds) as the maps' images at once: the
+        kept pre-render paints no canvas, so no settle would ever replace its 103 canvas
+        layers; a later paint shows the canvases it repaints, as after any settle."""
+        token = self._token
+        decodes, keys = [], []
+        for key, canvas in self._canvas.items():
+            url = str(canvas.style.backgroundImage)
+            if url.startswith('url("') and url.endswith('")'):
+                url = url[5:-2]
+            if not url.startswith(PRERENDER_URL_PREFIX):
+                continue  # only the build's own pictures (data: PNGs), nothing else
+            self._image_of(key).src = url
+            keys.append(key)
+            decodes.append(self._px[key].decode())
+
+        def show(*_args: Any) -> None:
+            for key in keys:
+                if key not in self._gen:  # not painted since: the picture is what it shows
+                    self._as_img.add(key)
+                    self._el[key].classList.add("ov-img")
+            if token == self._token and keys:
+                self.root.dataset.pixels = "img"
+        js.Promise.all(to_js(decodes)).then(
+            create_once_callable(guarded(show, where="the overview (pre-rendered images)")))
+
+    def _image_of(self, key: Key) -> Any:
+        """The ``<img class="ov-px">`` over map ``key``'s canvas (made the first time)."""
+        px = self._px.get(key)
+        if px is None:
+            px = js.document.createElement("img")
+            px.className = "ov-px"
+            px.alt = ""
+            px.setAttribute("aria-hidden", "true")
+            px.draggable = False
+            self._canvas[key].after(px)
+            self._px[key] = px
+        return px
 
     def paint(self, snap: Snapshot) -> None:
         """Paint ``snap``: every map, bar, legend, the input preview, the controls' state."""
@@ -222,7 +263,7 @@ class OverviewView:
         snapshots settle."""
         self._token += 1
         self._painted_at = float(js.performance.now())
-        self.root.dataset.maps = "canvas"
+        self.root.dataset.pixels = "canvas"
         if self._settle_timer is None:
             self._settle_timer = self.bindings.later(SETTLE_MS, self._settle)
 
@@ -240,15 +281,7 @@ class OverviewView:
             if self._px_gen.get(key) == gen:
                 continue
             keys.append(key)
-            px = self._px.get(key)
-            if px is None:
-                px = js.document.createElement("img")
-                px.className = "ov-px"
-                px.alt = ""
-                px.setAttribute("aria-hidden", "true")
-                px.draggable = False
-                self._canvas[key].after(px)
-                self._px[key] = px
+            px = self._image_of(key)
             px.src = bmp_data_uri(self._stacks[key[0]][key[1]])
             self._px_gen[key] = gen
             decodes.append(px.decode())
@@ -259,7 +292,7 @@ class OverviewView:
                     self._as_img.add(key)
                     self._el[key].classList.add("ov-img")
             if token == self._token:  # no paint since: every map is an image
-                self.root.dataset.maps = "img"
+                self.root.dataset.pixels = "img"
         js.Promise.all(to_js(decodes)).then(
             create_once_callable(guarded(show, where="the overview (maps as images)")))
 
@@ -291,7 +324,7 @@ class OverviewView:
         self._token = 0  # counts paints: images made before the latest are not shown
         self._settle_timer: Any = None
         self._painted_at = 0.0
-        self.root.dataset.maps = "canvas"
+        self.root.dataset.pixels = "canvas"
         self._bar: dict[int, tuple[Any, Any]] = {}
         self._bar_shown: dict[int, tuple[str, str, bool, str]] = {}  # what each bar shows
         self._answer_html = ""
