@@ -49,6 +49,8 @@ def test_the_kiosk_forgets_the_visitor_after_the_idle_time(app_page):
                            timeout=WAIT)
     page.click("#ov-n-conv_1_1-0")
     app.wait_open("#conv_1_1/0")
+    # the kernel editor (with the switch) starts collapsed: open it by its named control
+    page.locator("#dv .tk-details > summary", has_text="Change this kernel").click()
     page.get_by_role("button", name="Switch this map off").click()
     page.wait_for_function("document.getElementById('tinker').dataset.edits === '1'",
                            timeout=WAIT)

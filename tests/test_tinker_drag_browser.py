@@ -34,7 +34,9 @@ def data(page: Any, element_id: str, key: str) -> str | None:
 
 def playground_kernel(page: Any) -> float:
     """The playground's kernel cell at row 2, column 2 (the network's filter 1, red)."""
-    return float(page.inner_text("#pg-k-1-1").replace("\u2212", "-"))
+    # its text, not innerText: the playground may be off screen, its rendering skipped
+    # (content-visibility: auto), and innerText reads only what is rendered
+    return float(page.text_content("#pg-k-1-1").replace("\u2212", "-"))
 
 
 # What the detail view's output map is drawn in: a canvas, or an <img> of the same pixels.
