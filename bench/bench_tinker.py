@@ -67,8 +67,10 @@ def measure(url: str, repeats: int, seconds: float) -> dict:
                                timeout=120_000)
         page.click("#ov-n-conv_1_1-0")
         page.wait_for_selector("#dv[open] .tk-kernel")
-        # the kernel editor is collapsed at first: its one named control opens it
-        page.locator("#dv .tk-details > summary", has_text="Change this kernel").click()
+        # the kernel editor is collapsed at first: its one named control opens it (builds
+        # before 2026-12-02 have it open already: a click would close it)
+        if not page.evaluate("document.querySelector('#dv .tk-details').open"):
+            page.locator("#dv .tk-details > summary", has_text="Change this kernel").click()
         edit_ms(page, "0.5")  # warm-up
         edits = [edit_ms(page, f"{0.1 * (i % 7) - 0.3:.1f}") for i in range(repeats)]
         weight = page.get_by_role("spinbutton", name=WEIGHT)

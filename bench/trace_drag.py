@@ -188,8 +188,10 @@ def run(url: str, seconds: float, keep: Path | None, paused: bool = False) -> di
                                timeout=120_000)
         page.click("#ov-n-conv_1_1-0")
         page.wait_for_selector("#dv[open] .tk-kernel")
-        # the kernel editor is collapsed at first: its one named control opens it
-        page.locator("#dv .tk-details > summary", has_text="Change this kernel").click()
+        # the kernel editor is collapsed at first: its one named control opens it (builds
+        # before 2026-12-02 have it open already: a click would close it)
+        if not page.evaluate("document.querySelector('#dv .tk-details').open"):
+            page.locator("#dv .tk-details > summary", has_text="Change this kernel").click()
         if paused:  # the view's own animation stopped: the page's floor without it
             page.get_by_role("button", name="Pause", exact=True).click()
             page.wait_for_function("document.getElementById('dv').dataset.playing === 'false'")
