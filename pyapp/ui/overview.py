@@ -124,8 +124,7 @@ class OverviewView:
         """The build's pictures (the canvases' backgrounds) as the maps' images at once: the
         kept pre-render paints no canvas, so no settle would ever replace its 103 canvas
         layers; a later paint shows the canvases it repaints, as after any settle."""
-        token = self._token
-        decodes, keys = [], []
+        keys = []
         for key, canvas in self._canvas.items():
             url = str(canvas.style.backgroundImage)
             if url.startswith('url("') and url.endswith('")'):
@@ -133,18 +132,10 @@ class OverviewView:
             if not url.startswith(PRERENDER_URL_PREFIX):
                 continue  # only the build's own pictures (data: PNGs), nothing else
             self._image_of(key).src = url
+            self._px_gen[key] = 0  # shows the canvas before its first paint
             keys.append(key)
-            decodes.append(self._px[key].decode())
-
-        def show(*_args: Any) -> None:
-            for key in keys:
-                if key not in self._gen:  # not painted since: the picture is what it shows
-                    self._as_img.add(key)
-                    self._el[key].classList.add("ov-img")
-            if token == self._token and keys:
-                self.root.dataset.pixels = "img"
-        js.Promise.all(to_js(decodes)).then(
-            create_once_callable(guarded(show, where="the overview (pre-rendered images)")))
+        if keys:
+            self._show_images(keys, "the overview (pre-rendered images)")
 
     def _image_of(self, key: Key) -> Any:
         """The ``<img class="ov-px">`` over map ``key``'s canvas (made the first time)."""
@@ -275,26 +266,29 @@ class OverviewView:
         if wait > 1 or self.session.in_burst or self.session.painting:
             self._settle_timer = self.bindings.later(max(int(wait), SETTLE_MS // 5), self._settle)
             return
-        token = self._token
-        decodes, keys = [], []
+        keys = []
         for key, gen in self._gen.items():
             if self._px_gen.get(key) == gen:
                 continue
             keys.append(key)
-            px = self._image_of(key)
-            px.src = bmp_data_uri(self._stacks[key[0]][key[1]])
+            self._image_of(key).src = bmp_data_uri(self._stacks[key[0]][key[1]])
             self._px_gen[key] = gen
-            decodes.append(px.decode())
+        self._show_images(keys, "the overview (maps as images)")
+
+    def _show_images(self, keys: list[Key], where: str) -> None:
+        """Once the images of ``keys`` have decoded, each that still shows what its canvas
+        does replaces it; with no paint meanwhile, every map is an image."""
+        token = self._token
+        decodes = [self._px[key].decode() for key in keys]
 
         def show(*_args: Any) -> None:
-            for key in keys:  # each image that shows what its canvas does replaces it
-                if key in self._px and self._px_gen.get(key) == self._gen.get(key):
+            for key in keys:
+                if self._px_gen.get(key) == self._gen.get(key, 0):
                     self._as_img.add(key)
                     self._el[key].classList.add("ov-img")
-            if token == self._token:  # no paint since: every map is an image
+            if token == self._token:
                 self.root.dataset.pixels = "img"
-        js.Promise.all(to_js(decodes)).then(
-            create_once_callable(guarded(show, where="the overview (maps as images)")))
+        js.Promise.all(to_js(decodes)).then(create_once_callable(guarded(show, where=where)))
 
     def message(self, text: str) -> None:
         self.root.querySelector("#ov-message").textContent = text
